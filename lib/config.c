@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Configuration: defaults in one function (Unbound's config_create), one table of keys that
+ * drives the INI handler, the command-line overrides and --check-config's output, and
+ * validation across fields at the end.
+ *
+ * inih keeps calling the handler after a rejected line and reports only the first bad line
+ * number, so the handler remembers only the first reason and the loader pairs it with that
+ * line number. Numbers go through strtoul with errno, the end pointer and [min, max] checked.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/config.h"
+#include "lib/err.h"
+#include "lib/log.h"
+
+enum key_type { KEY_STR, KEY_U32, KEY_BOOL, KEY_PORTS, KEY_VNIS, KEY_FILE, KEY_LEVEL };
+
+struct key {
+	const char *section, *name;
+	size_t off; /* offsetof the field in dx_config_t */
+	enum key_type type;
+	uint32_t min, max; /* inclusive, KEY_U32 only */
+	const char *help;  /* unit and meaning, for the example config */
+};
+
+#define OFF(f) offsetof(dx_config_t, f)
+static const struct key keys[] = {
+	{ "capture", "interface", OFF(capture.interface), KEY_STR, 0, 0,
+	  "live capture interface (or use file)" },
+	{ "capture", "file", OFF(capture.files), KEY_FILE, 0, 0,
+	  "capture file to replay; repeat the key for several files, read in order" },
+	{ "capture", "bpf", OFF(capture.bpf), KEY_STR, 0, 0,
+	  "BPF filter replacing the default (DNS on 53, VXLAN and GENEVE ports)" },
+	{ "capture", "snaplen", OFF(capture.snaplen), KEY_U32, 64, 262144, "bytes per frame" },
+	{ "capture", "buffer_mb", OFF(capture.buffer_mb), KEY_U32, 1, 4096,
+	  "kernel capture buffer, MiB" },
+	{ "capture", "promisc", OFF(capture.promisc), KEY_BOOL, 0, 0, "promiscuous mode" },
+	{ "capture", "ring_a_mb", OFF(capture.ring_a_mb), KEY_U32, 1, 4096,
+	  "capture -> parser ring, MiB" },
+	{ "capture", "ring_b_slots", OFF(capture.ring_b_slots), KEY_U32, 1024, 1u << 22,
+	  "parser -> detector ring, messages" },
+	{ "capture", "tcp_flows", OFF(capture.tcp_flows), KEY_U32, 4, 1u << 20,
+	  "DNS-over-TCP flows reassembled at once" },
+	{ "capture", "tcp_flow_bytes", OFF(capture.tcp_flow_bytes), KEY_U32, 512, 65535,
+	  "bytes kept of one TCP DNS message" },
+	{ "capture", "tcp_idle_sec", OFF(capture.tcp_idle_sec), KEY_U32, 1, 3600,
+	  "seconds of packet time before an idle TCP flow may be reused" },
+	{ "capture", "max_encap", OFF(capture.max_encap), KEY_U32, 1, DX_MAX_LAYERS,
+	  "tunnels inside tunnels decapsulated" },
+	{ "capture", "vxlan_ports", OFF(capture.vxlan_ports), KEY_PORTS, 0, 0,
+	  "UDP destination ports carrying VXLAN (comma separated, up to 8)" },
+	{ "capture", "geneve_ports", OFF(capture.geneve_ports), KEY_PORTS, 0, 0,
+	  "UDP destination ports carrying GENEVE (comma separated, up to 8)" },
+	{ "capture", "vni", OFF(capture.vnis), KEY_VNIS, 0, 0,
+	  "only these VNIs (comma separated); empty: all traffic" },
+	{ "log", "level", OFF(log.level), KEY_LEVEL, 0, 0, "error, warning, notice, info or debug" },
+};
+#undef OFF
+
+void dx_config_defaults(dx_config_t *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->capture.snaplen = 65535;
+	cfg->capture.buffer_mb = 64;
+	cfg->capture.promisc = true;
+	cfg->capture.ring_a_mb = 64;
+	cfg->capture.ring_b_slots = 65536;
+	cfg->capture.tcp_flows = 1024;
+	cfg->capture.tcp_flow_bytes = 4096;
+	cfg->capture.tcp_idle_sec = 30;
+	cfg->capture.max_encap = 2;
+	cfg->capture.vxlan_ports[0] = DX_VXLAN_PORT;
+	cfg->capture.n_vxlan = 1;
+	cfg->capture.geneve_ports[0] = DX_GENEVE_PORT;
+	cfg->capture.n_geneve = 1;
+	cfg->log.level = DX_LOG_NOTICE;
+}
+
+void dx_config_clear_inputs(dx_config_t *cfg)
+{
+	free(cfg->capture.interface);
+	cfg->capture.interface = NULL;
+	for (uint32_t i = 0; i < cfg->capture.n_files; i++)
+		free(cfg->capture.files[i]);
+	free(cfg->capture.files);
+	cfg->capture.files = NULL;
+	cfg->capture.n_files = 0;
+}
+
+void dx_config_free(dx_config_t *cfg)
+{
+	dx_config_clear_inputs(cfg);
+	free(cfg->capture.bpf);
+	dx_config_defaults(cfg);
+}
+
+static int parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
+{
+	if (*v == '\0' || *v == '-' || *v == '+')
+		return DX_EINVAL;
+	errno = 0;
+	char *end;
+	unsigned long x = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || x < min || x > max)
+		return DX_EINVAL;
+	*out = (uint32_t) x;
+	return DX_OK;
+}
+
+/* Comma-separated numbers into arr; at most cap of them. */
+static int parse_list(const char *v, uint32_t min, uint32_t max, uint32_t *arr, uint32_t cap,
+                      uint32_t *n)
+{
+	char buf[256];
+	size_t len = strlen(v);
+	if (len >= sizeof(buf))
+		return DX_EINVAL;
+	memcpy(buf, v, len + 1);
+	uint32_t k = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		if (k == cap || parse_u32(tok, min, max, &arr[k]) != DX_OK)
+			return DX_EINVAL;
+		k++;
+	}
+	*n = k;
+	return DX_OK;
+}
+
+static int set_key(dx_config_t *cfg, const struct key *k, const char *v)
+{
+	void *field = (char *) cfg + k->off;
+	switch (k->type) {
+	case KEY_STR: {
+		char **s = field;
+		char *dup = strdup(v);
+		if (dup == NULL)
+			return DX_ENOMEM;
+		free(*s);
+		*s = dup[0] ? dup : (free(dup), NULL);
+		return DX_OK;
+	}
+	case KEY_FILE: {
+		if (*v == '\0' || cfg->capture.n_files >= DX_MAX_FILES)
+			return DX_EINVAL;
+		char **nf = realloc(cfg->capture.files,
+		                    (cfg->capture.n_files + 1) * sizeof(*cfg->capture.files));
+		if (nf == NULL)
+			return DX_ENOMEM;
+		cfg->capture.files = nf;
+		if ((nf[cfg->capture.n_files] = strdup(v)) == NULL)
+			return DX_ENOMEM;
+		cfg->capture.n_files++;
+		return DX_OK;
+	}
+	case KEY_U32:
+		return parse_u32(v, k->min, k->max, field);
+	case KEY_BOOL:
+		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+			*(bool *) field = true;
+		else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") ||
+		         !strcmp(v, "0"))
+			*(bool *) field = false;
+		else
+			return DX_EINVAL;
+		return DX_OK;
+	case KEY_PORTS: {
+		uint32_t tmp[DX_MAX_PORTS], n;
+		if (parse_list(v, 1, 65535, tmp, DX_MAX_PORTS, &n) != DX_OK)
+			return DX_EINVAL;
+		uint16_t *ports = field;
+		for (uint32_t i = 0; i < n; i++)
+			ports[i] = (uint16_t) tmp[i];
+		/* the count sits after the two port arrays: find it by which array this is */
+		if (ports == cfg->capture.vxlan_ports)
+			cfg->capture.n_vxlan = (uint8_t) n;
+		else
+			cfg->capture.n_geneve = (uint8_t) n;
+		return DX_OK;
+	}
+	case KEY_VNIS:
+		return parse_list(v, 0, 0xFFFFFF, cfg->capture.vnis, DX_MAX_VNIS,
+		                  &cfg->capture.n_vnis);
+	case KEY_LEVEL: {
+		int lv = dx_log_level_parse(v);
+		if (lv < 0)
+			return DX_EINVAL;
+		*(int *) field = lv;
+		return DX_OK;
+	}
+	}
+	return DX_EINVAL;
+}
+
+static const struct key *find_key(const char *section, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+static void describe(const struct key *k, char *buf, size_t len)
+{
+	if (k->type == KEY_U32)
+		snprintf(buf, len, "expected a whole number from %u to %u", k->min, k->max);
+	else if (k->type == KEY_BOOL)
+		snprintf(buf, len, "expected yes or no");
+	else if (k->type == KEY_PORTS)
+		snprintf(buf, len, "expected up to %d ports from 1 to 65535", DX_MAX_PORTS);
+	else if (k->type == KEY_VNIS)
+		snprintf(buf, len, "expected up to %d VNIs from 0 to 16777215", DX_MAX_VNIS);
+	else if (k->type == KEY_LEVEL)
+		snprintf(buf, len, "expected error, warning, notice, info or debug");
+	else
+		snprintf(buf, len, "bad value");
+}
+
+int dx_config_set(dx_config_t *cfg, const char *section, const char *name, const char *value,
+                  char *err)
+{
+	const struct key *k = find_key(section, name);
+	if (k == NULL) {
+		snprintf(err, DX_CONFIG_ERRMAX, "[%s] %s: unknown key", section, name);
+		return DX_ECONFIG;
+	}
+	int rc = set_key(cfg, k, value);
+	if (rc == DX_ENOMEM) {
+		snprintf(err, DX_CONFIG_ERRMAX, "out of memory");
+		return rc;
+	}
+	if (rc != DX_OK) {
+		char why[96];
+		describe(k, why, sizeof(why));
+		snprintf(err, DX_CONFIG_ERRMAX, "[%s] %s: bad value '%.80s' (%s)", section, name,
+		         value, why);
+		return DX_ECONFIG;
+	}
+	return DX_OK;
+}
+
+struct parse_state {
+	dx_config_t *cfg;
+	char first[DX_CONFIG_ERRMAX];
+};
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *ps = user;
+	if (name == NULL) /* a section header alone */
+		return 1;
+	char err[DX_CONFIG_ERRMAX];
+	if (dx_config_set(ps->cfg, section, name, value, err) == DX_OK)
+		return 1;
+	if (ps->first[0] == '\0')
+		snprintf(ps->first, sizeof(ps->first), "%s", err);
+	return 0;
+}
+
+static int finish(int rc, struct parse_state *ps, const char *name, char *err)
+{
+	if (rc == 0)
+		return DX_OK;
+	if (rc < 0) {
+		snprintf(err, DX_CONFIG_ERRMAX, "%s: cannot open: %s", name, strerror(errno));
+		return DX_ENOENT;
+	}
+	snprintf(err, DX_CONFIG_ERRMAX, "%s:%d: %s", name, rc,
+	         ps->first[0] ? ps->first : "syntax error (expected [section] or key = value)");
+	return DX_ECONFIG;
+}
+
+int dx_config_load(dx_config_t *cfg, const char *path, char *err)
+{
+	struct parse_state ps = { .cfg = cfg, .first = "" };
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return finish(-1, &ps, path, err);
+	int rc = ini_parse_file(f, on_ini, &ps);
+	fclose(f);
+	return finish(rc, &ps, path, err);
+}
+
+int dx_config_load_string(dx_config_t *cfg, const char *text, const char *name, char *err)
+{
+	struct parse_state ps = { .cfg = cfg, .first = "" };
+	return finish(ini_parse_string(text, on_ini, &ps), &ps, name, err);
+}
+
+int dx_config_validate(const dx_config_t *cfg, char *err)
+{
+	if (cfg->capture.interface && cfg->capture.n_files > 0) {
+		snprintf(err, DX_CONFIG_ERRMAX,
+		         "[capture] interface and file are both set: choose live or offline");
+		return DX_ECONFIG;
+	}
+	if (!cfg->capture.interface && cfg->capture.n_files == 0) {
+		snprintf(err, DX_CONFIG_ERRMAX, "no input: give -r FILE or -i IFACE "
+		                                "([capture] file or interface)");
+		return DX_ECONFIG;
+	}
+	if ((size_t) cfg->capture.ring_a_mb << 20 < 4u * (cfg->capture.snaplen + 64u)) {
+		snprintf(err, DX_CONFIG_ERRMAX, "[capture] ring_a_mb: too small for snaplen %u",
+		         cfg->capture.snaplen);
+		return DX_ECONFIG;
+	}
+	for (uint32_t i = 0; i < cfg->capture.n_vxlan; i++)
+		for (uint32_t j = 0; j < cfg->capture.n_geneve; j++)
+			if (cfg->capture.vxlan_ports[i] == cfg->capture.geneve_ports[j]) {
+				snprintf(err, DX_CONFIG_ERRMAX,
+				         "[capture] port %u is both a VXLAN and a GENEVE port",
+				         cfg->capture.vxlan_ports[i]);
+				return DX_ECONFIG;
+			}
+	return DX_OK;
+}
+
+void dx_config_decode(const dx_config_t *cfg, dx_decode_cfg_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->vxlan_ports, cfg->capture.vxlan_ports, sizeof(out->vxlan_ports));
+	memcpy(out->geneve_ports, cfg->capture.geneve_ports, sizeof(out->geneve_ports));
+	out->n_vxlan = cfg->capture.n_vxlan;
+	out->n_geneve = cfg->capture.n_geneve;
+	out->max_encap = (uint8_t) cfg->capture.max_encap;
+}
+
+static void print_list(FILE *out, const char *pre, const uint32_t *v, uint32_t n)
+{
+	fputs(pre, out);
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(out, "%s%u", i ? "," : "", v[i]);
+	fputc('\n', out);
+}
+
+void dx_config_print(const dx_config_t *cfg, FILE *out)
+{
+	static const char *const levels[] = { "error", "warning", "notice", "info", "debug" };
+	const char *section = "";
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const struct key *k = &keys[i];
+		const void *field = (const char *) cfg + k->off;
+		if (strcmp(section, k->section) != 0) {
+			fprintf(out, "%s[%s]\n", i ? "\n" : "", k->section);
+			section = k->section;
+		}
+		fprintf(out, "# %s\n", k->help);
+		char pre[64];
+		snprintf(pre, sizeof(pre), "%s = ", k->name);
+		switch (k->type) {
+		case KEY_STR: {
+			const char *s = *(char *const *) field;
+			fprintf(out, "%s%s\n", pre, s ? s : "");
+			break;
+		}
+		case KEY_FILE:
+			if (cfg->capture.n_files == 0)
+				fprintf(out, "%s\n", pre);
+			for (uint32_t f = 0; f < cfg->capture.n_files; f++)
+				fprintf(out, "%s%s\n", pre, cfg->capture.files[f]);
+			break;
+		case KEY_U32:
+			fprintf(out, "%s%u\n", pre, *(const uint32_t *) field);
+			break;
+		case KEY_BOOL:
+			fprintf(out, "%s%s\n", pre, *(const bool *) field ? "yes" : "no");
+			break;
+		case KEY_PORTS: {
+			const uint16_t *p = field;
+			uint32_t n = p == cfg->capture.vxlan_ports ? cfg->capture.n_vxlan
+			                                           : cfg->capture.n_geneve;
+			uint32_t tmp[DX_MAX_PORTS];
+			for (uint32_t j = 0; j < n; j++)
+				tmp[j] = p[j];
+			print_list(out, pre, tmp, n);
+			break;
+		}
+		case KEY_VNIS:
+			print_list(out, pre, cfg->capture.vnis, cfg->capture.n_vnis);
+			break;
+		case KEY_LEVEL: {
+			int lv = *(const int *) field;
+			fprintf(out, "%s%s\n", pre,
+			        lv >= 0 && (size_t) lv < ARRAY_SIZE(levels) ? levels[lv] : "notice");
+			break;
+		}
+		}
+	}
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/**
+ * @file config.h
+ * @brief dx_config_t: the whole configuration, its defaults (one function), the INI reader
+ * (inih, driven by one table of keys) and validation.
+ *
+ * main owns the config; threads get a const pointer. Strings belong to the config and are
+ * freed by dx_config_free().
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/common.h"
+#include "lib/pkt.h"
+
+#define DX_MAX_FILES 1024
+#define DX_MAX_VNIS 64
+#define DX_CONFIG_ERRMAX 512
+
+typedef struct dx_config {
+	struct {
+		char *interface; /* live capture, or NULL */
+		char *bpf;       /* NULL: the default filter */
+		char **files;    /* offline capture files, in order */
+		uint32_t n_files;
+		uint32_t snaplen;
+		uint32_t buffer_mb;  /* kernel capture buffer */
+		bool promisc;
+		uint32_t ring_a_mb;  /* capture -> parser ring */
+		uint32_t ring_b_slots; /* parser -> detector ring, in records */
+		uint32_t tcp_flows;
+		uint32_t tcp_flow_bytes;
+		uint32_t tcp_idle_sec;
+		uint32_t max_encap;
+		uint16_t vxlan_ports[DX_MAX_PORTS];
+		uint16_t geneve_ports[DX_MAX_PORTS];
+		uint8_t n_vxlan, n_geneve;
+		uint32_t vnis[DX_MAX_VNIS]; /* empty: every VNI and untunnelled traffic */
+		uint32_t n_vnis;
+	} capture;
+	struct {
+		int level; /* enum dx_log_level */
+	} log;
+} dx_config_t;
+
+/** Every field to its default. Call before anything else; the strings are NULL. */
+void dx_config_defaults(dx_config_t *cfg);
+
+/** Read an INI file over cfg (which holds defaults or earlier values). On failure returns
+ * DX_ECONFIG (bad content) or DX_ENOENT (cannot open) and writes one line "path:LINE: [section]
+ * key: reason" into err (DX_CONFIG_ERRMAX bytes); cfg then holds a mix: free it and exit. */
+int dx_config_load(dx_config_t *cfg, const char *path, char *err) DX_MUSTCHECK;
+
+/** The same for INI text in memory (tests); name stands in for the path in messages. */
+int dx_config_load_string(dx_config_t *cfg, const char *text, const char *name, char *err)
+	DX_MUSTCHECK;
+
+/** Set one key as if it were in the file (command-line overrides). DX_ECONFIG with err. */
+int dx_config_set(dx_config_t *cfg, const char *section, const char *key, const char *value,
+                  char *err) DX_MUSTCHECK;
+
+/** Cross-field checks, after the file and the flags: exactly one input, and so on. */
+int dx_config_validate(const dx_config_t *cfg, char *err) DX_MUSTCHECK;
+
+/** Print the effective configuration as INI (every key, defaults included). */
+void dx_config_print(const dx_config_t *cfg, FILE *out);
+
+/** The decoder settings the config implies. */
+void dx_config_decode(const dx_config_t *cfg, dx_decode_cfg_t *out);
+
+/** Forget the inputs (interface and files): the command line is replacing them. */
+void dx_config_clear_inputs(dx_config_t *cfg);
+
+/** Free the strings; cfg is left with defaults. Safe on a half-loaded config. */
+void dx_config_free(dx_config_t *cfg);

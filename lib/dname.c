@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * DNS name decoding, run by the parser thread for every question.
+ *
+ * The walk reads raw bytes of the message only after checking them against the captured
+ * length (R1: the one place outside cursor.h allowed to index, because it is the inner loop).
+ * Compression pointers (RFC 1035 4.1.4) may only go backwards, each strictly below the last
+ * target, so the walk terminates without a visited set; the hop cap is a second fence.
+ * Text is lower-cased here, once, for aggregation; the wire case survives as a bit mask
+ * because resolvers using DNS 0x20 randomise it and an analyst wants to see what was sent.
+ */
+#include <string.h>
+
+#include "lib/dname.h"
+
+static inline bool is_odd(uint8_t b)
+{
+	return b <= 0x20 || b >= 0x7F || b == '.';
+}
+
+int dx_dname_decode(dx_cur_t *c, dx_name_t *out)
+{
+	if (c->err != DX_OK)
+		return c->err;
+	const uint8_t *base = c->base;
+	size_t pos = c->off, limit = c->off, resume = 0, wire = 1;
+	unsigned hops = 0;
+	size_t tlen = 0;
+	uint8_t nl = 0, maxl = 0;
+	bool odd = false;
+	uint8_t mask[32];
+	memset(mask, 0, sizeof(mask));
+
+	for (;;) {
+		if (pos >= c->len)
+			return dx_cur_fail(c, DX_ETRUNC);
+		uint8_t b = base[pos];
+		if ((b & 0xC0) == 0xC0) {
+			if (c->len - pos < 2)
+				return dx_cur_fail(c, DX_ETRUNC);
+			size_t target = ((size_t) (b & 0x3F) << 8) | base[pos + 1];
+			/* Backwards only, below the previous target, never into the header:
+			 * otherwise a pointer can loop or re-read bytes forever. */
+			if (target < DX_DNS_HDRLEN || target >= limit || ++hops > DX_MAX_PTR_HOPS)
+				return dx_cur_fail(c, DX_EPTR);
+			if (resume == 0)
+				resume = pos + 2;
+			limit = pos = target;
+			continue;
+		}
+		if (b & 0xC0) /* 0x40 (RFC 6891 extended, obsolete) and 0x80: not labels */
+			return dx_cur_fail(c, DX_ELABEL);
+		if (b == 0) {
+			pos++;
+			break;
+		}
+		wire += 1u + b;
+		if (wire > DX_DNAME_MAXWIRE)
+			return dx_cur_fail(c, DX_ELONG);
+		if (b > c->len - pos - 1)
+			return dx_cur_fail(c, DX_ETRUNC);
+		const uint8_t *lab = base + pos + 1;
+		if (nl > 0)
+			out->text[tlen++] = '.';
+		for (unsigned i = 0; i < b; i++) {
+			uint8_t ch = lab[i];
+			if (ch >= 'A' && ch <= 'Z') {
+				ch = (uint8_t) (ch | 0x20);
+				mask[tlen >> 3] |= (uint8_t) (1u << (tlen & 7));
+			} else if (is_odd(ch)) {
+				odd = true;
+			}
+			out->text[tlen++] = (char) ch;
+		}
+		out->lab_len[nl++] = b;
+		if (b > maxl)
+			maxl = b;
+		pos += 1u + b;
+	}
+	/* wire <= 255 bounds tlen <= 253 and nl <= 127 */
+	out->text[tlen] = '\0';
+	out->len = (uint8_t) tlen;
+	out->n_labels = nl;
+	out->max_label = maxl;
+	out->odd_bytes = odd;
+	memcpy(out->case_mask, mask, sizeof(mask));
+	c->off = resume ? resume : pos;
+	return DX_OK;
+}
+
+int dx_dname_skip(dx_cur_t *c)
+{
+	if (c->err != DX_OK)
+		return c->err;
+	size_t start = c->off, pos = c->off, wire = 1;
+	for (;;) {
+		if (pos >= c->len)
+			return dx_cur_fail(c, DX_ETRUNC);
+		uint8_t b = c->base[pos];
+		if ((b & 0xC0) == 0xC0) {
+			if (c->len - pos < 2)
+				return dx_cur_fail(c, DX_ETRUNC);
+			size_t target = ((size_t) (b & 0x3F) << 8) | c->base[pos + 1];
+			if (target < DX_DNS_HDRLEN || target >= start)
+				return dx_cur_fail(c, DX_EPTR);
+			c->off = pos + 2;
+			return DX_OK;
+		}
+		if (b & 0xC0)
+			return dx_cur_fail(c, DX_ELABEL);
+		if (b == 0) {
+			c->off = pos + 1;
+			return DX_OK;
+		}
+		wire += 1u + b;
+		if (wire > DX_DNAME_MAXWIRE)
+			return dx_cur_fail(c, DX_ELONG);
+		if (b > c->len - pos - 1)
+			return dx_cur_fail(c, DX_ETRUNC);
+		pos += 1u + b;
+	}
+}
+
+size_t dx_dname_escape(const dx_name_t *n, bool orig_case, char *buf)
+{
+	if (n->n_labels == 0) {
+		buf[0] = '.';
+		buf[1] = '\0';
+		return 1;
+	}
+	size_t o = 0, t = 0;
+	for (unsigned l = 0; l < n->n_labels; l++) {
+		if (l > 0)
+			buf[o++] = '.';
+		t += l > 0; /* the separator in text */
+		for (unsigned i = 0; i < n->lab_len[l]; i++, t++) {
+			uint8_t ch = (uint8_t) n->text[t];
+			if (orig_case && (n->case_mask[t >> 3] >> (t & 7) & 1))
+				ch = (uint8_t) (ch & ~0x20);
+			if (ch <= 0x20 || ch >= 0x7F || ch == '\\' || ch == '"' || ch == '.') {
+				buf[o++] = '\\';
+				buf[o++] = (char) ('0' + ch / 100);
+				buf[o++] = (char) ('0' + ch / 10 % 10);
+				buf[o++] = (char) ('0' + ch % 10);
+			} else {
+				buf[o++] = (char) ch;
+			}
+		}
+	}
+	buf[o] = '\0';
+	return o;
+}

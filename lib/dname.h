@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/**
+ * @file dname.h
+ * @brief DNS names from the wire: decompression under strict rules, lower-cased text with the
+ * original case kept as a bit mask, label statistics, and escaping for output.
+ *
+ * Every name is attacker-controlled. The decoder enforces RFC 1035 4.1.4 compression with the
+ * rules of parsing rule R6: a pointer must land at or after the 12-byte header and strictly
+ * before the name being decoded, and each further pointer strictly before the previous
+ * target, so no byte is visited twice; a 255-octet wire cap and a hop cap are backstops.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/common.h"
+#include "lib/cursor.h"
+
+#define DX_DNS_HDRLEN 12       /* RFC 1035 4.1.1 */
+#define DX_DNAME_MAXWIRE 255   /* RFC 1035 3.1, root label included */
+#define DX_DNAME_MAXTEXT 253   /* 255 wire octets, less the root and the first length byte */
+#define DX_DNAME_MAXLABELS 127 /* 1-octet labels: 127 × 2 + 1 = 255 */
+#define DX_MAX_PTR_HOPS 64     /* backstop: the ordering rule already forbids loops */
+
+/** A decoded name. Value type: copied through ring B, built directly in tests. */
+typedef struct dx_name {
+	uint8_t len;        /* bytes of text, without the NUL; 0 for the root */
+	uint8_t n_labels;   /* labels, root excluded */
+	uint8_t max_label;  /* longest label, octets */
+	bool odd_bytes;     /* some label byte is <= 0x20, >= 0x7F, or a literal '.' */
+	uint8_t lab_len[DX_DNAME_MAXLABELS]; /* each label's length, left to right */
+	uint8_t case_mask[32]; /* bit i set: text[i] was upper case on the wire */
+	char text[DX_DNAME_MAXTEXT + 1]; /* labels lower-cased (A-Z only), joined by '.', NUL */
+} dx_name_t;
+
+/**
+ * Decode the name at c->off. c must span the whole DNS message, because pointers are offsets
+ * from its first byte. On success writes *out and leaves c->off after the name (after the
+ * first pointer, if any). Errors (also left sticky in c): DX_ETRUNC, DX_EPTR (pointer loop,
+ * forward or into the header), DX_ELONG (over 255 octets), DX_ELABEL (label type 0x40/0x80).
+ */
+int dx_dname_decode(dx_cur_t *c, dx_name_t *out) DX_MUSTCHECK;
+
+/**
+ * Step over the name at c->off without building text (RR owner names). Checks label types,
+ * the wire length of the uncompressed part and that a pointer points backwards past the
+ * header, but does not follow it. Same errors as dx_dname_decode().
+ */
+int dx_dname_skip(dx_cur_t *c) DX_MUSTCHECK;
+
+#define DX_DNAME_ESCMAX (DX_DNAME_MAXTEXT * 4 + 2) /* every byte as \DDD, plus NUL */
+
+/**
+ * Write the name as presentation text into buf (at least DX_DNAME_ESCMAX bytes): bytes
+ * outside 0x21..0x7E and the characters '\\', '"' and a '.' inside a label as \DDD; the root
+ * as ".". With orig_case the wire's case is restored. Returns the length written.
+ */
+size_t dx_dname_escape(const dx_name_t *n, bool orig_case, char *buf);

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Capture thread: libpcap (live interface or capture files in order) -> ring A.
+ *
+ * Each frame is copied once, into its ring A record, with its packet time; nothing here
+ * decodes. Live mode never waits on the parser: a full ring drops the frame and counts it, so
+ * the kernel buffer keeps draining. Offline mode waits for room instead, which makes a replay
+ * lossless and its output identical every time. Files are opened one at a time so a replay
+ * of thousands of files holds one descriptor.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/log.h"
+#include "sensor/pipeline.h"
+
+void dx_backoff(unsigned *step)
+{
+	long ns = 50000L << (*step < 5 ? *step : 5);
+	if (ns > 1000000L)
+		ns = 1000000L;
+	struct timespec ts = { 0, ns };
+	nanosleep(&ts, NULL);
+	(*step)++;
+}
+
+static pcap_t *open_file(const char *path)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
+	                                                    errbuf);
+	if (p == NULL)
+		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: %s", strcmp(path, "-") ? path : "stdin",
+		       errbuf);
+	return p;
+}
+
+static int set_filter(pcap_t *p, const char *what, const char *bpf)
+{
+	struct bpf_program prog;
+	if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+	    pcap_setfilter(p, &prog) != 0) {
+		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: filter '%s': %s", what, bpf,
+		       pcap_geterr(p));
+		pcap_freecode(&prog);
+		return -1;
+	}
+	pcap_freecode(&prog);
+	return 0;
+}
+
+/* DNS on UDP/TCP 53 and the tunnel ports, also inside one or two VLAN tags. */
+static void default_filter(const dx_config_t *cfg, char *buf, size_t len)
+{
+	char inner[512];
+	int n = snprintf(inner, sizeof(inner), "udp port 53 or tcp port 53");
+	for (unsigned i = 0; i < cfg->capture.n_vxlan && n > 0 && (size_t) n < sizeof(inner); i++)
+		n += snprintf(inner + n, sizeof(inner) - (size_t) n, " or udp dst port %u",
+		              cfg->capture.vxlan_ports[i]);
+	for (unsigned i = 0; i < cfg->capture.n_geneve && n > 0 && (size_t) n < sizeof(inner); i++)
+		n += snprintf(inner + n, sizeof(inner) - (size_t) n, " or udp dst port %u",
+		              cfg->capture.geneve_ports[i]);
+	snprintf(buf, len, "(%s) or (vlan and (%s))", inner, inner);
+}
+
+static pcap_t *open_live(const dx_config_t *cfg)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	const char *ifc = cfg->capture.interface;
+	pcap_t *p = pcap_create(ifc, errbuf);
+	if (p == NULL) {
+		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: %s", ifc, errbuf);
+		return NULL;
+	}
+	pcap_set_snaplen(p, (int) cfg->capture.snaplen);
+	pcap_set_promisc(p, cfg->capture.promisc);
+	pcap_set_timeout(p, 100); /* wake up to notice the stop flag */
+	pcap_set_immediate_mode(p, 1);
+	pcap_set_buffer_size(p, (int) (cfg->capture.buffer_mb << 20 > INT32_MAX
+	                                       ? INT32_MAX
+	                                       : cfg->capture.buffer_mb << 20));
+	int rc = pcap_activate(p);
+	if (rc < 0) {
+		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: %s", ifc, pcap_geterr(p));
+		pcap_close(p);
+		return NULL;
+	}
+	if (rc > 0)
+		dx_log(DX_LOG_WARN, DX_GRP_CAPTURE, "%s: %s", ifc, pcap_statustostr(rc));
+	char def[2048];
+	default_filter(cfg, def, sizeof(def));
+	if (set_filter(p, ifc, cfg->capture.bpf ? cfg->capture.bpf : def) != 0) {
+		pcap_close(p);
+		return NULL;
+	}
+	return p;
+}
+
+static bool check_dlt(pcap_t *p, const char *what)
+{
+	int dlt = pcap_datalink(p);
+	if (dx_pkt_dlt_supported(dlt))
+		return true;
+	const char *name = pcap_datalink_val_to_name(dlt);
+	dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: unsupported link type %d (%s)", what, dlt,
+	       name ? name : "unknown");
+	return false;
+}
+
+int dx_capture_open(dx_pipeline_t *pl)
+{
+	const dx_config_t *cfg = pl->cfg;
+	if (pl->live) {
+		pl->pcap = open_live(cfg);
+		if (pl->pcap && !check_dlt(pl->pcap, cfg->capture.interface)) {
+			pcap_close(pl->pcap);
+			pl->pcap = NULL;
+		}
+		return pl->pcap ? 0 : -1;
+	}
+	/* Check every file now so a typo in the tenth name fails before anything runs. Standard
+	 * input can be read only once: it is opened for real, and only as the first input. */
+	for (uint32_t i = 0; i < cfg->capture.n_files; i++) {
+		const char *f = cfg->capture.files[i];
+		if (strcmp(f, "-") == 0 && i > 0) {
+			dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "-r -: standard input must be the first input");
+			return -1;
+		}
+		if (i == 0 || strcmp(f, "-") != 0) {
+			pcap_t *p = open_file(f);
+			if (p == NULL)
+				return -1;
+			if (!check_dlt(p, f)) {
+				pcap_close(p);
+				return -1;
+			}
+			if (cfg->capture.bpf && set_filter(p, f, cfg->capture.bpf) != 0) {
+				pcap_close(p);
+				return -1;
+			}
+			if (i == 0)
+				pl->pcap = p;
+			else
+				pcap_close(p);
+		}
+	}
+	return 0;
+}
+
+/* Copy one frame into ring A. Returns false if we were told to stop while waiting. */
+static bool push_frame(dx_pipeline_t *pl, int dlt, const struct pcap_pkthdr *h,
+                       const uint8_t *bytes)
+{
+	uint32_t caplen = h->caplen;
+	if (caplen > pl->cfg->capture.snaplen) /* a file's own snaplen may exceed ours */
+		caplen = pl->cfg->capture.snaplen;
+	size_t need = sizeof(dx_frame_t) + caplen;
+	unsigned step = 0;
+	dx_frame_t *f;
+	while ((f = dx_ring_reserve(pl->ring_a, need)) == NULL) {
+		if (pl->live) {
+			dx_count(&pl->cap.ring_full, 1);
+			return true;
+		}
+		if (atomic_load_explicit(&pl->stop, memory_order_relaxed))
+			return false;
+		if (step == 0)
+			dx_count(&pl->cap.ring_waits, 1);
+		dx_backoff(&step);
+	}
+	f->ts_us = (int64_t) h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	f->caplen = caplen;
+	f->wirelen = h->len > caplen ? h->len : caplen;
+	f->dlt = dlt;
+	memcpy(f + 1, bytes, caplen);
+	dx_ring_commit(pl->ring_a);
+	return true;
+}
+
+/* Read one handle to its end (or until stopped). Returns 0, or -1 on a read error. */
+static int drain(dx_pipeline_t *pl, pcap_t *p, const char *what)
+{
+	int dlt = pcap_datalink(p);
+	struct pcap_pkthdr *h;
+	const u_char *bytes;
+	for (;;) {
+		if (atomic_load_explicit(&pl->stop, memory_order_relaxed))
+			return 0;
+		int rc = pcap_next_ex(p, &h, &bytes);
+		if (rc == 1) {
+			dx_count(&pl->cap.packets, 1);
+			dx_count(&pl->cap.bytes, h->len);
+			if (!push_frame(pl, dlt, h, bytes))
+				return 0;
+		} else if (rc == 0) { /* live timeout */
+			continue;
+		} else if (rc == PCAP_ERROR_BREAK) {
+			return 0;
+		} else {
+			dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: %s", what, pcap_geterr(p));
+			return -1;
+		}
+	}
+}
+
+void *dx_capture_run(void *arg)
+{
+	dx_pipeline_t *pl = arg;
+	const dx_config_t *cfg = pl->cfg;
+	if (pl->live) {
+		if (drain(pl, pl->pcap, cfg->capture.interface) != 0)
+			pl->capture_failed = 1;
+		struct pcap_stat st;
+		if (pcap_stats(pl->pcap, &st) == 0) {
+			pl->ps_recv = st.ps_recv;
+			pl->ps_drop = st.ps_drop;
+			pl->ps_ifdrop = st.ps_ifdrop;
+		}
+	} else {
+		for (uint32_t i = 0; i < cfg->capture.n_files; i++) {
+			const char *f = cfg->capture.files[i];
+			pcap_t *p = i == 0 ? pl->pcap : open_file(f);
+			if (p != NULL && i > 0 && cfg->capture.bpf &&
+			    set_filter(p, f, cfg->capture.bpf) != 0) {
+				pcap_close(p);
+				p = NULL;
+			}
+			pl->pcap = NULL;
+			if (p == NULL) {
+				pl->capture_failed = 1;
+				break;
+			}
+			int rc = drain(pl, p, strcmp(f, "-") ? f : "stdin");
+			pcap_close(p);
+			if (rc != 0) /* like a truncated last record: keep what was read, go on */
+				pl->capture_failed = 1;
+			if (atomic_load_explicit(&pl->stop, memory_order_relaxed))
+				break;
+		}
+	}
+	atomic_store_explicit(&pl->capture_done, true, memory_order_release);
+	return NULL;
+}

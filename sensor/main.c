@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * dnsexfild: arguments and configuration, opening the capture, starting and joining the
+ * capture, parser and detector threads, signals, and the summary.
+ *
+ * main blocks every signal before creating threads, so the workers inherit the mask and only
+ * main sees signals, through sigtimedwait(): no handler ever runs inside a worker. SIGINT and
+ * SIGTERM set the stop flag (and break a live pcap loop); the threads then finish in order,
+ * capture first, each consumer draining its ring, so nothing read is lost.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "lib/config.h"
+#include "lib/log.h"
+#include "lib/query.h"
+#include "sensor/pipeline.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: dnsexfild [-c CONFIG] (-r FILE [-r FILE ...] | -i IFACE) [-f BPF]\n"
+	      "                 [--dump] [-v | -q] [--check-config]\n"
+	      "  -r FILE         read a pcap or pcapng file ('-' for standard input); repeat for more\n"
+	      "  -i IFACE        capture live on IFACE until SIGINT or SIGTERM\n"
+	      "  -f BPF          capture filter replacing the default\n"
+	      "  -c CONFIG       INI configuration file (flags override it)\n"
+	      "  --dump          print one line per decoded DNS message on standard output\n"
+	      "  --check-config  validate the configuration, print it and exit\n"
+	      "  -v, -q          more or less logging\n"
+	      "  -h, -V          help, version\n",
+	      out);
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void print_reasons(const dx_counters_t *c, int malformed, const char *title)
+{
+	int any = 0;
+	for (int r = 0; r < DX_R_COUNT; r++) {
+		uint64_t v = dx_counter_get((_Atomic uint64_t *) &c->reason[r]);
+		if (v == 0 || dx_reason_is_malformed(r) != malformed)
+			continue;
+		fprintf(stderr, "%s %s %llu", any ? "," : title, dx_reason_name(r),
+		        (unsigned long long) v);
+		any = 1;
+	}
+	if (any)
+		fputc('\n', stderr);
+}
+
+#define G(x) ((unsigned long long) dx_counter_get((_Atomic uint64_t *) &(x)))
+
+static void summary(dx_pipeline_t *pl, double wall)
+{
+	fprintf(stderr, "%llu packets (%llu bytes) read", G(pl->cap.packets), G(pl->cap.bytes));
+	if (pl->live)
+		fprintf(stderr, ", %llu received by filter, %llu dropped by kernel, %llu by interface",
+		        (unsigned long long) pl->ps_recv, (unsigned long long) pl->ps_drop,
+		        (unsigned long long) pl->ps_ifdrop);
+	fputc('\n', stderr);
+	fprintf(stderr, "%llu DNS messages: %llu queries, %llu responses, %llu truncated\n",
+	        G(pl->par.dns_msgs), G(pl->par.queries), G(pl->par.responses),
+	        G(pl->par.truncated));
+	print_reasons(&pl->par, 0, "skipped:");
+	print_reasons(&pl->par, 1, "malformed:");
+	fprintf(stderr, "ring full: capture->parser %llu, parser->detector %llu", G(pl->cap.ring_full),
+	        G(pl->par.ring_full));
+	if (!pl->live)
+		fprintf(stderr, " (replay waited %llu, %llu times)", G(pl->cap.ring_waits),
+		        G(pl->par.ring_waits));
+	fputc('\n', stderr);
+	fprintf(stderr, "%.3f s wall, %.0f messages/s\n", wall,
+	        wall > 0 ? (double) G(pl->det.dns_msgs) / wall : 0.0);
+}
+
+enum { OPT_DUMP = 256, OPT_CHECK };
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dump", no_argument, NULL, OPT_DUMP },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = NULL, *iface = NULL, *bpf = NULL;
+	const char **files = calloc((size_t) argc + 1, sizeof(*files));
+	int n_files = 0, verbose = 0, dump = 0, check = 0;
+	if (files == NULL)
+		return 1;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "r:i:f:c:vqhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			files[n_files++] = optarg;
+			break;
+		case 'i':
+			iface = optarg;
+			break;
+		case 'f':
+			bpf = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'q':
+			verbose--;
+			break;
+		case OPT_DUMP:
+			dump = 1;
+			break;
+		case OPT_CHECK:
+			check = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			free(files);
+			return 0;
+		case 'V':
+			printf("dnsexfild %s (%s)\n", DX_VERSION, pcap_lib_version());
+			free(files);
+			return 0;
+		default:
+			usage(stderr);
+			free(files);
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dnsexfild: unexpected argument '%s' (capture files go after -r)\n",
+		        argv[optind]);
+		free(files);
+		return EX_USAGE;
+	}
+	if (!iface && n_files == 0 && !config_path) {
+		usage(stderr);
+		free(files);
+		return EX_USAGE;
+	}
+	if (iface && n_files > 0) {
+		fprintf(stderr, "dnsexfild: -i and -r exclude each other\n");
+		free(files);
+		return EX_USAGE;
+	}
+
+	dx_config_t cfg;
+	char err[DX_CONFIG_ERRMAX];
+	dx_config_defaults(&cfg);
+	int rc = DX_OK;
+	if (config_path)
+		rc = dx_config_load(&cfg, config_path, err);
+	/* Flags override the file: an input on the command line replaces the file's inputs. */
+	if (rc == DX_OK && (iface || n_files > 0))
+		dx_config_clear_inputs(&cfg);
+	if (rc == DX_OK && iface)
+		rc = dx_config_set(&cfg, "capture", "interface", iface, err);
+	for (int i = 0; rc == DX_OK && i < n_files; i++)
+		rc = dx_config_set(&cfg, "capture", "file", files[i], err);
+	if (rc == DX_OK && bpf)
+		rc = dx_config_set(&cfg, "capture", "bpf", bpf, err);
+	free(files);
+	if (rc == DX_OK && !(check && !iface && n_files == 0 && config_path))
+		rc = dx_config_validate(&cfg, err);
+	if (rc != DX_OK) {
+		fprintf(stderr, "dnsexfild: %s\n", err);
+		dx_config_free(&cfg);
+		return config_path ? EX_CONFIG : EX_USAGE;
+	}
+	int level = cfg.log.level + verbose;
+	atomic_store(&dx_log_level, level < 0 ? 0 : level > DX_LOG_DEBUG ? DX_LOG_DEBUG : level);
+	if (check) {
+		dx_config_print(&cfg, stdout);
+		dx_config_free(&cfg);
+		return 0;
+	}
+
+	static dx_pipeline_t pl; /* static: large, and zeroed */
+	pl.cfg = &cfg;
+	pl.live = cfg.capture.interface != NULL;
+	pl.dump = dump;
+	pl.dump_out = stdout;
+	dx_config_decode(&cfg, &pl.dcfg);
+	if (getrandom(&pl.key, sizeof(pl.key), 0) != (ssize_t) sizeof(pl.key)) {
+		pl.key.k0 = (uint64_t) time(NULL) ^ (uint64_t) (uintptr_t) &pl;
+		pl.key.k1 = (uint64_t) getpid() * 0x9E3779B97F4A7C15ULL;
+	}
+	static char outbuf[1 << 16];
+	if (dump)
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+
+	int exit_code = 0;
+	pl.ring_a = dx_ring_new((size_t) cfg.capture.ring_a_mb << 20,
+	                        sizeof(dx_frame_t) + cfg.capture.snaplen);
+	pl.ring_b = dx_ring_new((size_t) cfg.capture.ring_b_slots * dx_ring_recsize(sizeof(dx_query_t)),
+	                        sizeof(dx_query_t));
+	if (pl.ring_a == NULL || pl.ring_b == NULL) {
+		fprintf(stderr, "dnsexfild: out of memory for the rings (ring_a_mb %u, ring_b_slots %u)\n",
+		        cfg.capture.ring_a_mb, cfg.capture.ring_b_slots);
+		exit_code = 1;
+		goto out;
+	}
+	if (dx_capture_open(&pl) != 0) {
+		exit_code = EX_NOINPUT;
+		goto out;
+	}
+
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGPIPE);
+	sigaddset(&sigs, SIGUSR2); /* the detector's "done" wake-up */
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	pl.main_thread = pthread_self();
+
+	double t0 = now_mono();
+	pthread_t th_cap, th_par, th_det;
+	if (pthread_create(&th_det, NULL, dx_detector_run, &pl) != 0 ||
+	    pthread_create(&th_par, NULL, dx_parser_run, &pl) != 0 ||
+	    pthread_create(&th_cap, NULL, dx_capture_run, &pl) != 0) {
+		fprintf(stderr, "dnsexfild: cannot start threads\n");
+		abort(); /* cannot unwind half-started threads cleanly; nothing is written yet */
+	}
+	while (!atomic_load_explicit(&pl.detector_done, memory_order_acquire)) {
+		struct timespec tick = { 0, 100 * 1000000L };
+		int sig = sigtimedwait(&sigs, NULL, &tick);
+		if (sig == SIGINT || sig == SIGTERM) {
+			if (atomic_exchange(&pl.stop, true) == false) {
+				dx_log(DX_LOG_NOTICE, DX_GRP_MAIN, "%s: stopping",
+				       sig == SIGINT ? "SIGINT" : "SIGTERM");
+				if (pl.live && pl.pcap)
+					pcap_breakloop(pl.pcap);
+			}
+		}
+	}
+	pthread_join(th_cap, NULL);
+	pthread_join(th_par, NULL);
+	pthread_join(th_det, NULL);
+	double wall = now_mono() - t0;
+	if (pl.live && pl.pcap) {
+		pcap_close(pl.pcap);
+		pl.pcap = NULL;
+	}
+	summary(&pl, wall);
+	if (pl.capture_failed)
+		exit_code = 1;
+out:
+	if (pl.pcap)
+		pcap_close(pl.pcap);
+	dx_ring_free(pl.ring_a);
+	dx_ring_free(pl.ring_b);
+	dx_config_free(&cfg);
+	return exit_code;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Parser thread: ring A (frames) -> decode -> ring B (dx_query_t).
+ *
+ * Owns the TCP reassembly table and its own counters. A DNS message is decoded straight into
+ * its reserved ring B record, so a message costs one copy in and no copy out; a record that
+ * fails to decode is simply not committed. Live mode drops and counts when ring B is full;
+ * offline mode waits. The ring A slot is released only after every message in the frame has
+ * been handed on, so the zero-copy TCP path may read the frame in place.
+ */
+#include <string.h>
+
+#include "lib/dns.h"
+#include "lib/log.h"
+#include "lib/query.h"
+#include "lib/tcp.h"
+#include "sensor/pipeline.h"
+
+struct parser {
+	dx_pipeline_t *pl;
+	dx_tcp_t *tcp;
+	int64_t ts_us; /* of the frame being decoded */
+	bool frame_truncated;
+};
+
+static bool vni_wanted(const dx_config_t *cfg, const dx_pkt_t *pk)
+{
+	if (cfg->capture.n_vnis == 0)
+		return true;
+	if (!pk->has_vni)
+		return false;
+	for (uint32_t i = 0; i < cfg->capture.n_vnis; i++)
+		if (cfg->capture.vnis[i] == pk->vni)
+			return true;
+	return false;
+}
+
+static dx_query_t *reserve_query(dx_pipeline_t *pl)
+{
+	unsigned step = 0;
+	dx_query_t *q;
+	while ((q = dx_ring_reserve(pl->ring_b, sizeof(*q))) == NULL) {
+		if (pl->live) {
+			dx_count(&pl->par.ring_full, 1);
+			return NULL;
+		}
+		if (atomic_load_explicit(&pl->stop, memory_order_relaxed) &&
+		    atomic_load_explicit(&pl->detector_done, memory_order_acquire))
+			return NULL;
+		if (step == 0)
+			dx_count(&pl->par.ring_waits, 1);
+		dx_backoff(&step);
+	}
+	return q;
+}
+
+/* Decode one DNS message and hand it to the detector. */
+static void emit(struct parser *ps, const dx_pkt_t *pk, const uint8_t *msg, size_t len,
+                 bool truncated)
+{
+	dx_pipeline_t *pl = ps->pl;
+	dx_query_t *q = reserve_query(pl);
+	if (q == NULL)
+		return;
+	enum dx_reason why;
+	if (dx_dns_parse(msg, len, &q->dns, &why) != DX_OK) {
+		dx_count_reason(&pl->par, why);
+		return; /* not committed: the slot is reused */
+	}
+	q->ts_us = ps->ts_us;
+	memcpy(q->src, pk->src, 16);
+	memcpy(q->dst, pk->dst, 16);
+	q->sport = pk->sport;
+	q->dport = pk->dport;
+	q->vni = pk->vni;
+	q->af = pk->af;
+	q->flags = (uint8_t) ((pk->proto == DX_PROTO_TCP ? DX_Q_TCP : 0) |
+	                      (truncated ? DX_Q_TRUNCATED : 0) | (pk->has_vni ? DX_Q_HAS_VNI : 0));
+	dx_count(&pl->par.dns_msgs, 1);
+	dx_count(q->dns.is_response ? &pl->par.responses : &pl->par.queries, 1);
+	if (truncated || q->dns.truncated)
+		dx_count(&pl->par.truncated, 1);
+	dx_ring_commit(pl->ring_b);
+}
+
+static void on_tcp_msg(void *ctx, const dx_pkt_t *pk, const uint8_t *msg, size_t len,
+                       bool partial)
+{
+	struct parser *ps = ctx;
+	emit(ps, pk, msg, len, partial || ps->frame_truncated);
+}
+
+static void decode_frame(struct parser *ps, const dx_frame_t *f)
+{
+	dx_pipeline_t *pl = ps->pl;
+	dx_pkt_t pk;
+	enum dx_reason why;
+	dx_count(&pl->par.packets, 1);
+	dx_count(&pl->par.bytes, f->wirelen);
+	if (dx_pkt_decode(&pl->dcfg, f->dlt, (const uint8_t *) (f + 1), f->caplen, f->wirelen, &pk,
+	                  &why) != DX_OK) {
+		dx_count_reason(&pl->par, why);
+		return;
+	}
+	if (!vni_wanted(pl->cfg, &pk)) {
+		dx_count_reason(&pl->par, DX_R_vni_filtered);
+		return;
+	}
+	ps->ts_us = f->ts_us;
+	ps->frame_truncated = pk.truncated;
+	if (pk.proto == DX_PROTO_UDP)
+		emit(ps, &pk, pk.payload, pk.payload_len, pk.truncated);
+	else
+		dx_tcp_add(ps->tcp, &pk, f->ts_us, &pl->par, on_tcp_msg, ps);
+}
+
+void *dx_parser_run(void *arg)
+{
+	dx_pipeline_t *pl = arg;
+	const dx_config_t *cfg = pl->cfg;
+	struct parser ps = { .pl = pl };
+	ps.tcp = dx_tcp_new(cfg->capture.tcp_flows, cfg->capture.tcp_flow_bytes,
+	                    cfg->capture.tcp_idle_sec, pl->key);
+	if (ps.tcp == NULL) {
+		dx_log(DX_LOG_ERR, DX_GRP_PARSE, "out of memory for %u TCP flows",
+		       cfg->capture.tcp_flows);
+		atomic_store(&pl->stop, true);
+	}
+	unsigned step = 0;
+	for (;;) {
+		size_t len;
+		const dx_frame_t *f = dx_ring_peek(pl->ring_a, &len);
+		if (f == NULL) {
+			if (atomic_load_explicit(&pl->capture_done, memory_order_acquire) &&
+			    dx_ring_empty(pl->ring_a))
+				break;
+			dx_backoff(&step);
+			continue;
+		}
+		step = 0;
+		if (ps.tcp != NULL)
+			decode_frame(&ps, f);
+		dx_ring_release(pl->ring_a);
+	}
+	dx_tcp_free(ps.tcp);
+	atomic_store_explicit(&pl->parser_done, true, memory_order_release);
+	return NULL;
+}

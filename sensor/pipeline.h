@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/**
+ * @file pipeline.h
+ * @brief The state the three threads share: the two rings, each thread's counters, and the
+ * life-cycle flags. main owns it; each thread writes only its own counters and its own
+ * "done" flag.
+ *
+ *   capture thread --ring A (dx_frame_t + bytes)--> parser thread --ring B (dx_query_t)-->
+ *   detector thread
+ */
+#pragma once
+
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/config.h"
+#include "lib/counters.h"
+#include "lib/hash.h"
+#include "lib/pkt.h"
+#include "lib/ring.h"
+
+/** Ring A record header; caplen frame bytes follow. */
+typedef struct dx_frame {
+	int64_t ts_us;
+	uint32_t caplen;
+	uint32_t wirelen;
+	int32_t dlt;
+	uint32_t pad_;
+} dx_frame_t;
+
+typedef struct dx_pipeline {
+	const dx_config_t *cfg;
+	dx_decode_cfg_t dcfg;
+	dx_hash_key_t key; /* random per process */
+	bool live;         /* live: full rings drop; offline: producers wait */
+	bool dump;
+	FILE *dump_out;
+
+	dx_ring_t *ring_a, *ring_b;
+	pcap_t *pcap; /* the open capture; live handles stay for the whole run */
+
+	_Atomic bool stop; /* a signal asked us to stop */
+	_Atomic bool capture_done, parser_done, detector_done;
+	int capture_failed; /* set by the capture thread before capture_done */
+
+	pthread_t main_thread; /* woken with SIGUSR2 when the detector finishes */
+	dx_counters_t cap, par, det;
+	uint64_t ps_recv, ps_drop, ps_ifdrop; /* pcap_stats at the end of a live capture */
+} dx_pipeline_t;
+
+/** Thread entry points; arg is the dx_pipeline_t. */
+void *dx_capture_run(void *arg);
+void *dx_parser_run(void *arg);
+void *dx_detector_run(void *arg);
+
+/** Open the first input (files are opened in turn by the capture thread). Returns 0, or -1
+ * after printing one error line. */
+int dx_capture_open(dx_pipeline_t *pl);
+
+/** Idle back-off for a ring consumer or a waiting producer: 50 µs doubling to 1 ms. */
+void dx_backoff(unsigned *step);
