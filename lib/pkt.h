@@ -21,6 +21,7 @@
 
 #include "lib/common.h"
 #include "lib/counters.h"
+#include "lib/err.h"
 
 #define DX_MAX_LAYERS 8   /* R8: VLAN tags, IPv6 extension headers, tunnels: each capped */
 #define DX_MAX_PORTS 8    /* tunnel ports per kind */

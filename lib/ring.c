@@ -23,8 +23,6 @@ dx_ring_t *dx_ring_new(size_t cap_bytes, size_t max_record)
 		free(r);
 		return NULL;
 	}
-	/* Touch every page now so the first pass over the ring takes no page faults. */
-	memset(r->buf, 0, cap);
 	r->cap = cap;
 	r->max_record = max_record;
 	atomic_init(&r->head, 0);

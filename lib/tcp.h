@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "lib/counters.h"
+#include "lib/err.h"
 #include "lib/hash.h"
 #include "lib/pkt.h"
 

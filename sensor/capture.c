@@ -39,15 +39,17 @@ static pcap_t *open_file(const char *path)
 static int set_filter(pcap_t *p, const char *what, const char *bpf)
 {
 	struct bpf_program prog;
-	if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-	    pcap_setfilter(p, &prog) != 0) {
+	if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
 		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: filter '%s': %s", what, bpf,
 		       pcap_geterr(p));
-		pcap_freecode(&prog);
 		return -1;
 	}
+	int rc = pcap_setfilter(p, &prog);
+	if (rc != 0)
+		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: filter '%s': %s", what, bpf,
+		       pcap_geterr(p));
 	pcap_freecode(&prog);
-	return 0;
+	return rc == 0 ? 0 : -1;
 }
 
 /* DNS on UDP/TCP 53 and the tunnel ports, also inside one or two VLAN tags. */

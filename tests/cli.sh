@@ -1,0 +1,75 @@
+#!/bin/sh
+# cli.sh BIN
+# The command line as a user meets it: exit statuses from sysexits, one clear error line for
+# a bad flag, file or config, several -r files in order, -r - from standard input, -f offline,
+# a capture file cut mid-record, and --check-config.
+set -u
+bin=$1
+p=${DX_PCAPS:?}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fails=0
+check() { # check NAME EXPECTED_STATUS ACTUAL_STATUS [grep-pattern file]
+	if [ "$2" != "$3" ]; then
+		echo "FAIL $1: exit $3, expected $2"; fails=$((fails + 1)); return
+	fi
+	if [ $# -ge 5 ] && ! grep -q -- "$4" "$5"; then
+		echo "FAIL $1: '$4' not in output:"; cat "$5"; fails=$((fails + 1)); return
+	fi
+	echo "ok   $1"
+}
+
+"$bin" >/dev/null 2>"$dir/e"; check "no input is a usage error" 64 $? "usage:" "$dir/e"
+"$bin" --bogus -r x 2>"$dir/e"; check "unknown flag" 64 $? "usage:" "$dir/e"
+"$bin" -r a -i lo 2>"$dir/e"; check "-r with -i" 64 $? "exclude" "$dir/e"
+"$bin" -r "$dir/nonexistent.pcap" 2>"$dir/e"; check "missing file" 66 $? "nonexistent.pcap" "$dir/e"
+[ "$(wc -l <"$dir/e")" -eq 1 ] && echo "ok   missing file: one line" || { echo "FAIL missing file: not one line"; cat "$dir/e"; fails=$((fails + 1)); }
+printf 'not a capture file at all, just text\n' >"$dir/bad.pcap"
+"$bin" -r "$dir/bad.pcap" 2>"$dir/e"; check "bad magic" 66 $? "bad.pcap" "$dir/e"
+"$bin" -r "$p/link-raw.pcap" -r "$dir/nonexistent.pcap" >"$dir/o" 2>"$dir/e"
+check "second file missing fails before reading" 66 $? "nonexistent.pcap" "$dir/e"
+[ ! -s "$dir/o" ] && echo "ok   nothing read" || { echo "FAIL read before failing"; fails=$((fails + 1)); }
+
+printf '[capture]\nsnaplen = 12\n' >"$dir/bad.ini"
+"$bin" -c "$dir/bad.ini" -r "$p/link-raw.pcap" 2>"$dir/e"
+check "bad config value" 78 $? "bad.ini:2: \[capture\] snaplen: bad value '12'" "$dir/e"
+printf '[capture]\nsnaplen = 1500\n[capture]\nwat = 1\n' >"$dir/bad2.ini"
+"$bin" -c "$dir/bad2.ini" -r "$p/link-raw.pcap" 2>"$dir/e"
+check "unknown config key" 78 $? "bad2.ini:4: \[capture\] wat: unknown key" "$dir/e"
+"$bin" -c "$dir/none.ini" -r "$p/link-raw.pcap" 2>"$dir/e"
+check "missing config" 78 $? "none.ini: cannot open" "$dir/e"
+printf '[capture]\nfile = %s\nsnaplen = 2000\n' "$p/link-raw.pcap" >"$dir/good.ini"
+"$bin" -c "$dir/good.ini" --check-config >"$dir/o" 2>"$dir/e"
+check "check-config" 0 $? "snaplen = 2000" "$dir/o"
+"$bin" -c "$dir/good.ini" --dump >"$dir/o" 2>"$dir/e"
+check "input from config" 0 $? "www.Example.com" "$dir/o"
+"$bin" -c "$dir/good.ini" -r "$p/link-sll2.pcap" --dump >"$dir/o" 2>"$dir/e"
+check "-r replaces the config's file" 0 $? "2 DNS messages" "$dir/e"
+
+"$bin" -r "$p/link-raw.pcap" -r "$p/link-sll.pcap" -r "$p/link-ethernet.pcap" --dump >"$dir/o" 2>"$dir/e"
+check "three files" 0 $? "11 DNS messages: 8 queries, 3 responses" "$dir/e"
+{ "$bin" -r "$p/link-raw.pcap" --dump; "$bin" -r "$p/link-sll.pcap" --dump; "$bin" -r "$p/link-ethernet.pcap" --dump; } >"$dir/o2" 2>/dev/null
+cmp -s "$dir/o" "$dir/o2" && echo "ok   files read in order" || { echo "FAIL files out of order"; fails=$((fails + 1)); }
+
+"$bin" -r - --dump <"$p/vxlan-mirror.pcap" >"$dir/o" 2>"$dir/e"
+check "stdin" 0 $? "vni 123" "$dir/o"
+"$bin" -r "$p/vxlan-mirror.pcap" --dump >"$dir/o2" 2>/dev/null
+cmp -s "$dir/o" "$dir/o2" && echo "ok   stdin equals file" || { echo "FAIL stdin differs"; fails=$((fails + 1)); }
+"$bin" -r "$p/link-raw.pcap" -r - <"$p/link-raw.pcap" 2>"$dir/e"
+check "stdin only first" 66 $? "standard input must be the first" "$dir/e"
+
+"$bin" -r "$p/link-ethernet.pcap" -f 'udp and src port 53' --dump >"$dir/o" 2>"$dir/e"
+check "offline BPF" 0 $? "1 DNS messages: 0 queries, 1 responses" "$dir/e"
+"$bin" -r "$p/link-ethernet.pcap" -f 'udp and and' 2>"$dir/e"
+check "bad BPF" 66 $? "filter 'udp and and'" "$dir/e"
+
+# A capture cut in the middle of a record: what came before is kept, the status says so.
+size=$(wc -c <"$p/iodine-pirate-sea.pcap")
+head -c $((size - 100)) "$p/iodine-pirate-sea.pcap" >"$dir/cut.pcap"
+"$bin" -r "$dir/cut.pcap" --dump >"$dir/o" 2>"$dir/e"
+check "truncated file" 1 $? "truncated" "$dir/e"
+[ "$(wc -l <"$dir/o")" -gt 400 ] && echo "ok   records before the cut kept" || { echo "FAIL lost records"; fails=$((fails + 1)); }
+
+"$bin" -V >"$dir/o"; check "version" 0 $? "dnsexfild" "$dir/o"
+echo "cli: $fails failed"
+[ "$fails" -eq 0 ]

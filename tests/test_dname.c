@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <CUnit/CUnit.h>
+#include <string.h>
+
+#include "lib/dname.h"
+
+#define HDR 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 /* 12 bytes standing in for the DNS header */
+
+static int decode_at(const uint8_t *msg, size_t len, size_t off, dx_name_t *n, size_t *end)
+{
+	dx_cur_t c = dx_cur_init(msg, len);
+	c.off = off;
+	int rc = dx_dname_decode(&c, n);
+	*end = c.off;
+	return rc;
+}
+
+static void test_dname_plain_lowercases(void)
+{
+	static const uint8_t msg[] = { HDR, 3, 'W', 'w', 'W', 7, 'E', 'x', 'a', 'm', 'p', 'l', 'e',
+		                       3, 'c', 'o', 'm', 0 };
+	dx_name_t n;
+	size_t end;
+	CU_ASSERT_EQUAL_FATAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_OK);
+	CU_ASSERT_STRING_EQUAL(n.text, "www.example.com");
+	CU_ASSERT_EQUAL(n.len, 15);
+	CU_ASSERT_EQUAL(n.n_labels, 3);
+	CU_ASSERT_EQUAL(n.max_label, 7);
+	CU_ASSERT_FALSE(n.odd_bytes);
+	CU_ASSERT_EQUAL(end, sizeof(msg));
+	char esc[DX_DNAME_ESCMAX];
+	dx_dname_escape(&n, true, esc);
+	CU_ASSERT_STRING_EQUAL(esc, "WwW.Example.com"); /* the wire's case comes back */
+	dx_dname_escape(&n, false, esc);
+	CU_ASSERT_STRING_EQUAL(esc, "www.example.com");
+}
+
+static void test_dname_root(void)
+{
+	static const uint8_t msg[] = { HDR, 0 };
+	dx_name_t n;
+	size_t end;
+	CU_ASSERT_EQUAL_FATAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_OK);
+	CU_ASSERT_EQUAL(n.len, 0);
+	char esc[DX_DNAME_ESCMAX];
+	dx_dname_escape(&n, true, esc);
+	CU_ASSERT_STRING_EQUAL(esc, ".");
+}
+
+static void test_dname_ptr_to_self(void)
+{
+	static const uint8_t msg[] = { HDR, 0xC0, 12 };
+	dx_name_t n;
+	size_t end;
+	CU_ASSERT_EQUAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_EPTR);
+}
+
+static void test_dname_ptr_backward(void)
+{
+	static const uint8_t msg[] = { HDR, 3, 'c', 'o', 'm', 0, 1, 'a', 0xC0, 12 };
+	dx_name_t n;
+	size_t end;
+	CU_ASSERT_EQUAL_FATAL(decode_at(msg, sizeof(msg), 17, &n, &end), DX_OK);
+	CU_ASSERT_STRING_EQUAL(n.text, "a.com");
+	CU_ASSERT_EQUAL(end, sizeof(msg)); /* resumes after the pointer */
+}
+
+/* Two names pointing at each other: 12 -> 14, and 14's label ends in a pointer to 12. */
+static void test_dname_ptr_mutual(void)
+{
+	static const uint8_t msg[] = { HDR, 0xC0, 14, 1, 'a', 0xC0, 12 };
+	dx_name_t n;
+	size_t end;
+	CU_ASSERT_EQUAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_EPTR);
+	CU_ASSERT_EQUAL(decode_at(msg, sizeof(msg), 14, &n, &end), DX_EPTR);
+}
+
+static void test_dname_ptr_forward_and_header(void)
+{
+	static const uint8_t fwd[] = { HDR, 0xC0, 14, 1, 'a', 0 };
+	static const uint8_t hdr[] = { HDR, 0xC0, 3 };
+	dx_name_t n;
+	size_t end;
+	CU_ASSERT_EQUAL(decode_at(fwd, sizeof(fwd), 12, &n, &end), DX_EPTR);
+	CU_ASSERT_EQUAL(decode_at(hdr, sizeof(hdr), 12, &n, &end), DX_EPTR);
+}
+
+/* A chain a -> b -> c each strictly backwards is fine; the walk cannot revisit. */
+static void test_dname_ptr_chain(void)
+{
+	static const uint8_t msg[] = { HDR, 3, 'c', 'o', 'm', 0,     /* 12: com */
+		                       1, 'b', 0xC0, 12,             /* 17: b.com */
+		                       1, 'a', 0xC0, 17 };           /* 21: a.b.com */
+	dx_name_t n;
+	size_t end;
+	CU_ASSERT_EQUAL_FATAL(decode_at(msg, sizeof(msg), 21, &n, &end), DX_OK);
+	CU_ASSERT_STRING_EQUAL(n.text, "a.b.com");
+	CU_ASSERT_EQUAL(end, 25);
+}
+
+static void test_dname_label_types(void)
+{
+	uint8_t msg[12 + 66] = { HDR, 0x40 };
+	dx_name_t n;
+	size_t end;
+	CU_ASSERT_EQUAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_ELABEL);
+	msg[12] = 0x80;
+	CU_ASSERT_EQUAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_ELABEL);
+}
+
+/* 255 octets is the limit (RFC 1035 3.1): 4 labels of 63 = 256 with the root: too long;
+ * 3 × 63 + 61 + root = 255: fine, and its text is 253 characters. */
+static void test_dname_length_limits(void)
+{
+	uint8_t msg[12 + 300];
+	memset(msg, 'x', sizeof(msg));
+	memset(msg, 0, 12);
+	size_t o = 12;
+	for (int i = 0; i < 4; i++) {
+		msg[o] = 63;
+		o += 64;
+	}
+	msg[o] = 0;
+	dx_name_t n;
+	size_t end;
+	CU_ASSERT_EQUAL(decode_at(msg, o + 1, 12, &n, &end), DX_ELONG);
+	msg[12 + 3 * 64] = 61;
+	msg[12 + 3 * 64 + 62] = 0;
+	CU_ASSERT_EQUAL_FATAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_OK);
+	CU_ASSERT_EQUAL(n.len, 253);
+	CU_ASSERT_EQUAL(strlen(n.text), 253);
+}
+
+/* Every prefix of a valid name is DX_ETRUNC, never a crash or a read past the end. */
+static void test_dname_every_prefix(void)
+{
+	static const uint8_t msg[] = { HDR, 3, 'c', 'o', 'm', 0, 3, 'w', 'w', 'w', 0xC0, 12 };
+	dx_name_t n;
+	size_t end;
+	for (size_t len = 17; len < sizeof(msg); len++)
+		CU_ASSERT_EQUAL(decode_at(msg, len, 17, &n, &end), DX_ETRUNC);
+	CU_ASSERT_EQUAL(decode_at(msg, sizeof(msg), 17, &n, &end), DX_OK);
+}
+
+static void test_dname_odd_bytes_escaped(void)
+{
+	static const uint8_t msg[] = { HDR, 5, 'a', '.', ' ', '"', 0xFF, 2, '\\', 0, 0 };
+	dx_name_t n;
+	size_t end;
+	CU_ASSERT_EQUAL_FATAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_OK);
+	CU_ASSERT_TRUE(n.odd_bytes);
+	CU_ASSERT_EQUAL(n.n_labels, 2);
+	char esc[DX_DNAME_ESCMAX];
+	dx_dname_escape(&n, true, esc);
+	CU_ASSERT_STRING_EQUAL(esc, "a\\046\\032\\034\\255.\\092\\000");
+}
+
+static void test_dname_skip(void)
+{
+	static const uint8_t msg[] = { HDR, 3, 'c', 'o', 'm', 0, 1, 'a', 0xC0, 12, 0xC0, 30 };
+	dx_cur_t c = dx_cur_init(msg, sizeof(msg));
+	c.off = 17;
+	CU_ASSERT_EQUAL(dx_dname_skip(&c), DX_OK);
+	CU_ASSERT_EQUAL(c.off, 21);
+	CU_ASSERT_EQUAL(dx_dname_skip(&c), DX_EPTR); /* forward pointer */
+}
+
+static CU_TestInfo dname_tests[] = {
+	{ "plain_lowercases", test_dname_plain_lowercases },
+	{ "root", test_dname_root },
+	{ "ptr_to_self", test_dname_ptr_to_self },
+	{ "ptr_backward", test_dname_ptr_backward },
+	{ "ptr_mutual", test_dname_ptr_mutual },
+	{ "ptr_forward_and_header", test_dname_ptr_forward_and_header },
+	{ "ptr_chain", test_dname_ptr_chain },
+	{ "label_types", test_dname_label_types },
+	{ "length_limits", test_dname_length_limits },
+	{ "every_prefix", test_dname_every_prefix },
+	{ "odd_bytes_escaped", test_dname_odd_bytes_escaped },
+	{ "skip", test_dname_skip },
+	CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo dx_suites[] = {
+	{ "dname", NULL, NULL, NULL, NULL, dname_tests },
+	CU_SUITE_INFO_NULL,
+};
