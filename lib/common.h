@@ -24,12 +24,13 @@
 
 /* Always on, release builds included: only for programmer errors that would corrupt state.
  * Never for input checks (style 2.4). */
-#define DX_REQUIRE(x)                                                                              \
-	do {                                                                                       \
-		if (unlikely(!(x))) {                                                              \
-			fprintf(stderr, "%s:%d: requirement failed: %s\n", __FILE__, __LINE__, #x); \
-			abort();                                                                   \
-		}                                                                                  \
+#define DX_REQUIRE(x)                                                                          \
+	do {                                                                                   \
+		if (unlikely(!(x))) {                                                          \
+			fprintf(stderr, "%s:%d: requirement failed: %s\n", __FILE__, __LINE__, \
+				#x);                                                           \
+			abort();                                                               \
+		}                                                                              \
 	} while (0)
 
 #define DX_MIN(a, b) ((a) < (b) ? (a) : (b))

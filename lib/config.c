@@ -30,35 +30,35 @@ struct key {
 
 #define OFF(f) offsetof(dx_config_t, f)
 static const struct key keys[] = {
-	{ "capture", "interface", OFF(capture.interface), KEY_STR, 0, 0,
-	  "live capture interface (or use file)" },
-	{ "capture", "file", OFF(capture.files), KEY_FILE, 0, 0,
-	  "capture file to replay; repeat the key for several files, read in order" },
-	{ "capture", "bpf", OFF(capture.bpf), KEY_STR, 0, 0,
-	  "BPF filter replacing the default (DNS on 53, VXLAN and GENEVE ports)" },
-	{ "capture", "snaplen", OFF(capture.snaplen), KEY_U32, 64, 262144, "bytes per frame" },
-	{ "capture", "buffer_mb", OFF(capture.buffer_mb), KEY_U32, 1, 4096,
-	  "kernel capture buffer, MiB" },
-	{ "capture", "promisc", OFF(capture.promisc), KEY_BOOL, 0, 0, "promiscuous mode" },
-	{ "capture", "ring_a_mb", OFF(capture.ring_a_mb), KEY_U32, 1, 4096,
-	  "capture -> parser ring, MiB" },
-	{ "capture", "ring_b_slots", OFF(capture.ring_b_slots), KEY_U32, 1024, 1u << 22,
-	  "parser -> detector ring, messages" },
-	{ "capture", "tcp_flows", OFF(capture.tcp_flows), KEY_U32, 4, 1u << 20,
-	  "DNS-over-TCP flows reassembled at once" },
-	{ "capture", "tcp_flow_bytes", OFF(capture.tcp_flow_bytes), KEY_U32, 512, 65535,
-	  "bytes kept of one TCP DNS message" },
-	{ "capture", "tcp_idle_sec", OFF(capture.tcp_idle_sec), KEY_U32, 1, 3600,
-	  "seconds of packet time before an idle TCP flow may be reused" },
-	{ "capture", "max_encap", OFF(capture.max_encap), KEY_U32, 1, DX_MAX_LAYERS,
-	  "tunnels inside tunnels decapsulated" },
-	{ "capture", "vxlan_ports", OFF(capture.vxlan_ports), KEY_PORTS, 0, 0,
-	  "UDP destination ports carrying VXLAN (comma separated, up to 8)" },
-	{ "capture", "geneve_ports", OFF(capture.geneve_ports), KEY_PORTS, 0, 0,
-	  "UDP destination ports carrying GENEVE (comma separated, up to 8)" },
-	{ "capture", "vni", OFF(capture.vnis), KEY_VNIS, 0, 0,
-	  "only these VNIs (comma separated); empty: all traffic" },
-	{ "log", "level", OFF(log.level), KEY_LEVEL, 0, 0, "error, warning, notice, info or debug" },
+    {"capture", "interface", OFF(capture.interface), KEY_STR, 0, 0,
+     "live capture interface (or use file)"},
+    {"capture", "file", OFF(capture.files), KEY_FILE, 0, 0,
+     "capture file to replay; repeat the key for several files, read in order"},
+    {"capture", "bpf", OFF(capture.bpf), KEY_STR, 0, 0,
+     "BPF filter replacing the default (DNS on 53, VXLAN and GENEVE ports)"},
+    {"capture", "snaplen", OFF(capture.snaplen), KEY_U32, 64, 262144, "bytes per frame"},
+    {"capture", "buffer_mb", OFF(capture.buffer_mb), KEY_U32, 1, 4096,
+     "kernel capture buffer, MiB"},
+    {"capture", "promisc", OFF(capture.promisc), KEY_BOOL, 0, 0, "promiscuous mode"},
+    {"capture", "ring_a_mb", OFF(capture.ring_a_mb), KEY_U32, 1, 4096,
+     "capture -> parser ring, MiB"},
+    {"capture", "ring_b_slots", OFF(capture.ring_b_slots), KEY_U32, 1024, 1u << 22,
+     "parser -> detector ring, messages"},
+    {"capture", "tcp_flows", OFF(capture.tcp_flows), KEY_U32, 4, 1u << 20,
+     "DNS-over-TCP flows reassembled at once"},
+    {"capture", "tcp_flow_bytes", OFF(capture.tcp_flow_bytes), KEY_U32, 512, 65535,
+     "bytes kept of one TCP DNS message"},
+    {"capture", "tcp_idle_sec", OFF(capture.tcp_idle_sec), KEY_U32, 1, 3600,
+     "seconds of packet time before an idle TCP flow may be reused"},
+    {"capture", "max_encap", OFF(capture.max_encap), KEY_U32, 1, DX_MAX_LAYERS,
+     "tunnels inside tunnels decapsulated"},
+    {"capture", "vxlan_ports", OFF(capture.vxlan_ports), KEY_PORTS, 0, 0,
+     "UDP destination ports carrying VXLAN (comma separated, up to 8)"},
+    {"capture", "geneve_ports", OFF(capture.geneve_ports), KEY_PORTS, 0, 0,
+     "UDP destination ports carrying GENEVE (comma separated, up to 8)"},
+    {"capture", "vni", OFF(capture.vnis), KEY_VNIS, 0, 0,
+     "only these VNIs (comma separated); empty: all traffic"},
+    {"log", "level", OFF(log.level), KEY_LEVEL, 0, 0, "error, warning, notice, info or debug"},
 };
 #undef OFF
 
@@ -68,8 +68,8 @@ void dx_config_defaults(dx_config_t *cfg)
 	cfg->capture.snaplen = 65535;
 	cfg->capture.buffer_mb = 64;
 	cfg->capture.promisc = true;
-	cfg->capture.ring_a_mb = 64;
-	cfg->capture.ring_b_slots = 65536;
+	cfg->capture.ring_a_mb = 16;
+	cfg->capture.ring_b_slots = 16384;
 	cfg->capture.tcp_flows = 1024;
 	cfg->capture.tcp_flow_bytes = 4096;
 	cfg->capture.tcp_idle_sec = 30;
@@ -114,7 +114,7 @@ static int parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
 
 /* Comma-separated numbers into arr; at most cap of them. */
 static int parse_list(const char *v, uint32_t min, uint32_t max, uint32_t *arr, uint32_t cap,
-                      uint32_t *n)
+		      uint32_t *n)
 {
 	char buf[256];
 	size_t len = strlen(v);
@@ -149,7 +149,7 @@ static int set_key(dx_config_t *cfg, const struct key *k, const char *v)
 		if (*v == '\0' || cfg->capture.n_files >= DX_MAX_FILES)
 			return DX_EINVAL;
 		char **nf = realloc(cfg->capture.files,
-		                    (cfg->capture.n_files + 1) * sizeof(*cfg->capture.files));
+				    (cfg->capture.n_files + 1) * sizeof(*cfg->capture.files));
 		if (nf == NULL)
 			return DX_ENOMEM;
 		cfg->capture.files = nf;
@@ -164,7 +164,7 @@ static int set_key(dx_config_t *cfg, const struct key *k, const char *v)
 		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
 			*(bool *) field = true;
 		else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") ||
-		         !strcmp(v, "0"))
+			 !strcmp(v, "0"))
 			*(bool *) field = false;
 		else
 			return DX_EINVAL;
@@ -185,7 +185,7 @@ static int set_key(dx_config_t *cfg, const struct key *k, const char *v)
 	}
 	case KEY_VNIS:
 		return parse_list(v, 0, 0xFFFFFF, cfg->capture.vnis, DX_MAX_VNIS,
-		                  &cfg->capture.n_vnis);
+				  &cfg->capture.n_vnis);
 	case KEY_LEVEL: {
 		int lv = dx_log_level_parse(v);
 		if (lv < 0)
@@ -222,7 +222,7 @@ static void describe(const struct key *k, char *buf, size_t len)
 }
 
 int dx_config_set(dx_config_t *cfg, const char *section, const char *name, const char *value,
-                  char *err)
+		  char *err)
 {
 	const struct key *k = find_key(section, name);
 	if (k == NULL) {
@@ -238,7 +238,7 @@ int dx_config_set(dx_config_t *cfg, const char *section, const char *name, const
 		char why[96];
 		describe(k, why, sizeof(why));
 		snprintf(err, DX_CONFIG_ERRMAX, "[%s] %s: bad value '%.80s' (%s)", section, name,
-		         value, why);
+			 value, why);
 		return DX_ECONFIG;
 	}
 	return DX_OK;
@@ -271,13 +271,13 @@ static int finish(int rc, struct parse_state *ps, const char *name, char *err)
 		return DX_ENOENT;
 	}
 	snprintf(err, DX_CONFIG_ERRMAX, "%s:%d: %s", name, rc,
-	         ps->first[0] ? ps->first : "syntax error (expected [section] or key = value)");
+		 ps->first[0] ? ps->first : "syntax error (expected [section] or key = value)");
 	return DX_ECONFIG;
 }
 
 int dx_config_load(dx_config_t *cfg, const char *path, char *err)
 {
-	struct parse_state ps = { .cfg = cfg, .first = "" };
+	struct parse_state ps = {.cfg = cfg, .first = ""};
 	FILE *f = fopen(path, "r");
 	if (f == NULL)
 		return finish(-1, &ps, path, err);
@@ -288,7 +288,7 @@ int dx_config_load(dx_config_t *cfg, const char *path, char *err)
 
 int dx_config_load_string(dx_config_t *cfg, const char *text, const char *name, char *err)
 {
-	struct parse_state ps = { .cfg = cfg, .first = "" };
+	struct parse_state ps = {.cfg = cfg, .first = ""};
 	return finish(ini_parse_string(text, on_ini, &ps), &ps, name, err);
 }
 
@@ -296,25 +296,26 @@ int dx_config_validate(const dx_config_t *cfg, char *err)
 {
 	if (cfg->capture.interface && cfg->capture.n_files > 0) {
 		snprintf(err, DX_CONFIG_ERRMAX,
-		         "[capture] interface and file are both set: choose live or offline");
+			 "[capture] interface and file are both set: choose live or offline");
 		return DX_ECONFIG;
 	}
 	if (!cfg->capture.interface && cfg->capture.n_files == 0) {
-		snprintf(err, DX_CONFIG_ERRMAX, "no input: give -r FILE or -i IFACE "
-		                                "([capture] file or interface)");
+		snprintf(err, DX_CONFIG_ERRMAX,
+			 "no input: give -r FILE or -i IFACE "
+			 "([capture] file or interface)");
 		return DX_ECONFIG;
 	}
 	if ((size_t) cfg->capture.ring_a_mb << 20 < 4u * (cfg->capture.snaplen + 64u)) {
 		snprintf(err, DX_CONFIG_ERRMAX, "[capture] ring_a_mb: too small for snaplen %u",
-		         cfg->capture.snaplen);
+			 cfg->capture.snaplen);
 		return DX_ECONFIG;
 	}
 	for (uint32_t i = 0; i < cfg->capture.n_vxlan; i++)
 		for (uint32_t j = 0; j < cfg->capture.n_geneve; j++)
 			if (cfg->capture.vxlan_ports[i] == cfg->capture.geneve_ports[j]) {
 				snprintf(err, DX_CONFIG_ERRMAX,
-				         "[capture] port %u is both a VXLAN and a GENEVE port",
-				         cfg->capture.vxlan_ports[i]);
+					 "[capture] port %u is both a VXLAN and a GENEVE port",
+					 cfg->capture.vxlan_ports[i]);
 				return DX_ECONFIG;
 			}
 	return DX_OK;
@@ -340,7 +341,7 @@ static void print_list(FILE *out, const char *pre, const uint32_t *v, uint32_t n
 
 void dx_config_print(const dx_config_t *cfg, FILE *out)
 {
-	static const char *const levels[] = { "error", "warning", "notice", "info", "debug" };
+	static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
 	const char *section = "";
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const struct key *k = &keys[i];
@@ -373,7 +374,7 @@ void dx_config_print(const dx_config_t *cfg, FILE *out)
 		case KEY_PORTS: {
 			const uint16_t *p = field;
 			uint32_t n = p == cfg->capture.vxlan_ports ? cfg->capture.n_vxlan
-			                                           : cfg->capture.n_geneve;
+								   : cfg->capture.n_geneve;
 			uint32_t tmp[DX_MAX_PORTS];
 			for (uint32_t j = 0; j < n; j++)
 				tmp[j] = p[j];
@@ -386,7 +387,8 @@ void dx_config_print(const dx_config_t *cfg, FILE *out)
 		case KEY_LEVEL: {
 			int lv = *(const int *) field;
 			fprintf(out, "%s%s\n", pre,
-			        lv >= 0 && (size_t) lv < ARRAY_SIZE(levels) ? levels[lv] : "notice");
+				lv >= 0 && (size_t) lv < ARRAY_SIZE(levels) ? levels[lv]
+									    : "notice");
 			break;
 		}
 		}

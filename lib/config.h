@@ -24,13 +24,13 @@
 typedef struct dx_config {
 	struct {
 		char *interface; /* live capture, or NULL */
-		char *bpf;       /* NULL: the default filter */
-		char **files;    /* offline capture files, in order */
+		char *bpf;	 /* NULL: the default filter */
+		char **files;	 /* offline capture files, in order */
 		uint32_t n_files;
 		uint32_t snaplen;
-		uint32_t buffer_mb;  /* kernel capture buffer */
+		uint32_t buffer_mb; /* kernel capture buffer */
 		bool promisc;
-		uint32_t ring_a_mb;  /* capture -> parser ring */
+		uint32_t ring_a_mb;    /* capture -> parser ring */
 		uint32_t ring_b_slots; /* parser -> detector ring, in records */
 		uint32_t tcp_flows;
 		uint32_t tcp_flow_bytes;
@@ -56,12 +56,12 @@ void dx_config_defaults(dx_config_t *cfg);
 int dx_config_load(dx_config_t *cfg, const char *path, char *err) DX_MUSTCHECK;
 
 /** The same for INI text in memory (tests); name stands in for the path in messages. */
-int dx_config_load_string(dx_config_t *cfg, const char *text, const char *name, char *err)
-	DX_MUSTCHECK;
+int dx_config_load_string(dx_config_t *cfg, const char *text, const char *name,
+			  char *err) DX_MUSTCHECK;
 
 /** Set one key as if it were in the file (command-line overrides). DX_ECONFIG with err. */
 int dx_config_set(dx_config_t *cfg, const char *section, const char *key, const char *value,
-                  char *err) DX_MUSTCHECK;
+		  char *err) DX_MUSTCHECK;
 
 /** Cross-field checks, after the file and the flags: exactly one input, and so on. */
 int dx_config_validate(const dx_config_t *cfg, char *err) DX_MUSTCHECK;

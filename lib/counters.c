@@ -10,8 +10,8 @@ static const struct {
 	const char *name;
 	int malformed;
 } reasons[DX_R_COUNT] = {
-#define DX_X_NAME(n, kind) { #n, kind },
-	DX_REASONS(DX_X_NAME)
+#define DX_X_NAME(n, kind) {#n, kind},
+    DX_REASONS(DX_X_NAME)
 #undef DX_X_NAME
 };
 

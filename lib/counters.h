@@ -13,47 +13,47 @@
 #include <stdint.h>
 
 /* X(name, kind): kind is SKIP (not for us: counted, not an error) or MALF (broken input). */
-#define DX_REASONS(X)                                                                              \
-	X(unknown_linktype, SKIP)                                                                  \
-	X(not_ip, SKIP)                                                                            \
-	X(not_udp_tcp, SKIP)                                                                       \
-	X(not_dns_port, SKIP)                                                                      \
-	X(ip_frag_skipped, SKIP)                                                                   \
-	X(vni_filtered, SKIP)                                                                      \
-	X(tcp_no_payload, SKIP)                                                                    \
-	X(trunc_l2, MALF)                                                                          \
-	X(too_many_layers, MALF)                                                                   \
-	X(trunc_ip, MALF)                                                                          \
-	X(bad_ip_version, MALF)                                                                    \
-	X(bad_ihl, MALF)                                                                           \
-	X(bad_ip_len, MALF)                                                                        \
-	X(trunc_ipv6_ext, MALF)                                                                    \
-	X(trunc_udp, MALF)                                                                         \
-	X(bad_udp_len, MALF)                                                                       \
-	X(trunc_tcp, MALF)                                                                         \
-	X(bad_tcp_off, MALF)                                                                       \
-	X(trunc_vxlan, MALF)                                                                       \
-	X(vxlan_bad_flags, MALF)                                                                   \
-	X(trunc_geneve, MALF)                                                                      \
-	X(geneve_bad_version, MALF)                                                                \
-	X(geneve_unknown_proto, MALF)                                                              \
-	X(dns_trunc, MALF)                                                                         \
-	X(dns_malformed, MALF)                                                                     \
-	X(dns_no_question, MALF)                                                                   \
-	X(dname_bad_ptr, MALF)                                                                     \
-	X(dname_too_long, MALF)                                                                    \
-	X(dname_bad_label, MALF)                                                                   \
-	X(tcp_gap, MALF)                                                                           \
-	X(tcp_msg_oversize, MALF)                                                                  \
-	X(tcp_flow_evicted, MALF)                                                                  \
-	X(tcp_flow_idle, SKIP)                                                                     \
+#define DX_REASONS(X)                 \
+	X(unknown_linktype, SKIP)     \
+	X(not_ip, SKIP)               \
+	X(not_udp_tcp, SKIP)          \
+	X(not_dns_port, SKIP)         \
+	X(ip_frag_skipped, SKIP)      \
+	X(vni_filtered, SKIP)         \
+	X(tcp_no_payload, SKIP)       \
+	X(trunc_l2, MALF)             \
+	X(too_many_layers, MALF)      \
+	X(trunc_ip, MALF)             \
+	X(bad_ip_version, MALF)       \
+	X(bad_ihl, MALF)              \
+	X(bad_ip_len, MALF)           \
+	X(trunc_ipv6_ext, MALF)       \
+	X(trunc_udp, MALF)            \
+	X(bad_udp_len, MALF)          \
+	X(trunc_tcp, MALF)            \
+	X(bad_tcp_off, MALF)          \
+	X(trunc_vxlan, MALF)          \
+	X(vxlan_bad_flags, MALF)      \
+	X(trunc_geneve, MALF)         \
+	X(geneve_bad_version, MALF)   \
+	X(geneve_unknown_proto, MALF) \
+	X(dns_trunc, MALF)            \
+	X(dns_malformed, MALF)        \
+	X(dns_no_question, MALF)      \
+	X(dname_bad_ptr, MALF)        \
+	X(dname_too_long, MALF)       \
+	X(dname_bad_label, MALF)      \
+	X(tcp_gap, MALF)              \
+	X(tcp_msg_oversize, MALF)     \
+	X(tcp_flow_evicted, MALF)     \
+	X(tcp_flow_idle, SKIP)        \
 	X(tcp_retransmit, SKIP)
 
 enum dx_reason {
 #define DX_X_ENUM(name, kind) DX_R_##name,
 	DX_REASONS(DX_X_ENUM)
 #undef DX_X_ENUM
-	DX_R_COUNT
+	    DX_R_COUNT
 };
 
 /** Name of a reason ("dname_bad_ptr"); never NULL. */
@@ -63,7 +63,7 @@ int dx_reason_is_malformed(enum dx_reason r);
 
 typedef struct dx_counters {
 	_Atomic uint64_t packets;    /* frames read (capture) or decoded (parser) */
-	_Atomic uint64_t bytes;      /* wire bytes of those frames */
+	_Atomic uint64_t bytes;	     /* wire bytes of those frames */
 	_Atomic uint64_t dns_msgs;   /* DNS messages decoded */
 	_Atomic uint64_t queries;    /* of which QR=0 */
 	_Atomic uint64_t responses;  /* of which QR=1 */
@@ -73,9 +73,12 @@ typedef struct dx_counters {
 	_Atomic uint64_t reason[DX_R_COUNT];
 } dx_counters_t;
 
+/* Each counter has exactly one writer (its thread), so a relaxed load and store suffice: no
+ * locked read-modify-write on the packet path. Readers see a recent value, never a torn one. */
 static inline void dx_count(_Atomic uint64_t *c, uint64_t n)
 {
-	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
 }
 
 static inline uint64_t dx_counter_get(_Atomic uint64_t *c)

@@ -18,14 +18,14 @@
 
 typedef struct dx_cur {
 	const uint8_t *base; /* first byte of the region being parsed */
-	size_t len;          /* bytes actually captured from base on */
-	size_t off;          /* next byte to read */
-	int err;             /* sticky: first failure wins, later reads return 0 */
+	size_t len;	     /* bytes actually captured from base on */
+	size_t off;	     /* next byte to read */
+	int err;	     /* sticky: first failure wins, later reads return 0 */
 } dx_cur_t;
 
 static inline dx_cur_t dx_cur_init(const uint8_t *base, size_t len)
 {
-	return (dx_cur_t){ .base = base, .len = len, .off = 0, .err = DX_OK };
+	return (dx_cur_t){.base = base, .len = len, .off = 0, .err = DX_OK};
 }
 
 static inline int dx_cur_fail(dx_cur_t *c, int err)
@@ -112,8 +112,8 @@ static inline void dx_cur_copy(dx_cur_t *c, void *dst, size_t n)
 static inline dx_cur_t dx_cur_sub(dx_cur_t *c, size_t n)
 {
 	if (!dx_cur_need(c, n))
-		return (dx_cur_t){ .base = c->base, .len = 0, .off = 0, .err = c->err };
-	dx_cur_t sub = { .base = c->base + c->off, .len = n, .off = 0, .err = DX_OK };
+		return (dx_cur_t){.base = c->base, .len = 0, .off = 0, .err = c->err};
+	dx_cur_t sub = {.base = c->base + c->off, .len = n, .off = 0, .err = DX_OK};
 	c->off += n;
 	return sub;
 }

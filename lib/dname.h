@@ -26,13 +26,13 @@
 
 /** A decoded name. Value type: copied through ring B, built directly in tests. */
 typedef struct dx_name {
-	uint8_t len;        /* bytes of text, without the NUL; 0 for the root */
-	uint8_t n_labels;   /* labels, root excluded */
-	uint8_t max_label;  /* longest label, octets */
-	bool odd_bytes;     /* some label byte is <= 0x20, >= 0x7F, or a literal '.' */
+	uint8_t len;	   /* bytes of text, without the NUL; 0 for the root */
+	uint8_t n_labels;  /* labels, root excluded */
+	uint8_t max_label; /* longest label, octets */
+	bool odd_bytes;	   /* some label byte is <= 0x20, >= 0x7F, or a literal '.' */
 	uint8_t lab_len[DX_DNAME_MAXLABELS]; /* each label's length, left to right */
-	uint8_t case_mask[32]; /* bit i set: text[i] was upper case on the wire */
-	char text[DX_DNAME_MAXTEXT + 1]; /* labels lower-cased (A-Z only), joined by '.', NUL */
+	uint8_t case_mask[32];		     /* bit i set: text[i] was upper case on the wire */
+	char text[DX_DNAME_MAXTEXT + 1];     /* labels lower-cased (A-Z only), joined by '.', NUL */
 } dx_name_t;
 
 /**

@@ -124,19 +124,16 @@ static const struct {
 	uint16_t type;
 	const char *name;
 } types[] = {
-	{ 1, "A" },         { 2, "NS" },        { 5, "CNAME" },      { 6, "SOA" },
-	{ 10, "NULL" },     { 11, "WKS" },      { 12, "PTR" },       { 13, "HINFO" },
-	{ 15, "MX" },       { 16, "TXT" },      { 17, "RP" },        { 18, "AFSDB" },
-	{ 24, "SIG" },      { 25, "KEY" },      { 28, "AAAA" },      { 29, "LOC" },
-	{ 33, "SRV" },      { 35, "NAPTR" },    { 36, "KX" },        { 37, "CERT" },
-	{ 39, "DNAME" },    { 41, "OPT" },      { 43, "DS" },        { 44, "SSHFP" },
-	{ 45, "IPSECKEY" }, { 46, "RRSIG" },    { 47, "NSEC" },      { 48, "DNSKEY" },
-	{ 49, "DHCID" },    { 50, "NSEC3" },    { 51, "NSEC3PARAM" }, { 52, "TLSA" },
-	{ 53, "SMIMEA" },   { 55, "HIP" },      { 59, "CDS" },       { 60, "CDNSKEY" },
-	{ 61, "OPENPGPKEY" }, { 62, "CSYNC" },  { 63, "ZONEMD" },    { 64, "SVCB" },
-	{ 65, "HTTPS" },    { 99, "SPF" },      { 249, "TKEY" },     { 250, "TSIG" },
-	{ 251, "IXFR" },    { 252, "AXFR" },    { 255, "ANY" },      { 256, "URI" },
-	{ 257, "CAA" },
+    {1, "A"},		{2, "NS"},	    {5, "CNAME"},   {6, "SOA"},	    {10, "NULL"},
+    {11, "WKS"},	{12, "PTR"},	    {13, "HINFO"},  {15, "MX"},	    {16, "TXT"},
+    {17, "RP"},		{18, "AFSDB"},	    {24, "SIG"},    {25, "KEY"},    {28, "AAAA"},
+    {29, "LOC"},	{33, "SRV"},	    {35, "NAPTR"},  {36, "KX"},	    {37, "CERT"},
+    {39, "DNAME"},	{41, "OPT"},	    {43, "DS"},	    {44, "SSHFP"},  {45, "IPSECKEY"},
+    {46, "RRSIG"},	{47, "NSEC"},	    {48, "DNSKEY"}, {49, "DHCID"},  {50, "NSEC3"},
+    {51, "NSEC3PARAM"}, {52, "TLSA"},	    {53, "SMIMEA"}, {55, "HIP"},    {59, "CDS"},
+    {60, "CDNSKEY"},	{61, "OPENPGPKEY"}, {62, "CSYNC"},  {63, "ZONEMD"}, {64, "SVCB"},
+    {65, "HTTPS"},	{99, "SPF"},	    {249, "TKEY"},  {250, "TSIG"},  {251, "IXFR"},
+    {252, "AXFR"},	{255, "ANY"},	    {256, "URI"},   {257, "CAA"},
 };
 
 const char *dx_dns_type_name(uint16_t type)
@@ -149,9 +146,9 @@ const char *dx_dns_type_name(uint16_t type)
 
 const char *dx_dns_rcode_name(uint16_t rcode)
 {
-	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-		                             "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
-		                             "NXRRSET", "NOTAUTH", "NOTZONE",  "DSOTYPENI" };
+	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+					    "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+					    "NXRRSET", "NOTAUTH", "NOTZONE",  "DSOTYPENI"};
 	if (rcode < ARRAY_SIZE(names))
 		return names[rcode];
 	if (rcode == 16)
@@ -163,7 +160,7 @@ const char *dx_dns_rcode_name(uint16_t rcode)
 
 const char *dx_dns_opcode_name(uint8_t opcode)
 {
-	static const char *const names[] = { "QUERY", "IQUERY", "STATUS", NULL,
-		                             "NOTIFY", "UPDATE", "DSO" };
+	static const char *const names[] = {"QUERY",  "IQUERY", "STATUS", NULL,
+					    "NOTIFY", "UPDATE", "DSO"};
 	return opcode < ARRAY_SIZE(names) ? names[opcode] : NULL;
 }

@@ -25,18 +25,18 @@
 /** A decoded DNS message. Value type. */
 typedef struct dx_dns_msg {
 	uint16_t id;
-	uint16_t flags;    /* the raw second header word */
-	uint16_t rcode;    /* with the EDNS extended bits (RFC 6891 6.1.3) */
+	uint16_t flags; /* the raw second header word */
+	uint16_t rcode; /* with the EDNS extended bits (RFC 6891 6.1.3) */
 	uint16_t qdcount, ancount, nscount, arcount;
 	uint16_t qtype, qclass;
-	uint16_t edns_size; /* requestor's UDP payload size; 0 without OPT */
-	uint16_t msg_len;   /* bytes of the message as captured (may be < the real size) */
-	uint16_t an_seen;   /* answer RRs actually walked */
+	uint16_t edns_size;    /* requestor's UDP payload size; 0 without OPT */
+	uint16_t msg_len;      /* bytes of the message as captured (may be < the real size) */
+	uint16_t an_seen;      /* answer RRs actually walked */
 	uint32_t answer_bytes; /* sum of answer RDLENGTHs walked */
 	uint32_t min_ttl;      /* smallest answer TTL walked; UINT32_MAX if none */
 	uint8_t opcode;
 	bool is_response;
-	bool tc;       /* the TC header bit */
+	bool tc; /* the TC header bit */
 	bool has_edns;
 	bool truncated; /* the RR walk ran out of captured bytes */
 	dx_name_t qname;
@@ -49,8 +49,8 @@ typedef struct dx_dns_msg {
  * dns_no_question (QDCOUNT 0), dns_malformed, dname_bad_ptr, dname_too_long, dname_bad_label.
  * *out is unspecified on failure.
  */
-int dx_dns_parse(const uint8_t *msg, size_t len, dx_dns_msg_t *out, enum dx_reason *why)
-	DX_MUSTCHECK;
+int dx_dns_parse(const uint8_t *msg, size_t len, dx_dns_msg_t *out,
+		 enum dx_reason *why) DX_MUSTCHECK;
 
 /** Mnemonic of an RR type ("A", "TXT") or NULL if we have none (print TYPEnnn, RFC 3597). */
 const char *dx_dns_type_name(uint16_t type);

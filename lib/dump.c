@@ -22,7 +22,7 @@ size_t dx_dump_time(dx_ts_t ts_us, char *buf)
 	if (gmtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
 	int n = snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-	                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
 	return n > 0 && n < 32 ? (size_t) n : 0;
 }
 
@@ -52,7 +52,7 @@ static void put_addr(struct out *o, const dx_query_t *q, const uint8_t *a, uint1
 size_t dx_dump_format(const dx_query_t *q, char *buf)
 {
 	const dx_dns_msg_t *m = &q->dns;
-	struct out o = { buf, buf + DX_DUMP_LINEMAX - 2 }; /* room kept for "\n\0" */
+	struct out o = {buf, buf + DX_DUMP_LINEMAX - 2}; /* room kept for "\n\0" */
 	char name[DX_DNAME_ESCMAX];
 	o.p += dx_dump_time(q->ts_us, o.p);
 	put(&o, " ");

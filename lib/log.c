@@ -11,18 +11,17 @@
 
 _Atomic int dx_log_level = DX_LOG_NOTICE;
 
-static const char *const level_names[] = { "error", "warning", "notice", "info", "debug" };
-static const char *const group_names[] = { "main",  "capture", "parse", "detect",
-	                                   "store", "hook",    "config" };
+static const char *const level_names[] = {"error", "warning", "notice", "info", "debug"};
+static const char *const group_names[] = {"main",  "capture", "parse", "detect",
+					  "store", "hook",    "config"};
 
 void dx_log_emit(int level, int group, const char *fmt, ...)
 {
 	char line[1024];
-	int n = snprintf(line, sizeof(line), "dnsexfild[%s] %s: ",
-	                 group >= 0 && (size_t) group < ARRAY_SIZE(group_names) ? group_names[group]
-	                                                                        : "?",
-	                 level >= 0 && (size_t) level < ARRAY_SIZE(level_names) ? level_names[level]
-	                                                                        : "?");
+	int n = snprintf(
+	    line, sizeof(line), "dnsexfild[%s] %s: ",
+	    group >= 0 && (size_t) group < ARRAY_SIZE(group_names) ? group_names[group] : "?",
+	    level >= 0 && (size_t) level < ARRAY_SIZE(level_names) ? level_names[level] : "?");
 	va_list ap;
 	va_start(ap, fmt);
 	if (n > 0 && (size_t) n < sizeof(line))

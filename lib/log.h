@@ -29,10 +29,10 @@ extern _Atomic int dx_log_level;
 
 void dx_log_emit(int level, int group, const char *fmt, ...) DX_PRINTF(3, 4);
 
-#define dx_log(level, group, ...)                                                                  \
-	do {                                                                                       \
-		if ((level) <= atomic_load_explicit(&dx_log_level, memory_order_relaxed))          \
-			dx_log_emit((level), (group), __VA_ARGS__);                                \
+#define dx_log(level, group, ...)                                                         \
+	do {                                                                              \
+		if ((level) <= atomic_load_explicit(&dx_log_level, memory_order_relaxed)) \
+			dx_log_emit((level), (group), __VA_ARGS__);                       \
 	} while (0)
 
 /** Per-key limiter: caller-owned, zero-initialised. */

@@ -19,10 +19,10 @@
 
 #define ETH_IPV4 0x0800
 #define ETH_IPV6 0x86DD
-#define ETH_VLAN 0x8100  /* IEEE 802.1Q */
-#define ETH_QINQ 0x88A8  /* IEEE 802.1ad */
+#define ETH_VLAN 0x8100 /* IEEE 802.1Q */
+#define ETH_QINQ 0x88A8 /* IEEE 802.1ad */
 #define ETH_QINQ_OLD 0x9100
-#define ETH_TEB 0x6558   /* transparent Ethernet bridging (GENEVE protocol type) */
+#define ETH_TEB 0x6558 /* transparent Ethernet bridging (GENEVE protocol type) */
 
 void dx_decode_cfg_defaults(dx_decode_cfg_t *cfg)
 {
@@ -228,7 +228,7 @@ static int decode_ipv6(dx_cur_t *c, dx_pkt_t *out, uint8_t *proto, enum dx_reaso
 			return -1;
 		}
 		switch (nh) {
-		case 0:  /* hop-by-hop options */
+		case 0:	 /* hop-by-hop options */
 		case 43: /* routing */
 		case 60: /* destination options */
 		{
@@ -277,7 +277,7 @@ static int decode_ipv6(dx_cur_t *c, dx_pkt_t *out, uint8_t *proto, enum dx_reaso
 }
 
 int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t caplen,
-                  size_t wirelen, dx_pkt_t *out, enum dx_reason *why)
+		  size_t wirelen, dx_pkt_t *out, enum dx_reason *why)
 {
 	dx_cur_t c = dx_cur_init(p, caplen);
 	dx_pkt_t pk;
@@ -306,7 +306,7 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 
 		uint8_t proto = 0;
 		int rc = et == ETH_IPV4 ? decode_ipv4(&c, &pk, &proto, why)
-		                        : decode_ipv6(&c, &pk, &proto, why);
+					: decode_ipv6(&c, &pk, &proto, why);
 		if (rc < 0)
 			return *why == DX_R_ip_frag_skipped ? DX_EUNSUP : DX_EMALF;
 
@@ -325,8 +325,8 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 				return DX_EMALF;
 			}
 			bool short_;
-			dx_cur_t pay = dx_cur_sub_upto(&c, ulen == 0 ? dx_cur_left(&c) : ulen - 8u,
-			                               &short_);
+			dx_cur_t pay =
+			    dx_cur_sub_upto(&c, ulen == 0 ? dx_cur_left(&c) : ulen - 8u, &short_);
 			if (short_)
 				pk.truncated = true;
 

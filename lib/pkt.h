@@ -23,10 +23,10 @@
 #include "lib/counters.h"
 #include "lib/err.h"
 
-#define DX_MAX_LAYERS 8   /* R8: VLAN tags, IPv6 extension headers, tunnels: each capped */
-#define DX_MAX_PORTS 8    /* tunnel ports per kind */
-#define DX_DNS_PORT 53    /* RFC 1035 4.2 */
-#define DX_VXLAN_PORT 4789 /* RFC 7348 5 (IANA) */
+#define DX_MAX_LAYERS 8	    /* R8: VLAN tags, IPv6 extension headers, tunnels: each capped */
+#define DX_MAX_PORTS 8	    /* tunnel ports per kind */
+#define DX_DNS_PORT 53	    /* RFC 1035 4.2 */
+#define DX_VXLAN_PORT 4789  /* RFC 7348 5 (IANA) */
 #define DX_GENEVE_PORT 6081 /* RFC 8926 3.3 (IANA) */
 
 /** What to decapsulate. Value type, filled from config. */
@@ -48,10 +48,10 @@ typedef struct dx_pkt {
 	size_t payload_len;
 	uint8_t src[16], dst[16]; /* IPv4 uses the first 4 bytes */
 	uint16_t sport, dport;
-	uint32_t vni;     /* outermost tunnel's VNI when has_vni */
+	uint32_t vni;	  /* outermost tunnel's VNI when has_vni */
 	uint32_t tcp_seq; /* TCP only */
-	uint8_t af;       /* 4 or 6 */
-	uint8_t proto;    /* DX_PROTO_UDP or DX_PROTO_TCP */
+	uint8_t af;	  /* 4 or 6 */
+	uint8_t proto;	  /* DX_PROTO_UDP or DX_PROTO_TCP */
 	uint8_t tcp_flags;
 	uint8_t n_encap; /* tunnels removed */
 	bool has_vni;
@@ -70,7 +70,7 @@ typedef struct dx_pkt {
  * malformed reason). Never allocates.
  */
 int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t caplen,
-                  size_t wirelen, dx_pkt_t *out, enum dx_reason *why) DX_MUSTCHECK;
+		  size_t wirelen, dx_pkt_t *out, enum dx_reason *why) DX_MUSTCHECK;
 
 /** True if pcap link type dlt is one dx_pkt_decode() understands. */
 bool dx_pkt_dlt_supported(int dlt);

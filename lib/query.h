@@ -15,9 +15,10 @@
 typedef int64_t dx_ts_t; /* µs since the Unix epoch, packet time (never the wall clock) */
 
 enum {
-	DX_Q_TCP = 1 << 0,       /* came over TCP */
-	DX_Q_TRUNCATED = 1 << 1, /* the frame or TCP message was cut short; decoded as far as it went */
-	DX_Q_HAS_VNI = 1 << 2,   /* came through VXLAN/GENEVE; vni is valid */
+	DX_Q_TCP = 1 << 0, /* came over TCP */
+	DX_Q_TRUNCATED =
+	    1 << 1, /* the frame or TCP message was cut short; decoded as far as it went */
+	DX_Q_HAS_VNI = 1 << 2, /* came through VXLAN/GENEVE; vni is valid */
 };
 
 typedef struct dx_query {
@@ -25,7 +26,7 @@ typedef struct dx_query {
 	uint8_t src[16], dst[16]; /* innermost addresses: the DNS client and server */
 	uint16_t sport, dport;
 	uint32_t vni;
-	uint8_t af; /* 4 or 6 */
+	uint8_t af;    /* 4 or 6 */
 	uint8_t flags; /* DX_Q_* */
 	dx_dns_msg_t dns;
 } dx_query_t;

@@ -4,6 +4,9 @@
  * so max_record must fit in half the ring or a producer could wait forever. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#define HUGE_2M ((size_t) 2 << 20)
 
 #include "lib/ring.h"
 
@@ -18,11 +21,17 @@ dx_ring_t *dx_ring_new(size_t cap_bytes, size_t max_record)
 	if (r == NULL)
 		return NULL;
 	memset(r, 0, sizeof(*r));
-	r->buf = aligned_alloc(64, cap);
+	/* 2 MiB alignment and MADV_HUGEPAGE: the ring is streamed through once per lap, and
+	 * with 4 KiB pages the first lap costs one page fault per 4 KiB (measured: ~10% of the
+	 * replay CPU time on a VM). A kernel without THP simply ignores the advice. */
+	size_t align = cap >= HUGE_2M ? HUGE_2M : 64;
+	r->buf = aligned_alloc(align, cap);
 	if (r->buf == NULL) {
 		free(r);
 		return NULL;
 	}
+	if (align == HUGE_2M)
+		(void) madvise(r->buf, cap, MADV_HUGEPAGE);
 	r->cap = cap;
 	r->max_record = max_record;
 	atomic_init(&r->head, 0);

@@ -22,17 +22,22 @@
 
 #include "lib/common.h"
 
-#define DX_RING_ALIGN 16u                 /* record alignment: dx_query_t has 8-byte members */
-#define DX_RING_PAD 0xFFFFFFFFu           /* header length marking the rest of the buffer as pad */
+#define DX_RING_ALIGN 16u	/* record alignment: dx_query_t has 8-byte members */
+#define DX_RING_PAD 0xFFFFFFFFu /* header length marking the rest of the buffer as pad */
 
 typedef struct dx_ring {
-	_Alignas(64) _Atomic size_t head; /* bytes published: producer writes */
-	_Alignas(64) _Atomic size_t tail; /* bytes consumed: consumer writes */
-	_Alignas(64) size_t cap;          /* bytes; a power of two */
-	size_t max_record;                /* largest payload dx_ring_reserve() accepts */
+	/* Producer's line: what it publishes, and its private view of the consumer. */
+	_Alignas(64) _Atomic size_t head; /* bytes published */
+	size_t tail_cache; /* producer only: last tail read; reloaded only when short of room */
+	size_t pending;	   /* producer only: bytes the reserved record takes (pad included) */
+	/* Consumer's line. */
+	_Alignas(64) _Atomic size_t tail; /* bytes consumed */
+	size_t head_cache; /* consumer only: last head read; reloaded only when caught up */
+	size_t current;	   /* consumer only: bytes of the record handed out by dx_ring_peek() */
+	/* Read-only after dx_ring_new(). */
+	_Alignas(64) size_t cap; /* bytes; a power of two */
+	size_t max_record;	 /* largest payload dx_ring_reserve() accepts */
 	uint8_t *buf;
-	size_t pending; /* producer only: bytes the reserved record will take (pad included) */
-	size_t current; /* consumer only: bytes of the record handed out by dx_ring_peek() */
 } dx_ring_t;
 
 struct dx_ring_hdr {
@@ -48,7 +53,8 @@ void dx_ring_free(dx_ring_t *r);
 
 static inline size_t dx_ring_recsize(size_t len)
 {
-	return (sizeof(struct dx_ring_hdr) + len + DX_RING_ALIGN - 1) & ~(size_t) (DX_RING_ALIGN - 1);
+	return (sizeof(struct dx_ring_hdr) + len + DX_RING_ALIGN - 1) &
+	       ~(size_t) (DX_RING_ALIGN - 1);
 }
 
 /** Producer: room for a record of len payload bytes, or NULL when full. The bytes are not
@@ -57,13 +63,17 @@ static inline void *dx_ring_reserve(dx_ring_t *r, size_t len)
 {
 	DX_REQUIRE(len <= r->max_record);
 	size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
 	size_t need = dx_ring_recsize(len);
 	size_t pos = head & (r->cap - 1);
 	size_t to_end = r->cap - pos;
 	size_t pad = need > to_end ? to_end : 0;
-	if (need + pad > r->cap - (head - tail))
-		return NULL;
+	/* Touch the consumer's line only when the cached view says the ring is full: one
+	 * cache-line transfer per batch instead of one per record. */
+	if (need + pad > r->cap - (head - r->tail_cache)) {
+		r->tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
+		if (need + pad > r->cap - (head - r->tail_cache))
+			return NULL;
+	}
 	struct dx_ring_hdr *h;
 	if (pad) {
 		h = (struct dx_ring_hdr *) (void *) (r->buf + pos);
@@ -85,7 +95,7 @@ static inline void dx_ring_commit_len(dx_ring_t *r, void *rec, size_t len)
 	h->len = (uint32_t) len;
 	size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	atomic_store_explicit(&r->head, head + r->pending - old + dx_ring_recsize(len),
-	                      memory_order_release);
+			      memory_order_release);
 }
 
 static inline void dx_ring_commit(dx_ring_t *r)
@@ -98,9 +108,11 @@ static inline void dx_ring_commit(dx_ring_t *r)
 static inline const void *dx_ring_peek(dx_ring_t *r, size_t *len)
 {
 	size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-	if (tail == head)
-		return NULL;
+	if (tail == r->head_cache) {
+		r->head_cache = atomic_load_explicit(&r->head, memory_order_acquire);
+		if (tail == r->head_cache)
+			return NULL;
+	}
 	size_t pos = tail & (r->cap - 1);
 	const struct dx_ring_hdr *h = (const struct dx_ring_hdr *) (const void *) (r->buf + pos);
 	r->current = 0;

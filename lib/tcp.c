@@ -26,7 +26,7 @@ struct flow {
 	struct flow_key key;
 	int64_t last_us;
 	uint32_t next_seq;
-	uint32_t have;    /* bytes of the current message seen */
+	uint32_t have;	  /* bytes of the current message seen */
 	uint16_t msg_len; /* valid when lenhave == 2 */
 	uint8_t lenbuf[2];
 	uint8_t lenhave; /* bytes of the length prefix seen */
@@ -44,8 +44,7 @@ struct dx_tcp {
 	dx_hash_key_t key;
 };
 
-dx_tcp_t *dx_tcp_new(uint32_t max_flows, uint32_t flow_bytes, uint32_t idle_sec,
-                     dx_hash_key_t key)
+dx_tcp_t *dx_tcp_new(uint32_t max_flows, uint32_t flow_bytes, uint32_t idle_sec, dx_hash_key_t key)
 {
 	uint32_t n = WAYS;
 	while (n < max_flows && n < (1u << 24))
@@ -100,7 +99,7 @@ static void release(dx_tcp_t *t, struct flow *f)
 
 /* The flow for this key, created (possibly by eviction) when create is set. */
 static struct flow *lookup(dx_tcp_t *t, const struct flow_key *k, int64_t ts_us, bool create,
-                           dx_counters_t *cnt)
+			   dx_counters_t *cnt)
 {
 	uint64_t h = dx_hash(&t->key, k, sizeof(*k));
 	struct flow *set = t->flows + (h & (t->n_sets - 1)) * WAYS;
@@ -147,7 +146,7 @@ static bool mid_message(const struct flow *f)
 }
 
 void dx_tcp_add(dx_tcp_t *t, const dx_pkt_t *pkt, int64_t ts_us, dx_counters_t *cnt,
-                dx_tcp_msg_fn fn, void *ctx)
+		dx_tcp_msg_fn fn, void *ctx)
 {
 	struct flow_key k;
 	key_of(pkt, &k);
@@ -180,7 +179,7 @@ void dx_tcp_add(dx_tcp_t *t, const dx_pkt_t *pkt, int64_t ts_us, dx_counters_t *
 			reset_msg(f);
 			f->next_seq = seq;
 		} else if (d < 0) { /* retransmission, or an overlap to trim */
-			size_t old = (size_t) -(int64_t) d;
+			size_t old = (size_t) - (int64_t) d;
 			if (old >= n) {
 				dx_count_reason(cnt, DX_R_tcp_retransmit);
 				n = 0;
@@ -208,7 +207,8 @@ void dx_tcp_add(dx_tcp_t *t, const dx_pkt_t *pkt, int64_t ts_us, dx_counters_t *
 				if (f->lenhave == 2) {
 					f->msg_len = (uint16_t) (f->lenbuf[0] << 8 | f->lenbuf[1]);
 					f->have = 0;
-					if (f->msg_len == 0) /* an empty message: nothing to decode */
+					if (f->msg_len ==
+					    0) /* an empty message: nothing to decode */
 						reset_msg(f);
 				}
 				continue;

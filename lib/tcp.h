@@ -30,17 +30,16 @@ typedef struct dx_tcp dx_tcp_t;
 /** Called once per complete DNS message; msg is borrowed until return. partial: the message
  * was longer than the flow buffer and msg holds only its beginning. */
 typedef void (*dx_tcp_msg_fn)(void *ctx, const dx_pkt_t *pkt, const uint8_t *msg, size_t len,
-                              bool partial);
+			      bool partial);
 
 /** Allocate the table. max_flows is rounded up to a power of two (at least 4). NULL on OOM. */
-dx_tcp_t *dx_tcp_new(uint32_t max_flows, uint32_t flow_bytes, uint32_t idle_sec,
-                     dx_hash_key_t key);
+dx_tcp_t *dx_tcp_new(uint32_t max_flows, uint32_t flow_bytes, uint32_t idle_sec, dx_hash_key_t key);
 void dx_tcp_free(dx_tcp_t *t);
 
 /** Feed one TCP segment (pkt->proto == DX_PROTO_TCP) seen at ts_us. Complete messages are
  * passed to fn; reasons are counted in cnt. */
 void dx_tcp_add(dx_tcp_t *t, const dx_pkt_t *pkt, int64_t ts_us, dx_counters_t *cnt,
-                dx_tcp_msg_fn fn, void *ctx);
+		dx_tcp_msg_fn fn, void *ctx);
 
 /** Flows currently tracked. */
 uint32_t dx_tcp_active(const dx_tcp_t *t);

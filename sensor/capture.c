@@ -20,7 +20,7 @@ void dx_backoff(unsigned *step)
 	long ns = 50000L << (*step < 5 ? *step : 5);
 	if (ns > 1000000L)
 		ns = 1000000L;
-	struct timespec ts = { 0, ns };
+	struct timespec ts = {0, ns};
 	nanosleep(&ts, NULL);
 	(*step)++;
 }
@@ -28,8 +28,8 @@ void dx_backoff(unsigned *step)
 static pcap_t *open_file(const char *path)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
-	                                                    errbuf);
+	pcap_t *p =
+	    pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (p == NULL)
 		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: %s", strcmp(path, "-") ? path : "stdin",
 		       errbuf);
@@ -59,10 +59,10 @@ static void default_filter(const dx_config_t *cfg, char *buf, size_t len)
 	int n = snprintf(inner, sizeof(inner), "udp port 53 or tcp port 53");
 	for (unsigned i = 0; i < cfg->capture.n_vxlan && n > 0 && (size_t) n < sizeof(inner); i++)
 		n += snprintf(inner + n, sizeof(inner) - (size_t) n, " or udp dst port %u",
-		              cfg->capture.vxlan_ports[i]);
+			      cfg->capture.vxlan_ports[i]);
 	for (unsigned i = 0; i < cfg->capture.n_geneve && n > 0 && (size_t) n < sizeof(inner); i++)
 		n += snprintf(inner + n, sizeof(inner) - (size_t) n, " or udp dst port %u",
-		              cfg->capture.geneve_ports[i]);
+			      cfg->capture.geneve_ports[i]);
 	snprintf(buf, len, "(%s) or (vlan and (%s))", inner, inner);
 }
 
@@ -80,8 +80,8 @@ static pcap_t *open_live(const dx_config_t *cfg)
 	pcap_set_timeout(p, 100); /* wake up to notice the stop flag */
 	pcap_set_immediate_mode(p, 1);
 	pcap_set_buffer_size(p, (int) (cfg->capture.buffer_mb << 20 > INT32_MAX
-	                                       ? INT32_MAX
-	                                       : cfg->capture.buffer_mb << 20));
+					   ? INT32_MAX
+					   : cfg->capture.buffer_mb << 20));
 	int rc = pcap_activate(p);
 	if (rc < 0) {
 		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: %s", ifc, pcap_geterr(p));
@@ -126,7 +126,8 @@ int dx_capture_open(dx_pipeline_t *pl)
 	for (uint32_t i = 0; i < cfg->capture.n_files; i++) {
 		const char *f = cfg->capture.files[i];
 		if (strcmp(f, "-") == 0 && i > 0) {
-			dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "-r -: standard input must be the first input");
+			dx_log(DX_LOG_ERR, DX_GRP_CAPTURE,
+			       "-r -: standard input must be the first input");
 			return -1;
 		}
 		if (i == 0 || strcmp(f, "-") != 0) {
@@ -152,7 +153,7 @@ int dx_capture_open(dx_pipeline_t *pl)
 
 /* Copy one frame into ring A. Returns false if we were told to stop while waiting. */
 static bool push_frame(dx_pipeline_t *pl, int dlt, const struct pcap_pkthdr *h,
-                       const uint8_t *bytes)
+		       const uint8_t *bytes)
 {
 	uint32_t caplen = h->caplen;
 	if (caplen > pl->cfg->capture.snaplen) /* a file's own snaplen may exceed ours */

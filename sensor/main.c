@@ -25,17 +25,18 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: dnsexfild [-c CONFIG] (-r FILE [-r FILE ...] | -i IFACE) [-f BPF]\n"
-	      "                 [--dump] [-v | -q] [--check-config]\n"
-	      "  -r FILE         read a pcap or pcapng file ('-' for standard input); repeat for more\n"
-	      "  -i IFACE        capture live on IFACE until SIGINT or SIGTERM\n"
-	      "  -f BPF          capture filter replacing the default\n"
-	      "  -c CONFIG       INI configuration file (flags override it)\n"
-	      "  --dump          print one line per decoded DNS message on standard output\n"
-	      "  --check-config  validate the configuration, print it and exit\n"
-	      "  -v, -q          more or less logging\n"
-	      "  -h, -V          help, version\n",
-	      out);
+	fputs(
+	    "usage: dnsexfild [-c CONFIG] (-r FILE [-r FILE ...] | -i IFACE) [-f BPF]\n"
+	    "                 [--dump] [-v | -q] [--check-config]\n"
+	    "  -r FILE         read a pcap or pcapng file ('-' for standard input); repeat for more\n"
+	    "  -i IFACE        capture live on IFACE until SIGINT or SIGTERM\n"
+	    "  -f BPF          capture filter replacing the default\n"
+	    "  -c CONFIG       INI configuration file (flags override it)\n"
+	    "  --dump          print one line per decoded DNS message on standard output\n"
+	    "  --check-config  validate the configuration, print it and exit\n"
+	    "  -v, -q          more or less logging\n"
+	    "  -h, -V          help, version\n",
+	    out);
 }
 
 static double now_mono(void)
@@ -53,7 +54,7 @@ static void print_reasons(const dx_counters_t *c, int malformed, const char *tit
 		if (v == 0 || dx_reason_is_malformed(r) != malformed)
 			continue;
 		fprintf(stderr, "%s %s %llu", any ? "," : title, dx_reason_name(r),
-		        (unsigned long long) v);
+			(unsigned long long) v);
 		any = 1;
 	}
 	if (any)
@@ -66,23 +67,24 @@ static void summary(dx_pipeline_t *pl, double wall)
 {
 	fprintf(stderr, "%llu packets (%llu bytes) read", G(pl->cap.packets), G(pl->cap.bytes));
 	if (pl->live)
-		fprintf(stderr, ", %llu received by filter, %llu dropped by kernel, %llu by interface",
-		        (unsigned long long) pl->ps_recv, (unsigned long long) pl->ps_drop,
-		        (unsigned long long) pl->ps_ifdrop);
+		fprintf(stderr,
+			", %llu received by filter, %llu dropped by kernel, %llu by interface",
+			(unsigned long long) pl->ps_recv, (unsigned long long) pl->ps_drop,
+			(unsigned long long) pl->ps_ifdrop);
 	fputc('\n', stderr);
 	fprintf(stderr, "%llu DNS messages: %llu queries, %llu responses, %llu truncated\n",
-	        G(pl->par.dns_msgs), G(pl->par.queries), G(pl->par.responses),
-	        G(pl->par.truncated));
+		G(pl->par.dns_msgs), G(pl->par.queries), G(pl->par.responses),
+		G(pl->par.truncated));
 	print_reasons(&pl->par, 0, "skipped:");
 	print_reasons(&pl->par, 1, "malformed:");
-	fprintf(stderr, "ring full: capture->parser %llu, parser->detector %llu", G(pl->cap.ring_full),
-	        G(pl->par.ring_full));
+	fprintf(stderr, "ring full: capture->parser %llu, parser->detector %llu",
+		G(pl->cap.ring_full), G(pl->par.ring_full));
 	if (!pl->live)
 		fprintf(stderr, " (replay waited %llu, %llu times)", G(pl->cap.ring_waits),
-		        G(pl->par.ring_waits));
+			G(pl->par.ring_waits));
 	fputc('\n', stderr);
 	fprintf(stderr, "%.3f s wall, %.0f messages/s\n", wall,
-	        wall > 0 ? (double) G(pl->det.dns_msgs) / wall : 0.0);
+		wall > 0 ? (double) G(pl->det.dns_msgs) / wall : 0.0);
 }
 
 enum { OPT_DUMP = 256, OPT_CHECK };
@@ -90,11 +92,11 @@ enum { OPT_DUMP = 256, OPT_CHECK };
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dump", no_argument, NULL, OPT_DUMP },
-		{ "check-config", no_argument, NULL, OPT_CHECK },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"dump", no_argument, NULL, OPT_DUMP},
+	    {"check-config", no_argument, NULL, OPT_CHECK},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *iface = NULL, *bpf = NULL;
 	const char **files = calloc((size_t) argc + 1, sizeof(*files));
@@ -144,7 +146,7 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "dnsexfild: unexpected argument '%s' (capture files go after -r)\n",
-		        argv[optind]);
+			argv[optind]);
 		free(files);
 		return EX_USAGE;
 	}
@@ -206,12 +208,14 @@ int main(int argc, char **argv)
 
 	int exit_code = 0;
 	pl.ring_a = dx_ring_new((size_t) cfg.capture.ring_a_mb << 20,
-	                        sizeof(dx_frame_t) + cfg.capture.snaplen);
-	pl.ring_b = dx_ring_new((size_t) cfg.capture.ring_b_slots * dx_ring_recsize(sizeof(dx_query_t)),
-	                        sizeof(dx_query_t));
+				sizeof(dx_frame_t) + cfg.capture.snaplen);
+	pl.ring_b =
+	    dx_ring_new((size_t) cfg.capture.ring_b_slots * dx_ring_recsize(sizeof(dx_query_t)),
+			sizeof(dx_query_t));
 	if (pl.ring_a == NULL || pl.ring_b == NULL) {
-		fprintf(stderr, "dnsexfild: out of memory for the rings (ring_a_mb %u, ring_b_slots %u)\n",
-		        cfg.capture.ring_a_mb, cfg.capture.ring_b_slots);
+		fprintf(stderr,
+			"dnsexfild: out of memory for the rings (ring_a_mb %u, ring_b_slots %u)\n",
+			cfg.capture.ring_a_mb, cfg.capture.ring_b_slots);
 		exit_code = 1;
 		goto out;
 	}
@@ -240,7 +244,7 @@ int main(int argc, char **argv)
 		abort(); /* cannot unwind half-started threads cleanly; nothing is written yet */
 	}
 	while (!atomic_load_explicit(&pl.detector_done, memory_order_acquire)) {
-		struct timespec tick = { 0, 100 * 1000000L };
+		struct timespec tick = {0, 100 * 1000000L};
 		int sig = sigtimedwait(&sigs, NULL, &tick);
 		if (sig == SIGINT || sig == SIGTERM) {
 			if (atomic_exchange(&pl.stop, true) == false) {

@@ -56,7 +56,7 @@ static dx_query_t *reserve_query(dx_pipeline_t *pl)
 
 /* Decode one DNS message and hand it to the detector. */
 static void emit(struct parser *ps, const dx_pkt_t *pk, const uint8_t *msg, size_t len,
-                 bool truncated)
+		 bool truncated)
 {
 	dx_pipeline_t *pl = ps->pl;
 	dx_query_t *q = reserve_query(pl);
@@ -75,7 +75,7 @@ static void emit(struct parser *ps, const dx_pkt_t *pk, const uint8_t *msg, size
 	q->vni = pk->vni;
 	q->af = pk->af;
 	q->flags = (uint8_t) ((pk->proto == DX_PROTO_TCP ? DX_Q_TCP : 0) |
-	                      (truncated ? DX_Q_TRUNCATED : 0) | (pk->has_vni ? DX_Q_HAS_VNI : 0));
+			      (truncated ? DX_Q_TRUNCATED : 0) | (pk->has_vni ? DX_Q_HAS_VNI : 0));
 	dx_count(&pl->par.dns_msgs, 1);
 	dx_count(q->dns.is_response ? &pl->par.responses : &pl->par.queries, 1);
 	if (truncated || q->dns.truncated)
@@ -83,8 +83,7 @@ static void emit(struct parser *ps, const dx_pkt_t *pk, const uint8_t *msg, size
 	dx_ring_commit(pl->ring_b);
 }
 
-static void on_tcp_msg(void *ctx, const dx_pkt_t *pk, const uint8_t *msg, size_t len,
-                       bool partial)
+static void on_tcp_msg(void *ctx, const dx_pkt_t *pk, const uint8_t *msg, size_t len, bool partial)
 {
 	struct parser *ps = ctx;
 	emit(ps, pk, msg, len, partial || ps->frame_truncated);
@@ -98,7 +97,7 @@ static void decode_frame(struct parser *ps, const dx_frame_t *f)
 	dx_count(&pl->par.packets, 1);
 	dx_count(&pl->par.bytes, f->wirelen);
 	if (dx_pkt_decode(&pl->dcfg, f->dlt, (const uint8_t *) (f + 1), f->caplen, f->wirelen, &pk,
-	                  &why) != DX_OK) {
+			  &why) != DX_OK) {
 		dx_count_reason(&pl->par, why);
 		return;
 	}
@@ -118,9 +117,9 @@ void *dx_parser_run(void *arg)
 {
 	dx_pipeline_t *pl = arg;
 	const dx_config_t *cfg = pl->cfg;
-	struct parser ps = { .pl = pl };
+	struct parser ps = {.pl = pl};
 	ps.tcp = dx_tcp_new(cfg->capture.tcp_flows, cfg->capture.tcp_flow_bytes,
-	                    cfg->capture.tcp_idle_sec, pl->key);
+			    cfg->capture.tcp_idle_sec, pl->key);
 	if (ps.tcp == NULL) {
 		dx_log(DX_LOG_ERR, DX_GRP_PARSE, "out of memory for %u TCP flows",
 		       cfg->capture.tcp_flows);

@@ -36,7 +36,7 @@ typedef struct dx_pipeline {
 	const dx_config_t *cfg;
 	dx_decode_cfg_t dcfg;
 	dx_hash_key_t key; /* random per process */
-	bool live;         /* live: full rings drop; offline: producers wait */
+	bool live;	   /* live: full rings drop; offline: producers wait */
 	bool dump;
 	FILE *dump_out;
 

@@ -26,22 +26,22 @@ static void test_config_defaults_valid_with_input(void)
 static void test_config_every_key(void)
 {
 	static const char *ini = "[capture]\n"
-	                         "interface = ens5\n"
-	                         "bpf = udp port 53\n"
-	                         "snaplen = 9001\n"
-	                         "buffer_mb = 128\n"
-	                         "promisc = no\n"
-	                         "ring_a_mb = 32\n"
-	                         "ring_b_slots = 4096\n"
-	                         "tcp_flows = 64\n"
-	                         "tcp_flow_bytes = 1024\n"
-	                         "tcp_idle_sec = 10\n"
-	                         "max_encap = 3\n"
-	                         "vxlan_ports = 4789, 8472\n"
-	                         "geneve_ports = 6081\n"
-	                         "vni = 123,124\n"
-	                         "[log]\n"
-	                         "level = debug\n";
+				 "interface = ens5\n"
+				 "bpf = udp port 53\n"
+				 "snaplen = 9001\n"
+				 "buffer_mb = 128\n"
+				 "promisc = no\n"
+				 "ring_a_mb = 32\n"
+				 "ring_b_slots = 4096\n"
+				 "tcp_flows = 64\n"
+				 "tcp_flow_bytes = 1024\n"
+				 "tcp_idle_sec = 10\n"
+				 "max_encap = 3\n"
+				 "vxlan_ports = 4789, 8472\n"
+				 "geneve_ports = 6081\n"
+				 "vni = 123,124\n"
+				 "[log]\n"
+				 "level = debug\n";
 	dx_config_t c;
 	char err[DX_CONFIG_ERRMAX];
 	dx_config_defaults(&c);
@@ -85,9 +85,11 @@ static void test_config_errors_name_line_and_key(void)
 	expect_error("[capture]\nsnaplen = 1000x\n", "bad.ini:2: [capture] snaplen");
 	expect_error("[capture]\nsnaplen = -5\n", "snaplen: bad value");
 	expect_error("[capture]\nsnaplen = 99999999999999999999\n", "snaplen: bad value");
-	expect_error("\n[capture]\n\nfrobnicate = 1\n", "bad.ini:4: [capture] frobnicate: unknown key");
+	expect_error("\n[capture]\n\nfrobnicate = 1\n",
+		     "bad.ini:4: [capture] frobnicate: unknown key");
 	expect_error("[nosuch]\nsnaplen = 100\n", "bad.ini:2: [nosuch] snaplen: unknown key");
-	expect_error("[capture]\npromisc = maybe\n", "promisc: bad value 'maybe' (expected yes or no)");
+	expect_error("[capture]\npromisc = maybe\n",
+		     "promisc: bad value 'maybe' (expected yes or no)");
 	expect_error("[capture]\nvxlan_ports = 0\n", "vxlan_ports: bad value");
 	expect_error("[capture]\nvxlan_ports = 1,2,3,4,5,6,7,8,9\n", "vxlan_ports: bad value");
 	expect_error("[capture]\nvni = 16777216\n", "vni: bad value");
@@ -102,9 +104,8 @@ static void test_config_cross_field(void)
 	dx_config_t c;
 	char err[DX_CONFIG_ERRMAX];
 	dx_config_defaults(&c);
-	CU_ASSERT_EQUAL(dx_config_load_string(&c, "[capture]\ninterface=eth0\nfile=a.pcap\n", "x",
-	                                      err),
-	                DX_OK);
+	CU_ASSERT_EQUAL(
+	    dx_config_load_string(&c, "[capture]\ninterface=eth0\nfile=a.pcap\n", "x", err), DX_OK);
 	CU_ASSERT_EQUAL(dx_config_validate(&c, err), DX_ECONFIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "both set"));
 	dx_config_clear_inputs(&c);
@@ -132,10 +133,10 @@ static void test_config_print_round_trips(void)
 	char err[DX_CONFIG_ERRMAX];
 	dx_config_defaults(&a);
 	CU_ASSERT_EQUAL_FATAL(dx_config_load_string(&a,
-	                                            "[capture]\nfile=a.pcap\nfile=b.pcap\n"
-	                                            "vni=5\nvxlan_ports=4789,4790\n",
-	                                            "x", err),
-	                      DX_OK);
+						    "[capture]\nfile=a.pcap\nfile=b.pcap\n"
+						    "vni=5\nvxlan_ports=4789,4790\n",
+						    "x", err),
+			      DX_OK);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -155,16 +156,16 @@ static void test_config_print_round_trips(void)
 }
 
 static CU_TestInfo config_tests[] = {
-	{ "defaults_valid_with_input", test_config_defaults_valid_with_input },
-	{ "every_key", test_config_every_key },
-	{ "errors_name_line_and_key", test_config_errors_name_line_and_key },
-	{ "cross_field", test_config_cross_field },
-	{ "missing_file", test_config_missing_file },
-	{ "print_round_trips", test_config_print_round_trips },
-	CU_TEST_INFO_NULL,
+    {"defaults_valid_with_input", test_config_defaults_valid_with_input},
+    {"every_key", test_config_every_key},
+    {"errors_name_line_and_key", test_config_errors_name_line_and_key},
+    {"cross_field", test_config_cross_field},
+    {"missing_file", test_config_missing_file},
+    {"print_round_trips", test_config_print_round_trips},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo dx_suites[] = {
-	{ "config", NULL, NULL, NULL, NULL, config_tests },
-	CU_SUITE_INFO_NULL,
+    {"config", NULL, NULL, NULL, NULL, config_tests},
+    CU_SUITE_INFO_NULL,
 };

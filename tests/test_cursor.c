@@ -5,7 +5,7 @@
 
 static void test_cursor_reads_be(void)
 {
-	static const uint8_t b[] = { 1, 2, 3, 4, 5, 6, 7 };
+	static const uint8_t b[] = {1, 2, 3, 4, 5, 6, 7};
 	dx_cur_t c = dx_cur_init(b, sizeof(b));
 	CU_ASSERT_EQUAL(dx_cur_u8(&c), 1);
 	CU_ASSERT_EQUAL(dx_cur_be16(&c), 0x0203);
@@ -17,7 +17,7 @@ static void test_cursor_reads_be(void)
 /* The first failure sticks: later reads return 0 even if bytes would be there. */
 static void test_cursor_error_sticks(void)
 {
-	static const uint8_t b[] = { 0xAA, 0xBB, 0xCC };
+	static const uint8_t b[] = {0xAA, 0xBB, 0xCC};
 	dx_cur_t c = dx_cur_init(b, sizeof(b));
 	CU_ASSERT_EQUAL(dx_cur_be32(&c), 0);
 	CU_ASSERT_EQUAL(c.err, DX_ETRUNC);
@@ -29,7 +29,7 @@ static void test_cursor_error_sticks(void)
 /* A huge length from a packet must not wrap the bounds check. */
 static void test_cursor_huge_skip(void)
 {
-	static const uint8_t b[] = { 1, 2, 3, 4 };
+	static const uint8_t b[] = {1, 2, 3, 4};
 	dx_cur_t c = dx_cur_init(b, sizeof(b));
 	dx_cur_skip(&c, 2);
 	dx_cur_skip(&c, SIZE_MAX - 1);
@@ -39,7 +39,7 @@ static void test_cursor_huge_skip(void)
 
 static void test_cursor_sub_narrows(void)
 {
-	static const uint8_t b[] = { 1, 2, 3, 4, 5, 6 };
+	static const uint8_t b[] = {1, 2, 3, 4, 5, 6};
 	dx_cur_t c = dx_cur_init(b, sizeof(b));
 	dx_cur_skip(&c, 1);
 	dx_cur_t s = dx_cur_sub(&c, 3);
@@ -58,25 +58,22 @@ static void test_cursor_sub_narrows(void)
 
 static void test_cursor_le32_copy(void)
 {
-	static const uint8_t b[] = { 2, 0, 0, 0, 9, 8 };
+	static const uint8_t b[] = {2, 0, 0, 0, 9, 8};
 	dx_cur_t c = dx_cur_init(b, sizeof(b));
 	CU_ASSERT_EQUAL(dx_cur_le32(&c), 2);
-	uint8_t out[4] = { 7, 7, 7, 7 };
+	uint8_t out[4] = {7, 7, 7, 7};
 	dx_cur_copy(&c, out, 4); /* only 2 left: dst untouched */
 	CU_ASSERT_EQUAL(out[0], 7);
 	CU_ASSERT_EQUAL(c.err, DX_ETRUNC);
 }
 
 static CU_TestInfo cursor_tests[] = {
-	{ "reads_be", test_cursor_reads_be },
-	{ "error_sticks", test_cursor_error_sticks },
-	{ "huge_skip", test_cursor_huge_skip },
-	{ "sub_narrows", test_cursor_sub_narrows },
-	{ "le32_copy", test_cursor_le32_copy },
-	CU_TEST_INFO_NULL,
+    {"reads_be", test_cursor_reads_be},	  {"error_sticks", test_cursor_error_sticks},
+    {"huge_skip", test_cursor_huge_skip}, {"sub_narrows", test_cursor_sub_narrows},
+    {"le32_copy", test_cursor_le32_copy}, CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo dx_suites[] = {
-	{ "cursor", NULL, NULL, NULL, NULL, cursor_tests },
-	CU_SUITE_INFO_NULL,
+    {"cursor", NULL, NULL, NULL, NULL, cursor_tests},
+    CU_SUITE_INFO_NULL,
 };

@@ -17,8 +17,8 @@ static int decode_at(const uint8_t *msg, size_t len, size_t off, dx_name_t *n, s
 
 static void test_dname_plain_lowercases(void)
 {
-	static const uint8_t msg[] = { HDR, 3, 'W', 'w', 'W', 7, 'E', 'x', 'a', 'm', 'p', 'l', 'e',
-		                       3, 'c', 'o', 'm', 0 };
+	static const uint8_t msg[] = {HDR, 3,	'W', 'w', 'W', 7,   'E', 'x', 'a',
+				      'm', 'p', 'l', 'e', 3,   'c', 'o', 'm', 0};
 	dx_name_t n;
 	size_t end;
 	CU_ASSERT_EQUAL_FATAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_OK);
@@ -37,7 +37,7 @@ static void test_dname_plain_lowercases(void)
 
 static void test_dname_root(void)
 {
-	static const uint8_t msg[] = { HDR, 0 };
+	static const uint8_t msg[] = {HDR, 0};
 	dx_name_t n;
 	size_t end;
 	CU_ASSERT_EQUAL_FATAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_OK);
@@ -49,7 +49,7 @@ static void test_dname_root(void)
 
 static void test_dname_ptr_to_self(void)
 {
-	static const uint8_t msg[] = { HDR, 0xC0, 12 };
+	static const uint8_t msg[] = {HDR, 0xC0, 12};
 	dx_name_t n;
 	size_t end;
 	CU_ASSERT_EQUAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_EPTR);
@@ -57,7 +57,7 @@ static void test_dname_ptr_to_self(void)
 
 static void test_dname_ptr_backward(void)
 {
-	static const uint8_t msg[] = { HDR, 3, 'c', 'o', 'm', 0, 1, 'a', 0xC0, 12 };
+	static const uint8_t msg[] = {HDR, 3, 'c', 'o', 'm', 0, 1, 'a', 0xC0, 12};
 	dx_name_t n;
 	size_t end;
 	CU_ASSERT_EQUAL_FATAL(decode_at(msg, sizeof(msg), 17, &n, &end), DX_OK);
@@ -68,7 +68,7 @@ static void test_dname_ptr_backward(void)
 /* Two names pointing at each other: 12 -> 14, and 14's label ends in a pointer to 12. */
 static void test_dname_ptr_mutual(void)
 {
-	static const uint8_t msg[] = { HDR, 0xC0, 14, 1, 'a', 0xC0, 12 };
+	static const uint8_t msg[] = {HDR, 0xC0, 14, 1, 'a', 0xC0, 12};
 	dx_name_t n;
 	size_t end;
 	CU_ASSERT_EQUAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_EPTR);
@@ -77,8 +77,8 @@ static void test_dname_ptr_mutual(void)
 
 static void test_dname_ptr_forward_and_header(void)
 {
-	static const uint8_t fwd[] = { HDR, 0xC0, 14, 1, 'a', 0 };
-	static const uint8_t hdr[] = { HDR, 0xC0, 3 };
+	static const uint8_t fwd[] = {HDR, 0xC0, 14, 1, 'a', 0};
+	static const uint8_t hdr[] = {HDR, 0xC0, 3};
 	dx_name_t n;
 	size_t end;
 	CU_ASSERT_EQUAL(decode_at(fwd, sizeof(fwd), 12, &n, &end), DX_EPTR);
@@ -88,9 +88,9 @@ static void test_dname_ptr_forward_and_header(void)
 /* A chain a -> b -> c each strictly backwards is fine; the walk cannot revisit. */
 static void test_dname_ptr_chain(void)
 {
-	static const uint8_t msg[] = { HDR, 3, 'c', 'o', 'm', 0,     /* 12: com */
-		                       1, 'b', 0xC0, 12,             /* 17: b.com */
-		                       1, 'a', 0xC0, 17 };           /* 21: a.b.com */
+	static const uint8_t msg[] = {HDR, 3,	'c',  'o', 'm', 0, /* 12: com */
+				      1,   'b', 0xC0, 12,	   /* 17: b.com */
+				      1,   'a', 0xC0, 17};	   /* 21: a.b.com */
 	dx_name_t n;
 	size_t end;
 	CU_ASSERT_EQUAL_FATAL(decode_at(msg, sizeof(msg), 21, &n, &end), DX_OK);
@@ -100,7 +100,7 @@ static void test_dname_ptr_chain(void)
 
 static void test_dname_label_types(void)
 {
-	uint8_t msg[12 + 66] = { HDR, 0x40 };
+	uint8_t msg[12 + 66] = {HDR, 0x40};
 	dx_name_t n;
 	size_t end;
 	CU_ASSERT_EQUAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_ELABEL);
@@ -134,7 +134,7 @@ static void test_dname_length_limits(void)
 /* Every prefix of a valid name is DX_ETRUNC, never a crash or a read past the end. */
 static void test_dname_every_prefix(void)
 {
-	static const uint8_t msg[] = { HDR, 3, 'c', 'o', 'm', 0, 3, 'w', 'w', 'w', 0xC0, 12 };
+	static const uint8_t msg[] = {HDR, 3, 'c', 'o', 'm', 0, 3, 'w', 'w', 'w', 0xC0, 12};
 	dx_name_t n;
 	size_t end;
 	for (size_t len = 17; len < sizeof(msg); len++)
@@ -144,7 +144,7 @@ static void test_dname_every_prefix(void)
 
 static void test_dname_odd_bytes_escaped(void)
 {
-	static const uint8_t msg[] = { HDR, 5, 'a', '.', ' ', '"', 0xFF, 2, '\\', 0, 0 };
+	static const uint8_t msg[] = {HDR, 5, 'a', '.', ' ', '"', 0xFF, 2, '\\', 0, 0};
 	dx_name_t n;
 	size_t end;
 	CU_ASSERT_EQUAL_FATAL(decode_at(msg, sizeof(msg), 12, &n, &end), DX_OK);
@@ -157,7 +157,7 @@ static void test_dname_odd_bytes_escaped(void)
 
 static void test_dname_skip(void)
 {
-	static const uint8_t msg[] = { HDR, 3, 'c', 'o', 'm', 0, 1, 'a', 0xC0, 12, 0xC0, 30 };
+	static const uint8_t msg[] = {HDR, 3, 'c', 'o', 'm', 0, 1, 'a', 0xC0, 12, 0xC0, 30};
 	dx_cur_t c = dx_cur_init(msg, sizeof(msg));
 	c.off = 17;
 	CU_ASSERT_EQUAL(dx_dname_skip(&c), DX_OK);
@@ -166,22 +166,22 @@ static void test_dname_skip(void)
 }
 
 static CU_TestInfo dname_tests[] = {
-	{ "plain_lowercases", test_dname_plain_lowercases },
-	{ "root", test_dname_root },
-	{ "ptr_to_self", test_dname_ptr_to_self },
-	{ "ptr_backward", test_dname_ptr_backward },
-	{ "ptr_mutual", test_dname_ptr_mutual },
-	{ "ptr_forward_and_header", test_dname_ptr_forward_and_header },
-	{ "ptr_chain", test_dname_ptr_chain },
-	{ "label_types", test_dname_label_types },
-	{ "length_limits", test_dname_length_limits },
-	{ "every_prefix", test_dname_every_prefix },
-	{ "odd_bytes_escaped", test_dname_odd_bytes_escaped },
-	{ "skip", test_dname_skip },
-	CU_TEST_INFO_NULL,
+    {"plain_lowercases", test_dname_plain_lowercases},
+    {"root", test_dname_root},
+    {"ptr_to_self", test_dname_ptr_to_self},
+    {"ptr_backward", test_dname_ptr_backward},
+    {"ptr_mutual", test_dname_ptr_mutual},
+    {"ptr_forward_and_header", test_dname_ptr_forward_and_header},
+    {"ptr_chain", test_dname_ptr_chain},
+    {"label_types", test_dname_label_types},
+    {"length_limits", test_dname_length_limits},
+    {"every_prefix", test_dname_every_prefix},
+    {"odd_bytes_escaped", test_dname_odd_bytes_escaped},
+    {"skip", test_dname_skip},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo dx_suites[] = {
-	{ "dname", NULL, NULL, NULL, NULL, dname_tests },
-	CU_SUITE_INFO_NULL,
+    {"dname", NULL, NULL, NULL, NULL, dname_tests},
+    CU_SUITE_INFO_NULL,
 };

@@ -7,7 +7,7 @@
 
 static void test_dns_query(void)
 {
-	tu_buf_t m = { .len = 0 };
+	tu_buf_t m = {.len = 0};
 	tu_dns_query(&m, 0xBEEF, 0x0100, "Tunnel.Example.com", 16);
 	dx_dns_msg_t d;
 	enum dx_reason why;
@@ -24,11 +24,11 @@ static void test_dns_query(void)
 
 static void test_dns_response_answers_and_edns(void)
 {
-	tu_buf_t m = { .len = 0 };
+	tu_buf_t m = {.len = 0};
 	tu_dns_query(&m, 7, 0x8183, "nx.example.com", 1); /* NXDOMAIN */
-	tu_set16(&m, 6, 2);                               /* ANCOUNT */
-	tu_set16(&m, 10, 1);                              /* ARCOUNT */
-	static const uint8_t a[4] = { 192, 0, 2, 1 };
+	tu_set16(&m, 6, 2);				  /* ANCOUNT */
+	tu_set16(&m, 10, 1);				  /* ARCOUNT */
+	static const uint8_t a[4] = {192, 0, 2, 1};
 	tu_rr_ptr12(&m, 1, 300, a, 4);
 	tu_rr_ptr12(&m, 1, 60, a, 4);
 	/* OPT: root owner, type 41, class = UDP size 1232, TTL: extended rcode 1 (-> 16+3) */
@@ -54,7 +54,7 @@ static void test_dns_response_answers_and_edns(void)
 /* RDLENGTH claiming more than is there: decoded, flagged truncated, no read past the end. */
 static void test_dns_rdlen_past_end(void)
 {
-	tu_buf_t m = { .len = 0 };
+	tu_buf_t m = {.len = 0};
 	tu_dns_query(&m, 7, 0x8180, "a.example.com", 16);
 	tu_set16(&m, 6, 1);
 	tu_rr_ptr12(&m, 16, 60, "abc", 3);
@@ -69,7 +69,7 @@ static void test_dns_rdlen_past_end(void)
 /* Counts that lie: 65535 answers claimed, none present, and a walk capped at DX_MAX_RR. */
 static void test_dns_counts_lie(void)
 {
-	tu_buf_t m = { .len = 0 };
+	tu_buf_t m = {.len = 0};
 	tu_dns_query(&m, 7, 0x8180, "a.example.com", 1);
 	tu_set16(&m, 6, 0xFFFF);
 	for (int i = 0; i < 100; i++)
@@ -85,13 +85,13 @@ static void test_dns_errors_by_reason(void)
 {
 	dx_dns_msg_t d;
 	enum dx_reason why;
-	static const uint8_t shorthdr[11] = { 0 };
+	static const uint8_t shorthdr[11] = {0};
 	CU_ASSERT_EQUAL(dx_dns_parse(shorthdr, sizeof(shorthdr), &d, &why), DX_ETRUNC);
 	CU_ASSERT_EQUAL(why, DX_R_dns_trunc);
-	static const uint8_t noq[12] = { 0 };
+	static const uint8_t noq[12] = {0};
 	CU_ASSERT_EQUAL(dx_dns_parse(noq, sizeof(noq), &d, &why), DX_EUNSUP);
 	CU_ASSERT_EQUAL(why, DX_R_dns_no_question);
-	static const uint8_t loop[] = { 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1 };
+	static const uint8_t loop[] = {0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1};
 	CU_ASSERT_EQUAL(dx_dns_parse(loop, sizeof(loop), &d, &why), DX_EPTR);
 	CU_ASSERT_EQUAL(why, DX_R_dname_bad_ptr);
 }
@@ -100,7 +100,7 @@ static void test_dns_errors_by_reason(void)
  * truncated message; never a crash (ASan checks the reads). */
 static void test_dns_every_prefix(void)
 {
-	tu_buf_t m = { .len = 0 };
+	tu_buf_t m = {.len = 0};
 	tu_dns_query(&m, 7, 0x8180, "p.example.com", 1);
 	size_t qend = m.len;
 	tu_set16(&m, 6, 1);
@@ -131,17 +131,17 @@ static void test_dns_names(void)
 }
 
 static CU_TestInfo dns_tests[] = {
-	{ "query", test_dns_query },
-	{ "response_answers_and_edns", test_dns_response_answers_and_edns },
-	{ "rdlen_past_end", test_dns_rdlen_past_end },
-	{ "counts_lie", test_dns_counts_lie },
-	{ "errors_by_reason", test_dns_errors_by_reason },
-	{ "every_prefix", test_dns_every_prefix },
-	{ "names", test_dns_names },
-	CU_TEST_INFO_NULL,
+    {"query", test_dns_query},
+    {"response_answers_and_edns", test_dns_response_answers_and_edns},
+    {"rdlen_past_end", test_dns_rdlen_past_end},
+    {"counts_lie", test_dns_counts_lie},
+    {"errors_by_reason", test_dns_errors_by_reason},
+    {"every_prefix", test_dns_every_prefix},
+    {"names", test_dns_names},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo dx_suites[] = {
-	{ "dns", NULL, NULL, NULL, NULL, dns_tests },
-	CU_SUITE_INFO_NULL,
+    {"dns", NULL, NULL, NULL, NULL, dns_tests},
+    CU_SUITE_INFO_NULL,
 };

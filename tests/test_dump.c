@@ -17,7 +17,7 @@ static void test_dump_time(void)
 
 static void test_dump_line(void)
 {
-	tu_buf_t m = { .len = 0 };
+	tu_buf_t m = {.len = 0};
 	tu_dns_query(&m, 4660, 0x8183, "A.b", 65399);
 	dx_query_t q;
 	memset(&q, 0, sizeof(q));
@@ -33,8 +33,9 @@ static void test_dump_line(void)
 	q.flags = DX_Q_HAS_VNI | DX_Q_TCP | DX_Q_TRUNCATED;
 	char line[DX_DUMP_LINEMAX];
 	size_t n = dx_dump_format(&q, line);
-	CU_ASSERT_STRING_EQUAL(line, "2024-03-01T00:00:00.000001Z 2001:db8::1.53 > 2001:db8::53.1234 "
-	                             "vni 123 tcp id 4660 r QUERY NXDOMAIN TYPE65399 A.b an 0 trunc\n");
+	CU_ASSERT_STRING_EQUAL(line,
+			       "2024-03-01T00:00:00.000001Z 2001:db8::1.53 > 2001:db8::53.1234 "
+			       "vni 123 tcp id 4660 r QUERY NXDOMAIN TYPE65399 A.b an 0 trunc\n");
 	CU_ASSERT_EQUAL(n, strlen(line));
 }
 
@@ -68,13 +69,13 @@ static void test_dump_worst_case_fits(void)
 }
 
 static CU_TestInfo dump_tests[] = {
-	{ "time", test_dump_time },
-	{ "line", test_dump_line },
-	{ "worst_case_fits", test_dump_worst_case_fits },
-	CU_TEST_INFO_NULL,
+    {"time", test_dump_time},
+    {"line", test_dump_line},
+    {"worst_case_fits", test_dump_worst_case_fits},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo dx_suites[] = {
-	{ "dump", NULL, NULL, NULL, NULL, dump_tests },
-	CU_SUITE_INFO_NULL,
+    {"dump", NULL, NULL, NULL, NULL, dump_tests},
+    CU_SUITE_INFO_NULL,
 };

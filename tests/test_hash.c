@@ -7,7 +7,7 @@
  * 00..(n-1). */
 static void test_hash_siphash24_vectors(void)
 {
-	dx_hash_key_t k = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+	dx_hash_key_t k = {0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
 	uint8_t in[64];
 	for (int i = 0; i < 64; i++)
 		in[i] = (uint8_t) i;
@@ -19,17 +19,17 @@ static void test_hash_siphash24_vectors(void)
 
 static void test_hash_key_changes_result(void)
 {
-	dx_hash_key_t a = { 1, 2 }, b = { 1, 3 };
+	dx_hash_key_t a = {1, 2}, b = {1, 3};
 	CU_ASSERT_NOT_EQUAL(dx_hash(&a, "example.com", 11), dx_hash(&b, "example.com", 11));
 }
 
 static CU_TestInfo hash_tests[] = {
-	{ "siphash24_vectors", test_hash_siphash24_vectors },
-	{ "key_changes_result", test_hash_key_changes_result },
-	CU_TEST_INFO_NULL,
+    {"siphash24_vectors", test_hash_siphash24_vectors},
+    {"key_changes_result", test_hash_key_changes_result},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo dx_suites[] = {
-	{ "hash", NULL, NULL, NULL, NULL, hash_tests },
-	CU_SUITE_INFO_NULL,
+    {"hash", NULL, NULL, NULL, NULL, hash_tests},
+    CU_SUITE_INFO_NULL,
 };

@@ -16,7 +16,7 @@ static int setup(void)
 
 static void test_pkt_eth_udp(void)
 {
-	tu_buf_t f = { .len = 0 };
+	tu_buf_t f = {.len = 0};
 	tu_eth_ip4_udp(&f, "10.0.0.1", "10.0.0.2", 5555, 53, "hello", 5);
 	dx_pkt_t p;
 	enum dx_reason why;
@@ -35,9 +35,9 @@ static void test_pkt_eth_udp(void)
 /* Ethernet padding after a short IP packet is not payload: the IP length narrows the view. */
 static void test_pkt_eth_padding_ignored(void)
 {
-	tu_buf_t f = { .len = 0 };
+	tu_buf_t f = {.len = 0};
 	tu_eth_ip4_udp(&f, "10.0.0.1", "10.0.0.2", 5555, 53, "hi", 2);
-	static const uint8_t pad[16] = { 0 };
+	static const uint8_t pad[16] = {0};
 	tu_put(&f, pad, sizeof(pad));
 	dx_pkt_t p;
 	enum dx_reason why;
@@ -48,7 +48,7 @@ static void test_pkt_eth_padding_ignored(void)
 /* caplen shorter than the frame: decoded as far as it goes, flagged, not dropped (R2). */
 static void test_pkt_truncated_flagged(void)
 {
-	tu_buf_t f = { .len = 0 };
+	tu_buf_t f = {.len = 0};
 	uint8_t big[300];
 	memset(big, 'd', sizeof(big));
 	tu_eth_ip4_udp(&f, "10.0.0.1", "10.0.0.2", 53, 4444, big, sizeof(big));
@@ -63,7 +63,7 @@ static void test_pkt_truncated_flagged(void)
 /* Every prefix of a frame: a reason, never a crash, never a payload past the prefix. */
 static void test_pkt_every_prefix(void)
 {
-	tu_buf_t f = { .len = 0 };
+	tu_buf_t f = {.len = 0};
 	tu_eth_ip4_udp(&f, "10.0.0.1", "10.0.0.2", 5555, 53, "0123456789", 10);
 	for (size_t n = 0; n <= f.len; n++) {
 		uint8_t copy[128];
@@ -82,7 +82,7 @@ static void test_pkt_every_prefix(void)
 
 static void wrap_vxlan(tu_buf_t *out, const tu_buf_t *inner, uint32_t vni, uint8_t flags)
 {
-	tu_buf_t v = { .len = 0 };
+	tu_buf_t v = {.len = 0};
 	tu_u8(&v, flags);
 	tu_u8(&v, 0);
 	tu_be16(&v, 0);
@@ -94,7 +94,7 @@ static void wrap_vxlan(tu_buf_t *out, const tu_buf_t *inner, uint32_t vni, uint8
 /* The inner addresses are the DNS client's; the VNI of the mirror session is kept. */
 static void test_pkt_vxlan_inner_addresses(void)
 {
-	tu_buf_t in = { .len = 0 }, f = { .len = 0 };
+	tu_buf_t in = {.len = 0}, f = {.len = 0};
 	tu_eth_ip4_udp(&in, "10.0.1.5", "10.0.0.2", 33333, 53, "dns", 3);
 	wrap_vxlan(&f, &in, 123, 0x08);
 	dx_pkt_t p;
@@ -111,7 +111,7 @@ static void test_pkt_vxlan_inner_addresses(void)
 
 static void test_pkt_vxlan_limits(void)
 {
-	tu_buf_t in = { .len = 0 }, f1 = { .len = 0 }, f2 = { .len = 0 }, f3 = { .len = 0 };
+	tu_buf_t in = {.len = 0}, f1 = {.len = 0}, f2 = {.len = 0}, f3 = {.len = 0};
 	tu_eth_ip4_udp(&in, "10.0.1.5", "10.0.0.2", 33333, 53, "dns", 3);
 	wrap_vxlan(&f1, &in, 1, 0x08);
 	wrap_vxlan(&f2, &f1, 2, 0x08);
@@ -120,33 +120,32 @@ static void test_pkt_vxlan_limits(void)
 	enum dx_reason why;
 	CU_ASSERT_EQUAL(dx_pkt_decode(&cfg, DLT_EN10MB, f2.b, f2.len, f2.len, &p, &why), DX_OK);
 	CU_ASSERT_EQUAL(p.vni, 2); /* the outermost */
-	CU_ASSERT_EQUAL(dx_pkt_decode(&cfg, DLT_EN10MB, f3.b, f3.len, f3.len, &p, &why),
-	                DX_EDEPTH);
+	CU_ASSERT_EQUAL(dx_pkt_decode(&cfg, DLT_EN10MB, f3.b, f3.len, f3.len, &p, &why), DX_EDEPTH);
 	CU_ASSERT_EQUAL(why, DX_R_too_many_layers);
-	tu_buf_t bad = { .len = 0 };
+	tu_buf_t bad = {.len = 0};
 	wrap_vxlan(&bad, &in, 1, 0x00);
 	CU_ASSERT_EQUAL(dx_pkt_decode(&cfg, DLT_EN10MB, bad.b, bad.len, bad.len, &p, &why),
-	                DX_EMALF);
+			DX_EMALF);
 	CU_ASSERT_EQUAL(why, DX_R_vxlan_bad_flags);
 	/* Another port configured: 4789 is then ordinary UDP, not DNS. */
 	dx_decode_cfg_t other = cfg;
 	other.vxlan_ports[0] = 8472;
 	CU_ASSERT_EQUAL(dx_pkt_decode(&other, DLT_EN10MB, f1.b, f1.len, f1.len, &p, &why),
-	                DX_EUNSUP);
+			DX_EUNSUP);
 	CU_ASSERT_EQUAL(why, DX_R_not_dns_port);
 }
 
 /* GENEVE as a Gateway Load Balancer sends it: IPv4 inside directly, with an option. */
 static void test_pkt_geneve_ip_inner(void)
 {
-	tu_buf_t g = { .len = 0 }, f = { .len = 0 };
+	tu_buf_t g = {.len = 0}, f = {.len = 0};
 	tu_u8(&g, 2); /* version 0, 2 × 4 bytes of options */
 	tu_u8(&g, 0);
 	tu_be16(&g, 0x0800);
 	tu_be32(&g, 77u << 8);
 	tu_be32(&g, 0x01080101); /* option class 0x0108, type 1, length 1 word */
 	tu_be32(&g, 0xDEADBEEF);
-	tu_buf_t eth = { .len = 0 };
+	tu_buf_t eth = {.len = 0};
 	tu_eth_ip4_udp(&eth, "10.0.2.9", "10.0.0.2", 35000, 53, "q", 1);
 	tu_put(&g, eth.b + 14, eth.len - 14); /* the IP packet without its Ethernet header */
 	tu_eth_ip4_udp(&f, "10.0.8.1", "10.0.8.2", 50000, 6081, g.b, g.len);
@@ -160,7 +159,7 @@ static void test_pkt_geneve_ip_inner(void)
 
 static void test_pkt_fragments(void)
 {
-	tu_buf_t f = { .len = 0 };
+	tu_buf_t f = {.len = 0};
 	tu_eth_ip4_udp(&f, "10.0.0.1", "10.0.0.2", 5555, 53, "hello", 5);
 	dx_pkt_t p;
 	enum dx_reason why;
@@ -174,7 +173,7 @@ static void test_pkt_fragments(void)
 
 static void test_pkt_bad_headers(void)
 {
-	tu_buf_t f = { .len = 0 };
+	tu_buf_t f = {.len = 0};
 	tu_eth_ip4_udp(&f, "10.0.0.1", "10.0.0.2", 5555, 53, "hello", 5);
 	dx_pkt_t p;
 	enum dx_reason why;
@@ -192,8 +191,8 @@ static void test_pkt_bad_headers(void)
 /* A stack of nine 802.1Q tags is over the cap. */
 static void test_pkt_vlan_cap(void)
 {
-	tu_buf_t f = { .len = 0 };
-	static const uint8_t macs[12] = { 0 };
+	tu_buf_t f = {.len = 0};
+	static const uint8_t macs[12] = {0};
 	tu_put(&f, macs, 12);
 	for (int i = 0; i < 9; i++) {
 		tu_be16(&f, 0x8100);
@@ -208,8 +207,11 @@ static void test_pkt_vlan_cap(void)
 
 static void test_pkt_tcp(void)
 {
-	tu_buf_t f = { .len = 0 };
-	tu_eth_ip4_tcp(&f, "10.0.0.1", "10.0.0.2", 40000, 53, 12345, 0x18, "\x00\x03" "abc", 5);
+	tu_buf_t f = {.len = 0};
+	tu_eth_ip4_tcp(&f, "10.0.0.1", "10.0.0.2", 40000, 53, 12345, 0x18,
+		       "\x00\x03"
+		       "abc",
+		       5);
 	dx_pkt_t p;
 	enum dx_reason why;
 	CU_ASSERT_EQUAL_FATAL(dx_pkt_decode(&cfg, DLT_EN10MB, f.b, f.len, f.len, &p, &why), DX_OK);
@@ -223,21 +225,21 @@ static void test_pkt_tcp(void)
 }
 
 static CU_TestInfo pkt_tests[] = {
-	{ "eth_udp", test_pkt_eth_udp },
-	{ "eth_padding_ignored", test_pkt_eth_padding_ignored },
-	{ "truncated_flagged", test_pkt_truncated_flagged },
-	{ "every_prefix", test_pkt_every_prefix },
-	{ "vxlan_inner_addresses", test_pkt_vxlan_inner_addresses },
-	{ "vxlan_limits", test_pkt_vxlan_limits },
-	{ "geneve_ip_inner", test_pkt_geneve_ip_inner },
-	{ "fragments", test_pkt_fragments },
-	{ "bad_headers", test_pkt_bad_headers },
-	{ "vlan_cap", test_pkt_vlan_cap },
-	{ "tcp", test_pkt_tcp },
-	CU_TEST_INFO_NULL,
+    {"eth_udp", test_pkt_eth_udp},
+    {"eth_padding_ignored", test_pkt_eth_padding_ignored},
+    {"truncated_flagged", test_pkt_truncated_flagged},
+    {"every_prefix", test_pkt_every_prefix},
+    {"vxlan_inner_addresses", test_pkt_vxlan_inner_addresses},
+    {"vxlan_limits", test_pkt_vxlan_limits},
+    {"geneve_ip_inner", test_pkt_geneve_ip_inner},
+    {"fragments", test_pkt_fragments},
+    {"bad_headers", test_pkt_bad_headers},
+    {"vlan_cap", test_pkt_vlan_cap},
+    {"tcp", test_pkt_tcp},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo dx_suites[] = {
-	{ "pkt", setup, NULL, NULL, NULL, pkt_tests },
-	CU_SUITE_INFO_NULL,
+    {"pkt", setup, NULL, NULL, NULL, pkt_tests},
+    CU_SUITE_INFO_NULL,
 };

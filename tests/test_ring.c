@@ -117,15 +117,15 @@ static void test_ring_two_threads(void)
 }
 
 static CU_TestInfo ring_tests[] = {
-	{ "fifo_and_full", test_ring_fifo_and_full },
-	{ "wraps_with_pad", test_ring_wraps_with_pad },
-	{ "commit_len_shrinks", test_ring_commit_len_shrinks },
-	{ "rejects_oversize_record", test_ring_rejects_oversize_record },
-	{ "two_threads", test_ring_two_threads },
-	CU_TEST_INFO_NULL,
+    {"fifo_and_full", test_ring_fifo_and_full},
+    {"wraps_with_pad", test_ring_wraps_with_pad},
+    {"commit_len_shrinks", test_ring_commit_len_shrinks},
+    {"rejects_oversize_record", test_ring_rejects_oversize_record},
+    {"two_threads", test_ring_two_threads},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo dx_suites[] = {
-	{ "ring", NULL, NULL, NULL, NULL, ring_tests },
-	CU_SUITE_INFO_NULL,
+    {"ring", NULL, NULL, NULL, NULL, ring_tests},
+    CU_SUITE_INFO_NULL,
 };

@@ -23,7 +23,7 @@ static void on_msg(void *ctx, const dx_pkt_t *pkt, const uint8_t *msg, size_t le
 	g->n++;
 }
 
-static const dx_hash_key_t key = { 1, 2 };
+static const dx_hash_key_t key = {1, 2};
 
 static dx_pkt_t seg(uint16_t sport, uint32_t seq, uint8_t flags, const uint8_t *p, size_t n)
 {
@@ -57,7 +57,7 @@ static void test_tcp_one_two_and_split(void)
 	dx_tcp_t *t = dx_tcp_new(16, 4096, 30, key);
 	dx_counters_t cnt;
 	memset(&cnt, 0, sizeof(cnt));
-	struct got g = { 0 };
+	struct got g = {0};
 	uint8_t b[600];
 	dx_pkt_t s = seg(1000, 99, DX_TCP_SYN, NULL, 0);
 	dx_tcp_add(t, &s, 1, &cnt, on_msg, &g);
@@ -77,9 +77,10 @@ static void test_tcp_one_two_and_split(void)
 	CU_ASSERT_EQUAL(g.len[2], 25);
 	/* one over three segments, the length prefix itself split */
 	size_t n3 = framed(b, 500, 'd');
-	size_t cuts[] = { 0, 1, 200, n3 };
+	size_t cuts[] = {0, 1, 200, n3};
 	for (int i = 0; i < 3; i++) {
-		s = seg(1000, seq + (uint32_t) cuts[i], DX_TCP_ACK, b + cuts[i], cuts[i + 1] - cuts[i]);
+		s = seg(1000, seq + (uint32_t) cuts[i], DX_TCP_ACK, b + cuts[i],
+			cuts[i + 1] - cuts[i]);
 		dx_tcp_add(t, &s, 4 + i, &cnt, on_msg, &g);
 	}
 	CU_ASSERT_EQUAL(g.n, 4);
@@ -99,7 +100,7 @@ static void test_tcp_gap_and_retransmit(void)
 	dx_tcp_t *t = dx_tcp_new(16, 4096, 30, key);
 	dx_counters_t cnt;
 	memset(&cnt, 0, sizeof(cnt));
-	struct got g = { 0 };
+	struct got g = {0};
 	uint8_t b[200];
 	size_t n = framed(b, 100, 'x');
 	dx_pkt_t s = seg(2000, 5000, DX_TCP_ACK, b, 40); /* joined mid-stream: half a message */
@@ -123,7 +124,7 @@ static void test_tcp_oversize_partial(void)
 	dx_tcp_t *t = dx_tcp_new(16, 512, 30, key);
 	dx_counters_t cnt;
 	memset(&cnt, 0, sizeof(cnt));
-	struct got g = { 0 };
+	struct got g = {0};
 	static uint8_t b[3000];
 	size_t n = framed(b, 2000, 'z');
 	for (size_t off = 0; off < n; off += 700) {
@@ -144,8 +145,8 @@ static void test_tcp_bounded_eviction(void)
 	dx_tcp_t *t = dx_tcp_new(8, 512, 30, key);
 	dx_counters_t cnt;
 	memset(&cnt, 0, sizeof(cnt));
-	struct got g = { 0 };
-	uint8_t b[4] = { 0, 10, 'p', 'q' }; /* half of a 10-byte message: keeps each flow open */
+	struct got g = {0};
+	uint8_t b[4] = {0, 10, 'p', 'q'}; /* half of a 10-byte message: keeps each flow open */
 	for (uint16_t port = 1; port <= 1000; port++) {
 		dx_pkt_t s = seg(port, 1, DX_TCP_ACK, b, sizeof(b));
 		dx_tcp_add(t, &s, port, &cnt, on_msg, &g);
@@ -157,14 +158,14 @@ static void test_tcp_bounded_eviction(void)
 }
 
 static CU_TestInfo tcp_tests[] = {
-	{ "one_two_and_split", test_tcp_one_two_and_split },
-	{ "gap_and_retransmit", test_tcp_gap_and_retransmit },
-	{ "oversize_partial", test_tcp_oversize_partial },
-	{ "bounded_eviction", test_tcp_bounded_eviction },
-	CU_TEST_INFO_NULL,
+    {"one_two_and_split", test_tcp_one_two_and_split},
+    {"gap_and_retransmit", test_tcp_gap_and_retransmit},
+    {"oversize_partial", test_tcp_oversize_partial},
+    {"bounded_eviction", test_tcp_bounded_eviction},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo dx_suites[] = {
-	{ "tcp", NULL, NULL, NULL, NULL, tcp_tests },
-	CU_SUITE_INFO_NULL,
+    {"tcp", NULL, NULL, NULL, NULL, tcp_tests},
+    CU_SUITE_INFO_NULL,
 };

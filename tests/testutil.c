@@ -22,7 +22,7 @@ void tu_u8(tu_buf_t *m, unsigned v)
 
 void tu_be16(tu_buf_t *m, unsigned v)
 {
-	uint8_t b[2] = { (uint8_t) (v >> 8), (uint8_t) v };
+	uint8_t b[2] = {(uint8_t) (v >> 8), (uint8_t) v};
 	tu_put(m, b, 2);
 }
 
@@ -76,7 +76,7 @@ void tu_rr_ptr12(tu_buf_t *m, unsigned type, uint32_t ttl, const void *rdata, un
 
 static void eth_ip4(tu_buf_t *f, const char *src, const char *dst, unsigned proto, size_t l4len)
 {
-	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0, 0xaa };
+	static const uint8_t macs[12] = {2, 0, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0, 0xaa};
 	tu_put(f, macs, 12);
 	tu_be16(f, 0x0800);
 	tu_u8(f, 0x45);
@@ -93,8 +93,8 @@ static void eth_ip4(tu_buf_t *f, const char *src, const char *dst, unsigned prot
 	tu_put(f, &a, 4);
 }
 
-void tu_eth_ip4_udp(tu_buf_t *f, const char *src, const char *dst, unsigned sport,
-                    unsigned dport, const void *payload, size_t len)
+void tu_eth_ip4_udp(tu_buf_t *f, const char *src, const char *dst, unsigned sport, unsigned dport,
+		    const void *payload, size_t len)
 {
 	eth_ip4(f, src, dst, 17, 8 + len);
 	tu_be16(f, sport);
@@ -104,9 +104,8 @@ void tu_eth_ip4_udp(tu_buf_t *f, const char *src, const char *dst, unsigned spor
 	tu_put(f, payload, len);
 }
 
-void tu_eth_ip4_tcp(tu_buf_t *f, const char *src, const char *dst, unsigned sport,
-                    unsigned dport, uint32_t seq, unsigned flags, const void *payload,
-                    size_t len)
+void tu_eth_ip4_tcp(tu_buf_t *f, const char *src, const char *dst, unsigned sport, unsigned dport,
+		    uint32_t seq, unsigned flags, const void *payload, size_t len)
 {
 	eth_ip4(f, src, dst, 6, 20 + len);
 	tu_be16(f, sport);

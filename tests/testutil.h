@@ -28,9 +28,8 @@ void tu_rr_ptr12(tu_buf_t *m, unsigned type, uint32_t ttl, const void *rdata, un
 void tu_set16(tu_buf_t *m, size_t off, unsigned v);
 
 /** Ethernet/IPv4/UDP frame around payload. */
-void tu_eth_ip4_udp(tu_buf_t *f, const char *src, const char *dst, unsigned sport,
-                    unsigned dport, const void *payload, size_t len);
+void tu_eth_ip4_udp(tu_buf_t *f, const char *src, const char *dst, unsigned sport, unsigned dport,
+		    const void *payload, size_t len);
 /** Ethernet/IPv4/TCP segment. */
-void tu_eth_ip4_tcp(tu_buf_t *f, const char *src, const char *dst, unsigned sport,
-                    unsigned dport, uint32_t seq, unsigned flags, const void *payload,
-                    size_t len);
+void tu_eth_ip4_tcp(tu_buf_t *f, const char *src, const char *dst, unsigned sport, unsigned dport,
+		    uint32_t seq, unsigned flags, const void *payload, size_t len);

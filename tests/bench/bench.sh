@@ -1,0 +1,62 @@
+#!/bin/sh
+# bench.sh [BUILD_DIR] [QUERIES]
+# Throughput of dnsexfild -r against the bare libpcap read loop (readfloor) on the same file,
+# measured alternately in one run (5 rounds each; medians), on mkcorpus captures: plain and
+# --vxlan (and --responses). Prints wall time, CPU time, peak RSS, messages/s and the ratio
+# dnsexfild / floor. Not a test: run it by hand on a quiet machine.
+#   tests/bench/bench.sh build 1000000
+set -eu
+build=${1:-build}
+n=${2:-1000000}
+rounds=${ROUNDS:-5}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+mk=${DX_SHARED:-$root/../shared}/tools/mkcorpus.py
+dir=${BENCH_DIR:-/tmp/dnsexfild-bench}
+mkdir -p "$dir"
+bin=$build/sensor/dnsexfild
+floor=$build/tests/bench/readfloor
+[ -x "$bin" ] && [ -x "$floor" ] || { echo "build first: meson setup $build && ninja -C $build"; exit 1; }
+
+for form in plain vxlan responses; do
+	f=$dir/q$n-$form.pcap
+	if [ ! -f "$f" ]; then
+		opt=""
+		[ $form = vxlan ] && opt=--vxlan
+		[ $form = responses ] && opt=--responses
+		python3 "$mk" --queries "$n" --seed 1 $opt -o "$f" >/dev/null
+	fi
+done
+
+# run CMD...: prints "wall cpu rss_kb" using GNU time's format if present, else bash's time
+measure() {
+	/usr/bin/time -f '%e %U %S %M' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.3f %.3f %d\n", $1, $2 + $3, $4}'
+}
+median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
+printf '%-10s %-22s %8s %8s %8s %12s %7s\n' corpus tool wall_s cpu_s rss_MiB msgs_per_s ratio
+for form in plain vxlan responses; do
+	f=$dir/q$n-$form.pcap
+	msgs=$("$bin" -r "$f" 2>&1 | sed -n 's/^\([0-9]*\) DNS messages.*/\1/p')
+	: >"$dir/floor.txt"; : >"$dir/dx.txt"; : >"$dir/dump.txt"
+	i=0
+	while [ $i -lt "$rounds" ]; do
+		measure "$floor" "$f" >>"$dir/floor.txt"
+		measure "$bin" -r "$f" >>"$dir/dx.txt"
+		measure "$bin" -r "$f" --dump >>"$dir/dump.txt"
+		i=$((i + 1))
+	done
+	fw=$(cut -d' ' -f1 "$dir/floor.txt" | median)
+	for t in floor dx dump; do
+		w=$(cut -d' ' -f1 "$dir/$t.txt" | median)
+		c=$(cut -d' ' -f2 "$dir/$t.txt" | median)
+		r=$(cut -d' ' -f3 "$dir/$t.txt" | median)
+		name=$t
+		[ $t = floor ] && name="readfloor (libpcap)"
+		[ $t = dx ] && name="dnsexfild -r"
+		[ $t = dump ] && name="dnsexfild -r --dump"
+		awk -v form=$form -v name="$name" -v w=$w -v c=$c -v r=$r -v m=$msgs -v fw=$fw 'BEGIN{
+			printf "%-10s %-22s %8.3f %8.3f %8.1f %12.0f %6.2fx\n", form, name, w, c, r/1024,
+			       (w > 0 ? m / w : 0), (fw > 0 ? w / fw : 0) }'
+	done
+done

@@ -1,0 +1,9 @@
+#!/bin/sh
+# deps.sh: install what building and testing dnsexfild needs on Debian 12 (run as root).
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	gcc libc6-dev meson ninja-build pkg-config python3 \
+	libpcap-dev libpsl-dev publicsuffix libsqlite3-dev sqlite3 libinih-dev libcunit1-dev \
+	tshark tcpdump clang-format >/dev/null

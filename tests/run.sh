@@ -1,0 +1,47 @@
+#!/bin/sh
+# run.sh: build and run every test suite twice, as CI does: a normal build (warnings are
+# errors) and an AddressSanitizer + UndefinedBehaviorSanitizer build. Prints one closing line
+# "N passed, N failed, N skipped" and exits non-zero on any failure.
+# Run from the repository root; build directories are build-ci and build-asan.
+set -u
+cd "$(dirname "$0")/.."
+status=0
+
+step() { echo "== $*"; }
+
+step "format check (clang-format)"
+if command -v clang-format >/dev/null 2>&1; then
+	if ! clang-format --dry-run -Werror lib/*.[ch] sensor/*.[ch] tests/*.[ch] tests/bench/*.c 2>&1 | head -20 | grep .; then
+		echo "formatted"
+	else
+		status=1
+	fi
+fi
+
+step "build and test: debugoptimized, -Werror"
+rm -rf build-ci build-asan
+meson setup build-ci -Dwerror=true >/dev/null && ninja -C build-ci >/dev/null || exit 1
+meson test -C build-ci --print-errorlogs --num-processes 2 || status=1
+
+step "build and test: ASan + UBSan"
+meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dc_args=-fno-sanitize-recover=all >/dev/null && ninja -C build-asan >/dev/null || exit 1
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	meson test -C build-asan --print-errorlogs --num-processes 2 || status=1
+
+python3 - build-ci/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY' || status=1
+import json, sys
+passed = failed = skipped = 0
+for path in sys.argv[1:]:
+    for line in open(path):
+        r = json.loads(line)["result"]
+        if r in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif r == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+sys.exit(1 if failed or passed == 0 else 0)
+PY
+exit $status
