@@ -13,10 +13,15 @@
 
 #include "lib/dname.h"
 
-static inline bool is_odd(uint8_t b)
-{
-	return b <= 0x20 || b >= 0x7F || b == '.';
-}
+/* Per-byte class: 0 for the common case (lower-case letters, digits, '-', '_' ...), so the
+ * inner loop takes one load and one rarely-taken branch per byte. */
+enum { C_UPPER = 1, C_ODD = 2 };
+static const uint8_t byte_class[256] = {
+    [0x00 ... 0x20] = C_ODD,
+    ['.'] = C_ODD,
+    ['A' ... 'Z'] = C_UPPER,
+    [0x7F ... 0xFF] = C_ODD,
+};
 
 int dx_dname_decode(dx_cur_t *c, dx_name_t *out)
 {
@@ -28,8 +33,9 @@ int dx_dname_decode(dx_cur_t *c, dx_name_t *out)
 	size_t tlen = 0;
 	uint8_t nl = 0, maxl = 0;
 	bool odd = false;
-	uint8_t mask[32];
+	uint8_t mask[32], dots[32];
 	memset(mask, 0, sizeof(mask));
+	memset(dots, 0, sizeof(dots));
 
 	for (;;) {
 		if (pos >= c->len)
@@ -64,15 +70,20 @@ int dx_dname_decode(dx_cur_t *c, dx_name_t *out)
 			out->text[tlen++] = '.';
 		for (unsigned i = 0; i < b; i++) {
 			uint8_t ch = lab[i];
-			if (ch >= 'A' && ch <= 'Z') {
-				ch = (uint8_t) (ch | 0x20);
-				mask[tlen >> 3] |= (uint8_t) (1u << (tlen & 7));
-			} else if (is_odd(ch)) {
-				odd = true;
+			uint8_t k = byte_class[ch];
+			if (unlikely(k != 0)) {
+				if (k == C_UPPER) {
+					ch = (uint8_t) (ch | 0x20);
+					mask[tlen >> 3] |= (uint8_t) (1u << (tlen & 7));
+				} else {
+					odd = true;
+					if (ch == '.')
+						dots[tlen >> 3] |= (uint8_t) (1u << (tlen & 7));
+				}
 			}
 			out->text[tlen++] = (char) ch;
 		}
-		out->lab_len[nl++] = b;
+		nl++;
 		if (b > maxl)
 			maxl = b;
 		pos += 1u + b;
@@ -84,6 +95,7 @@ int dx_dname_decode(dx_cur_t *c, dx_name_t *out)
 	out->max_label = maxl;
 	out->odd_bytes = odd;
 	memcpy(out->case_mask, mask, sizeof(mask));
+	memcpy(out->dot_lit, dots, sizeof(dots));
 	c->off = resume ? resume : pos;
 	return DX_OK;
 }
@@ -123,28 +135,27 @@ int dx_dname_skip(dx_cur_t *c)
 
 size_t dx_dname_escape(const dx_name_t *n, bool orig_case, char *buf)
 {
-	if (n->n_labels == 0) {
+	if (n->len == 0) {
 		buf[0] = '.';
 		buf[1] = '\0';
 		return 1;
 	}
-	size_t o = 0, t = 0;
-	for (unsigned l = 0; l < n->n_labels; l++) {
-		if (l > 0)
+	size_t o = 0;
+	for (size_t t = 0; t < n->len; t++) {
+		uint8_t ch = (uint8_t) n->text[t];
+		if (ch == '.' && dx_name_is_sep(n, t)) {
 			buf[o++] = '.';
-		t += l > 0; /* the separator in text */
-		for (unsigned i = 0; i < n->lab_len[l]; i++, t++) {
-			uint8_t ch = (uint8_t) n->text[t];
-			if (orig_case && (n->case_mask[t >> 3] >> (t & 7) & 1))
-				ch = (uint8_t) (ch & ~0x20);
-			if (ch <= 0x20 || ch >= 0x7F || ch == '\\' || ch == '"' || ch == '.') {
-				buf[o++] = '\\';
-				buf[o++] = (char) ('0' + ch / 100);
-				buf[o++] = (char) ('0' + ch / 10 % 10);
-				buf[o++] = (char) ('0' + ch % 10);
-			} else {
-				buf[o++] = (char) ch;
-			}
+			continue;
+		}
+		if (orig_case && (n->case_mask[t >> 3] >> (t & 7) & 1))
+			ch = (uint8_t) (ch & ~0x20);
+		if (ch <= 0x20 || ch >= 0x7F || ch == '\\' || ch == '"' || ch == '.') {
+			buf[o++] = '\\';
+			buf[o++] = (char) ('0' + ch / 100);
+			buf[o++] = (char) ('0' + ch / 10 % 10);
+			buf[o++] = (char) ('0' + ch % 10);
+		} else {
+			buf[o++] = (char) ch;
 		}
 	}
 	buf[o] = '\0';

@@ -24,16 +24,29 @@
 #define DX_DNAME_MAXLABELS 127 /* 1-octet labels: 127 × 2 + 1 = 255 */
 #define DX_MAX_PTR_HOPS 64     /* backstop: the ordering rule already forbids loops */
 
-/** A decoded name. Value type: copied through ring B, built directly in tests. */
+/** A decoded name. Value type: copied through ring B, built directly in tests. text is the
+ * last member so a ring record can end right after the name's NUL (dx_name_size()). */
 typedef struct dx_name {
-	uint8_t len;	   /* bytes of text, without the NUL; 0 for the root */
-	uint8_t n_labels;  /* labels, root excluded */
-	uint8_t max_label; /* longest label, octets */
-	bool odd_bytes;	   /* some label byte is <= 0x20, >= 0x7F, or a literal '.' */
-	uint8_t lab_len[DX_DNAME_MAXLABELS]; /* each label's length, left to right */
-	uint8_t case_mask[32];		     /* bit i set: text[i] was upper case on the wire */
-	char text[DX_DNAME_MAXTEXT + 1];     /* labels lower-cased (A-Z only), joined by '.', NUL */
+	uint8_t len;	       /* bytes of text, without the NUL; 0 for the root */
+	uint8_t n_labels;      /* labels, root excluded */
+	uint8_t max_label;     /* longest label, octets */
+	bool odd_bytes;	       /* some label byte is <= 0x20, >= 0x7F, or a literal '.' */
+	uint8_t case_mask[32]; /* bit i set: text[i] was upper case on the wire */
+	uint8_t dot_lit[32]; /* bit i set: text[i] is a '.' byte inside a label, not a separator */
+	char text[DX_DNAME_MAXTEXT + 1]; /* labels lower-cased (A-Z only), joined by '.', NUL */
 } dx_name_t;
+
+/** Bytes of a dx_name_t that hold data: everything up to and including the text's NUL. */
+static inline size_t dx_name_size(const dx_name_t *n)
+{
+	return offsetof(dx_name_t, text) + n->len + 1u;
+}
+
+/** True if text[i] is a label separator (not a literal '.' byte inside a label). */
+static inline bool dx_name_is_sep(const dx_name_t *n, size_t i)
+{
+	return n->text[i] == '.' && !(n->dot_lit[i >> 3] >> (i & 7) & 1);
+}
 
 /**
  * Decode the name at c->off. c must span the whole DNS message, because pointers are offsets

@@ -138,6 +138,21 @@ static const struct {
 
 const char *dx_dns_type_name(uint16_t type)
 {
+	/* The common types first: one compare instead of a walk. */
+	switch (type) {
+	case 1:
+		return "A";
+	case 28:
+		return "AAAA";
+	case 65:
+		return "HTTPS";
+	case 16:
+		return "TXT";
+	case 12:
+		return "PTR";
+	default:
+		break;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
 		if (types[i].type == type)
 			return types[i].name;

@@ -38,8 +38,8 @@ typedef struct dx_dns_msg {
 	bool is_response;
 	bool tc; /* the TC header bit */
 	bool has_edns;
-	bool truncated; /* the RR walk ran out of captured bytes */
-	dx_name_t qname;
+	bool truncated;	 /* the RR walk ran out of captured bytes */
+	dx_name_t qname; /* last, so records can be cut after the name */
 } dx_dns_msg_t;
 
 /**

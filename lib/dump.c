@@ -6,7 +6,6 @@
  * by the end of the caller's DX_DUMP_LINEMAX buffer; test_dump checks the worst case fits.
  */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -30,60 +29,106 @@ struct out {
 	char *p, *end;
 };
 
-static void put(struct out *o, const char *fmt, ...) DX_PRINTF(2, 3);
-static void put(struct out *o, const char *fmt, ...)
+static void put_str(struct out *o, const char *s)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(o->p, (size_t) (o->end - o->p), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->p += n < o->end - o->p ? n : o->end - o->p - 1;
+	while (*s && o->p < o->end)
+		*o->p++ = *s++;
+}
+
+static void put_uint(struct out *o, unsigned long v)
+{
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[n++] = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n > 0 && o->p < o->end)
+		*o->p++ = tmp[--n];
+}
+
+/* The dump runs at millions of lines a second, so no printf on this path: the date part of the
+ * time is formatted once per second of packet time and reused. */
+static void put_time(struct out *o, dx_ts_t ts_us, int64_t *cached_sec, char *cached)
+{
+	int64_t sec = ts_us >= 0 ? ts_us / 1000000 : (ts_us - 999999) / 1000000;
+	unsigned long usec = (unsigned long) (ts_us - sec * 1000000);
+	if (sec != *cached_sec) {
+		char full[32];
+		dx_dump_time(sec * 1000000, full);
+		memcpy(cached, full, 20); /* "YYYY-MM-DDTHH:MM:SS." */
+		cached[20] = '\0';
+		*cached_sec = sec;
+	}
+	put_str(o, cached);
+	char u[7];
+	for (int i = 5; i >= 0; i--, usec /= 10)
+		u[i] = (char) ('0' + usec % 10);
+	u[6] = '\0';
+	put_str(o, u);
+	put_str(o, "Z");
 }
 
 static void put_addr(struct out *o, const dx_query_t *q, const uint8_t *a, uint16_t port)
 {
-	char txt[INET6_ADDRSTRLEN];
-	if (inet_ntop(q->af == 6 ? AF_INET6 : AF_INET, a, txt, sizeof(txt)) == NULL)
-		memcpy(txt, "?", 2);
-	put(o, "%s.%u", txt, port);
+	if (q->af == 6) {
+		char txt[INET6_ADDRSTRLEN];
+		if (inet_ntop(AF_INET6, a, txt, sizeof(txt)) == NULL)
+			memcpy(txt, "?", 2);
+		put_str(o, txt);
+	} else {
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				put_str(o, ".");
+			put_uint(o, a[i]);
+		}
+	}
+	put_str(o, ".");
+	put_uint(o, port);
+}
+
+static void put_mnemonic(struct out *o, const char *name, const char *prefix, unsigned v)
+{
+	put_str(o, " ");
+	if (name) {
+		put_str(o, name);
+	} else {
+		put_str(o, prefix);
+		put_uint(o, v);
+	}
 }
 
 size_t dx_dump_format(const dx_query_t *q, char *buf)
 {
+	static _Thread_local int64_t cached_sec = INT64_MIN;
+	static _Thread_local char cached[24];
 	const dx_dns_msg_t *m = &q->dns;
 	struct out o = {buf, buf + DX_DUMP_LINEMAX - 2}; /* room kept for "\n\0" */
-	char name[DX_DNAME_ESCMAX];
-	o.p += dx_dump_time(q->ts_us, o.p);
-	put(&o, " ");
+	put_time(&o, q->ts_us, &cached_sec, cached);
+	put_str(&o, " ");
 	put_addr(&o, q, q->src, q->sport);
-	put(&o, " > ");
+	put_str(&o, " > ");
 	put_addr(&o, q, q->dst, q->dport);
-	if (q->flags & DX_Q_HAS_VNI)
-		put(&o, " vni %u", q->vni);
-	put(&o, " %s id %u %s", (q->flags & DX_Q_TCP) ? "tcp" : "udp", m->id,
-	    m->is_response ? "r" : "q");
-	const char *op = dx_dns_opcode_name(m->opcode);
-	if (op)
-		put(&o, " %s", op);
-	else
-		put(&o, " OPCODE%u", m->opcode);
-	const char *rc = dx_dns_rcode_name(m->rcode);
-	if (rc)
-		put(&o, " %s", rc);
-	else
-		put(&o, " RCODE%u", m->rcode);
-	const char *ty = dx_dns_type_name(m->qtype);
-	if (ty) /* RFC 3597 TYPEnnn for types without a mnemonic */
-		put(&o, " %s", ty);
-	else
-		put(&o, " TYPE%u", m->qtype);
-	dx_dname_escape(&m->qname, true, name);
-	put(&o, " %s", name);
-	if (m->is_response)
-		put(&o, " an %u", m->ancount);
+	if (q->flags & DX_Q_HAS_VNI) {
+		put_str(&o, " vni ");
+		put_uint(&o, q->vni);
+	}
+	put_str(&o, (q->flags & DX_Q_TCP) ? " tcp id " : " udp id ");
+	put_uint(&o, m->id);
+	put_str(&o, m->is_response ? " r" : " q");
+	put_mnemonic(&o, dx_dns_opcode_name(m->opcode), "OPCODE", m->opcode);
+	put_mnemonic(&o, dx_dns_rcode_name(m->rcode), "RCODE", m->rcode);
+	/* RFC 3597 TYPEnnn for types without a mnemonic */
+	put_mnemonic(&o, dx_dns_type_name(m->qtype), "TYPE", m->qtype);
+	put_str(&o, " ");
+	if ((size_t) (o.end - o.p) > DX_DNAME_ESCMAX)
+		o.p += dx_dname_escape(&m->qname, true, o.p);
+	if (m->is_response) {
+		put_str(&o, " an ");
+		put_uint(&o, m->ancount);
+	}
 	if ((q->flags & DX_Q_TRUNCATED) || m->truncated)
-		put(&o, " trunc");
+		put_str(&o, " trunc");
 	*o.p++ = '\n';
 	*o.p = '\0';
 	return (size_t) (o.p - buf);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/dns.h"
@@ -26,7 +27,13 @@ typedef struct dx_query {
 	uint8_t src[16], dst[16]; /* innermost addresses: the DNS client and server */
 	uint16_t sport, dport;
 	uint32_t vni;
-	uint8_t af;    /* 4 or 6 */
-	uint8_t flags; /* DX_Q_* */
-	dx_dns_msg_t dns;
+	uint8_t af;	  /* 4 or 6 */
+	uint8_t flags;	  /* DX_Q_* */
+	dx_dns_msg_t dns; /* last: a record ends after dns.qname's text (dx_query_size()) */
 } dx_query_t;
+
+/** Bytes of q that hold data: ring B records are committed at this length. */
+static inline size_t dx_query_size(const dx_query_t *q)
+{
+	return offsetof(dx_query_t, dns.qname) + dx_name_size(&q->dns.qname);
+}

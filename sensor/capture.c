@@ -25,14 +25,29 @@ void dx_backoff(unsigned *step)
 	(*step)++;
 }
 
+/* Files are read through a 1 MiB stdio buffer: with the default 4 KiB one a replay spends
+ * more time entering read(2) than decoding (measured with perf on the 1M-query corpus). The
+ * FILE is owned by the pcap handle and closed by pcap_close(). */
+#define READ_BUF (1u << 20)
+
 static pcap_t *open_file(const char *path)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
+	bool is_stdin = strcmp(path, "-") == 0;
+	const char *what = is_stdin ? "stdin" : path;
+	FILE *fp = is_stdin ? stdin : fopen(path, "rb");
+	if (fp == NULL) {
+		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: %s", what, strerror(errno));
+		return NULL;
+	}
+	setvbuf(fp, NULL, _IOFBF, READ_BUF);
 	pcap_t *p =
-	    pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-	if (p == NULL)
-		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: %s", strcmp(path, "-") ? path : "stdin",
-		       errbuf);
+	    pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	if (p == NULL) {
+		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: %s", what, errbuf);
+		if (!is_stdin)
+			fclose(fp);
+	}
 	return p;
 }
 

@@ -80,7 +80,7 @@ static void emit(struct parser *ps, const dx_pkt_t *pk, const uint8_t *msg, size
 	dx_count(q->dns.is_response ? &pl->par.responses : &pl->par.queries, 1);
 	if (truncated || q->dns.truncated)
 		dx_count(&pl->par.truncated, 1);
-	dx_ring_commit(pl->ring_b);
+	dx_ring_commit_len(pl->ring_b, q, dx_query_size(q));
 }
 
 static void on_tcp_msg(void *ctx, const dx_pkt_t *pk, const uint8_t *msg, size_t len, bool partial)

@@ -58,10 +58,9 @@ static void test_dump_worst_case_fits(void)
 	q.dns.id = 65535;
 	q.dns.qname.n_labels = 4;
 	q.dns.qname.len = 253;
-	for (int i = 0; i < 3; i++)
-		q.dns.qname.lab_len[i] = 63;
-	q.dns.qname.lab_len[3] = 61;
 	memset(q.dns.qname.text, 0xFF, 253);
+	for (int i = 1; i < 4; i++)
+		q.dns.qname.text[i * 64 - 1] = '.';
 	char line[DX_DUMP_LINEMAX + 64];
 	memset(line, 0, sizeof(line));
 	size_t n = dx_dump_format(&q, line);

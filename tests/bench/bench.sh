@@ -8,7 +8,7 @@
 set -eu
 build=${1:-build}
 n=${2:-1000000}
-rounds=${ROUNDS:-5}
+rounds=${ROUNDS:-7}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mk=${DX_SHARED:-$root/../shared}/tools/mkcorpus.py
 dir=${BENCH_DIR:-/tmp/dnsexfild-bench}
@@ -27,13 +27,19 @@ for form in plain vxlan responses; do
 	fi
 done
 
-# run CMD...: prints "wall cpu rss_kb" using GNU time's format if present, else bash's time
+# measure CMD...: prints "wall_s cpu_s maxrss_kb" of one run (stdout discarded), timed with
+# a monotonic clock and wait4's rusage (GNU time only has 10 ms resolution).
 measure() {
-	/usr/bin/time -f '%e %U %S %M' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.3f %.3f %d\n", $1, $2 + $3, $4}'
+	python3 -c '
+import os, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, ru = os.wait4(p.pid, 0)
+w = time.perf_counter() - t
+print("%.4f %.4f %d" % (w, ru.ru_utime + ru.ru_stime, ru.ru_maxrss))' "$@"
 }
 median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
-command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
 printf '%-10s %-22s %8s %8s %8s %12s %7s\n' corpus tool wall_s cpu_s rss_MiB msgs_per_s ratio
 for form in plain vxlan responses; do
 	f=$dir/q$n-$form.pcap
