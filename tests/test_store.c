@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The store against real SQLite files in a temporary directory. */
+#include <CUnit/CUnit.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/config.h"
+#include "lib/err.h"
+#include "lib/report.h"
+#include "lib/store.h"
+
+static char dir[64];
+
+static int setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/dx_store_XXXXXX");
+	return mkdtemp(dir) ? 0 : 1;
+}
+
+static int teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : 1;
+}
+
+static void path_of(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, "%s/%s", dir, name);
+}
+
+/* One integer from SQL run on a separate connection (as an outside reader would). */
+static long long query_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long long v = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			v = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+static char *query_text(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char *v = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+			v = strdup((const char *) sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+static void mk_alert(dx_alert_t *a, const char *apex, enum dx_severity sev, dx_ts_t t)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->apex, sizeof(a->apex), "%s", apex);
+	a->threat = DX_T_ENCODED_SUBDOMAIN;
+	a->severity = sev;
+	a->status = DX_ST_OPEN;
+	a->encoding = DX_ENC_BASE32;
+	a->score = 0.5;
+	a->first_ts = t - 2000000;
+	a->detected_ts = t;
+	a->last_ts = t;
+	a->query_count = 120;
+	a->unique_subdomains = 118;
+	a->source_count = 1;
+	a->est_bytes = 4321;
+	a->top_qtype = 10;
+	snprintf(a->sample_qname, sizeof(a->sample_qname), "abc.%s", apex);
+	snprintf(a->sources, sizeof(a->sources), "[\"10.0.1.5\"]");
+	snprintf(a->details, sizeof(a->details), "{\"why\":\"test\"}");
+}
+
+static void test_store_schema_created(void)
+{
+	char p[128], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "new.db");
+	dx_store_t *st;
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	dx_store_close(st);
+	CU_ASSERT_EQUAL(query_int(p, "PRAGMA user_version"), DX_STORE_VERSION);
+	char *mode = query_text(p, "PRAGMA journal_mode");
+	CU_ASSERT_STRING_EQUAL(mode ? mode : "", "wal");
+	free(mode);
+	const char *tables[] = {"runs",		"alerts",   "apex_window_stats", "blocks",
+				"sensor_stats", "v_alerts", "v_blocks"};
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_schema WHERE name = '%s'",
+			 tables[i]);
+		CU_ASSERT_EQUAL(query_int(p, sql), 1);
+	}
+	/* STRICT: a text in an INTEGER column is refused */
+	sqlite3 *db;
+	sqlite3_open(p, &db);
+	CU_ASSERT_NOT_EQUAL(sqlite3_exec(db,
+					 "INSERT INTO sensor_stats(wall, packets, bytes, dns_msgs,"
+					 " queries, responses, truncated, ring_a_full, ring_b_full,"
+					 " pcap_drop, pcap_ifdrop, malformed, apexes_tracked,"
+					 " evictions, alerts, rows_written) VALUES (1, 'x', 0, 0,"
+					 " 0, 0, 0, 0, 0, 0, 0, '{}', 0, 0, 0, 0)",
+					 NULL, NULL, NULL),
+			    SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* A version 1 database with a row in it is migrated in place and keeps the row. */
+static void test_store_migrates_from_v1(void)
+{
+	char p[128], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "v1.db");
+	CU_ASSERT_EQUAL_FATAL(dx_store_create_version(p, 1, err), DX_OK);
+	CU_ASSERT_EQUAL(query_int(p, "PRAGMA user_version"), 1);
+	sqlite3 *db;
+	sqlite3_open(p, &db);
+	CU_ASSERT_EQUAL(sqlite3_exec(db,
+				     "INSERT INTO alerts(apex, threat_type, severity, score,"
+				     " first_ts, detected_ts, last_ts, query_count,"
+				     " unique_subdomains, source_count, est_bytes, encoding,"
+				     " top_qtype, sample_qname, sources, details, status) VALUES"
+				     " ('old.example', 'LONG_NAME', 'HIGH', 1, 1, 2, 3, 4, 5, 6,"
+				     " 7, 'hex', 'TXT', 'x.old.example', '[]', '{}', 'open')",
+				     NULL, NULL, NULL),
+			SQLITE_OK);
+	sqlite3_close(db);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM pragma_table_info('alerts')"
+				     " WHERE name = 'run_id'"),
+			0);
+	dx_store_t *st;
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	dx_store_close(st);
+	CU_ASSERT_EQUAL(query_int(p, "PRAGMA user_version"), DX_STORE_VERSION);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT est_bytes FROM alerts WHERE apex = 'old.example'"), 7);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM pragma_table_info('alerts')"
+				     " WHERE name = 'run_id'"),
+			1);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM v_alerts"), 1);
+}
+
+static void test_store_refuses_newer_and_garbage(void)
+{
+	char p[128], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "future.db");
+	sqlite3 *db;
+	sqlite3_open(p, &db);
+	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_close(db);
+	dx_store_t *st = NULL;
+	CU_ASSERT_EQUAL(dx_store_open(&st, p, 1000, 100, err), DX_ESTORE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "schema version 99 is newer"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "future.db"));
+
+	path_of(p, sizeof(p), "garbage.db");
+	FILE *f = fopen(p, "w");
+	fputs("this is not an SQLite database, it is a text file of some length...\n", f);
+	fclose(f);
+	CU_ASSERT_EQUAL(dx_store_open(&st, p, 1000, 100, err), DX_ESTORE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "garbage.db"));
+
+	CU_ASSERT_EQUAL(dx_store_open(&st, "/nonexistent-dir/x.db", 1000, 100, err), DX_ESTORE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent-dir/x.db: cannot open"));
+}
+
+/* Escalation updates the one row of the episode; it never adds rows. */
+static void test_store_escalation_updates_one_row(void)
+{
+	char p[128], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "esc.db");
+	dx_store_t *st;
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	dx_alert_t a;
+	mk_alert(&a, "t1.example", DX_SEV_MEDIUM, 1709251200000000LL);
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+	CU_ASSERT_TRUE(a.id > 0);
+	int64_t id = a.id;
+	a.severity = DX_SEV_HIGH;
+	a.query_count = 500;
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+	a.severity = DX_SEV_CRITICAL;
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+	CU_ASSERT_EQUAL(a.id, id);
+	CU_ASSERT_EQUAL(dx_store_flush(st), DX_OK);
+	dx_store_close(st);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts"), 1);
+	char *sev = query_text(p, "SELECT severity FROM alerts");
+	CU_ASSERT_STRING_EQUAL(sev ? sev : "", "CRITICAL");
+	free(sev);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT query_count FROM alerts"), 500);
+	/* microsecond packet time survives the REAL column */
+	char *t = query_text(p, "SELECT printf('%.6f', detected_ts) FROM alerts");
+	CU_ASSERT_STRING_EQUAL(t ? t : "", "1709251200.000000");
+	free(t);
+}
+
+/* Rows become visible to another connection when the batch commits: not before the flush
+ * interval (by the caller's clock), at once after it. A reader never blocks the writer. */
+static void test_store_batching_and_reader(void)
+{
+	char p[128], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "batch.db");
+	dx_store_t *st;
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100000, err), DX_OK);
+	dx_store_tick(st, 0);
+	sqlite3 *reader;
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(p, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	/* the reader holds a read transaction open across the writer's work */
+	sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM alerts;", NULL, NULL, NULL);
+	for (int i = 0; i < 50; i++) {
+		dx_alert_t a;
+		char apex[32];
+		snprintf(apex, sizeof(apex), "a%d.example", i);
+		mk_alert(&a, apex, DX_SEV_HIGH, 1709251200000000LL + i);
+		CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+	}
+	dx_store_tick(st, 500000); /* 0.5 s: not yet */
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts"), 0);
+	dx_store_tick(st, 1000000); /* 1 s: committed, despite the open reader */
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts"), 50);
+	CU_ASSERT_EQUAL(dx_store_errors(st), 0);
+	sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(reader);
+	/* batch_rows also commits */
+	dx_store_close(st);
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000000, 10, err), DX_OK);
+	for (int i = 0; i < 10; i++) {
+		dx_window_stats_t w;
+		memset(&w, 0, sizeof(w));
+		snprintf(w.apex, sizeof(w.apex), "w%d.example", i);
+		w.start_ts = 1709251200000000LL;
+		w.end_ts = w.start_ts + 300000000LL;
+		CU_ASSERT_EQUAL(dx_store_add_window(st, &w), DX_OK);
+	}
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM apex_window_stats"), 10);
+	CU_ASSERT_EQUAL(dx_store_rows_written(st), 10);
+	dx_store_close(st);
+}
+
+static void test_store_retention(void)
+{
+	char p[128], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "ret.db");
+	dx_store_t *st;
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100000, err), DX_OK);
+	const dx_ts_t day = 86400000000LL, now = 1709251200000000LL + 100 * day;
+	for (int i = 0; i < 30; i++) { /* one window a day for 30 days */
+		dx_window_stats_t w;
+		memset(&w, 0, sizeof(w));
+		snprintf(w.apex, sizeof(w.apex), "x.example");
+		w.start_ts = now - (i + 1) * day;
+		w.end_ts = w.start_ts + 300000000LL;
+		CU_ASSERT_EQUAL(dx_store_add_window(st, &w), DX_OK);
+	}
+	dx_alert_t old_closed, old_open, new_closed;
+	mk_alert(&old_closed, "a.example", DX_SEV_HIGH, now - 20 * day);
+	old_closed.status = DX_ST_CLOSED;
+	mk_alert(&old_open, "b.example", DX_SEV_HIGH, now - 20 * day);
+	mk_alert(&new_closed, "c.example", DX_SEV_HIGH, now - 1 * day);
+	new_closed.status = DX_ST_CLOSED;
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &old_closed), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &old_open), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &new_closed), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_flush(st), DX_OK);
+	/* keep 7 days, at most 5 rows a call: the old rows go in small batches */
+	int total = 0, n;
+	while ((n = dx_store_retention(st, now, 7, 5)) > 0) {
+		CU_ASSERT_TRUE(n <= 10);
+		total += n;
+	}
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(total, 23 + 1);
+	dx_store_close(st);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM apex_window_stats"), 7);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts"), 2);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts WHERE apex = 'a.example'"), 0);
+}
+
+/* kill -9 in the middle of a batch: the database opens, integrity_check says ok, and every
+ * row committed before the kill is there. */
+static void test_store_survives_sigkill(void)
+{
+	char p[128], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "crash.db");
+	int fds[2];
+	CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		dx_store_t *st;
+		if (dx_store_open(&st, p, 1000, 1000000, err) != DX_OK)
+			_exit(2);
+		for (long i = 1;; i++) {
+			dx_alert_t a;
+			char apex[32];
+			snprintf(apex, sizeof(apex), "k%ld.example", i);
+			mk_alert(&a, apex, DX_SEV_HIGH, 1709251200000000LL + i);
+			if (dx_store_put_alert(st, &a) != DX_OK)
+				_exit(3);
+			if (i % 37 == 0) { /* commit, then tell the parent how many are safe */
+				if (dx_store_flush(st) != DX_OK)
+					_exit(4);
+				if (write(fds[1], &i, sizeof(i)) != sizeof(i))
+					_exit(5);
+			}
+		}
+	}
+	close(fds[1]);
+	long committed = 0, v;
+	while (committed < 2000 && read(fds[0], &v, sizeof(v)) == sizeof(v))
+		committed = v;
+	kill(pid, SIGKILL);
+	int status;
+	waitpid(pid, &status, 0);
+	close(fds[0]);
+	CU_ASSERT_TRUE(WIFSIGNALED(status));
+	char *ok = query_text(p, "PRAGMA integrity_check");
+	CU_ASSERT_STRING_EQUAL(ok ? ok : "", "ok");
+	free(ok);
+	CU_ASSERT_TRUE(query_int(p, "SELECT count(*) FROM alerts") >= committed);
+	/* and the sensor can open it again and go on writing */
+	dx_store_t *st;
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	dx_alert_t a;
+	mk_alert(&a, "after.example", DX_SEV_LOW, 1);
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+	dx_store_close(st);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts WHERE apex = 'after.example'"),
+			1);
+}
+
+/* A name full of SQL and shell metacharacters is stored as data, byte for byte. */
+static void test_store_hostile_text_is_data(void)
+{
+	char p[128], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "hostile.db");
+	dx_store_t *st;
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	dx_alert_t a;
+	mk_alert(&a, "x');DROP TABLE alerts;--.example", DX_SEV_HIGH, 5);
+	snprintf(a.sample_qname, sizeof(a.sample_qname), "$(touch\\032/tmp/x).'\\\";--");
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+	dx_store_close(st);
+	char *apex = query_text(p, "SELECT apex FROM alerts");
+	CU_ASSERT_STRING_EQUAL(apex ? apex : "", "x');DROP TABLE alerts;--.example");
+	free(apex);
+}
+
+static char *run_report(const dx_report_opts_t *o, int *rc)
+{
+	char *text = NULL;
+	size_t len = 0;
+	char err[DX_CONFIG_ERRMAX] = "";
+	FILE *f = open_memstream(&text, &len);
+	*rc = dx_report(o, f, err);
+	fclose(f);
+	if (*rc != DX_OK)
+		fprintf(stderr, "\n  report: %s\n", err);
+	return text;
+}
+
+static void test_store_report_table_and_filters(void)
+{
+	char p[128], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "report.db");
+	dx_store_t *st;
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	dx_alert_t a, b;
+	mk_alert(&a, "t1.lab.example", DX_SEV_CRITICAL, 1709251260000000LL);
+	mk_alert(&b, "burst.example", DX_SEV_MEDIUM, 1709251200000000LL);
+	b.threat = DX_T_HIGH_FREQUENCY;
+	b.encoding = DX_ENC_HEX;
+	b.query_count = 25;
+	b.est_bytes = 75;
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &b), DX_OK);
+	dx_store_close(st);
+
+	dx_report_opts_t o = {.db = p, .limit = 50};
+	int rc;
+	char *t = run_report(&o, &rc);
+	CU_ASSERT_EQUAL(rc, DX_OK);
+	const char *want =
+	    "APEX            SEVERITY  THREAT             FIRST SEEN           DETECTED       "
+	    "      QUERIES  UNIQUE  SOURCES  EST.BYTES  ENCODING  BLOCK  STATUS\n"
+	    "t1.lab.example  CRITICAL  ENCODED_SUBDOMAIN  2024-03-01T00:00:58  2024-03-01T00:01:00"
+	    "      120     118        1       4321  base32    -      open\n"
+	    "burst.example   MEDIUM    HIGH_FREQUENCY     2024-02-29T23:59:58  2024-03-01T00:00:00"
+	    "       25     118        1         75  hex       -      open\n";
+	CU_ASSERT_STRING_EQUAL(t ? t : "", want);
+	if (t && strcmp(t, want) != 0)
+		fprintf(stderr, "\n%s", t);
+	free(t);
+
+	o.min_severity = DX_SEV_HIGH;
+	t = run_report(&o, &rc);
+	CU_ASSERT_PTR_NULL(strstr(t, "burst.example"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "t1.lab.example"));
+	free(t);
+	o.min_severity = 0;
+	o.apex = "burst.example";
+	t = run_report(&o, &rc);
+	CU_ASSERT_PTR_NULL(strstr(t, "t1.lab.example"));
+	free(t);
+	o.apex = NULL;
+	o.since = "30s"; /* 30 s before the newest alert: only that one */
+	t = run_report(&o, &rc);
+	CU_ASSERT_PTR_NULL(strstr(t, "burst.example"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "t1.lab.example"));
+	free(t);
+	o.since = "2024-03-01";
+	o.json = true;
+	o.limit = 1;
+	t = run_report(&o, &rc);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "{\"id\":1,\"apex\":\"t1.lab.example\",\"severity\":"
+					 "\"CRITICAL\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"sources\":[\"10.0.1.5\"]"));
+	CU_ASSERT_PTR_NULL(strstr(t, "burst.example"));
+	free(t);
+	o.since = "yesterday";
+	t = run_report(&o, &rc);
+	CU_ASSERT_EQUAL(rc, DX_EINVAL);
+	free(t);
+}
+
+static CU_TestInfo store_tests[] = {
+    {"schema_created", test_store_schema_created},
+    {"migrates_from_v1", test_store_migrates_from_v1},
+    {"refuses_newer_and_garbage", test_store_refuses_newer_and_garbage},
+    {"escalation_updates_one_row", test_store_escalation_updates_one_row},
+    {"batching_and_reader", test_store_batching_and_reader},
+    {"retention", test_store_retention},
+    {"survives_sigkill", test_store_survives_sigkill},
+    {"hostile_text_is_data", test_store_hostile_text_is_data},
+    {"report_table_and_filters", test_store_report_table_and_filters},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo dx_suites[] = {
+    {"store", setup, teardown, NULL, NULL, store_tests},
+    CU_SUITE_INFO_NULL,
+};
