@@ -63,6 +63,7 @@ typedef struct dx_alert {
 	char sample_qname[DX_DNAME_ESCMAX];  /* escaped presentation text */
 	char sources[DX_ALERT_SOURCES_JSON]; /* JSON array of address strings */
 	char details[DX_ALERT_DETAILS];	     /* JSON object */
+	enum dx_severity logged;	     /* highest severity already logged (not stored) */
 } dx_alert_t;
 
 /** One apex's statistics over a closed window. */

@@ -58,6 +58,68 @@ static const struct key keys[] = {
      "UDP destination ports carrying GENEVE (comma separated, up to 8)"},
     {"capture", "vni", OFF(capture.vnis), KEY_VNIS, 0, 0,
      "only these VNIs (comma separated); empty: all traffic"},
+    {"detect", "window_sec", OFF(detect.cfg.window_sec), KEY_U32, 30, 3600,
+     "sliding window of packet time, seconds (a multiple of 30)"},
+    {"detect", "horizon_hours", OFF(detect.cfg.horizon_hours), KEY_U32, 1, 168,
+     "horizon of the information estimate, hours"},
+    {"detect", "psl_private", OFF(detect.cfg.psl_private), KEY_BOOL, 0, 0,
+     "apply the Public Suffix List's private section (x.cloudfront.net is its own apex)"},
+    {"detect", "allowlist", OFF(detect.allowlist), KEY_STR, 0, 0,
+     "file of domains never to alert on (one per line, # comments)"},
+    {"detect", "max_apexes", OFF(detect.cfg.max_apexes), KEY_U32, 64, 1u << 24,
+     "apexes tracked at once (about 2.1 KiB each)"},
+    {"detect", "max_subdomains", OFF(detect.cfg.max_subdomains), KEY_U32, 1024, 1u << 28,
+     "names remembered for uniqueness (16 bytes each)"},
+    {"detect", "max_clients", OFF(detect.cfg.max_clients), KEY_U32, 16, 1u << 24,
+     "clients tracked at once (about 0.5 KiB each)"},
+    {"detect", "max_alerts", OFF(detect.cfg.max_alerts), KEY_U32, 16, 1u << 20,
+     "alerts open at once (about 2.6 KiB each)"},
+    {"detect", "cache_entries", OFF(detect.cfg.cache_entries), KEY_U32, 1024, 1u << 26,
+     "apex lookup cache entries (two caches of 16 bytes each)"},
+    {"detect", "hf_medium", OFF(detect.cfg.hf_medium), KEY_U32, 1, 1000000,
+     "HIGH_FREQUENCY: subdomain queries to one apex in the window for MEDIUM (more than)"},
+    {"detect", "hf_high", OFF(detect.cfg.hf_high), KEY_U32, 1, 1000000,
+     "... for HIGH, if the names look machine-made and unique"},
+    {"detect", "hf_critical", OFF(detect.cfg.hf_critical), KEY_U32, 1, 1000000,
+     "... for CRITICAL, likewise"},
+    {"detect", "enc_medium", OFF(detect.cfg.enc_medium), KEY_U32, 1, 1000000,
+     "ENCODED_SUBDOMAIN: unique encoded subdomains in the window for MEDIUM (more than)"},
+    {"detect", "enc_high", OFF(detect.cfg.enc_high), KEY_U32, 1, 1000000, "... for HIGH"},
+    {"detect", "enc_critical", OFF(detect.cfg.enc_critical), KEY_U32, 1, 1000000,
+     "... for CRITICAL"},
+    {"detect", "enc_high_bytes", OFF(detect.cfg.enc_high_bytes), KEY_U32, 1, 1u << 30,
+     "... HIGH already at enc_medium if they carry this many bytes"},
+    {"detect", "long_qname", OFF(detect.cfg.long_qname), KEY_U32, 16, 253,
+     "LONG_NAME: a name longer than this, characters"},
+    {"detect", "long_label", OFF(detect.cfg.long_label), KEY_U32, 8, 63,
+     "LONG_NAME: or a label longer than this"},
+    {"detect", "long_medium", OFF(detect.cfg.long_medium), KEY_U32, 1, 1000000,
+     "LONG_NAME: unique long names in the window for MEDIUM"},
+    {"detect", "long_high", OFF(detect.cfg.long_high), KEY_U32, 1, 1000000,
+     "... for HIGH, if machine-made"},
+    {"detect", "qtype_min", OFF(detect.cfg.qtype_min), KEY_U32, 1, 1000000,
+     "UNUSUAL_QTYPE: TXT/NULL/CNAME/MX/SRV/KEY/unknown queries in the window, half of all"},
+    {"detect", "enum_min_unique", OFF(detect.cfg.enum_min_unique), KEY_U32, 1, 1000000,
+     "SUBDOMAIN_ENUMERATION: unique dictionary-like names, mostly NXDOMAIN"},
+    {"detect", "info_window_bytes", OFF(detect.cfg.info_window_bytes), KEY_U32, 64, 1u << 30,
+     "INFO_VOLUME: estimated bytes in the window for HIGH"},
+    {"detect", "info_horizon_bytes", OFF(detect.cfg.info_horizon_bytes), KEY_U32, 256, 1u << 30,
+     "INFO_VOLUME: estimated bytes in the horizon for HIGH"},
+    {"detect", "client_min_unique", OFF(detect.cfg.client_min_unique), KEY_U32, 1, 1000000,
+     "CLIENT_ANOMALY: new names from one client in the window"},
+    {"detect", "client_ratio", OFF(detect.cfg.client_ratio), KEY_U32, 2, 1000000,
+     "CLIENT_ANOMALY: ... and this many times the median client's"},
+    {"detect", "stats_min_queries", OFF(detect.cfg.stats_min_queries), KEY_U32, 1, 1000000,
+     "apex_window_stats rows only for apexes with this many queries in the window"},
+    {"store", "path", OFF(store.path), KEY_STR, 0, 0, "the SQLite database"},
+    {"store", "flush_ms", OFF(store.flush_ms), KEY_U32, 10, 60000,
+     "longest a written row waits for its commit, ms"},
+    {"store", "batch_rows", OFF(store.batch_rows), KEY_U32, 1, 1000000,
+     "rows after which a batch commits anyway"},
+    {"store", "retention_days", OFF(store.retention_days), KEY_U32, 0, 36500,
+     "delete window stats and closed alerts older than this (packet time); 0 keeps all"},
+    {"store", "stats_interval_sec", OFF(store.stats_interval_sec), KEY_U32, 1, 86400,
+     "seconds between sensor_stats rows"},
     {"log", "level", OFF(log.level), KEY_LEVEL, 0, 0, "error, warning, notice, info or debug"},
 };
 #undef OFF
@@ -78,6 +140,11 @@ void dx_config_defaults(dx_config_t *cfg)
 	cfg->capture.n_vxlan = 1;
 	cfg->capture.geneve_ports[0] = DX_GENEVE_PORT;
 	cfg->capture.n_geneve = 1;
+	dx_detect_cfg_defaults(&cfg->detect.cfg);
+	cfg->store.flush_ms = 1000;
+	cfg->store.batch_rows = 5000;
+	cfg->store.retention_days = 30;
+	cfg->store.stats_interval_sec = 60;
 	cfg->log.level = DX_LOG_NOTICE;
 }
 
@@ -96,6 +163,8 @@ void dx_config_free(dx_config_t *cfg)
 {
 	dx_config_clear_inputs(cfg);
 	free(cfg->capture.bpf);
+	free(cfg->detect.allowlist);
+	free(cfg->store.path);
 	dx_config_defaults(cfg);
 }
 
@@ -308,6 +377,24 @@ int dx_config_validate(const dx_config_t *cfg, char *err)
 	if ((size_t) cfg->capture.ring_a_mb << 20 < 4u * (cfg->capture.snaplen + 64u)) {
 		snprintf(err, DX_CONFIG_ERRMAX, "[capture] ring_a_mb: too small for snaplen %u",
 			 cfg->capture.snaplen);
+		return DX_ECONFIG;
+	}
+	const dx_detect_cfg_t *d = &cfg->detect.cfg;
+	if (!(d->hf_medium < d->hf_high && d->hf_high < d->hf_critical)) {
+		snprintf(err, DX_CONFIG_ERRMAX,
+			 "[detect] hf_medium < hf_high < hf_critical does not hold (%u, %u, %u)",
+			 d->hf_medium, d->hf_high, d->hf_critical);
+		return DX_ECONFIG;
+	}
+	if (!(d->enc_medium < d->enc_high && d->enc_high < d->enc_critical)) {
+		snprintf(err, DX_CONFIG_ERRMAX,
+			 "[detect] enc_medium < enc_high < enc_critical does not hold (%u, %u, %u)",
+			 d->enc_medium, d->enc_high, d->enc_critical);
+		return DX_ECONFIG;
+	}
+	if (d->window_sec % DX_DETECT_BUCKETS != 0) {
+		snprintf(err, DX_CONFIG_ERRMAX, "[detect] window_sec: %u is not a multiple of %d",
+			 d->window_sec, DX_DETECT_BUCKETS);
 		return DX_ECONFIG;
 	}
 	for (uint32_t i = 0; i < cfg->capture.n_vxlan; i++)

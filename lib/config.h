@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "lib/common.h"
+#include "lib/detect.h"
 #include "lib/pkt.h"
 
 #define DX_MAX_FILES 1024
@@ -42,6 +43,17 @@ typedef struct dx_config {
 		uint32_t vnis[DX_MAX_VNIS]; /* empty: every VNI and untunnelled traffic */
 		uint32_t n_vnis;
 	} capture;
+	struct {
+		dx_detect_cfg_t cfg;
+		char *allowlist; /* file of domains never to alert on, or NULL */
+	} detect;
+	struct {
+		char *path; /* the database; default dnsexfild.db */
+		uint32_t flush_ms;
+		uint32_t batch_rows;
+		uint32_t retention_days;
+		uint32_t stats_interval_sec;
+	} store;
 	struct {
 		int level; /* enum dx_log_level */
 	} log;

@@ -9,6 +9,7 @@
  * capture first, each consumer draining its ring, so nothing read is lost.
  */
 #include <getopt.h>
+#include <libpsl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,10 +18,13 @@
 #include <sys/random.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
+#include <errno.h>
 
 #include "lib/config.h"
 #include "lib/log.h"
 #include "lib/query.h"
+#include "lib/report.h"
 #include "sensor/pipeline.h"
 
 static void usage(FILE *out)
@@ -37,6 +41,13 @@ static void usage(FILE *out)
 	    "  -v, -q          more or less logging\n"
 	    "  -h, -V          help, version\n",
 	    out);
+}
+
+static double wall_clock(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static double now_mono(void)
@@ -83,14 +94,136 @@ static void summary(dx_pipeline_t *pl, double wall)
 		fprintf(stderr, " (replay waited %llu, %llu times)", G(pl->cap.ring_waits),
 			G(pl->par.ring_waits));
 	fputc('\n', stderr);
+	dx_detect_stats_t ds;
+	dx_detect_get_stats(pl->engine, &ds);
+	fprintf(stderr,
+		"detection: %llu apexes tracked, alerts CRITICAL %llu, HIGH %llu, MEDIUM %llu, "
+		"LOW %llu; evicted %llu apexes, %llu names, %llu clients\n",
+		(unsigned long long) ds.apexes,
+		(unsigned long long) pl->alerts_by_sev[DX_SEV_CRITICAL],
+		(unsigned long long) pl->alerts_by_sev[DX_SEV_HIGH],
+		(unsigned long long) pl->alerts_by_sev[DX_SEV_MEDIUM],
+		(unsigned long long) pl->alerts_by_sev[DX_SEV_LOW],
+		(unsigned long long) ds.apex_evictions, (unsigned long long) ds.subdomain_evictions,
+		(unsigned long long) ds.client_evictions);
+	fprintf(stderr, "database %s: %llu rows written, %llu failed writes\n", pl->cfg->store.path,
+		(unsigned long long) dx_store_rows_written(pl->store),
+		(unsigned long long) (dx_store_errors(pl->store)));
 	fprintf(stderr, "%.3f s wall, %.0f messages/s\n", wall,
 		wall > 0 ? (double) G(pl->det.dns_msgs) / wall : 0.0);
+}
+
+static int report_main(int argc, char **argv)
+{
+	enum { R_SINCE = 300, R_SEV, R_APEX, R_LIMIT, R_JSON };
+	static const struct option longopts[] = {
+	    {"since", required_argument, NULL, R_SINCE},
+	    {"severity", required_argument, NULL, R_SEV},
+	    {"apex", required_argument, NULL, R_APEX},
+	    {"limit", required_argument, NULL, R_LIMIT},
+	    {"json", no_argument, NULL, R_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	dx_report_opts_t o = {.db = "dnsexfild.db", .limit = 50};
+	int ch;
+	char *end;
+	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			o.db = optarg;
+			break;
+		case R_SINCE:
+			o.since = optarg;
+			break;
+		case R_SEV:
+			o.min_severity = dx_severity_parse(optarg);
+			if (o.min_severity < 0) {
+				fprintf(stderr,
+					"dnsexfild report: --severity '%s': expected LOW, "
+					"MEDIUM, HIGH or CRITICAL\n",
+					optarg);
+				return EX_USAGE;
+			}
+			break;
+		case R_APEX:
+			o.apex = optarg;
+			break;
+		case R_LIMIT:
+			o.limit = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || o.limit <= 0) {
+				fprintf(stderr,
+					"dnsexfild report: --limit '%s': expected a positive "
+					"number\n",
+					optarg);
+				return EX_USAGE;
+			}
+			break;
+		case R_JSON:
+			o.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dnsexfild report: unexpected argument '%s'\n", argv[optind]);
+		return EX_USAGE;
+	}
+	if (access(o.db, R_OK) != 0) {
+		fprintf(stderr, "dnsexfild report: %s: %s\n", o.db, strerror(errno));
+		return EX_NOINPUT;
+	}
+	char err[DX_CONFIG_ERRMAX];
+	int rc = dx_report(&o, stdout, err);
+	if (rc != DX_OK) {
+		fprintf(stderr, "dnsexfild report: %s\n", err);
+		return rc == DX_EINVAL ? EX_USAGE : EX_DATAERR;
+	}
+	return 0;
+}
+
+/* What goes in runs.input: the interface, or the files. */
+static void describe_input(const dx_config_t *cfg, char *buf, size_t len)
+{
+	if (cfg->capture.interface) {
+		snprintf(buf, len, "live:%s", cfg->capture.interface);
+		return;
+	}
+	size_t o = 0;
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < cfg->capture.n_files && o + 1 < len; i++)
+		o += (size_t) snprintf(buf + o, len - o, "%s%s", i ? " " : "",
+				       cfg->capture.files[i]);
+}
+
+/* A stable digest of the effective configuration, for runs.config_digest. */
+static void config_digest(const dx_config_t *cfg, char out[17])
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	uint64_t h = 0;
+	if (f != NULL) {
+		dx_config_print(cfg, f);
+		fclose(f);
+		static const dx_hash_key_t zero = {0, 0};
+		h = dx_hash(&zero, text, len);
+	}
+	free(text);
+	snprintf(out, 17, "%016llx", (unsigned long long) h);
 }
 
 enum { OPT_DUMP = 256, OPT_CHECK };
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	static const struct option longopts[] = {
 	    {"dump", no_argument, NULL, OPT_DUMP},
 	    {"check-config", no_argument, NULL, OPT_CHECK},
@@ -98,13 +231,13 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config_path = NULL, *iface = NULL, *bpf = NULL;
+	const char *config_path = NULL, *iface = NULL, *bpf = NULL, *db = NULL;
 	const char **files = calloc((size_t) argc + 1, sizeof(*files));
 	int n_files = 0, verbose = 0, dump = 0, check = 0;
 	if (files == NULL)
 		return 1;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "r:i:f:c:vqhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:i:f:c:d:vqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			files[n_files++] = optarg;
@@ -117,6 +250,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			config_path = optarg;
+			break;
+		case 'd':
+			db = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -176,6 +312,10 @@ int main(int argc, char **argv)
 		rc = dx_config_set(&cfg, "capture", "file", files[i], err);
 	if (rc == DX_OK && bpf)
 		rc = dx_config_set(&cfg, "capture", "bpf", bpf, err);
+	if (rc == DX_OK && db)
+		rc = dx_config_set(&cfg, "store", "path", db, err);
+	if (rc == DX_OK && cfg.store.path == NULL)
+		rc = dx_config_set(&cfg, "store", "path", "dnsexfild.db", err);
 	free(files);
 	if (rc == DX_OK && !(check && !iface && n_files == 0 && config_path))
 		rc = dx_config_validate(&cfg, err);
@@ -207,6 +347,8 @@ int main(int argc, char **argv)
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
 	int exit_code = 0;
+	dx_allow_t *allow = NULL;
+	const psl_ctx_t *psl = NULL;
 	pl.ring_a = dx_ring_new((size_t) cfg.capture.ring_a_mb << 20,
 				sizeof(dx_frame_t) + cfg.capture.snaplen);
 	pl.ring_b =
@@ -221,6 +363,42 @@ int main(int argc, char **argv)
 	}
 	if (dx_capture_open(&pl) != 0) {
 		exit_code = EX_NOINPUT;
+		goto out;
+	}
+	if (cfg.detect.allowlist &&
+	    dx_allow_load(&allow, cfg.detect.allowlist, pl.key, err) != DX_OK) {
+		fprintf(stderr, "dnsexfild: %s\n", err);
+		exit_code = EX_CONFIG;
+		goto out;
+	}
+	psl = psl_latest(NULL);
+	if (psl == NULL) {
+		fprintf(stderr, "dnsexfild: cannot load the Public Suffix List (libpsl)\n");
+		exit_code = 1;
+		goto out;
+	}
+	pl.engine = dx_detect_new(&cfg.detect.cfg, psl, allow, pl.key, dx_detector_on_alert,
+				  dx_detector_on_window, &pl);
+	if (pl.engine == NULL) {
+		fprintf(stderr,
+			"dnsexfild: out of memory for the detection tables "
+			"([detect] max_apexes %u, max_subdomains %u)\n",
+			cfg.detect.cfg.max_apexes, cfg.detect.cfg.max_subdomains);
+		exit_code = 1;
+		goto out;
+	}
+	if (dx_store_open(&pl.store, cfg.store.path, cfg.store.flush_ms, cfg.store.batch_rows,
+			  err) != DX_OK) {
+		fprintf(stderr, "dnsexfild: %s\n", err);
+		exit_code = EX_CANTCREAT;
+		goto out;
+	}
+	char input[1024], digest[17];
+	describe_input(&cfg, input, sizeof(input));
+	config_digest(&cfg, digest);
+	if (dx_store_run_begin(pl.store, DX_VERSION, digest, input, wall_clock()) != DX_OK) {
+		fprintf(stderr, "dnsexfild: %s: cannot write the runs table\n", cfg.store.path);
+		exit_code = EX_CANTCREAT;
 		goto out;
 	}
 
@@ -264,9 +442,15 @@ int main(int argc, char **argv)
 		pl.pcap = NULL;
 	}
 	summary(&pl, wall);
+	if (dx_store_run_end(pl.store, wall_clock()) != DX_OK)
+		pl.store_errors++;
 	if (pl.capture_failed)
 		exit_code = 1;
 out:
+	dx_store_close(pl.store);
+	dx_detect_free(pl.engine);
+	dx_allow_free(allow);
+	psl_free((psl_ctx_t *) psl);
 	if (pl.pcap)
 		pcap_close(pl.pcap);
 	dx_ring_free(pl.ring_a);

@@ -19,6 +19,8 @@
 
 #include "lib/config.h"
 #include "lib/counters.h"
+#include "lib/detect.h"
+#include "lib/store.h"
 #include "lib/hash.h"
 #include "lib/pkt.h"
 #include "lib/ring.h"
@@ -48,6 +50,10 @@ typedef struct dx_pipeline {
 	int capture_failed; /* set by the capture thread before capture_done */
 
 	pthread_t main_thread; /* woken with SIGUSR2 when the detector finishes */
+	dx_store_t *store;     /* used by the detector thread only, once started */
+	dx_detect_t *engine;   /* likewise */
+	uint64_t alerts_by_sev[DX_SEV_CRITICAL + 1]; /* detector thread; read after join */
+	uint64_t store_errors;
 	dx_counters_t cap, par, det;
 	uint64_t ps_recv, ps_drop, ps_ifdrop; /* pcap_stats at the end of a live capture */
 } dx_pipeline_t;
@@ -56,6 +62,10 @@ typedef struct dx_pipeline {
 void *dx_capture_run(void *arg);
 void *dx_parser_run(void *arg);
 void *dx_detector_run(void *arg);
+
+/** The detection engine's callbacks: write to pl->store (ctx is the dx_pipeline_t). */
+void dx_detector_on_alert(void *ctx, dx_alert_t *a);
+void dx_detector_on_window(void *ctx, const dx_window_stats_t *w);
 
 /** Open the first input (files are opened in turn by the capture thread). Returns 0, or -1
  * after printing one error line. */

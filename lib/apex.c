@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Apex resolution, run by the detector thread.
+ *
+ * libpsl costs about 650 ns per psl_registrable_domain() and 200 ns per psl_is_public_suffix()
+ * on this machine, far more than the rest of a query's processing, and tunnel names are all
+ * unique, so a cache keyed by the whole name alone would miss on exactly the traffic we watch.
+ * Two caches, both direct-mapped and bounded:
+ *   - by whole name: repeated benign names are answered at once;
+ *   - by "rest", the name less its first label: the apex of rest (a few short labels) is
+ *     shared by every tunnel query under it. For a name L1.rest the apex is then apex(rest),
+ *     unless L1.rest is itself a public suffix (an explicit or wildcard rule one label longer
+ *     than rest, or an exception), which one psl_is_public_suffix() call settles. So a new
+ *     tunnel name costs one libpsl call instead of one per label, and the answer is exact.
+ * Entries hold a 64-bit keyed hash, not the text: a collision needs the per-process key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/apex.h"
+#include "lib/config.h"
+#include "lib/err.h"
+
+struct cache_ent {
+	uint64_t h;
+	int16_t
+	    apex_len; /* characters of the apex at the end of the key; -1: no registrable domain */
+};
+
+struct dx_apex {
+	const psl_ctx_t *psl;
+	int psl_type;
+	struct cache_ent *names, *rests;
+	uint32_t mask;
+	uint64_t calls;
+	dx_hash_key_t key;
+};
+
+dx_apex_t *dx_apex_new(const psl_ctx_t *psl, bool private_rules, uint32_t cache_entries,
+		       dx_hash_key_t key)
+{
+	uint32_t n = 1024;
+	while (n < cache_entries && n < (1u << 26))
+		n <<= 1;
+	dx_apex_t *ax = calloc(1, sizeof(*ax));
+	if (ax == NULL)
+		return NULL;
+	ax->names = calloc(n, sizeof(*ax->names));
+	ax->rests = calloc(n, sizeof(*ax->rests));
+	if (ax->names == NULL || ax->rests == NULL) {
+		dx_apex_free(ax);
+		return NULL;
+	}
+	ax->mask = n - 1;
+	ax->psl = psl;
+	ax->psl_type = private_rules ? PSL_TYPE_ANY : PSL_TYPE_ICANN;
+	ax->key = key;
+	return ax;
+}
+
+void dx_apex_free(dx_apex_t *ax)
+{
+	if (ax == NULL)
+		return;
+	free(ax->names);
+	free(ax->rests);
+	free(ax);
+}
+
+uint64_t dx_apex_psl_calls(const dx_apex_t *ax)
+{
+	return ax->calls;
+}
+
+static bool is_public(dx_apex_t *ax, const char *s)
+{
+	ax->calls++;
+	return psl_is_public_suffix2(ax->psl, s, ax->psl_type) != 0;
+}
+
+/* Registrable domain of s as a length at its end (-1: none): the suffix one label longer than
+ * the longest public suffix, found from the left as libpsl's own registrable_domain does, with
+ * our choice of rule types. */
+static int registrable_len(dx_apex_t *ax, const char *s, size_t len)
+{
+	const char *prev = NULL;
+	for (const char *p = s;;) {
+		if (is_public(ax, p))
+			return prev ? (int) (len - (size_t) (prev - s)) : -1;
+		const char *dot = strchr(p, '.');
+		if (dot == NULL)
+			return -1; /* a single label that is not public: unlisted TLDs are public ("*") */
+		prev = p;
+		p = dot + 1;
+	}
+}
+
+static bool has_literal_dot(const dx_name_t *n)
+{
+	for (size_t i = 0; i < sizeof(n->dot_lit); i++)
+		if (n->dot_lit[i])
+			return true;
+	return false;
+}
+
+/* Offset of the last k labels of n (0 if it has no more). */
+static unsigned last_labels_off(const dx_name_t *n, int k)
+{
+	int seps = 0;
+	for (size_t i = n->len; i-- > 0;)
+		if (dx_name_is_sep(n, i) && ++seps == k)
+			return (unsigned) i + 1;
+	return 0;
+}
+
+static enum dx_apex_class special(const dx_name_t *n, unsigned *off)
+{
+	const char *t = n->text;
+	size_t len = n->len;
+	if (n->n_labels <= 1) {
+		*off = 0;
+		return DX_APEX_DOTLESS;
+	}
+	/* the last two labels: in-addr.arpa, ip6.arpa */
+	if ((len >= 5 && memcmp(t + len - 5, ".arpa", 5) == 0) ||
+	    (len >= 6 && memcmp(t + len - 6, ".local", 6) == 0)) {
+		*off = last_labels_off(n, 2); /* in-addr.arpa, ip6.arpa, cluster.local */
+		return t[len - 1] == 'a' ? DX_APEX_ARPA : DX_APEX_LOCAL;
+	}
+	return DX_APEX_NORMAL;
+}
+
+enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off)
+{
+	enum dx_apex_class cls = special(n, off);
+	if (cls != DX_APEX_NORMAL)
+		return cls;
+	const char *t = n->text;
+	size_t len = n->len;
+	if (n->odd_bytes && has_literal_dot(n)) {
+		/* libpsl would see labels that are not there: aggregate such names by their last
+		 * two real labels instead (they are hostile or broken either way). */
+		*off = last_labels_off(n, 2);
+		return DX_APEX_NORMAL;
+	}
+	uint64_t h = dx_hash(&ax->key, t, len);
+	struct cache_ent *ne = &ax->names[h & ax->mask];
+	int alen;
+	if (ne->h == h && h != 0) {
+		alen = ne->apex_len;
+	} else {
+		const char *dot = strchr(t, '.');
+		const char *rest = dot + 1;
+		size_t rlen = len - (size_t) (rest - t);
+		uint64_t rh = dx_hash(&ax->key, rest, rlen) ^ 0x5bd1e995u;
+		struct cache_ent *re = &ax->rests[rh & ax->mask];
+		int rest_apex;
+		if (re->h == rh && rh != 0) {
+			rest_apex = re->apex_len;
+		} else {
+			rest_apex = registrable_len(ax, rest, rlen);
+			re->h = rh;
+			re->apex_len = (int16_t) rest_apex;
+		}
+		if (is_public(ax, t))
+			alen = -1;
+		else if (rest_apex < 0)
+			alen = (int) len; /* rest is a public suffix: the whole name is the apex */
+		else
+			alen = rest_apex;
+		ne->h = h;
+		ne->apex_len = (int16_t) alen;
+	}
+	if (alen < 0) {
+		*off = 0;
+		return DX_APEX_SUFFIX;
+	}
+	*off = (unsigned) (len - (size_t) alen);
+	/* QNAME minimisation (RFC 9156) asks "_.apex" */
+	if (*off == 2 && t[0] == '_')
+		return DX_APEX_QMIN;
+	return DX_APEX_NORMAL;
+}
+
+/* ---- allowlist: an open-addressing set of keyed hashes of the entries ---- */
+
+struct dx_allow {
+	uint64_t *slots; /* 0: empty */
+	uint32_t mask, count;
+	dx_hash_key_t key;
+};
+
+dx_allow_t *dx_allow_new(dx_hash_key_t key)
+{
+	dx_allow_t *al = calloc(1, sizeof(*al));
+	if (al == NULL)
+		return NULL;
+	al->mask = 255;
+	al->slots = calloc(al->mask + 1, sizeof(*al->slots));
+	if (al->slots == NULL) {
+		free(al);
+		return NULL;
+	}
+	al->key = key;
+	return al;
+}
+
+void dx_allow_free(dx_allow_t *al)
+{
+	if (al == NULL)
+		return;
+	free(al->slots);
+	free(al);
+}
+
+uint32_t dx_allow_count(const dx_allow_t *al)
+{
+	return al->count;
+}
+
+static uint64_t allow_hash(const dx_allow_t *al, const char *s, size_t n)
+{
+	uint64_t h = dx_hash(&al->key, s, n);
+	return h ? h : 1;
+}
+
+static bool allow_has(const dx_allow_t *al, uint64_t h)
+{
+	for (uint32_t i = (uint32_t) h & al->mask;; i = (i + 1) & al->mask) {
+		if (al->slots[i] == h)
+			return true;
+		if (al->slots[i] == 0)
+			return false;
+	}
+}
+
+static int allow_grow(dx_allow_t *al)
+{
+	uint32_t nmask = al->mask * 2 + 1;
+	uint64_t *ns = calloc((size_t) nmask + 1, sizeof(*ns));
+	if (ns == NULL)
+		return DX_ENOMEM;
+	for (uint32_t i = 0; i <= al->mask; i++) {
+		uint64_t h = al->slots[i];
+		if (h == 0)
+			continue;
+		uint32_t j = (uint32_t) h & nmask;
+		while (ns[j])
+			j = (j + 1) & nmask;
+		ns[j] = h;
+	}
+	free(al->slots);
+	al->slots = ns;
+	al->mask = nmask;
+	return DX_OK;
+}
+
+int dx_allow_add(dx_allow_t *al, const char *domain)
+{
+	if (domain[0] == '*' && domain[1] == '.')
+		domain += 2;
+	size_t n = strlen(domain);
+	if (n == 0 || n > DX_DNAME_MAXTEXT || domain[0] == '.' || domain[n - 1] == '.')
+		return DX_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		char c = domain[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		      c == '_'))
+			return DX_EINVAL;
+	}
+	uint64_t h = allow_hash(al, domain, n);
+	if (allow_has(al, h))
+		return DX_OK;
+	if ((al->count + 1) * 2 > al->mask && allow_grow(al) != DX_OK)
+		return DX_ENOMEM;
+	uint32_t i = (uint32_t) h & al->mask;
+	while (al->slots[i])
+		i = (i + 1) & al->mask;
+	al->slots[i] = h;
+	al->count++;
+	return DX_OK;
+}
+
+bool dx_allow_match(const dx_allow_t *al, const char *text)
+{
+	if (al == NULL || al->count == 0)
+		return false;
+	size_t n = strlen(text);
+	for (const char *p = text;;) { /* the name, then each parent */
+		if (allow_has(al, allow_hash(al, p, n - (size_t) (p - text))))
+			return true;
+		const char *dot = strchr(p, '.');
+		if (dot == NULL)
+			return false;
+		p = dot + 1;
+	}
+}
+
+int dx_allow_load(dx_allow_t **out, const char *path, dx_hash_key_t key, char *err)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, DX_CONFIG_ERRMAX, "%s: cannot open allowlist", path);
+		return DX_ENOENT;
+	}
+	dx_allow_t *al = dx_allow_new(key);
+	if (al == NULL) {
+		fclose(f);
+		snprintf(err, DX_CONFIG_ERRMAX, "%s: out of memory", path);
+		return DX_ENOMEM;
+	}
+	char line[512];
+	int lineno = 0, rc = DX_OK;
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		size_t len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			snprintf(err, DX_CONFIG_ERRMAX, "%s:%d: line too long", path, lineno);
+			rc = DX_ECONFIG;
+			break;
+		}
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *s = line;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		char *e = s + strlen(s);
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+			*--e = '\0';
+		if (*s == '\0')
+			continue;
+		for (char *c = s; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char) (*c | 0x20);
+		int r = dx_allow_add(al, s);
+		if (r != DX_OK) {
+			snprintf(err, DX_CONFIG_ERRMAX, "%s:%d: '%.80s' is not a domain name", path,
+				 lineno, s);
+			rc = DX_ECONFIG;
+			break;
+		}
+	}
+	fclose(f);
+	if (rc != DX_OK) {
+		dx_allow_free(al);
+		return rc;
+	}
+	*out = al;
+	return DX_OK;
+}

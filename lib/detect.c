@@ -1,0 +1,992 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Detection engine, run by the detector thread on every decoded message.
+ *
+ * Per apex: a ring of DX_DETECT_BUCKETS buckets covering window_sec of packet time, with the
+ * running sum kept equal to the buckets, so each query is evaluated against the full window
+ * in O(1) and an alert is raised by the query that crosses a threshold, not at a window edge;
+ * a ring of hourly buckets for the information horizon; a tumbling accumulator for the
+ * window-stats rows. Time that goes backwards (merged captures) is folded into the current
+ * bucket; a window never rewinds.
+ *
+ * Unique subdomains are tracked in one global, bounded, 4-way set-associative table of keyed
+ * hashes of the full names with the time each was last seen: a name is "new in the window" if
+ * it was not seen within window_sec and "new information" if not seen within the horizon.
+ * When the table is full the least recently seen entry of the set goes (counted); an evicted
+ * name seen again counts as new, which errs towards detection, never towards silence.
+ *
+ * Severity needs agreement (README "Detectors"): volume alone (HIGH_FREQUENCY) is capped at
+ * MEDIUM unless the apex's subdomains look machine-made and unique; a detector reaches HIGH or
+ * CRITICAL only when its own signal and encoding or information signals agree.
+ */
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/detect.h"
+#include "lib/dns.h"
+#include "lib/features.h"
+
+#define NB DX_DETECT_BUCKETS
+#define NH DX_DETECT_HOURS
+#define NIL UINT32_MAX
+#define SRC_KEEP 4
+
+struct bucket {
+	uint32_t q;	   /* queries */
+	uint32_t sq;	   /* queries with a subdomain */
+	uint32_t uniq;	   /* subdomains new in the window */
+	uint32_t enc_uniq; /* ... of which encoded */
+	uint32_t long_uniq;
+	uint32_t rnd_q; /* subdomain queries that look machine-made */
+	uint32_t odd_q; /* unusual query types */
+	uint32_t resp, nx;
+	uint32_t bits; /* information of the new subdomains (saturating) */
+};
+
+struct hour {
+	uint64_t bits;
+	uint32_t sq, rnd_q;
+};
+
+struct tumble {
+	uint32_t q, sq, uniq, nx, max_label, max_qname;
+	double ent_sum;
+	uint64_t bits;
+	uint32_t qt[10];
+};
+
+struct addr {
+	uint8_t a[16];
+	uint8_t af;
+};
+
+struct apex_st {
+	uint64_t h;
+	uint32_t chain;	     /* next in the hash bucket */
+	uint32_t prev, next; /* LRU list: head = most recent */
+	uint8_t cls;
+	bool allowed;
+	bool has_vni;
+	uint8_t n_src;
+	uint16_t cur;
+	uint32_t epoch; /* bucket epoch of b[cur] */
+	uint32_t hour_epoch;
+	uint16_t hcur;
+	uint32_t vni;
+	dx_ts_t first_ts, last_ts;
+	uint64_t total_bits, total_q;
+	uint64_t src_bits;    /* linear-counting bitmap of client addresses */
+	uint32_t lab_seen[8]; /* hashes of recent long labels: repeated ones carry no data */
+	uint8_t lab_next;
+	struct addr src[SRC_KEEP];
+	uint32_t alert[DX_T_COUNT]; /* index in the alert pool, or NIL */
+	struct bucket sum, b[NB];
+	uint64_t hbits;
+	uint32_t hsq, hrnd;
+	struct hour hr[NH];
+	struct tumble tum;
+	char apex[DX_DNAME_MAXTEXT + 1];
+};
+
+struct sub_ent {
+	uint64_t h;
+	uint32_t last_sec;
+	uint32_t used;
+};
+
+struct client_bucket {
+	uint32_t q, uniq, resp, nx;
+};
+
+struct client {
+	uint64_t h;
+	uint32_t epoch, last_sec;
+	uint16_t cur;
+	bool used;
+	struct client_bucket sum, b[NB];
+};
+
+struct alert_slot {
+	dx_alert_t a;
+	uint32_t apex; /* owner */
+	uint32_t next_free;
+	bool used;
+};
+
+struct dx_detect {
+	dx_detect_cfg_t cfg;
+	dx_apex_t *ax;
+	const dx_allow_t *allow;
+	dx_hash_key_t key;
+	dx_alert_fn on_alert;
+	dx_window_fn on_window;
+	void *ctx;
+
+	uint32_t bucket_sec, hour_sec;
+	dx_ts_t now;	     /* newest packet time seen */
+	uint32_t now_epoch;  /* now / bucket_sec */
+	uint32_t tumble_idx; /* now / window_sec of the open tumbling window; NIL before data */
+
+	struct apex_st *apexes;
+	uint32_t *htab, hmask; /* hash -> first apex index */
+	uint32_t n_apex, lru_head, lru_tail, free_apex;
+
+	struct sub_ent *subs;
+	uint32_t sub_sets;
+
+	struct client *clients;
+	uint32_t client_sets;
+	uint32_t client_median; /* unique names per window of the median active client */
+	uint32_t *scratch;
+
+	struct alert_slot *alerts;
+	uint32_t free_alert;
+
+	dx_detect_stats_t st;
+};
+
+void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->window_sec = 300; /* the AWS recipe's window */
+	c->horizon_hours = 24;
+	c->psl_private = true;
+	c->max_apexes = 32768;
+	c->max_subdomains = 1u << 20;
+	c->max_clients = 16384;
+	c->max_alerts = 4096;
+	c->cache_entries = 65536;
+	c->hf_medium = 20; /* the recipe: > 20 / 50 / 100 in 5 minutes */
+	c->hf_high = 50;
+	c->hf_critical = 100;
+	c->enc_medium = 10; /* the recipe's encoding query: > 10 / 20 / 50 */
+	c->enc_high = 20;
+	c->enc_critical = 50;
+	c->enc_high_bytes = 1024;
+	c->long_qname = 100;
+	c->long_label = 50;
+	c->long_medium = 5;
+	c->long_high = 10;
+	c->qtype_min = 20;
+	c->enum_min_unique = 50;
+	c->info_window_bytes = 4096; /* Paxson et al. 2013: 4 KB */
+	c->info_horizon_bytes = 65536;
+	c->client_min_unique = 300;
+	c->client_ratio = 10;
+	c->stats_min_queries = 20;
+}
+
+static uint32_t pow2_at_least(uint32_t n, uint32_t min)
+{
+	uint32_t p = min;
+	while (p < n && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const psl_ctx_t *psl,
+			   const dx_allow_t *allow, dx_hash_key_t key, dx_alert_fn on_alert,
+			   dx_window_fn on_window, void *ctx)
+{
+	dx_detect_t *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	d->cfg = *cfg;
+	d->allow = allow;
+	d->key = key;
+	d->on_alert = on_alert;
+	d->on_window = on_window;
+	d->ctx = ctx;
+	d->bucket_sec = cfg->window_sec / NB ? cfg->window_sec / NB : 1;
+	d->hour_sec = cfg->horizon_hours * 3600 / NH;
+	d->tumble_idx = NIL;
+	d->ax = dx_apex_new(psl, cfg->psl_private, cfg->cache_entries, key);
+	d->apexes = calloc(cfg->max_apexes, sizeof(*d->apexes));
+	uint32_t hsize = pow2_at_least(cfg->max_apexes * 2, 1024);
+	d->htab = malloc(hsize * sizeof(*d->htab));
+	d->sub_sets = pow2_at_least(cfg->max_subdomains / 4, 16);
+	d->subs = calloc((size_t) d->sub_sets * 4, sizeof(*d->subs));
+	d->client_sets = pow2_at_least(cfg->max_clients / 4, 4);
+	d->clients = calloc((size_t) d->client_sets * 4, sizeof(*d->clients));
+	d->scratch = calloc((size_t) d->client_sets * 4, sizeof(*d->scratch));
+	d->alerts = calloc(cfg->max_alerts, sizeof(*d->alerts));
+	if (!d->ax || !d->apexes || !d->htab || !d->subs || !d->clients || !d->scratch ||
+	    !d->alerts || cfg->max_apexes == 0 || cfg->max_alerts == 0) {
+		dx_detect_free(d);
+		return NULL;
+	}
+	d->hmask = hsize - 1;
+	memset(d->htab, 0xFF, hsize * sizeof(*d->htab));
+	d->lru_head = d->lru_tail = NIL;
+	for (uint32_t i = 0; i < cfg->max_apexes; i++)
+		d->apexes[i].chain = i + 1 < cfg->max_apexes ? i + 1 : NIL;
+	d->free_apex = 0;
+	for (uint32_t i = 0; i < cfg->max_alerts; i++)
+		d->alerts[i].next_free = i + 1 < cfg->max_alerts ? i + 1 : NIL;
+	d->free_alert = 0;
+	return d;
+}
+
+void dx_detect_free(dx_detect_t *d)
+{
+	if (d == NULL)
+		return;
+	dx_apex_free(d->ax);
+	free(d->apexes);
+	free(d->htab);
+	free(d->subs);
+	free(d->clients);
+	free(d->scratch);
+	free(d->alerts);
+	free(d);
+}
+
+void dx_detect_set_allow(dx_detect_t *d, const dx_allow_t *allow)
+{
+	d->allow = allow;
+	for (uint32_t i = d->lru_head; i != NIL; i = d->apexes[i].next)
+		d->apexes[i].allowed = dx_allow_match(allow, d->apexes[i].apex);
+}
+
+void dx_detect_get_stats(const dx_detect_t *d, dx_detect_stats_t *out)
+{
+	*out = d->st;
+	out->apexes = d->n_apex;
+	out->psl_calls = dx_apex_psl_calls(d->ax);
+}
+
+/* ---------------------------------------------------------------- alerts */
+
+static double frac(uint64_t a, uint64_t b)
+{
+	return b ? (double) a / (double) b : 0.0;
+}
+
+/* Linear counting over the 64-bit source bitmap (Whang et al. 1990). */
+static uint64_t source_count(const struct apex_st *s)
+{
+	int zero = 64 - __builtin_popcountll(s->src_bits);
+	if (zero == 0)
+		return 250; /* saturated: "many" */
+	uint64_t est = (uint64_t) (-64.0 * log((double) zero / 64.0) + 0.5);
+	return est < s->n_src ? s->n_src : est;
+}
+
+static uint16_t top_qtype(const struct apex_st *s)
+{
+	static const uint16_t types[10] = {1, 28, 16, 10, 5, 15, 33, 65, 12, 0};
+	unsigned best = 0;
+	for (unsigned i = 1; i < 10; i++)
+		if (s->tum.qt[i] > s->tum.qt[best])
+			best = i;
+	return types[best];
+}
+
+static void fill_alert(dx_detect_t *d, const struct apex_st *s, dx_alert_t *a)
+{
+	const struct bucket *w = &s->sum;
+	a->last_ts = s->last_ts;
+	a->query_count = w->q;
+	a->unique_subdomains = w->uniq;
+	a->source_count = source_count(s);
+	a->est_bytes = s->total_bits / 8;
+	a->top_qtype = top_qtype(s);
+	a->vni = s->vni;
+	a->has_vni = s->has_vni;
+	size_t o = 0;
+	a->sources[o++] = '[';
+	for (unsigned i = 0; i < s->n_src && i < SRC_KEEP; i++) {
+		char txt[INET6_ADDRSTRLEN];
+		if (inet_ntop(s->src[i].af == 6 ? AF_INET6 : AF_INET, s->src[i].a, txt,
+			      sizeof(txt)) == NULL)
+			continue;
+		o += (size_t) snprintf(a->sources + o, sizeof(a->sources) - o, "%s\"%s\"",
+				       i ? "," : "", txt);
+	}
+	snprintf(a->sources + o, sizeof(a->sources) - o, "]");
+	snprintf(a->details, sizeof(a->details),
+		 "{\"window_sec\":%u,\"subdomain_queries\":%u,\"unique_subdomains\":%u,"
+		 "\"encoded_unique\":%u,\"long_unique\":%u,\"random_fraction\":%.3f,"
+		 "\"unusual_qtype_queries\":%u,\"responses\":%u,\"nxdomain\":%u,"
+		 "\"info_window_bytes\":%u,\"info_horizon_bytes\":%llu,"
+		 "\"horizon_random_fraction\":%.3f,\"total_queries\":%llu}",
+		 d->cfg.window_sec, w->sq, w->uniq, w->enc_uniq, w->long_uniq,
+		 frac(w->rnd_q, w->sq), w->odd_q, w->resp, w->nx, w->bits / 8,
+		 (unsigned long long) (s->hbits / 8), frac(s->hrnd, s->hsq),
+		 (unsigned long long) s->total_q);
+}
+
+/* Raise, escalate or refresh the alert of threat t on apex idx at severity sev. */
+static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severity sev,
+		  double score, const dx_query_t *q, const dx_features_t *f)
+{
+	struct apex_st *s = &d->apexes[idx];
+	uint32_t ai = s->alert[t];
+	if (ai != NIL && d->alerts[ai].a.severity >= sev)
+		return; /* nothing new: counts are refreshed at the window close */
+	if (ai == NIL) {
+		if (d->free_alert == NIL) {
+			d->st.alert_pool_full++;
+			return;
+		}
+		ai = d->free_alert;
+		d->free_alert = d->alerts[ai].next_free;
+		struct alert_slot *sl = &d->alerts[ai];
+		memset(&sl->a, 0, sizeof(sl->a));
+		sl->used = true;
+		sl->apex = idx;
+		s->alert[t] = ai;
+		snprintf(sl->a.apex, sizeof(sl->a.apex), "%s", s->apex);
+		sl->a.threat = t;
+		sl->a.first_ts = s->first_ts;
+		sl->a.status = s->allowed ? DX_ST_ALLOWLISTED : DX_ST_OPEN;
+		d->st.alerts_raised++;
+	}
+	dx_alert_t *a = &d->alerts[ai].a;
+	a->severity = sev;
+	a->score = score;
+	a->detected_ts = q->ts_us;
+	a->encoding = f->encoding;
+	dx_dname_escape(&q->dns.qname, true, a->sample_qname);
+	fill_alert(d, s, a);
+	d->on_alert(d->ctx, a);
+}
+
+static void close_alerts(dx_detect_t *d, uint32_t idx, bool all)
+{
+	struct apex_st *s = &d->apexes[idx];
+	for (int t = 0; t < DX_T_COUNT; t++) {
+		uint32_t ai = s->alert[t];
+		if (ai == NIL)
+			continue;
+		dx_alert_t *a = &d->alerts[ai].a;
+		fill_alert(d, s, a);
+		/* An episode ends when its apex has been quiet for a whole window. */
+		bool quiet = d->now - s->last_ts >= (dx_ts_t) d->cfg.window_sec * 1000000;
+		if (all || quiet) {
+			if (a->status == DX_ST_OPEN)
+				a->status = DX_ST_CLOSED;
+			d->on_alert(d->ctx, a);
+			d->alerts[ai].used = false;
+			d->alerts[ai].next_free = d->free_alert;
+			d->free_alert = ai;
+			s->alert[t] = NIL;
+		} else {
+			d->on_alert(d->ctx, a); /* refresh counts and last_ts */
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- apex table */
+
+static void lru_unlink(dx_detect_t *d, uint32_t i)
+{
+	struct apex_st *s = &d->apexes[i];
+	if (s->prev != NIL)
+		d->apexes[s->prev].next = s->next;
+	else
+		d->lru_head = s->next;
+	if (s->next != NIL)
+		d->apexes[s->next].prev = s->prev;
+	else
+		d->lru_tail = s->prev;
+}
+
+static void lru_push_front(dx_detect_t *d, uint32_t i)
+{
+	struct apex_st *s = &d->apexes[i];
+	s->prev = NIL;
+	s->next = d->lru_head;
+	if (d->lru_head != NIL)
+		d->apexes[d->lru_head].prev = i;
+	d->lru_head = i;
+	if (d->lru_tail == NIL)
+		d->lru_tail = i;
+}
+
+static void htab_remove(dx_detect_t *d, uint32_t i)
+{
+	uint32_t *p = &d->htab[d->apexes[i].h & d->hmask];
+	while (*p != i)
+		p = &d->apexes[*p].chain;
+	*p = d->apexes[i].chain;
+}
+
+static void emit_window(dx_detect_t *d, struct apex_st *s, dx_ts_t start, dx_ts_t end);
+
+/* Find or create the state of apex text a[0..len). */
+static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, bool *created)
+{
+	uint64_t h = dx_hash(&d->key, a, len);
+	*created = false;
+	for (uint32_t i = d->htab[h & d->hmask]; i != NIL; i = d->apexes[i].chain) {
+		struct apex_st *s = &d->apexes[i];
+		if (s->h == h && strncmp(s->apex, a, len) == 0 && s->apex[len] == '\0') {
+			if (d->lru_head != i) {
+				lru_unlink(d, i);
+				lru_push_front(d, i);
+			}
+			return i;
+		}
+	}
+	uint32_t i;
+	if (d->free_apex != NIL) {
+		i = d->free_apex;
+		d->free_apex = d->apexes[i].chain;
+		d->n_apex++;
+	} else { /* full: the least recently active apex goes, its alerts closed first */
+		i = d->lru_tail;
+		struct apex_st *old = &d->apexes[i];
+		if (d->tumble_idx != NIL && old->tum.q >= d->cfg.stats_min_queries)
+			emit_window(d, old, (dx_ts_t) d->tumble_idx * d->cfg.window_sec * 1000000,
+				    old->last_ts);
+		close_alerts(d, i, true);
+		lru_unlink(d, i);
+		htab_remove(d, i);
+		d->st.apex_evictions++;
+	}
+	struct apex_st *s = &d->apexes[i];
+	memset(s, 0, offsetof(struct apex_st, apex));
+	memcpy(s->apex, a, len);
+	s->apex[len] = '\0';
+	s->h = h;
+	for (int t = 0; t < DX_T_COUNT; t++)
+		s->alert[t] = NIL;
+	s->epoch = d->now_epoch;
+	s->hour_epoch = (uint32_t) (d->now / 1000000 / d->hour_sec);
+	s->first_ts = d->now;
+	s->allowed = dx_allow_match(d->allow, s->apex);
+	s->chain = d->htab[h & d->hmask];
+	d->htab[h & d->hmask] = i;
+	lru_push_front(d, i);
+	*created = true;
+	return i;
+}
+
+static void bucket_sub(struct bucket *sum, const struct bucket *b)
+{
+	sum->q -= b->q;
+	sum->sq -= b->sq;
+	sum->uniq -= b->uniq;
+	sum->enc_uniq -= b->enc_uniq;
+	sum->long_uniq -= b->long_uniq;
+	sum->rnd_q -= b->rnd_q;
+	sum->odd_q -= b->odd_q;
+	sum->resp -= b->resp;
+	sum->nx -= b->nx;
+	sum->bits -= b->bits;
+}
+
+/* Move the apex's window to the current bucket epoch. */
+static void apex_advance(dx_detect_t *d, struct apex_st *s)
+{
+	if (d->now_epoch > s->epoch) {
+		uint32_t steps = d->now_epoch - s->epoch;
+		if (steps >= NB) { /* a long gap clears everything at once */
+			memset(s->b, 0, sizeof(s->b));
+			memset(&s->sum, 0, sizeof(s->sum));
+		} else {
+			while (steps-- > 0) {
+				s->cur = (uint16_t) ((s->cur + 1) % NB);
+				bucket_sub(&s->sum, &s->b[s->cur]);
+				memset(&s->b[s->cur], 0, sizeof(s->b[s->cur]));
+			}
+		}
+		s->epoch = d->now_epoch;
+	}
+	uint32_t he = (uint32_t) (d->now / 1000000 / d->hour_sec);
+	if (he > s->hour_epoch) {
+		uint32_t steps = he - s->hour_epoch;
+		if (steps >= NH) {
+			memset(s->hr, 0, sizeof(s->hr));
+			s->hbits = 0;
+			s->hsq = s->hrnd = 0;
+		} else {
+			while (steps-- > 0) {
+				s->hcur = (uint16_t) ((s->hcur + 1) % NH);
+				s->hbits -= s->hr[s->hcur].bits;
+				s->hsq -= s->hr[s->hcur].sq;
+				s->hrnd -= s->hr[s->hcur].rnd_q;
+				memset(&s->hr[s->hcur], 0, sizeof(s->hr[s->hcur]));
+			}
+		}
+		s->hour_epoch = he;
+	}
+}
+
+/* ---------------------------------------------------------------- subdomains, clients */
+
+/* Seconds since this name was last seen (UINT32_MAX: never, or forgotten); records now. */
+static uint32_t sub_seen(dx_detect_t *d, uint64_t h, uint32_t now_sec)
+{
+	struct sub_ent *set = d->subs + (h & (d->sub_sets - 1)) * 4;
+	struct sub_ent *victim = &set[0];
+	for (int w = 0; w < 4; w++) {
+		struct sub_ent *e = &set[w];
+		if (e->used && e->h == h) {
+			uint32_t ago = now_sec >= e->last_sec ? now_sec - e->last_sec : 0;
+			if (now_sec > e->last_sec)
+				e->last_sec = now_sec;
+			return ago;
+		}
+		if (!e->used || (victim->used && e->last_sec < victim->last_sec))
+			victim = e;
+	}
+	if (victim->used && now_sec - victim->last_sec < d->cfg.horizon_hours * 3600u)
+		d->st.subdomain_evictions++;
+	victim->used = 1;
+	victim->h = h;
+	victim->last_sec = now_sec;
+	return UINT32_MAX;
+}
+
+static struct client *client_get(dx_detect_t *d, const uint8_t *addr, uint8_t af, uint32_t vni)
+{
+	uint8_t k[21];
+	memcpy(k, addr, 16);
+	k[16] = af;
+	memcpy(k + 17, &vni, 4);
+	uint64_t h = dx_hash(&d->key, k, sizeof(k));
+	struct client *set = d->clients + (h & (d->client_sets - 1)) * 4;
+	struct client *victim = &set[0];
+	uint32_t now_sec = (uint32_t) (d->now / 1000000);
+	for (int w = 0; w < 4; w++) {
+		if (set[w].used && set[w].h == h) {
+			victim = &set[w];
+			goto found;
+		}
+		if (!set[w].used || (victim->used && set[w].last_sec < victim->last_sec))
+			victim = &set[w];
+	}
+	if (victim->used)
+		d->st.client_evictions++;
+	memset(victim, 0, sizeof(*victim));
+	victim->used = true;
+	victim->h = h;
+	victim->epoch = d->now_epoch;
+found:
+	victim->last_sec = now_sec;
+	if (d->now_epoch > victim->epoch) {
+		uint32_t steps = d->now_epoch - victim->epoch;
+		if (steps >= NB) {
+			memset(victim->b, 0, sizeof(victim->b));
+			memset(&victim->sum, 0, sizeof(victim->sum));
+		} else {
+			while (steps-- > 0) {
+				victim->cur = (uint16_t) ((victim->cur + 1) % NB);
+				struct client_bucket *b = &victim->b[victim->cur];
+				victim->sum.q -= b->q;
+				victim->sum.uniq -= b->uniq;
+				victim->sum.resp -= b->resp;
+				victim->sum.nx -= b->nx;
+				memset(b, 0, sizeof(*b));
+			}
+		}
+		victim->epoch = d->now_epoch;
+	}
+	return victim;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+	return x < y ? -1 : x > y;
+}
+
+/* Once per bucket: the median of the active clients' unique-name counts, their peers' norm. */
+static void client_median(dx_detect_t *d)
+{
+	uint32_t n = 0, now_sec = (uint32_t) (d->now / 1000000);
+	for (uint32_t i = 0; i < d->client_sets * 4; i++) {
+		struct client *c = &d->clients[i];
+		if (c->used && now_sec - c->last_sec < d->cfg.window_sec &&
+		    d->now_epoch - c->epoch < NB)
+			d->scratch[n++] = c->sum.uniq;
+	}
+	if (n < 5) { /* too few peers to compare with */
+		d->client_median = UINT32_MAX;
+		return;
+	}
+	qsort(d->scratch, n, sizeof(*d->scratch), cmp_u32);
+	d->client_median = d->scratch[n / 2];
+}
+
+/* ---------------------------------------------------------------- windows */
+
+static void emit_window(dx_detect_t *d, struct apex_st *s, dx_ts_t start, dx_ts_t end)
+{
+	static const char *const qn[10] = {"A",	 "AAAA", "TXT",	  "NULL", "CNAME",
+					   "MX", "SRV",	 "HTTPS", "PTR",  "other"};
+	dx_window_stats_t w;
+	memset(&w, 0, sizeof(w));
+	snprintf(w.apex, sizeof(w.apex), "%s", s->apex);
+	w.start_ts = start;
+	w.end_ts = end;
+	w.query_count = s->tum.q;
+	w.subdomain_query_count = s->tum.sq;
+	w.unique_subdomains = s->tum.uniq;
+	w.source_count = source_count(s);
+	w.nxdomain_count = s->tum.nx;
+	w.est_bytes = s->tum.bits / 8;
+	w.max_label_len = s->tum.max_label;
+	w.max_qname_len = s->tum.max_qname;
+	w.mean_entropy = s->tum.sq ? s->tum.ent_sum / s->tum.sq : 0.0;
+	size_t o = 0;
+	w.qtype_counts[o++] = '{';
+	for (int i = 0; i < 10; i++)
+		if (s->tum.qt[i])
+			o +=
+			    (size_t) snprintf(w.qtype_counts + o, sizeof(w.qtype_counts) - o,
+					      "%s\"%s\":%u", o > 1 ? "," : "", qn[i], s->tum.qt[i]);
+	snprintf(w.qtype_counts + o, sizeof(w.qtype_counts) - o, "}");
+	d->on_window(d->ctx, &w);
+}
+
+/* Close the tumbling window that ended before packet time t: stats rows, alert refresh. */
+static void close_tumble(dx_detect_t *d, uint32_t new_idx)
+{
+	dx_ts_t len = (dx_ts_t) d->cfg.window_sec * 1000000;
+	dx_ts_t start = (dx_ts_t) d->tumble_idx * len;
+	for (uint32_t i = d->lru_head; i != NIL;) {
+		struct apex_st *s = &d->apexes[i];
+		uint32_t next = s->next;
+		if (s->tum.q >= d->cfg.stats_min_queries)
+			emit_window(d, s, start, start + len);
+		memset(&s->tum, 0, sizeof(s->tum));
+		close_alerts(d, i, false);
+		i = next;
+	}
+	d->tumble_idx = new_idx;
+}
+
+static void advance_time(dx_detect_t *d, dx_ts_t t)
+{
+	if (t <= d->now && d->tumble_idx != NIL)
+		return; /* backwards or equal: folded into the current bucket */
+	d->now = t;
+	uint32_t sec = (uint32_t) (t / 1000000);
+	uint32_t epoch = sec / d->bucket_sec;
+	if (epoch != d->now_epoch) {
+		d->now_epoch = epoch;
+		client_median(d);
+	}
+	uint32_t idx = sec / d->cfg.window_sec;
+	if (d->tumble_idx == NIL)
+		d->tumble_idx = idx;
+	else if (idx > d->tumble_idx)
+		close_tumble(d, idx);
+}
+
+void dx_detect_finish(dx_detect_t *d)
+{
+	if (d->tumble_idx == NIL)
+		return;
+	dx_ts_t len = (dx_ts_t) d->cfg.window_sec * 1000000;
+	dx_ts_t start = (dx_ts_t) d->tumble_idx * len;
+	for (uint32_t i = d->lru_head; i != NIL; i = d->apexes[i].next) {
+		struct apex_st *s = &d->apexes[i];
+		if (s->tum.q >= d->cfg.stats_min_queries)
+			emit_window(d, s, start, d->now); /* the last window is partial */
+		close_alerts(d, i, false);		  /* refresh counts; quiet ones close */
+	}
+}
+
+/* ---------------------------------------------------------------- detectors */
+
+static int qtype_slot(uint16_t t)
+{
+	switch (t) {
+	case 1:
+		return 0;
+	case 28:
+		return 1;
+	case 16:
+		return 2;
+	case 10:
+		return 3;
+	case 5:
+		return 4;
+	case 15:
+		return 5;
+	case 33:
+		return 6;
+	case 65:
+		return 7;
+	case 12:
+		return 8;
+	default:
+		return 9;
+	}
+}
+
+/* TXT, NULL, CNAME, MX, SRV, KEY, private use and unassigned types: what tunnels use to get
+ * room for data in answers. */
+static bool unusual_qtype(uint16_t t)
+{
+	switch (t) {
+	case 1:	  /* A */
+	case 28:  /* AAAA */
+	case 65:  /* HTTPS */
+	case 64:  /* SVCB */
+	case 12:  /* PTR */
+	case 2:	  /* NS */
+	case 6:	  /* SOA */
+	case 43:  /* DS */
+	case 48:  /* DNSKEY */
+	case 257: /* CAA */
+		return false;
+	default:
+		return true;
+	}
+}
+
+static enum dx_severity cap(enum dx_severity s, enum dx_severity max)
+{
+	return s > max ? max : s;
+}
+
+static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx_features_t *f,
+		     struct client *c)
+{
+	const dx_detect_cfg_t *k = &d->cfg;
+	struct apex_st *s = &d->apexes[idx];
+	const struct bucket *w = &s->sum;
+	double rnd = frac(w->rnd_q, w->sq), uniq = frac(w->uniq, w->sq);
+	bool machine = rnd >= 0.5 && uniq >= 0.5; /* the window's names look made to carry data */
+	uint32_t info_w = w->bits / 8;
+	uint64_t info_h = s->hbits / 8;
+	enum dx_severity sev;
+
+	/* 1. HIGH_FREQUENCY: the AWS recipe, volume alone capped at MEDIUM */
+	sev = w->sq > k->hf_critical ? DX_SEV_CRITICAL
+	      : w->sq > k->hf_high   ? DX_SEV_HIGH
+	      : w->sq > k->hf_medium ? DX_SEV_MEDIUM
+				     : DX_SEV_NONE;
+	if (!machine)
+		sev = cap(sev, DX_SEV_MEDIUM);
+	if (sev)
+		raise(d, idx, DX_T_HIGH_FREQUENCY, sev, frac(w->sq, k->hf_critical), q, f);
+
+	/* 2. ENCODED_SUBDOMAIN: unique long machine-made labels, corroborated by the bytes they
+	 * carry */
+	sev = w->enc_uniq > k->enc_critical && info_w >= 4 * k->enc_high_bytes ? DX_SEV_CRITICAL
+	      : (w->enc_uniq > k->enc_high ||
+		 (w->enc_uniq >= k->enc_medium && info_w >= k->enc_high_bytes))
+		  ? DX_SEV_HIGH
+	      : w->enc_uniq > k->enc_medium	? DX_SEV_MEDIUM
+	      : w->enc_uniq > k->enc_medium / 2 ? DX_SEV_LOW
+						: DX_SEV_NONE;
+	if (sev)
+		raise(d, idx, DX_T_ENCODED_SUBDOMAIN, sev, frac(w->enc_uniq, k->enc_critical), q,
+		      f);
+
+	/* 3. LONG_NAME */
+	sev = w->long_uniq >= k->long_high && machine ? DX_SEV_HIGH
+	      : w->long_uniq >= k->long_medium	      ? DX_SEV_MEDIUM
+						      : DX_SEV_NONE;
+	if (sev == DX_SEV_HIGH && w->long_uniq >= 5 * k->long_high)
+		sev = DX_SEV_CRITICAL;
+	if (sev)
+		raise(d, idx, DX_T_LONG_NAME, sev, frac(w->long_uniq, 5 * k->long_high), q, f);
+
+	/* 4. UNUSUAL_QTYPE */
+	sev = DX_SEV_NONE;
+	if (w->odd_q >= k->qtype_min && frac(w->odd_q, w->q) >= 0.5) {
+		sev = DX_SEV_MEDIUM;
+		if (machine && w->odd_q >= k->hf_high)
+			sev = w->odd_q >= 4 * k->hf_high ? DX_SEV_CRITICAL : DX_SEV_HIGH;
+	}
+	if (sev)
+		raise(d, idx, DX_T_UNUSUAL_QTYPE, sev, frac(w->odd_q, 4 * k->hf_high), q, f);
+
+	/* 5. SUBDOMAIN_ENUMERATION: many dictionary-like names, mostly NXDOMAIN. Reconnaissance,
+	 * not exfiltration: at most MEDIUM. */
+	if (w->uniq >= k->enum_min_unique && w->resp > 0 && frac(w->nx, w->resp) >= 0.5 &&
+	    rnd < 0.5)
+		raise(d, idx, DX_T_SUBDOMAIN_ENUMERATION,
+		      w->uniq >= 4 * k->enum_min_unique ? DX_SEV_MEDIUM : DX_SEV_LOW,
+		      frac(w->uniq, 4 * k->enum_min_unique), q, f);
+
+	/* 6. INFO_VOLUME: information sent over the window or the horizon; HIGH only if the
+	 * names carrying it look machine-made */
+	bool hmachine = frac(s->hrnd, s->hsq) >= 0.5;
+	sev = DX_SEV_NONE;
+	if (info_w >= 16 * k->info_window_bytes || info_h >= 16 * (uint64_t) k->info_horizon_bytes)
+		sev = hmachine ? DX_SEV_CRITICAL : DX_SEV_MEDIUM;
+	else if (info_w >= k->info_window_bytes || info_h >= k->info_horizon_bytes)
+		sev = hmachine ? DX_SEV_HIGH : DX_SEV_MEDIUM;
+	else if (info_h >= k->info_horizon_bytes / 4)
+		sev = DX_SEV_MEDIUM;
+	else if (info_h >= k->info_horizon_bytes / 16)
+		sev = DX_SEV_LOW;
+	if (sev)
+		raise(d, idx, DX_T_INFO_VOLUME, sev, frac(info_h, k->info_horizon_bytes), q, f);
+
+	/* 7. CLIENT_ANOMALY: one client making new names far faster than its peers; charged to
+	 * the apex it is querying. At most MEDIUM on its own. */
+	if (c && c->sum.uniq >= k->client_min_unique && d->client_median != UINT32_MAX &&
+	    c->sum.uniq >= (uint64_t) k->client_ratio * (d->client_median ? d->client_median : 1) &&
+	    f->sub_len > 0)
+		raise(d, idx, DX_T_CLIENT_ANOMALY, machine ? DX_SEV_MEDIUM : DX_SEV_LOW,
+		      frac(c->sum.uniq, 10 * (uint64_t) k->client_min_unique), q, f);
+}
+
+/* ---------------------------------------------------------------- input */
+
+static void add_source(struct apex_st *s, const dx_query_t *q, uint64_t h)
+{
+	uint64_t bit = 1ull << (h & 63);
+	if (s->src_bits & bit)
+		return;
+	s->src_bits |= bit;
+	if (s->n_src < SRC_KEEP) {
+		memcpy(s->src[s->n_src].a, q->src, 16);
+		s->src[s->n_src].af = q->af;
+		s->n_src++;
+	}
+}
+
+/* Labels of 8 or more characters already seen under this apex: a DNSBL's service key, a
+ * tenant or zone id. They repeat in every query, so they carry no information and say nothing
+ * about whether the varying part is machine-made; left out of the features. Tunnel data labels
+ * never repeat. Each new long label is remembered (8 per apex, round robin). */
+static uint64_t repeated_labels(dx_detect_t *d, struct apex_st *s, const dx_name_t *n, unsigned off)
+{
+	if (off < 2)
+		return 0;
+	uint64_t skip = 0;
+	unsigned start = 0, li = 0;
+	for (unsigned i = 0; i <= off - 1 && li < 64; i++) {
+		if (i != off - 1 && !dx_name_is_sep(n, i))
+			continue;
+		unsigned len = i - start;
+		if (len >= 8) {
+			uint32_t h = (uint32_t) dx_hash(&d->key, n->text + start, len) | 1;
+			bool seen = false;
+			for (int k = 0; k < 8; k++)
+				seen |= s->lab_seen[k] == h;
+			if (seen) {
+				skip |= 1ull << li;
+			} else {
+				s->lab_seen[s->lab_next] = h;
+				s->lab_next = (uint8_t) ((s->lab_next + 1) & 7);
+			}
+		}
+		start = i + 1;
+		li++;
+	}
+	return skip;
+}
+
+void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
+{
+	advance_time(d, q->ts_us);
+	const dx_name_t *n = &q->dns.qname;
+	unsigned off;
+	enum dx_apex_class cls = dx_apex_find(d->ax, n, &off);
+	bool created;
+	uint32_t idx = apex_get(d, n->text + off, n->len - off, &created);
+	struct apex_st *s = &d->apexes[idx];
+	s->cls = (uint8_t) cls;
+	apex_advance(d, s);
+	struct bucket *b = &s->b[s->cur];
+	uint32_t now_sec = (uint32_t) (d->now / 1000000);
+
+	if (q->dns.is_response) {
+		d->st.responses++;
+		b->resp++;
+		s->sum.resp++;
+		if (q->dns.rcode == 3) {
+			b->nx++;
+			s->sum.nx++;
+			s->tum.nx++;
+		}
+		struct client *c = client_get(d, q->dst, q->af, q->vni);
+		c->b[c->cur].resp++;
+		c->sum.resp++;
+		if (q->dns.rcode == 3) {
+			c->b[c->cur].nx++;
+			c->sum.nx++;
+		}
+		return;
+	}
+
+	d->st.queries++;
+	if (q->ts_us > s->last_ts)
+		s->last_ts = q->ts_us;
+	if (q->flags & DX_Q_HAS_VNI) {
+		s->has_vni = true;
+		s->vni = q->vni;
+	}
+	uint8_t ck[17];
+	memcpy(ck, q->src, 16);
+	ck[16] = q->af;
+	add_source(s, q, dx_hash(&d->key, ck, sizeof(ck)));
+	struct client *c = client_get(d, q->src, q->af, q->vni);
+	c->b[c->cur].q++;
+	c->sum.q++;
+
+	dx_features_t f;
+	dx_features_compute(n, off, repeated_labels(d, s, n, off), &f);
+	s->total_q++;
+	b->q++;
+	s->sum.q++;
+	s->tum.q++;
+	s->tum.qt[qtype_slot(q->dns.qtype)]++;
+	if (n->len > s->tum.max_qname)
+		s->tum.max_qname = n->len;
+	if (f.max_label > s->tum.max_label)
+		s->tum.max_label = f.max_label;
+	if (unusual_qtype(q->dns.qtype)) {
+		b->odd_q++;
+		s->sum.odd_q++;
+	}
+	if (f.sub_len > 0) {
+		b->sq++;
+		s->sum.sq++;
+		s->tum.sq++;
+		s->tum.ent_sum += f.entropy;
+		struct hour *hr = &s->hr[s->hcur];
+		hr->sq++;
+		s->hsq++;
+		if (f.random) {
+			b->rnd_q++;
+			s->sum.rnd_q++;
+			hr->rnd_q++;
+			s->hrnd++;
+		}
+		uint32_t ago = sub_seen(d, dx_hash(&d->key, n->text, n->len), now_sec);
+		if (ago >= d->cfg.window_sec) { /* new in the window */
+			b->uniq++;
+			s->sum.uniq++;
+			s->tum.uniq++;
+			c->b[c->cur].uniq++;
+			c->sum.uniq++;
+			if (f.encoded) {
+				b->enc_uniq++;
+				s->sum.enc_uniq++;
+			}
+			if (n->len > d->cfg.long_qname || f.max_label > d->cfg.long_label) {
+				b->long_uniq++;
+				s->sum.long_uniq++;
+			}
+			uint32_t room = UINT32_MAX - b->bits;
+			uint32_t add = f.bits < room ? f.bits : room;
+			b->bits += add;
+			s->sum.bits += add;
+			s->tum.bits += f.bits;
+		}
+		if (ago >= d->cfg.horizon_hours * 3600u) { /* new information */
+			hr->bits += f.bits;
+			s->hbits += f.bits;
+			s->total_bits += f.bits;
+		}
+	}
+	if (cls != DX_APEX_NORMAL)
+		return; /* counted, but public suffixes, arpa, local, dotless, _. never alert */
+	d->st.detector_queries++;
+	evaluate(d, idx, q, &f, c);
+}

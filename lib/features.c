@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Subdomain features, computed by the detector thread once per query.
+ *
+ * The encoding class follows the alphabets tunnels use: hex (dnscat2), base32 (iodine,
+ * dnstt, OzymanDNS, sods), base64/base64url (dns2tcp, DNSExfiltrator: mixed case, '+', '/',
+ * '=', '_'), base128 (iodine's raw 8-bit mode: bytes >= 0x80) and binary (control bytes).
+ * "random" asks whether a label was made by a machine rather than a person: an encoding
+ * alphabet used with both letters and digits, mixed case, or 8-bit bytes. Hostnames such as
+ * "ip-10-0-1-5", "rr4---sn-22z40pjr" or "mail" fail it; so do reversed IPv4 addresses
+ * (digits only). The information estimate is Paxson et al.'s idea made cheap: length times
+ * the bits per character of the alphabet seen (entropy-limited for plain names).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "lib/features.h"
+
+enum {
+	F_LOWER = 1 << 0,
+	F_UPPER = 1 << 1,
+	F_DIGIT = 1 << 2,
+	F_HYPHEN = 1 << 3,
+	F_B64SYM = 1 << 4, /* + / = */
+	F_UNDERSCORE = 1 << 5,
+	F_HIGH = 1 << 6,   /* >= 0x80 */
+	F_CTRL = 1 << 7,   /* < 0x20, 0x7F, or other printable punctuation */
+	F_NONHEX = 1 << 8, /* a letter outside a-f */
+};
+
+static unsigned char_flags(uint8_t ch, bool upper)
+{
+	if (ch >= 'a' && ch <= 'z')
+		return (upper ? F_UPPER : F_LOWER) | (ch > 'f' ? F_NONHEX : 0);
+	if (ch >= '0' && ch <= '9')
+		return F_DIGIT;
+	if (ch == '-')
+		return F_HYPHEN;
+	if (ch == '+' || ch == '/' || ch == '=')
+		return F_B64SYM;
+	if (ch == '_')
+		return F_UNDERSCORE;
+	if (ch >= 0x80)
+		return F_HIGH;
+	return F_CTRL;
+}
+
+/* One label: is it machine-made? */
+static bool label_random(unsigned fl, unsigned len)
+{
+	if (fl & (F_HIGH | F_CTRL))
+		return true;
+	if (len < 6)
+		return false;
+	if (fl & F_B64SYM)
+		return true;
+	bool letters = fl & (F_LOWER | F_UPPER), digits = fl & F_DIGIT;
+	if ((fl & F_LOWER) && (fl & F_UPPER) && len >= 8)
+		return true; /* mixed case: base64; client stubs do not randomise case */
+	if (!(letters && digits))
+		return false; /* words, or digits only (reversed addresses, counters) */
+	if (fl & (F_HYPHEN | F_UNDERSCORE))
+		return (fl & F_UPPER) &&
+		       (fl & F_LOWER); /* base64url; else hostnames like ip-10-0-1-5 */
+	if (!(fl & F_NONHEX))
+		return true; /* hex with letters and digits */
+	return len >= 12;    /* base32 / base36 */
+}
+
+void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, dx_features_t *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->max_label = n->max_label;
+	if (apex_off < 2) /* no subdomain: the name is the apex (or unparsed) */
+		return;
+	unsigned end = apex_off - 1; /* the dot before the apex */
+	unsigned counts[256];
+	memset(counts, 0, sizeof(counts));
+	unsigned all = 0, lab = 0, lab_len = 0, labels = 0, li = 0;
+	bool random = false, long_random = false;
+	for (unsigned i = 0; i <= end; i++) {
+		if (i == end || dx_name_is_sep(n, i)) {
+			if (lab_len > 0) {
+				labels++;
+				bool r = label_random(lab, lab_len);
+				random |= r;
+				long_random |= r && lab_len >= 16;
+			}
+			lab = 0;
+			lab_len = 0;
+			li++;
+			continue;
+		}
+		if (li < 64 && (skip >> li & 1))
+			continue;
+		uint8_t ch = (uint8_t) n->text[i];
+		bool upper = n->case_mask[i >> 3] >> (i & 7) & 1;
+		unsigned fl = char_flags(ch, upper);
+		lab |= fl;
+		all |= fl;
+		lab_len++;
+		f->sub_len++;
+		counts[upper ? (uint8_t) (ch & ~0x20) : ch]++;
+	}
+	f->sub_labels = (uint8_t) labels;
+	if (f->sub_len == 0)
+		return; /* every label was a repeated one */
+	double h = 0;
+	for (int c = 0; c < 256; c++)
+		if (counts[c]) {
+			double p = (double) counts[c] / f->sub_len;
+			h -= p * log2(p);
+		}
+	f->entropy = (float) h;
+	if (all & F_CTRL)
+		f->encoding = DX_ENC_BINARY;
+	else if (all & F_HIGH)
+		f->encoding = DX_ENC_BASE128;
+	else if ((all & F_B64SYM) || ((all & F_LOWER) && (all & F_UPPER)))
+		f->encoding = DX_ENC_BASE64;
+	else if (random && !(all & F_NONHEX) && !(all & (F_HYPHEN | F_UNDERSCORE)))
+		f->encoding = DX_ENC_HEX;
+	else if (random)
+		f->encoding = DX_ENC_BASE32;
+	f->random = random;
+	f->encoded = random && (long_random || f->sub_len >= 30);
+	static const float bpc[DX_ENC_COUNT] = {0, 4, 5, 6, 7, 8};
+	float per = f->encoding == DX_ENC_NONE ? (h < 4.7 ? (float) h : 4.7f) : bpc[f->encoding];
+	f->bits = (uint32_t) (per * f->sub_len + 0.5f);
+}
