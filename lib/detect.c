@@ -33,6 +33,9 @@
 #define NH DX_DETECT_HOURS
 #define NIL UINT32_MAX
 #define SRC_KEEP 4
+#define SEG_PROBATION 0
+#define SEG_PROTECTED 1
+#define CMS_ROWS 4
 
 struct bucket {
 	uint32_t q;	   /* queries */
@@ -66,7 +69,8 @@ struct addr {
 struct apex_st {
 	uint64_t h;
 	uint32_t chain;	     /* next in the hash bucket */
-	uint32_t prev, next; /* LRU list: head = most recent */
+	uint32_t prev, next; /* LRU list of its segment: head = most recent */
+	uint8_t seg;	     /* SEG_PROBATION or SEG_PROTECTED */
 	uint8_t cls;
 	bool allowed;
 	bool has_vni;
@@ -132,7 +136,10 @@ struct dx_detect {
 
 	struct apex_st *apexes;
 	uint32_t *htab, hmask; /* hash -> first apex index */
-	uint32_t n_apex, lru_head, lru_tail, free_apex;
+	uint32_t n_apex, free_apex;
+	uint32_t lru_head[2], lru_tail[2], n_seg[2], protected_max;
+	uint8_t *cms; /* count-min sketch of apex frequency: CMS_ROWS × cms_mask+1 */
+	uint32_t cms_mask, cms_adds, cms_age_at;
 
 	struct sub_ent *subs;
 	uint32_t sub_sets;
@@ -213,14 +220,20 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const psl_ctx_t *psl,
 	d->clients = calloc((size_t) d->client_sets * 4, sizeof(*d->clients));
 	d->scratch = calloc((size_t) d->client_sets * 4, sizeof(*d->scratch));
 	d->alerts = calloc(cfg->max_alerts, sizeof(*d->alerts));
+	uint32_t cms_w = pow2_at_least(cfg->max_apexes, 1024);
+	d->cms = calloc((size_t) CMS_ROWS * cms_w, 1);
 	if (!d->ax || !d->apexes || !d->htab || !d->subs || !d->clients || !d->scratch ||
-	    !d->alerts || cfg->max_apexes == 0 || cfg->max_alerts == 0) {
+	    !d->alerts || !d->cms || cfg->max_apexes == 0 || cfg->max_alerts == 0) {
 		dx_detect_free(d);
 		return NULL;
 	}
 	d->hmask = hsize - 1;
 	memset(d->htab, 0xFF, hsize * sizeof(*d->htab));
-	d->lru_head = d->lru_tail = NIL;
+	d->cms_mask = cms_w - 1;
+	d->cms_age_at = 10 * cfg->max_apexes;
+	d->protected_max = cfg->max_apexes - cfg->max_apexes / 5;
+	for (int g = 0; g < 2; g++)
+		d->lru_head[g] = d->lru_tail[g] = NIL;
 	for (uint32_t i = 0; i < cfg->max_apexes; i++)
 		d->apexes[i].chain = i + 1 < cfg->max_apexes ? i + 1 : NIL;
 	d->free_apex = 0;
@@ -241,14 +254,16 @@ void dx_detect_free(dx_detect_t *d)
 	free(d->clients);
 	free(d->scratch);
 	free(d->alerts);
+	free(d->cms);
 	free(d);
 }
 
 void dx_detect_set_allow(dx_detect_t *d, const dx_allow_t *allow)
 {
 	d->allow = allow;
-	for (uint32_t i = d->lru_head; i != NIL; i = d->apexes[i].next)
-		d->apexes[i].allowed = dx_allow_match(allow, d->apexes[i].apex);
+	for (int g = 0; g < 2; g++)
+		for (uint32_t i = d->lru_head[g]; i != NIL; i = d->apexes[i].next)
+			d->apexes[i].allowed = dx_allow_match(allow, d->apexes[i].apex);
 }
 
 void dx_detect_get_stats(const dx_detect_t *d, dx_detect_stats_t *out)
@@ -307,13 +322,24 @@ static void fill_alert(dx_detect_t *d, const struct apex_st *s, dx_alert_t *a)
 				       i ? "," : "", txt);
 	}
 	snprintf(a->sources + o, sizeof(a->sources) - o, "]");
+	char raised[160];
+	size_t r = 0;
+	raised[r++] = '{';
+	for (int v = DX_SEV_LOW; v <= DX_SEV_CRITICAL; v++)
+		if (a->raised_ts[v])
+			r += (size_t) snprintf(raised + r, sizeof(raised) - r,
+					       "%s\"%s\":%lld.%06lld", r > 1 ? "," : "",
+					       dx_severity_name((enum dx_severity) v),
+					       (long long) (a->raised_ts[v] / 1000000),
+					       (long long) (a->raised_ts[v] % 1000000));
+	snprintf(raised + r, sizeof(raised) - r, "}");
 	snprintf(a->details, sizeof(a->details),
-		 "{\"window_sec\":%u,\"subdomain_queries\":%u,\"unique_subdomains\":%u,"
-		 "\"encoded_unique\":%u,\"long_unique\":%u,\"random_fraction\":%.3f,"
-		 "\"unusual_qtype_queries\":%u,\"responses\":%u,\"nxdomain\":%u,"
-		 "\"info_window_bytes\":%u,\"info_horizon_bytes\":%llu,"
+		 "{\"raised\":%s,\"window_sec\":%u,\"subdomain_queries\":%u,"
+		 "\"unique_subdomains\":%u,\"encoded_unique\":%u,\"long_unique\":%u,"
+		 "\"random_fraction\":%.3f,\"unusual_qtype_queries\":%u,\"responses\":%u,"
+		 "\"nxdomain\":%u,\"info_window_bytes\":%u,\"info_horizon_bytes\":%llu,"
 		 "\"horizon_random_fraction\":%.3f,\"total_queries\":%llu}",
-		 d->cfg.window_sec, w->sq, w->uniq, w->enc_uniq, w->long_uniq,
+		 raised, d->cfg.window_sec, w->sq, w->uniq, w->enc_uniq, w->long_uniq,
 		 frac(w->rnd_q, w->sq), w->odd_q, w->resp, w->nx, w->bits / 8,
 		 (unsigned long long) (s->hbits / 8), frac(s->hrnd, s->hsq),
 		 (unsigned long long) s->total_q);
@@ -346,6 +372,8 @@ static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severi
 		d->st.alerts_raised++;
 	}
 	dx_alert_t *a = &d->alerts[ai].a;
+	for (int v = a->severity + 1; v <= (int) sev; v++)
+		a->raised_ts[v] = q->ts_us;
 	a->severity = sev;
 	a->score = score;
 	a->detected_ts = q->ts_us;
@@ -364,8 +392,12 @@ static void close_alerts(dx_detect_t *d, uint32_t idx, bool all)
 			continue;
 		dx_alert_t *a = &d->alerts[ai].a;
 		fill_alert(d, s, a);
-		/* An episode ends when its apex has been quiet for a whole window. */
-		bool quiet = d->now - s->last_ts >= (dx_ts_t) d->cfg.window_sec * 1000000;
+		/* An episode ends when its apex has been quiet for a whole window; an information
+		 * episode, when it has been quiet for the whole horizon (its evidence is there). */
+		dx_ts_t span = t == DX_T_INFO_VOLUME
+				   ? (dx_ts_t) d->cfg.horizon_hours * 3600 * 1000000
+				   : (dx_ts_t) d->cfg.window_sec * 1000000;
+		bool quiet = d->now - s->last_ts >= span;
 		if (all || quiet) {
 			if (a->status == DX_ST_OPEN)
 				a->status = DX_ST_CLOSED;
@@ -382,29 +414,72 @@ static void close_alerts(dx_detect_t *d, uint32_t idx, bool all)
 
 /* ---------------------------------------------------------------- apex table */
 
+/*
+ * The apex table is a segmented LRU with a frequency filter (as TinyLFU admission does): new
+ * apexes enter a probation segment and move to the protected segment (4/5 of the table) when
+ * seen again; eviction takes from probation first. A count-min sketch, halved every
+ * 10 × max_apexes lookups, remembers how often an apex was seen even after it was evicted, so
+ * an apex that keeps coming back (a tunnel inside a flood of random apexes) is admitted
+ * straight to protected, while a flood of one-off apexes only churns probation.
+ */
+static unsigned cms_add(dx_detect_t *d, uint64_t h)
+{
+	unsigned est = 255;
+	uint8_t *cell[CMS_ROWS];
+	for (int r = 0; r < CMS_ROWS; r++) {
+		cell[r] = d->cms + (size_t) r * (d->cms_mask + 1) + ((h >> (16 * r)) & d->cms_mask);
+		if (*cell[r] < est)
+			est = *cell[r];
+	}
+	for (int r = 0; r < CMS_ROWS; r++) /* conservative update: raise only the minimum */
+		if (*cell[r] == est && est < 255)
+			(*cell[r])++;
+	if (++d->cms_adds >= d->cms_age_at) {
+		for (size_t i = 0; i < (size_t) CMS_ROWS * (d->cms_mask + 1); i++)
+			d->cms[i] >>= 1;
+		d->cms_adds = 0;
+	}
+	return est + 1;
+}
+
 static void lru_unlink(dx_detect_t *d, uint32_t i)
 {
 	struct apex_st *s = &d->apexes[i];
+	int g = s->seg;
 	if (s->prev != NIL)
 		d->apexes[s->prev].next = s->next;
 	else
-		d->lru_head = s->next;
+		d->lru_head[g] = s->next;
 	if (s->next != NIL)
 		d->apexes[s->next].prev = s->prev;
 	else
-		d->lru_tail = s->prev;
+		d->lru_tail[g] = s->prev;
+	d->n_seg[g]--;
 }
 
-static void lru_push_front(dx_detect_t *d, uint32_t i)
+static void lru_push_front(dx_detect_t *d, uint32_t i, int g)
 {
 	struct apex_st *s = &d->apexes[i];
+	s->seg = (uint8_t) g;
 	s->prev = NIL;
-	s->next = d->lru_head;
-	if (d->lru_head != NIL)
-		d->apexes[d->lru_head].prev = i;
-	d->lru_head = i;
-	if (d->lru_tail == NIL)
-		d->lru_tail = i;
+	s->next = d->lru_head[g];
+	if (d->lru_head[g] != NIL)
+		d->apexes[d->lru_head[g]].prev = i;
+	d->lru_head[g] = i;
+	if (d->lru_tail[g] == NIL)
+		d->lru_tail[g] = i;
+	d->n_seg[g]++;
+}
+
+/* Put i at the front of protected, demoting protected's oldest to probation if full. */
+static void promote(dx_detect_t *d, uint32_t i)
+{
+	lru_push_front(d, i, SEG_PROTECTED);
+	if (d->n_seg[SEG_PROTECTED] > d->protected_max) {
+		uint32_t old = d->lru_tail[SEG_PROTECTED];
+		lru_unlink(d, old);
+		lru_push_front(d, old, SEG_PROBATION);
+	}
 }
 
 static void htab_remove(dx_detect_t *d, uint32_t i)
@@ -422,12 +497,13 @@ static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, bool *create
 {
 	uint64_t h = dx_hash(&d->key, a, len);
 	*created = false;
+	unsigned freq = cms_add(d, h);
 	for (uint32_t i = d->htab[h & d->hmask]; i != NIL; i = d->apexes[i].chain) {
 		struct apex_st *s = &d->apexes[i];
 		if (s->h == h && strncmp(s->apex, a, len) == 0 && s->apex[len] == '\0') {
-			if (d->lru_head != i) {
+			if (d->lru_head[SEG_PROTECTED] != i) {
 				lru_unlink(d, i);
-				lru_push_front(d, i);
+				promote(d, i);
 			}
 			return i;
 		}
@@ -437,8 +513,8 @@ static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, bool *create
 		i = d->free_apex;
 		d->free_apex = d->apexes[i].chain;
 		d->n_apex++;
-	} else { /* full: the least recently active apex goes, its alerts closed first */
-		i = d->lru_tail;
+	} else { /* full: the least recently active apex of probation goes, alerts closed first */
+		i = d->lru_tail[d->n_seg[SEG_PROBATION] ? SEG_PROBATION : SEG_PROTECTED];
 		struct apex_st *old = &d->apexes[i];
 		if (d->tumble_idx != NIL && old->tum.q >= d->cfg.stats_min_queries)
 			emit_window(d, old, (dx_ts_t) d->tumble_idx * d->cfg.window_sec * 1000000,
@@ -461,7 +537,10 @@ static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, bool *create
 	s->allowed = dx_allow_match(d->allow, s->apex);
 	s->chain = d->htab[h & d->hmask];
 	d->htab[h & d->hmask] = i;
-	lru_push_front(d, i);
+	if (freq >= 2)
+		promote(d, i);
+	else
+		lru_push_front(d, i, SEG_PROBATION);
 	*created = true;
 	return i;
 }
@@ -645,21 +724,19 @@ static void emit_window(dx_detect_t *d, struct apex_st *s, dx_ts_t start, dx_ts_
 	d->on_window(d->ctx, &w);
 }
 
-/* Close the tumbling window that ended before packet time t: stats rows, alert refresh. */
-static void close_tumble(dx_detect_t *d, uint32_t new_idx)
+/* Close the open tumbling window at end: a stats row per busy apex, every open alert
+ * refreshed (and closed if its apex went quiet). */
+static void close_window(dx_detect_t *d, dx_ts_t end)
 {
-	dx_ts_t len = (dx_ts_t) d->cfg.window_sec * 1000000;
-	dx_ts_t start = (dx_ts_t) d->tumble_idx * len;
-	for (uint32_t i = d->lru_head; i != NIL;) {
-		struct apex_st *s = &d->apexes[i];
-		uint32_t next = s->next;
-		if (s->tum.q >= d->cfg.stats_min_queries)
-			emit_window(d, s, start, start + len);
-		memset(&s->tum, 0, sizeof(s->tum));
-		close_alerts(d, i, false);
-		i = next;
-	}
-	d->tumble_idx = new_idx;
+	dx_ts_t start = (dx_ts_t) d->tumble_idx * d->cfg.window_sec * 1000000;
+	for (int g = 0; g < 2; g++)
+		for (uint32_t i = d->lru_head[g]; i != NIL; i = d->apexes[i].next) {
+			struct apex_st *s = &d->apexes[i];
+			if (s->tum.q >= d->cfg.stats_min_queries)
+				emit_window(d, s, start, end);
+			memset(&s->tum, 0, sizeof(s->tum));
+			close_alerts(d, i, false);
+		}
 }
 
 static void advance_time(dx_detect_t *d, dx_ts_t t)
@@ -676,22 +753,16 @@ static void advance_time(dx_detect_t *d, dx_ts_t t)
 	uint32_t idx = sec / d->cfg.window_sec;
 	if (d->tumble_idx == NIL)
 		d->tumble_idx = idx;
-	else if (idx > d->tumble_idx)
-		close_tumble(d, idx);
+	else if (idx > d->tumble_idx) {
+		close_window(d, (dx_ts_t) (d->tumble_idx + 1) * d->cfg.window_sec * 1000000);
+		d->tumble_idx = idx;
+	}
 }
 
 void dx_detect_finish(dx_detect_t *d)
 {
-	if (d->tumble_idx == NIL)
-		return;
-	dx_ts_t len = (dx_ts_t) d->cfg.window_sec * 1000000;
-	dx_ts_t start = (dx_ts_t) d->tumble_idx * len;
-	for (uint32_t i = d->lru_head; i != NIL; i = d->apexes[i].next) {
-		struct apex_st *s = &d->apexes[i];
-		if (s->tum.q >= d->cfg.stats_min_queries)
-			emit_window(d, s, start, d->now); /* the last window is partial */
-		close_alerts(d, i, false);		  /* refresh counts; quiet ones close */
-	}
+	if (d->tumble_idx != NIL)
+		close_window(d, d->now); /* the last window is partial */
 }
 
 /* ---------------------------------------------------------------- detectors */

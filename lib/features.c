@@ -45,8 +45,8 @@ static unsigned char_flags(uint8_t ch, bool upper)
 	return F_CTRL;
 }
 
-/* One label: is it machine-made? */
-static bool label_random(unsigned fl, unsigned len)
+/* One label: is it machine-made? distinct: how many different letters it has. */
+static bool label_random(unsigned fl, unsigned len, unsigned distinct)
 {
 	if (fl & (F_HIGH | F_CTRL))
 		return true;
@@ -57,6 +57,8 @@ static bool label_random(unsigned fl, unsigned len)
 	bool letters = fl & (F_LOWER | F_UPPER), digits = fl & F_DIGIT;
 	if ((fl & F_LOWER) && (fl & F_UPPER) && len >= 8)
 		return true; /* mixed case: base64; client stubs do not randomise case */
+	if (letters && !digits && len >= 20 && distinct >= 16)
+		return true; /* base32 that happens to have no digit: words repeat letters more */
 	if (!(letters && digits))
 		return false; /* words, or digits only (reversed addresses, counters) */
 	if (fl & (F_HYPHEN | F_UNDERSCORE))
@@ -77,17 +79,22 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 	unsigned counts[256];
 	memset(counts, 0, sizeof(counts));
 	unsigned all = 0, lab = 0, lab_len = 0, labels = 0, li = 0;
+	uint32_t letters = 0; /* bit per letter seen in the current label */
 	bool random = false, long_random = false;
 	for (unsigned i = 0; i <= end; i++) {
 		if (i == end || dx_name_is_sep(n, i)) {
 			if (lab_len > 0) {
 				labels++;
-				bool r = label_random(lab, lab_len);
+				bool r = label_random(lab, lab_len,
+						      (unsigned) __builtin_popcount(letters));
 				random |= r;
 				long_random |= r && lab_len >= 16;
+				if (r) /* the alphabet is read off the machine-made labels only */
+					all |= lab;
 			}
 			lab = 0;
 			lab_len = 0;
+			letters = 0;
 			li++;
 			continue;
 		}
@@ -97,8 +104,9 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 		bool upper = n->case_mask[i >> 3] >> (i & 7) & 1;
 		unsigned fl = char_flags(ch, upper);
 		lab |= fl;
-		all |= fl;
 		lab_len++;
+		if (ch >= 'a' && ch <= 'z')
+			letters |= 1u << (ch - 'a');
 		f->sub_len++;
 		counts[upper ? (uint8_t) (ch & ~0x20) : ch]++;
 	}

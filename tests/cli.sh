@@ -8,6 +8,7 @@ bin=$1
 p=${DX_PCAPS:?}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1 # the default database, dnsexfild.db, lands here
 fails=0
 check() { # check NAME EXPECTED_STATUS ACTUAL_STATUS [grep-pattern file]
 	if [ "$2" != "$3" ]; then

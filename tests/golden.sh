@@ -4,11 +4,11 @@
 # must equal EXPECTED byte for byte. DX_REGEN=1 rewrites EXPECTED instead (review the diff!).
 set -u
 bin=$1 pcap=$2 exp=$3
-out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
-"$bin" -r "$pcap" --dump >"$out" 2>"$err"
+out=$(mktemp) err=$(mktemp) db=$(mktemp -d)
+trap 'rm -rf "$out" "$err" "$db"' EXIT
+"$bin" -r "$pcap" -d "$db/golden.db" --dump >"$out" 2>"$err"
 echo "exit $?" >>"$out"
-grep -v ' s wall, ' "$err" >>"$out"
+grep -v -e ' s wall, ' -e '^database ' "$err" >>"$out"
 if [ -n "${DX_REGEN:-}" ]; then
 	cp "$out" "$exp"
 	exit 0

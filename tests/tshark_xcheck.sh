@@ -11,6 +11,7 @@ command -v tshark >/dev/null 2>&1 || { echo "SKIP: tshark not installed"; exit 7
 [ -f "$mk" ] || { echo "SKIP: $mk not found"; exit 77; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1 # the default database, dnsexfild.db, lands here
 status=0
 for form in "plain 11" "--vxlan 12" "--responses 13"; do
 	set -- $form

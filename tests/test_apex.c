@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/apex.h"
+#include "lib/config.h"
+#include "lib/err.h"
+#include "tests/testutil.h"
+
+static const psl_ctx_t *psl;
+static const dx_hash_key_t key = {11, 22};
+
+static int setup(void)
+{
+	psl = psl_latest(NULL);
+	return psl ? 0 : 1;
+}
+
+static int teardown(void)
+{
+	psl_free((psl_ctx_t *) psl);
+	return 0;
+}
+
+static void name_of(const char *dotted, dx_name_t *n)
+{
+	tu_buf_t m = {.len = 0};
+	tu_dns_query(&m, 1, 0x0100, dotted, 1);
+	dx_cur_t c = dx_cur_init(m.b, m.len);
+	c.off = 12;
+	CU_ASSERT_EQUAL_FATAL(dx_dname_decode(&c, n), DX_OK);
+}
+
+/* Every answer, asked twice (the second time from a cache), equals libpsl's own. */
+static void check(dx_apex_t *ax, const char *dotted, const char *want, enum dx_apex_class cls)
+{
+	for (int round = 0; round < 2; round++) {
+		dx_name_t n;
+		unsigned off = 999;
+		name_of(dotted, &n);
+		enum dx_apex_class got = dx_apex_find(ax, &n, &off);
+		CU_ASSERT_EQUAL(got, cls);
+		CU_ASSERT_STRING_EQUAL(n.text + off, want);
+		if (got != cls || strcmp(n.text + off, want) != 0)
+			fprintf(stderr, "\n  %s -> %s (class %d), want %s (%d)\n", dotted,
+				n.text + off, got, want, cls);
+	}
+}
+
+static void test_apex_psl_private(void)
+{
+	dx_apex_t *ax = dx_apex_new(psl, true, 1024, key);
+	check(ax, "Www.Google.com", "google.com", DX_APEX_NORMAL);
+	check(ax, "abcdefghijkl0123456789.t1.lab.example", "lab.example", DX_APEX_NORMAL);
+	check(ax, "foo.bar.co.uk", "bar.co.uk", DX_APEX_NORMAL);
+	check(ax, "d111111abcdef8.cloudfront.net", "d111111abcdef8.cloudfront.net", DX_APEX_NORMAL);
+	check(ax, "x.s3.amazonaws.com", "x.s3.amazonaws.com", DX_APEX_NORMAL);
+	check(ax, "ip-10-0-1-5.ec2.internal", "ec2.internal", DX_APEX_NORMAL);
+	check(ax, "com", "com", DX_APEX_DOTLESS);
+	check(ax, "co.uk", "co.uk", DX_APEX_SUFFIX);
+	check(ax, "ec2-1-2-3-4.compute-1.amazonaws.com", "ec2-1-2-3-4.compute-1.amazonaws.com",
+	      DX_APEX_SUFFIX);
+	check(ax, "1.0.0.127.in-addr.arpa", "in-addr.arpa", DX_APEX_ARPA);
+	check(ax, "printer.local", "printer.local", DX_APEX_LOCAL);
+	check(ax, "svc.default.svc.cluster.local", "cluster.local", DX_APEX_LOCAL);
+	check(ax, "_.example.com", "example.com", DX_APEX_QMIN);
+	/* the same "rest" with a different first label: the rest cache must not lie */
+	check(ax, "bucket.s3.dualstack.eu-west-1.amazonaws.com",
+	      "bucket.s3.dualstack.eu-west-1.amazonaws.com", DX_APEX_NORMAL);
+	check(ax, "s3.dualstack.eu-west-1.amazonaws.com", "s3.dualstack.eu-west-1.amazonaws.com",
+	      DX_APEX_SUFFIX);
+	check(ax, "other.dualstack.eu-west-1.amazonaws.com", "amazonaws.com", DX_APEX_NORMAL);
+	dx_apex_free(ax);
+}
+
+static void test_apex_icann_only(void)
+{
+	dx_apex_t *ax = dx_apex_new(psl, false, 1024, key);
+	check(ax, "d111111abcdef8.cloudfront.net", "cloudfront.net", DX_APEX_NORMAL);
+	check(ax, "x.s3.amazonaws.com", "amazonaws.com", DX_APEX_NORMAL);
+	check(ax, "foo.bar.co.uk", "bar.co.uk", DX_APEX_NORMAL);
+	dx_apex_free(ax);
+}
+
+/* Tunnel names under one apex cost one libpsl call each after the first, not one per label. */
+static void test_apex_cache_cost(void)
+{
+	dx_apex_t *ax = dx_apex_new(psl, true, 1024, key);
+	char buf[128];
+	for (int i = 0; i < 100; i++) {
+		snprintf(buf, sizeof(buf), "%08xabcdef.a.b.t1.lab.example", i);
+		dx_name_t n;
+		unsigned off;
+		name_of(buf, &n);
+		dx_apex_find(ax, &n, &off);
+		CU_ASSERT_STRING_EQUAL(n.text + off, "lab.example");
+	}
+	CU_ASSERT_TRUE(dx_apex_psl_calls(ax) <= 100 + 6);
+	dx_apex_free(ax);
+}
+
+static void test_apex_allowlist(void)
+{
+	char path[] = "/tmp/dx_allow_XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fputs("# comment\n\nSophosXL.net   # trailing comment\n*.ec2.internal\n", f);
+	fclose(f);
+	char err[DX_CONFIG_ERRMAX];
+	dx_allow_t *al = NULL;
+	CU_ASSERT_EQUAL_FATAL(dx_allow_load(&al, path, key, err), DX_OK);
+	CU_ASSERT_EQUAL(dx_allow_count(al), 2);
+	CU_ASSERT_TRUE(dx_allow_match(al, "sophosxl.net"));
+	CU_ASSERT_TRUE(dx_allow_match(al, "x.y.sophosxl.net"));
+	CU_ASSERT_TRUE(dx_allow_match(al, "ec2.internal"));
+	CU_ASSERT_FALSE(dx_allow_match(al, "notsophosxl.net"));
+	CU_ASSERT_FALSE(dx_allow_match(al, "sophosxl.net.evil.com"));
+	dx_allow_free(al);
+	f = fopen(path, "w");
+	fputs("good.example\nbad example\n", f);
+	fclose(f);
+	al = NULL;
+	CU_ASSERT_EQUAL(dx_allow_load(&al, path, key, err), DX_ECONFIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: 'bad example' is not a domain name"));
+	CU_ASSERT_PTR_NULL(al);
+	unlink(path);
+	CU_ASSERT_EQUAL(dx_allow_load(&al, path, key, err), DX_ENOENT);
+	/* many entries: the set grows */
+	dx_allow_t *big = dx_allow_new(key);
+	char d[32];
+	for (int i = 0; i < 5000; i++) {
+		snprintf(d, sizeof(d), "d%d.example", i);
+		CU_ASSERT_EQUAL(dx_allow_add(big, d), DX_OK);
+	}
+	CU_ASSERT_TRUE(dx_allow_match(big, "x.d4999.example"));
+	CU_ASSERT_FALSE(dx_allow_match(big, "d5000.example"));
+	dx_allow_free(big);
+}
+
+static CU_TestInfo apex_tests[] = {
+    {"psl_private", test_apex_psl_private},
+    {"icann_only", test_apex_icann_only},
+    {"cache_cost", test_apex_cache_cost},
+    {"allowlist", test_apex_allowlist},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo dx_suites[] = {
+    {"apex", setup, teardown, NULL, NULL, apex_tests},
+    CU_SUITE_INFO_NULL,
+};

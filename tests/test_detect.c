@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The detectors on constructed query sequences. */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/detect.h"
+#include "tests/testutil.h"
+
+static const psl_ctx_t *psl;
+static const dx_hash_key_t key = {3, 4};
+#define T0 1709251200000000LL /* 2024-03-01, µs */
+
+struct seen {
+	int n_calls;
+	enum dx_severity sev[64][DX_T_COUNT]; /* by apex slot */
+	dx_ts_t first_at[64][DX_T_COUNT][DX_SEV_CRITICAL + 1];
+	enum dx_status status[64][DX_T_COUNT];
+	char apex[64][64];
+	int n_apex;
+	int windows;
+	dx_window_stats_t last_window;
+};
+
+static struct seen seen;
+
+static int slot(const char *apex)
+{
+	for (int i = 0; i < seen.n_apex; i++)
+		if (strcmp(seen.apex[i], apex) == 0)
+			return i;
+	snprintf(seen.apex[seen.n_apex], sizeof(seen.apex[0]), "%s", apex);
+	return seen.n_apex++;
+}
+
+static void on_alert(void *ctx, dx_alert_t *a)
+{
+	(void) ctx;
+	seen.n_calls++;
+	int s = slot(a->apex);
+	if (a->severity > seen.sev[s][a->threat]) {
+		seen.sev[s][a->threat] = a->severity;
+		seen.first_at[s][a->threat][a->severity] = a->detected_ts;
+	}
+	seen.status[s][a->threat] = a->status;
+	a->id = 1;
+}
+
+static void on_window(void *ctx, const dx_window_stats_t *w)
+{
+	(void) ctx;
+	seen.windows++;
+	seen.last_window = *w;
+}
+
+static enum dx_severity sev_of(const char *apex, enum dx_threat t)
+{
+	for (int i = 0; i < seen.n_apex; i++)
+		if (strcmp(seen.apex[i], apex) == 0)
+			return seen.sev[i][t];
+	return DX_SEV_NONE;
+}
+
+static enum dx_severity max_sev(const char *apex)
+{
+	enum dx_severity m = DX_SEV_NONE;
+	for (int t = 0; t < DX_T_COUNT; t++)
+		if (sev_of(apex, t) > m)
+			m = sev_of(apex, t);
+	return m;
+}
+
+static dx_detect_t *mk(dx_detect_cfg_t *cfg, const dx_allow_t *al)
+{
+	memset(&seen, 0, sizeof(seen));
+	dx_detect_cfg_t def;
+	if (cfg == NULL) {
+		dx_detect_cfg_defaults(&def);
+		cfg = &def;
+	}
+	dx_detect_t *d = dx_detect_new(cfg, psl, al, key, on_alert, on_window, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	return d;
+}
+
+static void feed(dx_detect_t *d, dx_ts_t ts, const char *name, unsigned qtype, unsigned client,
+		 bool response, unsigned rcode)
+{
+	tu_buf_t m = {.len = 0};
+	tu_dns_query(&m, 1, response ? 0x8180 | rcode : 0x0100, name, qtype);
+	dx_query_t q;
+	memset(&q, 0, sizeof(q));
+	enum dx_reason why;
+	CU_ASSERT_EQUAL_FATAL(dx_dns_parse(m.b, m.len, &q.dns, &why), DX_OK);
+	q.ts_us = ts;
+	q.af = 4;
+	uint8_t *cl = response ? q.dst : q.src;
+	cl[0] = 10;
+	cl[2] = (uint8_t) (client >> 8);
+	cl[3] = (uint8_t) client;
+	dx_detect_add(d, &q);
+}
+
+/* A random-looking label of n characters from alphabet a, from seed. */
+static void rnd_label(char *out, int n, const char *a, unsigned *seed)
+{
+	size_t k = strlen(a);
+	for (int i = 0; i < n; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		out[i] = a[(*seed >> 16) % k];
+	}
+	out[n] = '\0';
+}
+
+static const char B32[] = "abcdefghijklmnopqrstuvwxyz234567";
+static const char HEX[] = "0123456789abcdef";
+
+static int setup(void)
+{
+	psl = psl_latest(NULL);
+	return psl ? 0 : 1;
+}
+
+static int teardown(void)
+{
+	psl_free((psl_ctx_t *) psl);
+	return 0;
+}
+
+/* The recipe's rule fires, but names that look like hostnames stay at MEDIUM however many. */
+static void test_detect_volume_alone_is_medium(void)
+{
+	dx_detect_t *d = mk(NULL, NULL);
+	static const char *words[] = {"www",	"api", "mail", "login",	 "cdn",
+				      "static", "img", "auth", "status", "docs"};
+	char name[128];
+	for (int i = 0; i < 600; i++) {
+		snprintf(name, sizeof(name), "%s%d.busy.example", words[i % 10], i % 37);
+		feed(d, T0 + i * 100000LL, name, 1, (unsigned) (i % 20), false, 0);
+	}
+	dx_detect_finish(d);
+	CU_ASSERT_EQUAL(sev_of("busy.example", DX_T_HIGH_FREQUENCY), DX_SEV_MEDIUM);
+	CU_ASSERT_EQUAL(max_sev("busy.example"), DX_SEV_MEDIUM);
+	dx_detect_free(d);
+}
+
+/* The recipe's burst: 250 random 6-hex names. HIGH at the 51st, CRITICAL at the 101st. */
+static void test_detect_burst(void)
+{
+	dx_detect_t *d = mk(NULL, NULL);
+	char lab[8], name[64];
+	unsigned seed = 1;
+	for (int i = 1; i <= 250; i++) {
+		rnd_label(lab, 6, HEX, &seed);
+		if (strspn(lab, "0123456789") == 6)
+			lab[0] =
+			    'a'; /* keep it hex with letters, as openssl rand -hex 3 nearly always is */
+		snprintf(name, sizeof(name), "%s.dnsdemo.t4.lab.example", lab);
+		feed(d, T0 + i * 10000LL, name, 1, 2, false, 0);
+	}
+	int s = slot("lab.example");
+	CU_ASSERT_EQUAL(seen.sev[s][DX_T_HIGH_FREQUENCY], DX_SEV_CRITICAL);
+	CU_ASSERT_EQUAL(seen.first_at[s][DX_T_HIGH_FREQUENCY][DX_SEV_HIGH], T0 + 51 * 10000LL);
+	CU_ASSERT_EQUAL(seen.first_at[s][DX_T_HIGH_FREQUENCY][DX_SEV_CRITICAL], T0 + 101 * 10000LL);
+	dx_detect_free(d);
+}
+
+/* Unique base32 labels of 30 characters: ENCODED_SUBDOMAIN HIGH at the 21st. */
+static void test_detect_encoded(void)
+{
+	dx_detect_t *d = mk(NULL, NULL);
+	char lab[64], name[128];
+	unsigned seed = 7;
+	for (int i = 1; i <= 60; i++) {
+		rnd_label(lab, 30, B32, &seed);
+		snprintf(name, sizeof(name), "%s.t.tunnel.example", lab);
+		feed(d, T0 + i * 1000000LL, name, 1, 2, false, 0);
+	}
+	int s = slot("tunnel.example");
+	CU_ASSERT_TRUE(seen.sev[s][DX_T_ENCODED_SUBDOMAIN] >= DX_SEV_HIGH);
+	CU_ASSERT_EQUAL(seen.first_at[s][DX_T_ENCODED_SUBDOMAIN][DX_SEV_HIGH], T0 + 21 * 1000000LL);
+	/* the same names again are not new: nothing escalates further from repeats */
+	dx_detect_free(d);
+}
+
+static void test_detect_long_and_qtype(void)
+{
+	dx_detect_t *d = mk(NULL, NULL);
+	char a[64], b[64], name[200];
+	unsigned seed = 9;
+	for (int i = 1; i <= 60; i++) {
+		rnd_label(a, 60, B32, &seed);
+		rnd_label(b, 50, B32, &seed);
+		snprintf(name, sizeof(name), "%s.%s.long.example", a, b);
+		feed(d, T0 + i * 1000000LL, name, 16, 2, false, 0);
+	}
+	CU_ASSERT_TRUE(sev_of("long.example", DX_T_LONG_NAME) >= DX_SEV_HIGH);
+	CU_ASSERT_TRUE(sev_of("long.example", DX_T_UNUSUAL_QTYPE) >= DX_SEV_HIGH);
+	dx_detect_free(d);
+}
+
+/* Dictionary words, mostly NXDOMAIN: enumeration, LOW or MEDIUM, never more. */
+static void test_detect_enumeration(void)
+{
+	dx_detect_t *d = mk(NULL, NULL);
+	static const char *w[] = {"admin",    "backup", "dev",	"test", "vpn",
+				  "intranet", "git",	"jira", "wiki", "ftp"};
+	char name[64];
+	for (int i = 0; i < 250; i++) {
+		snprintf(name, sizeof(name), "%s%s.victim.example", w[i % 10], w[(i / 10) % 10]);
+		if (i >= 100)
+			snprintf(name, sizeof(name), "%s-%s-%d.victim.example", w[i % 10],
+				 w[(i / 10) % 10], i / 100);
+		feed(d, T0 + i * 100000LL, name, 1, 5, false, 0);
+		feed(d, T0 + i * 100000LL + 500, name, 1, 5, true, 3);
+	}
+	enum dx_severity s = sev_of("victim.example", DX_T_SUBDOMAIN_ENUMERATION);
+	CU_ASSERT_TRUE(s == DX_SEV_LOW || s == DX_SEV_MEDIUM);
+	CU_ASSERT_TRUE(max_sev("victim.example") <= DX_SEV_MEDIUM);
+	dx_detect_free(d);
+}
+
+/* Low and slow: ~1 byte/s of base32 payload, one query every 40 s, under every window
+ * threshold, caught by the information horizon within a day. */
+static void test_detect_low_and_slow(void)
+{
+	dx_detect_t *d = mk(NULL, NULL);
+	char lab[64], name[128];
+	unsigned seed = 11;
+	dx_ts_t caught = 0;
+	for (int i = 1; i <= 24 * 90; i++) {
+		rnd_label(lab, 63, B32, &seed);
+		snprintf(name, sizeof(name), "%s.slow.example", lab);
+		dx_ts_t t = T0 + (dx_ts_t) i * 40000000LL;
+		feed(d, t, name, 5, 2, false, 0);
+		if (!caught && sev_of("slow.example", DX_T_INFO_VOLUME) >= DX_SEV_HIGH)
+			caught = t;
+	}
+	CU_ASSERT_TRUE(caught != 0);
+	CU_ASSERT_TRUE(caught - T0 < 24 * 3600 * 1000000LL);
+	CU_ASSERT_TRUE(sev_of("slow.example", DX_T_ENCODED_SUBDOMAIN) <= DX_SEV_LOW);
+	CU_ASSERT_TRUE(sev_of("slow.example", DX_T_HIGH_FREQUENCY) == DX_SEV_NONE);
+	dx_detect_free(d);
+}
+
+static void test_detect_allowlisted_and_special(void)
+{
+	dx_allow_t *al = dx_allow_new(key);
+	CU_ASSERT_EQUAL_FATAL(dx_allow_add(al, "av.example"), DX_OK);
+	dx_detect_t *d = mk(NULL, al);
+	char lab[64], name[128];
+	unsigned seed = 13;
+	for (int i = 1; i <= 80; i++) {
+		rnd_label(lab, 32, HEX, &seed);
+		snprintf(name, sizeof(name), "%s.av.example", lab);
+		feed(d, T0 + i * 100000LL, name, 16, 2, false, 0);
+		snprintf(name, sizeof(name), "%s.in-addr.arpa", lab);
+		feed(d, T0 + i * 100000LL, name, 12, 2, false, 0);
+		snprintf(name, sizeof(name), "%s.co.uk", lab); /* each its own apex */
+		feed(d, T0 + i * 100000LL, name, 1, 2, false, 0);
+	}
+	int s = slot("av.example");
+	CU_ASSERT_TRUE(seen.sev[s][DX_T_ENCODED_SUBDOMAIN] >= DX_SEV_HIGH);
+	CU_ASSERT_EQUAL(seen.status[s][DX_T_ENCODED_SUBDOMAIN], DX_ST_ALLOWLISTED);
+	CU_ASSERT_EQUAL(max_sev("in-addr.arpa"), DX_SEV_NONE);
+	CU_ASSERT_EQUAL(seen.n_apex, 1); /* only av.example raised anything */
+	dx_detect_free(d);
+	dx_allow_free(al);
+}
+
+/* A flood of random apexes into a small table: bounded, evictions counted, and a tunnel in
+ * the middle of the flood is still caught. */
+static void test_detect_bounded_under_flood(void)
+{
+	dx_detect_cfg_t cfg;
+	dx_detect_cfg_defaults(&cfg);
+	cfg.max_apexes = 64;
+	cfg.max_subdomains = 4096;
+	cfg.max_clients = 64;
+	dx_detect_t *d = mk(&cfg, NULL);
+	char a[32], lab[64], name[128];
+	unsigned seed = 17;
+	for (int i = 0; i < 20000; i++) {
+		rnd_label(a, 10, B32, &seed);
+		snprintf(name, sizeof(name), "www.%s.example", a);
+		feed(d, T0 + i * 1000LL, name, 1, (unsigned) i, false, 0);
+		if (i % 100 == 0) {
+			rnd_label(lab, 40, B32, &seed);
+			snprintf(name, sizeof(name), "%s.t.tunnel.example", lab);
+			feed(d, T0 + i * 1000LL, name, 16, 7, false, 0);
+		}
+	}
+	dx_detect_stats_t st;
+	dx_detect_get_stats(d, &st);
+	CU_ASSERT_TRUE(st.apexes <= 64);
+	CU_ASSERT_TRUE(st.apex_evictions > 19000);
+	CU_ASSERT_TRUE(st.subdomain_evictions > 0);
+	CU_ASSERT_TRUE(max_sev("tunnel.example") >= DX_SEV_HIGH);
+	dx_detect_free(d);
+}
+
+/* Window stats: one row per busy apex per closed window; time going backwards is folded. */
+static void test_detect_window_stats(void)
+{
+	dx_detect_t *d = mk(NULL, NULL);
+	for (int i = 0; i < 30; i++)
+		feed(d, T0 + i * 1000000LL, "www.stats.example", 1, 1, false, 0);
+	feed(d, T0 + 10 * 1000000LL, "www.stats.example", 28, 1, false, 0); /* backwards */
+	feed(d, T0 + 5 * 1000000LL, "www.stats.example", 1, 1, true, 3);
+	CU_ASSERT_EQUAL(seen.windows, 0);
+	feed(d, T0 + 301 * 1000000LL, "www.other.example", 1, 1, false, 0); /* next window */
+	CU_ASSERT_EQUAL_FATAL(seen.windows, 1);
+	CU_ASSERT_STRING_EQUAL(seen.last_window.apex, "stats.example");
+	CU_ASSERT_EQUAL(seen.last_window.query_count, 31);
+	CU_ASSERT_EQUAL(seen.last_window.unique_subdomains, 1);
+	CU_ASSERT_EQUAL(seen.last_window.nxdomain_count, 1);
+	CU_ASSERT_EQUAL(seen.last_window.start_ts, T0);
+	CU_ASSERT_EQUAL(seen.last_window.end_ts, T0 + 300 * 1000000LL);
+	CU_ASSERT_STRING_EQUAL(seen.last_window.qtype_counts, "{\"A\":30,\"AAAA\":1}");
+	dx_detect_free(d);
+}
+
+/* One client making new names far faster than ten peers. */
+static void test_detect_client_anomaly(void)
+{
+	dx_detect_t *d = mk(NULL, NULL);
+	char name[64];
+	for (int i = 0; i < 600; i++) {
+		dx_ts_t t = T0 + i * 200000LL;
+		snprintf(name, sizeof(name), "h%d.peer%d.example", i % 3, i % 10);
+		feed(d, t, name, 1, (unsigned) (i % 10), false, 0);
+		snprintf(name, sizeof(name), "user%d.dictionary.example", i);
+		feed(d, t + 1, name, 1, 99, false, 0);
+	}
+	CU_ASSERT_TRUE(sev_of("dictionary.example", DX_T_CLIENT_ANOMALY) >= DX_SEV_LOW);
+	CU_ASSERT_TRUE(max_sev("dictionary.example") <= DX_SEV_MEDIUM);
+	dx_detect_free(d);
+}
+
+static CU_TestInfo detect_tests[] = {
+    {"volume_alone_is_medium", test_detect_volume_alone_is_medium},
+    {"burst", test_detect_burst},
+    {"encoded", test_detect_encoded},
+    {"long_and_qtype", test_detect_long_and_qtype},
+    {"enumeration", test_detect_enumeration},
+    {"low_and_slow", test_detect_low_and_slow},
+    {"allowlisted_and_special", test_detect_allowlisted_and_special},
+    {"bounded_under_flood", test_detect_bounded_under_flood},
+    {"window_stats", test_detect_window_stats},
+    {"client_anomaly", test_detect_client_anomaly},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo dx_suites[] = {
+    {"detect", setup, teardown, NULL, NULL, detect_tests},
+    CU_SUITE_INFO_NULL,
+};
