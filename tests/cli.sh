@@ -4,7 +4,7 @@
 # a bad flag, file or config, several -r files in order, -r - from standard input, -f offline,
 # a capture file cut mid-record, and --check-config.
 set -u
-bin=$1
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: we cd below
 p=${DX_PCAPS:?}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -72,5 +72,33 @@ check "truncated file" 1 $? "truncated" "$dir/e"
 [ "$(wc -l <"$dir/o")" -gt 400 ] && echo "ok   records before the cut kept" || { echo "FAIL lost records"; fails=$((fails + 1)); }
 
 "$bin" -V >"$dir/o"; check "version" 0 $? "dnsexfild" "$dir/o"
+
+# The database and the report command
+rm -f dnsexfild.db
+"$bin" -r "$p/iodine-pirate-sea.pcap" 2>"$dir/e"; check "default database" 0 $? "database dnsexfild.db" "$dir/e"
+[ -f dnsexfild.db ] && echo "ok   dnsexfild.db created in the current directory" || { echo "FAIL no dnsexfild.db"; fails=$((fails + 1)); }
+"$bin" report >"$dir/o" 2>"$dir/e"; check "report table" 0 $? "pirate.sea  *HIGH *ENCODED_SUBDOMAIN" "$dir/o"
+head -1 "$dir/o" | grep -q "^APEX  *SEVERITY  *THREAT  *FIRST SEEN  *DETECTED  *QUERIES  *UNIQUE  *SOURCES  *EST.BYTES  *ENCODING  *BLOCK  *STATUS$" && echo "ok   report header" || { echo "FAIL report header"; head -1 "$dir/o"; fails=$((fails + 1)); }
+"$bin" report -d dnsexfild.db --json --severity high --limit 2 >"$dir/o" 2>"$dir/e"; check "report json" 0 $? '"apex":"pirate.sea"' "$dir/o"
+[ "$(wc -l <"$dir/o")" -eq 2 ] && echo "ok   --limit 2" || { echo "FAIL --limit"; fails=$((fails + 1)); }
+python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$dir/o" && echo "ok   report --json lines parse" || { echo "FAIL json"; fails=$((fails + 1)); }
+"$bin" report --apex nosuch.example >"$dir/o"; check "report filter" 0 $? "(no alerts)" "$dir/o"
+"$bin" report --severity loud 2>"$dir/e"; check "report bad severity" 64 $? "--severity 'loud'" "$dir/e"
+"$bin" report --since tomorrow 2>"$dir/e"; check "report bad since" 64 $? "--since 'tomorrow'" "$dir/e"
+"$bin" report -d "$dir/none.db" 2>"$dir/e"; check "report missing db" 66 $? "none.db" "$dir/e"
+"$bin" report -d "$dir/bad.pcap" 2>"$dir/e"; check "report not a database" 65 $? "bad.pcap" "$dir/e"
+sqlite3 dnsexfild.db "PRAGMA integrity_check" >"$dir/o" 2>&1 && grep -q "^ok$" "$dir/o" && echo "ok   integrity_check" || { echo "FAIL integrity"; fails=$((fails + 1)); }
+n1=$(sqlite3 dnsexfild.db "select count(*) from runs")
+"$bin" -r "$p/link-raw.pcap" 2>/dev/null
+n2=$(sqlite3 dnsexfild.db "select count(*) from runs where end_wall is not null")
+[ "$n2" -eq $((n1 + 1)) ] && echo "ok   one runs row per start, ended" || { echo "FAIL runs $n1 $n2"; fails=$((fails + 1)); }
+"$bin" -r "$p/link-raw.pcap" -d /nonexistent-dir/x.db 2>"$dir/e"; check "unwritable database" 73 $? "/nonexistent-dir/x.db: cannot open database" "$dir/e"
+printf '[detect]\nallowlist = %s/missing.txt\n' "$dir" >"$dir/al.ini"
+"$bin" -c "$dir/al.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "missing allowlist" 78 $? "missing.txt: cannot open allowlist" "$dir/e"
+printf 'good.example\nnot a domain!\n' >"$dir/al.txt"
+printf '[detect]\nallowlist = %s/al.txt\n' "$dir" >"$dir/al.ini"
+"$bin" -c "$dir/al.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "bad allowlist line" 78 $? "al.txt:2: 'not a domain!' is not a domain name" "$dir/e"
+printf '[detect]\nhf_high = 10\n' >"$dir/hf.ini"
+"$bin" -c "$dir/hf.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "inconsistent thresholds" 78 $? "hf_medium < hf_high < hf_critical" "$dir/e"
 echo "cli: $fails failed"
 [ "$fails" -eq 0 ]

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 
-BIN, ALLOW = sys.argv[1], sys.argv[2]
+BIN, ALLOW = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 SHARED = os.environ.get("DX_SHARED", os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
 PCAPS = os.path.join(SHARED, "pcaps")
 if not os.path.isdir(PCAPS):

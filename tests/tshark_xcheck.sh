@@ -5,7 +5,7 @@
 # (query/response, qname, qtype) that dnsexfild --dump prints must equal what tshark reports.
 # Skips (exit 77) when tshark or the shared tools are not there.
 set -u
-bin=$1
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: we cd below
 mk=${DX_SHARED:-../shared}/tools/mkcorpus.py
 command -v tshark >/dev/null 2>&1 || { echo "SKIP: tshark not installed"; exit 77; }
 [ -f "$mk" ] || { echo "SKIP: $mk not found"; exit 77; }
