@@ -215,7 +215,9 @@ static int set_key(dx_config_t *cfg, const struct key *k, const char *v)
 		return DX_OK;
 	}
 	case KEY_FILE: {
-		if (*v == '\0' || cfg->capture.n_files >= DX_MAX_FILES)
+		if (*v == '\0') /* "file =" as printed for no file */
+			return DX_OK;
+		if (cfg->capture.n_files >= DX_MAX_FILES)
 			return DX_EINVAL;
 		char **nf = realloc(cfg->capture.files,
 				    (cfg->capture.n_files + 1) * sizeof(*cfg->capture.files));
@@ -422,7 +424,7 @@ static void print_list(FILE *out, const char *pre, const uint32_t *v, uint32_t n
 {
 	fputs(pre, out);
 	for (uint32_t i = 0; i < n; i++)
-		fprintf(out, "%s%u", i ? "," : "", v[i]);
+		fprintf(out, "%s%u", i ? "," : " ", v[i]);
 	fputc('\n', out);
 }
 
@@ -437,26 +439,31 @@ void dx_config_print(const dx_config_t *cfg, FILE *out)
 			fprintf(out, "%s[%s]\n", i ? "\n" : "", k->section);
 			section = k->section;
 		}
-		fprintf(out, "# %s\n", k->help);
+		if (k->type == KEY_U32)
+			fprintf(out, "# %s; %u..%u\n", k->help, k->min, k->max);
+		else if (k->type == KEY_BOOL)
+			fprintf(out, "# %s; yes or no\n", k->help);
+		else
+			fprintf(out, "# %s\n", k->help);
 		char pre[64];
-		snprintf(pre, sizeof(pre), "%s = ", k->name);
+		snprintf(pre, sizeof(pre), "%s =", k->name);
 		switch (k->type) {
 		case KEY_STR: {
 			const char *s = *(char *const *) field;
-			fprintf(out, "%s%s\n", pre, s ? s : "");
+			fprintf(out, "%s%s%s\n", pre, s ? " " : "", s ? s : "");
 			break;
 		}
 		case KEY_FILE:
 			if (cfg->capture.n_files == 0)
 				fprintf(out, "%s\n", pre);
 			for (uint32_t f = 0; f < cfg->capture.n_files; f++)
-				fprintf(out, "%s%s\n", pre, cfg->capture.files[f]);
+				fprintf(out, "%s %s\n", pre, cfg->capture.files[f]);
 			break;
 		case KEY_U32:
-			fprintf(out, "%s%u\n", pre, *(const uint32_t *) field);
+			fprintf(out, "%s %u\n", pre, *(const uint32_t *) field);
 			break;
 		case KEY_BOOL:
-			fprintf(out, "%s%s\n", pre, *(const bool *) field ? "yes" : "no");
+			fprintf(out, "%s %s\n", pre, *(const bool *) field ? "yes" : "no");
 			break;
 		case KEY_PORTS: {
 			const uint16_t *p = field;
@@ -473,7 +480,7 @@ void dx_config_print(const dx_config_t *cfg, FILE *out)
 			break;
 		case KEY_LEVEL: {
 			int lv = *(const int *) field;
-			fprintf(out, "%s%s\n", pre,
+			fprintf(out, "%s %s\n", pre,
 				lv >= 0 && (size_t) lv < ARRAY_SIZE(levels) ? levels[lv]
 									    : "notice");
 			break;

@@ -87,6 +87,9 @@ python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$dir/o
 "$bin" report --since tomorrow 2>"$dir/e"; check "report bad since" 64 $? "--since 'tomorrow'" "$dir/e"
 "$bin" report -d "$dir/none.db" 2>"$dir/e"; check "report missing db" 66 $? "none.db" "$dir/e"
 "$bin" report -d "$dir/bad.pcap" 2>"$dir/e"; check "report not a database" 65 $? "bad.pcap" "$dir/e"
+for q in "$p"/../contrib/sql/*.sql; do
+	sqlite3 -bail dnsexfild.db <"$q" >"$dir/o" 2>&1 && [ -s "$dir/o" ] && echo "ok   $(basename "$q") runs" || { echo "FAIL $(basename "$q"):"; cat "$dir/o"; fails=$((fails + 1)); }
+done
 sqlite3 dnsexfild.db "PRAGMA integrity_check" >"$dir/o" 2>&1 && grep -q "^ok$" "$dir/o" && echo "ok   integrity_check" || { echo "FAIL integrity"; fails=$((fails + 1)); }
 n1=$(sqlite3 dnsexfild.db "select count(*) from runs")
 "$bin" -r "$p/link-raw.pcap" 2>/dev/null
