@@ -135,8 +135,8 @@ struct dx_detect {
 	uint32_t tumble_idx; /* now / window_sec of the open tumbling window; NIL before data */
 
 	struct apex_st *apexes;
-	uint32_t *htab, hmask; /* hash -> first apex index */
-	uint32_t n_apex, free_apex;
+	uint32_t *htab, hmask;	     /* hash -> first apex index */
+	uint32_t n_apex, never_used; /* slots >= never_used were never touched */
 	uint32_t lru_head[2], lru_tail[2], n_seg[2], protected_max;
 	uint8_t *cms; /* count-min sketch of apex frequency: CMS_ROWS × cms_mask+1 */
 	uint32_t cms_mask, cms_adds, cms_age_at;
@@ -150,7 +150,7 @@ struct dx_detect {
 	uint32_t *scratch;
 
 	struct alert_slot *alerts;
-	uint32_t free_alert;
+	uint32_t free_alert, alerts_never_used;
 
 	dx_detect_stats_t st;
 };
@@ -234,12 +234,11 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const psl_ctx_t *psl,
 	d->protected_max = cfg->max_apexes - cfg->max_apexes / 5;
 	for (int g = 0; g < 2; g++)
 		d->lru_head[g] = d->lru_tail[g] = NIL;
-	for (uint32_t i = 0; i < cfg->max_apexes; i++)
-		d->apexes[i].chain = i + 1 < cfg->max_apexes ? i + 1 : NIL;
-	d->free_apex = 0;
-	for (uint32_t i = 0; i < cfg->max_alerts; i++)
-		d->alerts[i].next_free = i + 1 < cfg->max_alerts ? i + 1 : NIL;
-	d->free_alert = 0;
+	/* Slots are handed out in order and never pre-linked: touching every slot here would
+	 * fault in the whole table (tens of MiB) before the first packet. */
+	d->never_used = 0;
+	d->free_alert = NIL;
+	d->alerts_never_used = 0;
 	return d;
 }
 
@@ -354,12 +353,15 @@ static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severi
 	if (ai != NIL && d->alerts[ai].a.severity >= sev)
 		return; /* nothing new: counts are refreshed at the window close */
 	if (ai == NIL) {
-		if (d->free_alert == NIL) {
+		if (d->free_alert != NIL) {
+			ai = d->free_alert;
+			d->free_alert = d->alerts[ai].next_free;
+		} else if (d->alerts_never_used < d->cfg.max_alerts) {
+			ai = d->alerts_never_used++;
+		} else {
 			d->st.alert_pool_full++;
 			return;
 		}
-		ai = d->free_alert;
-		d->free_alert = d->alerts[ai].next_free;
 		struct alert_slot *sl = &d->alerts[ai];
 		memset(&sl->a, 0, sizeof(sl->a));
 		sl->used = true;
@@ -509,9 +511,8 @@ static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, bool *create
 		}
 	}
 	uint32_t i;
-	if (d->free_apex != NIL) {
-		i = d->free_apex;
-		d->free_apex = d->apexes[i].chain;
+	if (d->never_used < d->cfg.max_apexes) {
+		i = d->never_used++;
 		d->n_apex++;
 	} else { /* full: the least recently active apex of probation goes, alerts closed first */
 		i = d->lru_tail[d->n_seg[SEG_PROBATION] ? SEG_PROBATION : SEG_PROTECTED];

@@ -45,6 +45,31 @@ static unsigned char_flags(uint8_t ch, bool upper)
 	return F_CTRL;
 }
 
+/* n log2 n and log2 n for n < 256, computed once (thread-safe: every thread computes the same
+ * values, and a torn read is impossible for an aligned double on the platforms we build for;
+ * in practice the detector thread is the only caller). */
+static double nlog[256], lg[256];
+static bool tables_ready;
+
+static void init_tables(void)
+{
+	for (int n = 1; n < 256; n++) {
+		lg[n] = log2((double) n);
+		nlog[n] = n * lg[n];
+	}
+	tables_ready = true;
+}
+
+static inline double clog2c(unsigned c)
+{
+	return nlog[c];
+}
+
+static inline double log2_of(unsigned n)
+{
+	return n < 256 ? lg[n] : log2((double) n);
+}
+
 /* One label: is it machine-made? distinct: how many different letters it has. */
 static bool label_random(unsigned fl, unsigned len, unsigned distinct)
 {
@@ -71,12 +96,16 @@ static bool label_random(unsigned fl, unsigned len, unsigned distinct)
 
 void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, dx_features_t *f)
 {
+	if (unlikely(!tables_ready))
+		init_tables();
 	memset(f, 0, sizeof(*f));
 	f->max_label = n->max_label;
 	if (apex_off < 2) /* no subdomain: the name is the apex (or unparsed) */
 		return;
 	unsigned end = apex_off - 1; /* the dot before the apex */
-	unsigned counts[256];
+	uint8_t counts[256];	     /* a subdomain has at most 253 characters */
+	uint8_t seen[256];	     /* the distinct characters, in order of first appearance */
+	unsigned n_seen = 0;
 	memset(counts, 0, sizeof(counts));
 	unsigned all = 0, lab = 0, lab_len = 0, labels = 0, li = 0;
 	uint32_t letters = 0; /* bit per letter seen in the current label */
@@ -108,17 +137,20 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 		if (ch >= 'a' && ch <= 'z')
 			letters |= 1u << (ch - 'a');
 		f->sub_len++;
-		counts[upper ? (uint8_t) (ch & ~0x20) : ch]++;
+		uint8_t key = upper ? (uint8_t) (ch & ~0x20) : ch;
+		if (counts[key]++ == 0)
+			seen[n_seen++] = key;
 	}
 	f->sub_labels = (uint8_t) labels;
 	if (f->sub_len == 0)
 		return; /* every label was a repeated one */
-	double h = 0;
-	for (int c = 0; c < 256; c++)
-		if (counts[c]) {
-			double p = (double) counts[c] / f->sub_len;
-			h -= p * log2(p);
-		}
+	/* H = log2(L) - (1/L) sum c log2 c, with c log2 c from a table: no log per character */
+	double sum = 0;
+	for (unsigned k = 0; k < n_seen; k++)
+		sum += clog2c(counts[seen[k]]);
+	double h = log2_of(f->sub_len) - sum / f->sub_len;
+	if (h < 0)
+		h = 0;
 	f->entropy = (float) h;
 	if (all & F_CTRL)
 		f->encoding = DX_ENC_BINARY;
