@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench.sh [BUILD_DIR] [QUERIES]
-# Throughput of dnsexfild -r against the bare libpcap read loop (readfloor) on the same file,
+# Throughput of dnsexfild -r (full pipeline: decoding, detection, a fresh SQLite database per
+# run) against the bare libpcap read loop (readfloor) on the same file,
 # measured alternately in one run (5 rounds each; medians), on mkcorpus captures: plain and
 # --vxlan (and --responses). Prints wall time, CPU time, peak RSS, messages/s and the ratio
 # dnsexfild / floor. Not a test: run it by hand on a quiet machine.
@@ -43,13 +44,15 @@ median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 printf '%-10s %-22s %8s %8s %8s %12s %7s\n' corpus tool wall_s cpu_s rss_MiB msgs_per_s ratio
 for form in plain vxlan responses; do
 	f=$dir/q$n-$form.pcap
-	msgs=$("$bin" -r "$f" 2>&1 | sed -n 's/^\([0-9]*\) DNS messages.*/\1/p')
+	msgs=$("$bin" -r "$f" -d "$dir/bench.db" 2>&1 | sed -n 's/^\([0-9]*\) DNS messages.*/\1/p')
 	: >"$dir/floor.txt"; : >"$dir/dx.txt"; : >"$dir/dump.txt"
 	i=0
 	while [ $i -lt "$rounds" ]; do
 		measure "$floor" "$f" >>"$dir/floor.txt"
-		measure "$bin" -r "$f" >>"$dir/dx.txt"
-		measure "$bin" -r "$f" --dump >>"$dir/dump.txt"
+		rm -f "$dir"/bench.db*
+		measure "$bin" -r "$f" -d "$dir/bench.db" >>"$dir/dx.txt"
+		rm -f "$dir"/bench.db*
+		measure "$bin" -r "$f" -d "$dir/bench.db" --dump >>"$dir/dump.txt"
 		i=$((i + 1))
 	done
 	fw=$(cut -d' ' -f1 "$dir/floor.txt" | median)
