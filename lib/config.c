@@ -18,7 +18,17 @@
 #include "lib/err.h"
 #include "lib/log.h"
 
-enum key_type { KEY_STR, KEY_U32, KEY_BOOL, KEY_PORTS, KEY_VNIS, KEY_FILE, KEY_LEVEL };
+enum key_type {
+	KEY_STR,
+	KEY_U32,
+	KEY_BOOL,
+	KEY_PORTS,
+	KEY_VNIS,
+	KEY_FILE,
+	KEY_LEVEL,
+	KEY_SEVERITY,
+	KEY_SCOPE
+};
 
 struct key {
 	const char *section, *name;
@@ -120,6 +130,32 @@ static const struct key keys[] = {
      "delete window stats and closed alerts older than this (packet time); 0 keeps all"},
     {"store", "stats_interval_sec", OFF(store.stats_interval_sec), KEY_U32, 1, 86400,
      "seconds between sensor_stats rows"},
+    {"response", "hook", OFF(response.hook), KEY_STR, 0, 0,
+     "block hook executable, run as HOOK add|remove DOMAIN... (README \"Hook\")"},
+    {"response", "min_severity", OFF(response.cfg.min_severity), KEY_SEVERITY, 0, 0,
+     "alerts at or above this severity are blocked: LOW, MEDIUM, HIGH or CRITICAL"},
+    {"response", "block_scope", OFF(response.cfg.scope), KEY_SCOPE, 0, 0,
+     "both (apex and *.apex), apex, wildcard, or auto (wildcard if > 10 unique subdomains)"},
+    {"response", "protect", OFF(response.protect), KEY_STR, 0, 0,
+     "your own zones, never blocked (comma separated)"},
+    {"response", "dry_run", OFF(response.cfg.dry_run), KEY_BOOL, 0, 0,
+     "record block requests as dry_run, run nothing"},
+    {"response", "max_blocks_per_hour", OFF(response.cfg.max_blocks_per_hour), KEY_U32, 0, 100000,
+     "new blocks per hour of packet time"},
+    {"response", "block_ttl_sec", OFF(response.cfg.block_ttl_sec), KEY_U32, 0, 31536000,
+     "remove a block this long after its apex was last active; 0 never"},
+    {"response", "max_blocks", OFF(response.cfg.max_blocks), KEY_U32, 16, 1u << 20,
+     "blocks tracked at once"},
+    {"response", "hook_timeout_ms", OFF(response.hook_timeout_ms), KEY_U32, 100, 600000,
+     "kill a hook run after this long"},
+    {"response", "hook_retries", OFF(response.hook_retries), KEY_U32, 0, 10,
+     "further attempts after a failed run"},
+    {"response", "hook_backoff_ms", OFF(response.hook_backoff_ms), KEY_U32, 10, 600000,
+     "wait before the first retry, doubling each time"},
+    {"response", "hook_queue", OFF(response.hook_queue), KEY_U32, 1, 65536,
+     "hook requests waiting at most"},
+    {"response", "shutdown_ms", OFF(response.shutdown_ms), KEY_U32, 0, 600000,
+     "on SIGTERM or the end of input, how long queued hooks may still run"},
     {"log", "level", OFF(log.level), KEY_LEVEL, 0, 0, "error, warning, notice, info or debug"},
 };
 #undef OFF
@@ -141,6 +177,16 @@ void dx_config_defaults(dx_config_t *cfg)
 	cfg->capture.geneve_ports[0] = DX_GENEVE_PORT;
 	cfg->capture.n_geneve = 1;
 	dx_detect_cfg_defaults(&cfg->detect.cfg);
+	cfg->response.cfg.min_severity = DX_SEV_HIGH;
+	cfg->response.cfg.scope = DX_SCOPE_BOTH;
+	cfg->response.cfg.max_blocks_per_hour = 20;
+	cfg->response.cfg.block_ttl_sec = 86400;
+	cfg->response.cfg.max_blocks = 4096;
+	cfg->response.hook_timeout_ms = 30000;
+	cfg->response.hook_retries = 3;
+	cfg->response.hook_backoff_ms = 1000;
+	cfg->response.hook_queue = 256;
+	cfg->response.shutdown_ms = 10000;
 	cfg->store.flush_ms = 1000;
 	cfg->store.batch_rows = 5000;
 	cfg->store.retention_days = 30;
@@ -165,6 +211,8 @@ void dx_config_free(dx_config_t *cfg)
 	free(cfg->capture.bpf);
 	free(cfg->detect.allowlist);
 	free(cfg->store.path);
+	free(cfg->response.hook);
+	free(cfg->response.protect);
 	dx_config_defaults(cfg);
 }
 
@@ -264,6 +312,20 @@ static int set_key(dx_config_t *cfg, const struct key *k, const char *v)
 		*(int *) field = lv;
 		return DX_OK;
 	}
+	case KEY_SEVERITY: {
+		int sv = dx_severity_parse(v);
+		if (sv < 0)
+			return DX_EINVAL;
+		*(int *) field = sv;
+		return DX_OK;
+	}
+	case KEY_SCOPE: {
+		int sc = dx_respond_scope_parse(v);
+		if (sc < 0)
+			return DX_EINVAL;
+		*(int *) field = sc;
+		return DX_OK;
+	}
 	}
 	return DX_EINVAL;
 }
@@ -288,6 +350,10 @@ static void describe(const struct key *k, char *buf, size_t len)
 		snprintf(buf, len, "expected up to %d VNIs from 0 to 16777215", DX_MAX_VNIS);
 	else if (k->type == KEY_LEVEL)
 		snprintf(buf, len, "expected error, warning, notice, info or debug");
+	else if (k->type == KEY_SEVERITY)
+		snprintf(buf, len, "expected LOW, MEDIUM, HIGH or CRITICAL");
+	else if (k->type == KEY_SCOPE)
+		snprintf(buf, len, "expected both, apex, wildcard or auto");
 	else
 		snprintf(buf, len, "bad value");
 }
@@ -477,6 +543,12 @@ void dx_config_print(const dx_config_t *cfg, FILE *out)
 		}
 		case KEY_VNIS:
 			print_list(out, pre, cfg->capture.vnis, cfg->capture.n_vnis);
+			break;
+		case KEY_SEVERITY:
+			fprintf(out, "%s %s\n", pre, dx_severity_name(*(const int *) field));
+			break;
+		case KEY_SCOPE:
+			fprintf(out, "%s %s\n", pre, dx_respond_scope_name(*(const int *) field));
 			break;
 		case KEY_LEVEL: {
 			int lv = *(const int *) field;

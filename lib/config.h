@@ -17,6 +17,7 @@
 #include "lib/common.h"
 #include "lib/detect.h"
 #include "lib/pkt.h"
+#include "lib/respond.h"
 
 #define DX_MAX_FILES 1024
 #define DX_MAX_VNIS 64
@@ -54,6 +55,13 @@ typedef struct dx_config {
 		uint32_t retention_days;
 		uint32_t stats_interval_sec;
 	} store;
+	struct {
+		dx_respond_cfg_t cfg;
+		char *hook;    /* the block hook executable, or NULL */
+		char *protect; /* comma-separated zones never to block, or NULL */
+		uint32_t hook_timeout_ms, hook_retries, hook_backoff_ms, hook_queue;
+		uint32_t shutdown_ms; /* on SIGTERM, how long running hooks may finish */
+	} response;
 	struct {
 		int level; /* enum dx_log_level */
 	} log;

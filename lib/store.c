@@ -12,6 +12,7 @@
  * new alert within about flush_ms, and a batch costs one fsync of the WAL at most.
  */
 #include <sqlite3.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +133,17 @@ static const char views[] =
 					      "expires_ts") " AS expires,"
 							    "  state, hook_exit, hook_stderr, attempts, latency_ms FROM blocks;";
 
-enum stmt_id { S_RUN_BEGIN, S_RUN_END, S_ALERT_INS, S_ALERT_UPD, S_WINDOW, S_STATS, S_COUNT };
+enum stmt_id {
+	S_RUN_BEGIN,
+	S_RUN_END,
+	S_ALERT_INS,
+	S_ALERT_UPD,
+	S_WINDOW,
+	S_STATS,
+	S_BLOCK_INS,
+	S_BLOCK_UPD,
+	S_COUNT
+};
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_RUN_BEGIN] = "INSERT INTO runs(version, config_digest, input, start_wall)"
@@ -158,6 +169,12 @@ static const char *const stmt_sql[S_COUNT] = {
 		" malformed, apexes_tracked, evictions, alerts, rows_written, run_id)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
 		" ?16, ?17, ?18)",
+    [S_BLOCK_INS] = "INSERT INTO blocks(domain, apex, alert_id, action, requested_ts,"
+		    " expires_ts, state, attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+    [S_BLOCK_UPD] = "UPDATE blocks SET state = ?2, hook_exit = coalesce(?3, hook_exit),"
+		    " hook_stderr = coalesce(?4, hook_stderr),"
+		    " attempts = max(attempts, ?5), latency_ms = coalesce(?6, latency_ms)"
+		    " WHERE id = ?1",
 };
 
 struct dx_store {
@@ -534,4 +551,62 @@ uint64_t dx_store_rows_written(const dx_store_t *st)
 uint64_t dx_store_errors(const dx_store_t *st)
 {
 	return st->errors;
+}
+
+int dx_store_add_block(dx_store_t *st, const char *domain, const char *apex, int64_t alert_id,
+		       const char *action, dx_ts_t requested, dx_ts_t expires, const char *state,
+		       int64_t *id)
+{
+	if (begin(st) != DX_OK)
+		return DX_ESTORE;
+	sqlite3_stmt *s = st->stmt[S_BLOCK_INS];
+	sqlite3_bind_text(s, 1, domain, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, apex, -1, SQLITE_TRANSIENT);
+	if (alert_id)
+		sqlite3_bind_int64(s, 3, alert_id);
+	else
+		sqlite3_bind_null(s, 3);
+	sqlite3_bind_text(s, 4, action, -1, SQLITE_STATIC);
+	sqlite3_bind_double(s, 5, dx_store_ts(requested));
+	if (expires)
+		sqlite3_bind_double(s, 6, dx_store_ts(expires));
+	else
+		sqlite3_bind_null(s, 6);
+	sqlite3_bind_text(s, 7, state, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		failed(st, "blocks");
+		return DX_ESTORE;
+	}
+	*id = sqlite3_last_insert_rowid(st->db);
+	st->rows++;
+	/* a block request is news: commit it now rather than at the next tick */
+	return dx_store_flush(st);
+}
+
+void dx_store_update_block(dx_store_t *st, int64_t id, const char *state, int hook_exit,
+			   const char *hook_stderr, uint32_t attempts, double latency_ms)
+{
+	if (id == 0 || begin(st) != DX_OK)
+		return;
+	sqlite3_stmt *s = st->stmt[S_BLOCK_UPD];
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+	if (hook_exit != DX_STORE_KEEP)
+		sqlite3_bind_int(s, 3, hook_exit);
+	else
+		sqlite3_bind_null(s, 3);
+	if (hook_stderr)
+		sqlite3_bind_text(s, 4, hook_stderr, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_bind_int64(s, 5, attempts);
+	if (latency_ms >= 0)
+		sqlite3_bind_double(s, 6, latency_ms);
+	else
+		sqlite3_bind_null(s, 6);
+	if (step(st, s, "blocks") == DX_OK && dx_store_flush(st) != DX_OK)
+		return;
 }

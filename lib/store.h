@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include <limits.h>
 #include <stdint.h>
 
 #include "lib/alert.h"
@@ -62,6 +63,19 @@ int dx_store_add_window(dx_store_t *st, const dx_window_stats_t *w) DX_MUSTCHECK
 
 /** Insert a counter snapshot (committed at once). */
 int dx_store_add_stats(dx_store_t *st, const dx_store_stats_t *s) DX_MUSTCHECK;
+
+#define DX_STORE_KEEP INT32_MIN /* dx_store_update_block(): leave hook_exit as it is */
+
+/** Insert a blocks row (action "add" or "remove", state "pending" or "dry_run"); *id gets its
+ * row id. expires 0: never. */
+int dx_store_add_block(dx_store_t *st, const char *domain, const char *apex, int64_t alert_id,
+		       const char *action, dx_ts_t requested, dx_ts_t expires, const char *state,
+		       int64_t *id) DX_MUSTCHECK;
+
+/** Record a block's fate. hook_exit DX_STORE_KEEP, hook_stderr NULL, attempts 0 and
+ * latency_ms < 0 leave those columns as they are. Ignores id 0. */
+void dx_store_update_block(dx_store_t *st, int64_t id, const char *state, int hook_exit,
+			   const char *hook_stderr, uint32_t attempts, double latency_ms);
 
 /** Commit the open batch now. */
 int dx_store_flush(dx_store_t *st) DX_MUSTCHECK;

@@ -38,6 +38,11 @@ void dx_detector_on_alert(void *ctx, dx_alert_t *a)
 	dx_pipeline_t *pl = ctx;
 	if (dx_store_put_alert(pl->store, a) != DX_OK)
 		pl->store_errors++;
+	/* Live, the packet's own time is the wall clock it arrived at; a replay's is not. */
+	enum dx_status before = a->status;
+	dx_respond_alert(pl->respond, a, pl->live ? (double) a->detected_ts / 1e6 : wall_now());
+	if (a->status != before && dx_store_put_alert(pl->store, a) != DX_OK)
+		pl->store_errors++;
 	if (a->severity > a->logged) {
 		if (a->logged == DX_SEV_NONE)
 			pl->alerts_by_sev[a->severity]++;
@@ -125,6 +130,7 @@ void *dx_detector_run(void *arg)
 			if (step == 4) { /* idle: let readers see what we have */
 				if (pl->dump)
 					fflush(pl->dump_out);
+				dx_respond_tick(pl->respond, pkt_now);
 				dx_store_tick(pl->store, mono_us());
 			}
 			dx_backoff(&step);
@@ -142,6 +148,7 @@ void *dx_detector_run(void *arg)
 		}
 		dx_ring_release(pl->ring_b);
 		if ((++n & 1023) == 0) {
+			dx_respond_tick(pl->respond, pkt_now);
 			int64_t now = mono_us();
 			dx_store_tick(pl->store, now);
 			if (now >= next_stats) {
@@ -154,6 +161,9 @@ void *dx_detector_run(void *arg)
 		}
 	}
 	dx_detect_finish(pl->engine);
+	/* Queued hooks get shutdown_ms to finish; their fate is recorded before we exit. */
+	dx_hook_stop(pl->hook, pl->cfg->response.shutdown_ms);
+	dx_respond_tick(pl->respond, pkt_now);
 	snapshot(pl, pkt_now);
 	if (dx_store_flush(pl->store) != DX_OK)
 		pl->store_errors++;

@@ -107,6 +107,17 @@ static void summary(dx_pipeline_t *pl, double wall)
 		(unsigned long long) pl->alerts_by_sev[DX_SEV_LOW],
 		(unsigned long long) ds.apex_evictions, (unsigned long long) ds.subdomain_evictions,
 		(unsigned long long) ds.client_evictions);
+	dx_respond_stats_t rs;
+	dx_respond_get_stats(pl->respond, &rs);
+	fprintf(
+	    stderr,
+	    "response: %llu blocks requested, %llu done, %llu failed, %llu dry run, %llu removed; "
+	    "refused %llu rate-limited, %llu protected, %llu invalid, %llu queue full\n",
+	    (unsigned long long) rs.requested, (unsigned long long) rs.done,
+	    (unsigned long long) rs.failed, (unsigned long long) rs.dry_run,
+	    (unsigned long long) rs.removed, (unsigned long long) rs.rate_limited,
+	    (unsigned long long) rs.refused_protected, (unsigned long long) rs.refused_invalid,
+	    (unsigned long long) rs.queue_full);
 	fprintf(stderr, "database %s: %llu rows written, %llu failed writes\n", pl->cfg->store.path,
 		(unsigned long long) dx_store_rows_written(pl->store),
 		(unsigned long long) (dx_store_errors(pl->store)));
@@ -219,7 +230,27 @@ static void config_digest(const dx_config_t *cfg, char out[17])
 	snprintf(out, 17, "%016llx", (unsigned long long) h);
 }
 
-enum { OPT_DUMP = 256, OPT_CHECK };
+/* A comma-separated list of zones as an allow-style set (for [response] protect). */
+static int load_protect(const char *list, dx_hash_key_t key, dx_allow_t **out, char *err)
+{
+	*out = dx_allow_new(key);
+	if (*out == NULL)
+		return DX_ENOMEM;
+	if (list == NULL)
+		return DX_OK;
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s", list);
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save))
+		if (dx_allow_add(*out, t) != DX_OK) {
+			snprintf(err, DX_CONFIG_ERRMAX,
+				 "[response] protect: '%.80s' is not a domain", t);
+			return DX_ECONFIG;
+		}
+	return DX_OK;
+}
+
+enum { OPT_DUMP = 256, OPT_CHECK, OPT_HOOK, OPT_DRY };
 
 int main(int argc, char **argv)
 {
@@ -228,11 +259,14 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"dump", no_argument, NULL, OPT_DUMP},
 	    {"check-config", no_argument, NULL, OPT_CHECK},
+	    {"hook", required_argument, NULL, OPT_HOOK},
+	    {"dry-run", no_argument, NULL, OPT_DRY},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config_path = NULL, *iface = NULL, *bpf = NULL, *db = NULL;
+	const char *config_path = NULL, *iface = NULL, *bpf = NULL, *db = NULL, *hook = NULL;
+	int dry = 0;
 	const char **files = calloc((size_t) argc + 1, sizeof(*files));
 	int n_files = 0, verbose = 0, dump = 0, check = 0;
 	if (files == NULL)
@@ -266,6 +300,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CHECK:
 			check = 1;
+			break;
+		case OPT_HOOK:
+			hook = optarg;
+			break;
+		case OPT_DRY:
+			dry = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -315,6 +355,15 @@ int main(int argc, char **argv)
 		rc = dx_config_set(&cfg, "capture", "bpf", bpf, err);
 	if (rc == DX_OK && db)
 		rc = dx_config_set(&cfg, "store", "path", db, err);
+	if (rc == DX_OK && hook)
+		rc = dx_config_set(&cfg, "response", "hook", hook, err);
+	if (rc == DX_OK && dry)
+		rc = dx_config_set(&cfg, "response", "dry_run", "yes", err);
+	if (rc == DX_OK && cfg.response.hook && access(cfg.response.hook, X_OK) != 0) {
+		snprintf(err, DX_CONFIG_ERRMAX, "[response] hook: %s: %s", cfg.response.hook,
+			 strerror(errno));
+		rc = DX_ECONFIG;
+	}
 	if (rc == DX_OK && cfg.store.path == NULL)
 		rc = dx_config_set(&cfg, "store", "path", "dnsexfild.db", err);
 	free(files);
@@ -352,7 +401,7 @@ int main(int argc, char **argv)
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
 	int exit_code = 0;
-	dx_allow_t *allow = NULL;
+	dx_allow_t *allow = NULL, *protect = NULL;
 	const psl_ctx_t *psl = NULL;
 	pl.ring_a = dx_ring_new((size_t) cfg.capture.ring_a_mb << 20,
 				sizeof(dx_frame_t) + cfg.capture.snaplen);
@@ -396,6 +445,30 @@ int main(int argc, char **argv)
 			  err) != DX_OK) {
 		fprintf(stderr, "dnsexfild: %s\n", err);
 		exit_code = EX_CANTCREAT;
+		goto out;
+	}
+	if (load_protect(cfg.response.protect, pl.key, &protect, err) != DX_OK) {
+		fprintf(stderr, "dnsexfild: %s\n", err);
+		exit_code = EX_CONFIG;
+		goto out;
+	}
+	dx_hook_cfg_t hcfg = {
+	    .path = cfg.response.hook,
+	    .timeout_ms = cfg.response.hook_timeout_ms,
+	    .retries = cfg.response.hook_retries,
+	    .backoff_ms = cfg.response.hook_backoff_ms,
+	    .queue = cfg.response.hook_queue,
+	    .db_path = cfg.store.path,
+	};
+	if (cfg.response.hook && (pl.hook = dx_hook_new(&hcfg)) == NULL) {
+		fprintf(stderr, "dnsexfild: cannot start the hook runner\n");
+		exit_code = 1;
+		goto out;
+	}
+	pl.respond = dx_respond_new(&cfg.response.cfg, pl.store, pl.hook, protect);
+	if (pl.respond == NULL) {
+		fprintf(stderr, "dnsexfild: out of memory for the block table\n");
+		exit_code = 1;
 		goto out;
 	}
 	char input[1024], digest[17];
@@ -452,6 +525,9 @@ int main(int argc, char **argv)
 	if (pl.capture_failed)
 		exit_code = 1;
 out:
+	dx_hook_free(pl.hook);
+	dx_respond_free(pl.respond);
+	dx_allow_free(protect);
 	dx_store_close(pl.store);
 	dx_detect_free(pl.engine);
 	dx_allow_free(allow);

@@ -20,6 +20,8 @@
 #include "lib/config.h"
 #include "lib/counters.h"
 #include "lib/detect.h"
+#include "lib/hook.h"
+#include "lib/respond.h"
 #include "lib/store.h"
 #include "lib/hash.h"
 #include "lib/pkt.h"
@@ -52,6 +54,8 @@ typedef struct dx_pipeline {
 	pthread_t main_thread; /* woken with SIGUSR2 when the detector finishes */
 	dx_store_t *store;     /* used by the detector thread only, once started */
 	dx_detect_t *engine;   /* likewise */
+	dx_respond_t *respond; /* likewise */
+	dx_hook_t *hook;       /* its worker thread; NULL without a hook */
 	uint64_t alerts_by_sev[DX_SEV_CRITICAL + 1]; /* detector thread; read after join */
 	uint64_t store_errors;
 	dx_counters_t cap, par, det;
