@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The hook runner and the block policy, with real processes and a real SQLite file. */
+#include <CUnit/CUnit.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/config.h"
+#include "lib/err.h"
+#include "lib/hook.h"
+#include "lib/respond.h"
+#include "lib/store.h"
+
+static char dir[64], log_path[128], hook_path[128];
+
+/* A hook that records its argv and DNSEXFIL_* environment, then behaves as $MODE says. */
+static const char hook_src[] =
+    "#!/bin/sh\n"
+    "{ printf 'argv:'; for a in \"$@\"; do printf ' [%s]' \"$a\"; done; echo;"
+    "  env | grep '^DNSEXFIL_' | sort; } >> \"$HOOK_LOG\"\n"
+    "case \"$HOOK_MODE\" in\n"
+    "  hang) exec sleep 30 ;;\n"
+    "  fail) echo 'AccessDenied' >&2; exit 3 ;;\n"
+    "  flaky) n=$(cat \"$HOOK_LOG.n\" 2>/dev/null || echo 0); n=$((n+1)); echo $n > \"$HOOK_LOG.n\";"
+    "         [ $n -ge 3 ] || { echo \"try $n failed\" >&2; exit 1; } ;;\n"
+    "  flood) yes xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx | head -c 3000000 >&2 ;;\n"
+    "  crash) kill -SEGV $$ ;;\n"
+    "esac\n"
+    "exit 0\n";
+
+static int setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/dx_hook_XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(log_path, sizeof(log_path), "%s/calls.log", dir);
+	snprintf(hook_path, sizeof(hook_path), "%s/hook", dir);
+	FILE *f = fopen(hook_path, "w");
+	if (f == NULL)
+		return 1;
+	fputs(hook_src, f);
+	fclose(f);
+	chmod(hook_path, 0755);
+	setenv("HOOK_LOG", log_path, 1);
+	return 0;
+}
+
+static int teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : 1;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return strdup("");
+	static char buf[65536];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strdup(buf);
+}
+
+static void fresh_log(void)
+{
+	unlink(log_path);
+	char n[160];
+	snprintf(n, sizeof(n), "%s.n", log_path);
+	unlink(n);
+}
+
+static dx_hook_cfg_t hcfg(uint32_t timeout_ms, uint32_t retries)
+{
+	return (dx_hook_cfg_t){.path = hook_path,
+			       .timeout_ms = timeout_ms,
+			       .retries = retries,
+			       .backoff_ms = 20,
+			       .queue = 8,
+			       .db_path = "/var/lib/x.db"};
+}
+
+static dx_hook_req_t req(const char *apex)
+{
+	dx_hook_req_t r;
+	memset(&r, 0, sizeof(r));
+	r.seq = 1;
+	r.action = DX_HOOK_ADD;
+	r.n_domains = 2;
+	snprintf(r.domains[0], sizeof(r.domains[0]), "%s", apex);
+	snprintf(r.domains[1], sizeof(r.domains[1]), "*.%s", apex);
+	snprintf(r.apex, sizeof(r.apex), "%s", apex);
+	snprintf(r.severity, sizeof(r.severity), "HIGH");
+	snprintf(r.threat, sizeof(r.threat), "ENCODED_SUBDOMAIN");
+	r.alert_id = 42;
+	r.est_bytes = 4321;
+	snprintf(r.sources, sizeof(r.sources), "10.0.1.5,10.0.1.6");
+	r.vni = 123;
+	r.has_vni = true;
+	return r;
+}
+
+static void test_hook_domain_valid(void)
+{
+	CU_ASSERT_TRUE(dx_hook_domain_valid("lab.example"));
+	CU_ASSERT_TRUE(dx_hook_domain_valid("*.lab.example"));
+	CU_ASSERT_TRUE(dx_hook_domain_valid("a-b.c0.example"));
+	static const char *bad[] = {"",	       "example", "*.example", "-x.example",
+				    "a..b",    ".a.b",	  "a.b.",      "$(touch /tmp/x).com",
+				    "a;b.com", "a|b.com", "`id`.com",  "a\nb.com",
+				    "A.COM",   "a b.com", "*.*.a.com", "x.*.com",
+				    "a.b/c",   "..",	  "*."};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		CU_ASSERT_FALSE(dx_hook_domain_valid(bad[i]));
+		if (dx_hook_domain_valid(bad[i]))
+			fprintf(stderr, "\n  accepted '%s'\n", bad[i]);
+	}
+	char longname[300];
+	memset(longname, 'a', sizeof(longname));
+	longname[100] = '.';
+	longname[256] = '\0';
+	CU_ASSERT_FALSE(dx_hook_domain_valid(longname)); /* 256 characters */
+}
+
+/* argv and environment exactly as README documents them. */
+static void test_hook_argv_and_env(void)
+{
+	fresh_log();
+	setenv("HOOK_MODE", "ok", 1);
+	setenv("DNSEXFIL_APEX", "stale-from-parent", 1); /* must be replaced, not duplicated */
+	dx_hook_cfg_t c = hcfg(5000, 0);
+	dx_hook_req_t r = req("t1.example");
+	dx_hook_result_t res;
+	dx_hook_run(&c, &r, &res);
+	unsetenv("DNSEXFIL_APEX");
+	CU_ASSERT_EQUAL(res.state, DX_HOOK_DONE);
+	CU_ASSERT_EQUAL(res.exit_code, 0);
+	CU_ASSERT_EQUAL(res.attempts, 1);
+	char *log = slurp(log_path);
+	const char *want = "argv: [add] [t1.example] [*.t1.example]\n"
+			   "DNSEXFIL_ALERT_ID=42\n"
+			   "DNSEXFIL_APEX=t1.example\n"
+			   "DNSEXFIL_DB=/var/lib/x.db\n"
+			   "DNSEXFIL_EST_BYTES=4321\n"
+			   "DNSEXFIL_SEVERITY=HIGH\n"
+			   "DNSEXFIL_SOURCES=10.0.1.5,10.0.1.6\n"
+			   "DNSEXFIL_THREAT=ENCODED_SUBDOMAIN\n"
+			   "DNSEXFIL_VNI=123\n";
+	CU_ASSERT_STRING_EQUAL(log, want);
+	if (strcmp(log, want) != 0)
+		fprintf(stderr, "\n%s", log);
+	free(log);
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_hook_timeout_kills(void)
+{
+	fresh_log();
+	setenv("HOOK_MODE", "hang", 1);
+	dx_hook_cfg_t c = hcfg(300, 0);
+	dx_hook_req_t r = req("hang.example");
+	dx_hook_result_t res;
+	double t0 = mono();
+	dx_hook_run(&c, &r, &res);
+	double took = mono() - t0;
+	CU_ASSERT_EQUAL(res.state, DX_HOOK_FAILED);
+	CU_ASSERT_EQUAL(res.exit_code, -1);
+	CU_ASSERT_TRUE(took < 3.0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.stderr_text, "killed after 300 ms"));
+	/* the sleep the hook exec'd into is gone too (its own process group was killed) */
+	CU_ASSERT_NOT_EQUAL(system("pgrep -f 'slee[p] 30' >/dev/null"), 0);
+}
+
+static void test_hook_retry_then_success(void)
+{
+	fresh_log();
+	setenv("HOOK_MODE", "flaky", 1);
+	dx_hook_cfg_t c = hcfg(5000, 3);
+	dx_hook_req_t r = req("flaky.example");
+	dx_hook_result_t res;
+	dx_hook_run(&c, &r, &res);
+	CU_ASSERT_EQUAL(res.state, DX_HOOK_DONE);
+	CU_ASSERT_EQUAL(res.attempts, 3);
+	setenv("HOOK_MODE", "fail", 1);
+	c.retries = 2;
+	dx_hook_run(&c, &r, &res);
+	CU_ASSERT_EQUAL(res.state, DX_HOOK_FAILED);
+	CU_ASSERT_EQUAL(res.exit_code, 3);
+	CU_ASSERT_EQUAL(res.attempts, 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.stderr_text, "AccessDenied"));
+}
+
+static void test_hook_flood_and_crash(void)
+{
+	fresh_log();
+	setenv("HOOK_MODE", "flood", 1);
+	dx_hook_cfg_t c = hcfg(10000, 0);
+	dx_hook_req_t r = req("flood.example");
+	dx_hook_result_t res;
+	dx_hook_run(&c, &r, &res);
+	CU_ASSERT_EQUAL(res.state, DX_HOOK_DONE); /* 3 MB of stderr read and dropped */
+	CU_ASSERT_EQUAL(strlen(res.stderr_text), DX_HOOK_STDERR_MAX);
+	setenv("HOOK_MODE", "crash", 1);
+	dx_hook_run(&c, &r, &res);
+	CU_ASSERT_EQUAL(res.state, DX_HOOK_FAILED);
+	CU_ASSERT_EQUAL(res.exit_code, 128 + 11);
+	dx_hook_cfg_t missing = c;
+	missing.path = "/nonexistent/hook";
+	dx_hook_run(&missing, &r, &res);
+	CU_ASSERT_EQUAL(res.exit_code, -2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.stderr_text, "cannot run /nonexistent/hook"));
+}
+
+/* ---- the policy, through a real runner and a real database ---- */
+
+static dx_store_t *open_db(const char *name, char *path)
+{
+	char err[DX_CONFIG_ERRMAX];
+	snprintf(path, 160, "%s/%s", dir, name);
+	dx_store_t *st = NULL;
+	CU_ASSERT_EQUAL(dx_store_open(&st, path, 1000, 1, err), DX_OK);
+	return st;
+}
+
+static void mk_alert(dx_alert_t *a, const char *apex, enum dx_severity sev, dx_ts_t t)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->apex, sizeof(a->apex), "%s", apex);
+	a->severity = sev;
+	a->threat = DX_T_ENCODED_SUBDOMAIN;
+	a->status = DX_ST_OPEN;
+	a->first_ts = a->detected_ts = a->last_ts = t;
+	a->unique_subdomains = 50;
+	snprintf(a->sources, sizeof(a->sources), "[\"10.0.1.5\"]");
+}
+
+static long long q1(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	long long v = -1;
+	sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL);
+	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			v = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(h);
+	return v;
+}
+
+static void drain(dx_respond_t *r, dx_hook_t *h, dx_ts_t now)
+{
+	for (int i = 0; i < 500 && dx_hook_busy(h) > 0; i++) {
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	dx_respond_tick(r, now);
+}
+
+static const dx_hash_key_t key = {5, 6};
+#define T0 1709251200000000LL
+#define HOUR 3600000000LL
+
+static void test_hook_policy(void)
+{
+	fresh_log();
+	setenv("HOOK_MODE", "ok", 1);
+	char db[160];
+	dx_store_t *st = open_db("policy.db", db);
+	dx_hook_cfg_t c = hcfg(5000, 0);
+	c.db_path = db;
+	dx_hook_t *h = dx_hook_new(&c);
+	dx_allow_t *protect = dx_allow_new(key);
+	CU_ASSERT_EQUAL(dx_allow_add(protect, "corp.example"), DX_OK);
+	dx_respond_cfg_t rc = {.min_severity = DX_SEV_HIGH,
+			       .scope = DX_SCOPE_BOTH,
+			       .max_blocks_per_hour = 2,
+			       .block_ttl_sec = 3600,
+			       .max_blocks = 64};
+	dx_respond_t *r = dx_respond_new(&rc, st, h, protect);
+	dx_alert_t a;
+	/* below min_severity: nothing */
+	mk_alert(&a, "low.example", DX_SEV_MEDIUM, T0);
+	dx_respond_alert(r, &a, 0);
+	/* a HIGH: blocked, apex and wildcard; the second alert for it changes nothing */
+	mk_alert(&a, "t1.example", DX_SEV_HIGH, T0);
+	dx_respond_alert(r, &a, 0);
+	CU_ASSERT_EQUAL(a.status, DX_ST_BLOCKED);
+	dx_alert_t a2;
+	mk_alert(&a2, "t1.example", DX_SEV_CRITICAL, T0 + 1);
+	a2.threat = DX_T_LONG_NAME;
+	dx_respond_alert(r, &a2, 0);
+	/* allowlisted and protected: never */
+	mk_alert(&a, "av.example", DX_SEV_CRITICAL, T0 + 2);
+	a.status = DX_ST_ALLOWLISTED;
+	dx_respond_alert(r, &a, 0);
+	mk_alert(&a, "x.corp.example", DX_SEV_CRITICAL, T0 + 3);
+	dx_respond_alert(r, &a, 0);
+	/* the rate limit: 2 an hour; t1 was one, t2 is two, t3 is refused */
+	mk_alert(&a, "t2.example", DX_SEV_HIGH, T0 + 4);
+	dx_respond_alert(r, &a, 0);
+	mk_alert(&a, "t3.example", DX_SEV_HIGH, T0 + 5);
+	dx_respond_alert(r, &a, 0);
+	CU_ASSERT_EQUAL(a.status, DX_ST_OPEN);
+	drain(r, h, T0 + 10);
+	dx_respond_stats_t s;
+	dx_respond_get_stats(r, &s);
+	CU_ASSERT_EQUAL(s.requested, 2);
+	CU_ASSERT_EQUAL(s.done, 2);
+	CU_ASSERT_EQUAL(s.rate_limited, 1);
+	CU_ASSERT_EQUAL(s.refused_protected, 1);
+	CU_ASSERT_EQUAL(
+	    q1(db, "SELECT count(*) FROM blocks WHERE action = 'add' AND state = 'done'"), 4);
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks WHERE apex = 't1.example'"), 2);
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks WHERE domain = '*.t2.example'"), 1);
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks WHERE apex IN ('av.example',"
+			       " 'corp.example', 'x.corp.example', 't3.example', 'low.example')"),
+			0);
+	CU_ASSERT_EQUAL(q1(db, "SELECT min(attempts) FROM blocks"), 1);
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks WHERE latency_ms IS NOT NULL"), 4);
+	/* expiry: t2 quiet for block_ttl -> HOOK remove; t1 still active -> kept */
+	mk_alert(&a, "t1.example", DX_SEV_HIGH, T0 + HOUR + 100);
+	dx_respond_alert(r, &a, 0);
+	dx_respond_tick(r, T0 + HOUR + 200);
+	drain(r, h, T0 + HOUR + 300);
+	dx_respond_get_stats(r, &s);
+	CU_ASSERT_EQUAL(s.removed, 1);
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks WHERE apex = 't2.example' AND"
+			       " action = 'add' AND state = 'removed'"),
+			2);
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks WHERE apex = 't2.example' AND"
+			       " action = 'remove' AND state = 'done'"),
+			2);
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks WHERE apex = 't1.example' AND"
+			       " action = 'remove'"),
+			0);
+	char *log = slurp(log_path);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "argv: [remove] [t2.example] [*.t2.example]"));
+	free(log);
+	dx_hook_free(h);
+	dx_respond_free(r);
+	dx_allow_free(protect);
+	dx_store_close(st);
+}
+
+static void test_hook_dry_run_and_scope(void)
+{
+	fresh_log();
+	char db[160];
+	dx_store_t *st = open_db("dry.db", db);
+	dx_respond_cfg_t rc = {.min_severity = DX_SEV_HIGH,
+			       .scope = DX_SCOPE_AUTO,
+			       .dry_run = true,
+			       .max_blocks_per_hour = 20,
+			       .max_blocks = 64};
+	dx_respond_t *r = dx_respond_new(&rc, st, NULL, NULL);
+	dx_alert_t a;
+	mk_alert(&a, "dry.example", DX_SEV_CRITICAL, T0);
+	dx_respond_alert(r, &a, 0);
+	mk_alert(&a, "few.example", DX_SEV_HIGH, T0);
+	a.unique_subdomains = 3; /* auto: the apex only */
+	dx_respond_alert(r, &a, 0);
+	dx_respond_tick(r, T0);
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks WHERE state = 'dry_run'"), 2);
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks WHERE domain = '*.dry.example'"), 1);
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks WHERE domain = 'few.example'"), 1);
+	CU_ASSERT_EQUAL(a.status, DX_ST_OPEN);
+	CU_ASSERT_EQUAL(access(log_path, F_OK), -1); /* nothing ran */
+	/* a hostile apex never becomes an argument */
+	mk_alert(&a, "x;rm -rf ~.example", DX_SEV_CRITICAL, T0);
+	dx_respond_alert(r, &a, 0);
+	dx_respond_stats_t s;
+	dx_respond_get_stats(r, &s);
+	CU_ASSERT_EQUAL(s.refused_invalid, 1);
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks"), 2);
+	dx_respond_free(r);
+	dx_store_close(st);
+}
+
+static CU_TestInfo hook_tests[] = {
+    {"domain_valid", test_hook_domain_valid},
+    {"argv_and_env", test_hook_argv_and_env},
+    {"timeout_kills", test_hook_timeout_kills},
+    {"retry_then_success", test_hook_retry_then_success},
+    {"flood_and_crash", test_hook_flood_and_crash},
+    {"policy", test_hook_policy},
+    {"dry_run_and_scope", test_hook_dry_run_and_scope},
+    CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo dx_suites[] = {
+    {"hook", setup, teardown, NULL, NULL, hook_tests},
+    CU_SUITE_INFO_NULL,
+};
