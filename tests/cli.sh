@@ -103,5 +103,22 @@ printf '[detect]\nallowlist = %s/al.txt\n' "$dir" >"$dir/al.ini"
 "$bin" -c "$dir/al.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "bad allowlist line" 78 $? "al.txt:2: 'not a domain!' is not a domain name" "$dir/e"
 printf '[detect]\nhf_high = 10\n' >"$dir/hf.ini"
 "$bin" -c "$dir/hf.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "inconsistent thresholds" 78 $? "hf_medium < hf_high < hf_critical" "$dir/e"
+# Blocking through the sensor: a hook that records its calls; HIGH alerts become blocks rows
+cat >"$dir/hook" <<'HOOK'
+#!/bin/sh
+echo "$* $DNSEXFIL_APEX $DNSEXFIL_SEVERITY" >>"$HOOK_LOG"
+HOOK
+chmod +x "$dir/hook"
+HOOK_LOG="$dir/hook.log" "$bin" -r "$p/iodine-pirate-sea.pcap" -d "$dir/b.db" --hook "$dir/hook" 2>"$dir/e"
+check "hook run by the sensor" 0 $? "response: 1 blocks requested, 1 done" "$dir/e"
+grep -qx "add pirate.sea \*.pirate.sea pirate.sea HIGH" "$dir/hook.log" && echo "ok   hook argv and env" || { echo "FAIL hook log:"; cat "$dir/hook.log"; fails=$((fails + 1)); }
+[ "$(sqlite3 "$dir/b.db" "select group_concat(domain||':'||state, ' ') from blocks")" = "pirate.sea:done *.pirate.sea:done" ] && echo "ok   blocks rows" || { echo "FAIL blocks rows"; sqlite3 "$dir/b.db" "select * from blocks"; fails=$((fails + 1)); }
+[ "$(sqlite3 "$dir/b.db" "select count(*) from alerts where status = 'blocked'")" -ge 1 ] && echo "ok   alerts marked blocked" || { echo "FAIL alert status"; fails=$((fails + 1)); }
+"$bin" report -d "$dir/b.db" | grep -q " done  *blocked" && echo "ok   report shows the block" || { echo "FAIL report block state"; fails=$((fails + 1)); }
+"$bin" -r "$p/iodine-pirate-sea.pcap" -d "$dir/c.db" --dry-run 2>"$dir/e"
+check "dry run" 0 $? "1 dry run" "$dir/e"
+"$bin" -r "$p/link-raw.pcap" -d "$dir/c.db" --hook "$dir/nonexistent-hook" 2>"$dir/e"
+check "hook not executable" 64 $? "nonexistent-hook" "$dir/e"
+
 echo "cli: $fails failed"
 [ "$fails" -eq 0 ]
