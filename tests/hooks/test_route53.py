@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""test_route53.py HOOK
+"""test_route53.py HOOK [SETUP]
 
 contrib/hooks/route53-dns-firewall against the real AWS CLI (Debian's awscli), pointed with
 DNSFW_ENDPOINT_URL at a local HTTP server that speaks the Route53Resolver JSON protocol
@@ -17,6 +17,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 HOOK = os.path.abspath(sys.argv[1])
+SETUP = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
 # Debian's awscli (/usr/bin/aws) first, whatever else the PATH has
 os.environ["PATH"] = "/usr/bin:" + os.environ.get("PATH", "")
 if shutil.which("aws") is None:
@@ -25,6 +26,48 @@ if shutil.which("aws") is None:
 
 requests = []
 mode = {"fail": False}
+state = {"lists": [], "groups": [], "rules": [], "assocs": []}
+n_ids = [0]
+
+
+def new_id(prefix):
+    n_ids[0] += 1
+    return "%s-%016x" % (prefix, n_ids[0])
+
+
+def setup_api(op, req):
+    """The calls route53-dns-firewall-setup makes, with state, as Route53Resolver answers."""
+    if op == "ListFirewallDomainLists":
+        return {"FirewallDomainLists": state["lists"]}
+    if op == "CreateFirewallDomainList":
+        d = {"Id": new_id("rslvr-fdl"), "Name": req["Name"], "Arn": "arn:x",
+             "CreatorRequestId": req.get("CreatorRequestId")}
+        state["lists"].append(d)
+        return {"FirewallDomainList": dict(d, DomainCount=0, Status="COMPLETE")}
+    if op == "ListFirewallRuleGroups":
+        return {"FirewallRuleGroups": state["groups"]}
+    if op == "CreateFirewallRuleGroup":
+        g = {"Id": new_id("rslvr-frg"), "Name": req["Name"], "Arn": "arn:x"}
+        state["groups"].append(g)
+        return {"FirewallRuleGroup": dict(g, RuleCount=0, Status="COMPLETE")}
+    if op == "ListFirewallRules":
+        return {"FirewallRules": [r for r in state["rules"]
+                                  if r["FirewallRuleGroupId"] == req["FirewallRuleGroupId"]]}
+    if op == "CreateFirewallRule":
+        r = {k: req.get(k) for k in ("FirewallRuleGroupId", "FirewallDomainListId", "Priority",
+                                     "Action", "BlockResponse", "Name")}
+        state["rules"].append(r)
+        return {"FirewallRule": r}
+    if op == "ListFirewallRuleGroupAssociations":
+        return {"FirewallRuleGroupAssociations": [a for a in state["assocs"]
+                                                  if a["VpcId"] == req.get("VpcId")]}
+    if op == "AssociateFirewallRuleGroup":
+        a = {"Id": new_id("rslvr-frgassoc"), "FirewallRuleGroupId": req["FirewallRuleGroupId"],
+             "VpcId": req["VpcId"], "Priority": req["Priority"], "Name": req.get("Name"),
+             "Status": "CREATING"}
+        state["assocs"].append(a)
+        return {"FirewallRuleGroupAssociation": a}
+    return None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -38,9 +81,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(400)
             self.send_header("x-amzn-ErrorType", "ResourceNotFoundException")
         else:
-            req = json.loads(body)
-            out = json.dumps({"Id": req.get("FirewallDomainListId"), "Name": "dnsexfild",
-                              "Status": "UPDATING", "StatusMessage": "Updating the list"})
+            req = json.loads(body or b"{}")
+            op = target.split(".")[-1]
+            answer = setup_api(op, req)
+            if answer is None:
+                answer = {"Id": req.get("FirewallDomainListId"), "Name": "dnsexfild",
+                          "Status": "UPDATING", "StatusMessage": "Updating the list"}
+            out = json.dumps(answer)
             self.send_response(200)
         self.send_header("Content-Type", "application/x-amz-json-1.1")
         self.send_header("Content-Length", str(len(out)))
@@ -120,6 +167,30 @@ print("ok   hostile arguments refused before the CLI" if len(requests) == n else
 p = run("frob", "x.com")
 if p.returncode != 64:
     fails.append("bad action: exit %d" % p.returncode)
+
+# The setup command: everything created once, found again on a second run.
+if SETUP:
+    args = [SETUP, "--name", "dnsexfild-test", "--vpc-id", "vpc-0abc123", "--region",
+            "eu-west-1", "--endpoint-url", "http://127.0.0.1:%d" % srv.server_port]
+    first = subprocess.run(args, env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=300)
+    second = subprocess.run(args, env=env, cwd=tmp, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, timeout=300)
+    creates = [t for t, _, _ in requests if ".Create" in t or ".Associate" in t]
+    if first.returncode != 0 or second.returncode != 0:
+        fails.append("setup failed: %s %s" % (first.stderr, second.stderr))
+    elif first.stdout != second.stdout:
+        fails.append("setup not idempotent:\n%s\n%s" % (first.stdout, second.stdout))
+    elif len(creates) != 4 or len(state["lists"]) != 1 or len(state["assocs"]) != 1:
+        fails.append("setup created %s" % creates)
+    else:
+        rule = state["rules"][0]
+        if (rule["Action"], rule["BlockResponse"], rule["Priority"]) != ("BLOCK", "NXDOMAIN", 100):
+            fails.append("rule %s" % rule)
+        if "DNSFW_DOMAIN_LIST_ID=%s" % state["lists"][0]["Id"] not in first.stdout:
+            fails.append("setup output: %s" % first.stdout)
+        print("ok   setup twice: 4 resources created once, then found; prints:\n     " +
+              first.stdout.strip().replace("\n", "\n     "))
 
 srv.shutdown()
 shutil.rmtree(tmp)
