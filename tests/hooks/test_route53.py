@@ -13,18 +13,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from awsmock import Serve, aws_env  # noqa: E402
 
 HOOK = os.path.abspath(sys.argv[1])
 SETUP = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
-# Debian's awscli (/usr/bin/aws) first, whatever else the PATH has
-os.environ["PATH"] = "/usr/bin:" + os.environ.get("PATH", "")
 if shutil.which("aws") is None:
     print("SKIP: aws CLI not installed")
     sys.exit(77)
 
-requests = []
 mode = {"fail": False}
 state = {"lists": [], "groups": [], "rules": [], "assocs": []}
 n_ids = [0]
@@ -70,49 +68,31 @@ def setup_api(op, req):
     return None
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        target = self.headers.get("X-Amz-Target", "")
-        requests.append((target, json.loads(body or b"{}"), self.headers.get("Authorization", "")))
-        if mode["fail"]:
-            out = json.dumps({"__type": "ResourceNotFoundException",
-                              "message": "Can't find the resource with ID 'rslvr-fdl-missing'."})
-            self.send_response(400)
-            self.send_header("x-amzn-ErrorType", "ResourceNotFoundException")
-        else:
-            req = json.loads(body or b"{}")
-            op = target.split(".")[-1]
-            answer = setup_api(op, req)
-            if answer is None:
-                answer = {"Id": req.get("FirewallDomainListId"), "Name": "dnsexfild",
-                          "Status": "UPDATING", "StatusMessage": "Updating the list"}
-            out = json.dumps(answer)
-            self.send_response(200)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out.encode())
-
-    def log_message(self, *args):
-        pass
+def respond(target, body, headers):
+    if mode["fail"]:
+        out = {"__type": "ResourceNotFoundException",
+               "message": "Can't find the resource with ID 'rslvr-fdl-missing'."}
+        return 400, "application/x-amz-json-1.1", json.dumps(out).encode()
+    req = json.loads(body or b"{}")
+    answer = setup_api(target.split(".")[-1], req)
+    if answer is None:
+        answer = {"Id": req.get("FirewallDomainListId"), "Name": "dnsexfild",
+                  "Status": "UPDATING", "StatusMessage": "Updating the list"}
+    return 200, "application/x-amz-json-1.1", json.dumps(answer).encode()
 
 
-srv = HTTPServer(("127.0.0.1", 0), Handler)
-threading.Thread(target=srv.serve_forever, daemon=True).start()
+srv = Serve(respond)
+def recorded():
+    return [(t, json.loads(b or b"{}"), h.get("Authorization", "")) for t, b, h in srv.requests]
+
+
 tmp = tempfile.mkdtemp()
-env = dict(os.environ)
-env.update({
-    "DNSEXFIL_ROUTE53_ENV": os.path.join(tmp, "route53.env"),
-    "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG",
-    "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.path.join(tmp, "none"),
-    "AWS_SHARED_CREDENTIALS_FILE": os.path.join(tmp, "none"), "HOME": tmp,
-    "DNSEXFIL_APEX": "t1.lab.example",
-})
+env = aws_env(tmp)
+env.update({"DNSEXFIL_ROUTE53_ENV": os.path.join(tmp, "route53.env"),
+            "DNSEXFIL_APEX": "t1.lab.example"})
 with open(env["DNSEXFIL_ROUTE53_ENV"], "w") as f:
     f.write("DNSFW_DOMAIN_LIST_ID=rslvr-fdl-0123456789abcdef\nAWS_REGION=eu-west-1\n"
-            "DNSFW_ENDPOINT_URL=http://127.0.0.1:%d\nIGNORED=$(touch %s/pwned)\n" %
-            (srv.server_port, tmp))
+            "DNSFW_ENDPOINT_URL=%s\nIGNORED=$(touch %s/pwned)\n" % (srv.url, tmp))
 fails = []
 
 
@@ -126,10 +106,10 @@ open(os.path.join(tmp, "x.t1.lab.example"), "w").close()
 p = run("add", "t1.lab.example", "*.t1.lab.example")
 if p.returncode != 0:
     fails.append("add failed: %s" % p.stderr)
-if len(requests) != 1:
-    fails.append("expected 1 request, got %d" % len(requests))
+if len(recorded()) != 1:
+    fails.append("expected 1 request, got %d" % len(recorded()))
 else:
-    target, body, auth = requests[0]
+    target, body, auth = recorded()[0]
     want = {"FirewallDomainListId": "rslvr-fdl-0123456789abcdef", "Operation": "ADD",
             "Domains": ["t1.lab.example", "*.t1.lab.example"]}
     if target != "Route53Resolver.UpdateFirewallDomains" or body != want:
@@ -139,10 +119,10 @@ else:
     print("ok   add: %s %s" % (target, json.dumps(body)))
 
 p = run("remove", "t1.lab.example", "*.t1.lab.example")
-if p.returncode != 0 or requests[-1][1].get("Operation") != "REMOVE":
-    fails.append("remove: rc %d %s" % (p.returncode, requests[-1][1] if requests else None))
+if p.returncode != 0 or recorded()[-1][1].get("Operation") != "REMOVE":
+    fails.append("remove: rc %d %s" % (p.returncode, recorded()[-1][1] if recorded() else None))
 else:
-    print("ok   remove: %s" % json.dumps(requests[-1][1]))
+    print("ok   remove: %s" % json.dumps(recorded()[-1][1]))
 
 mode["fail"] = True
 p = run("add", "t2.lab.example")
@@ -152,17 +132,17 @@ else:
     print("ok   AWS error -> exit %d, stderr: %s" % (p.returncode, p.stderr.strip()[:100]))
 mode["fail"] = False
 
-n = len(requests)
+n = len(recorded())
 for bad in ("$(touch %s/pwned).com" % tmp, "-x.com", "a;b.com", "x.com\nevil.com", "A.COM",
             "--domains", "*.*.com"):
     p = run("add", bad)
     if p.returncode == 0:
         fails.append("accepted %r" % bad)
-if len(requests) != n:
+if len(recorded()) != n:
     fails.append("a hostile argument reached the AWS API")
 if os.path.exists(os.path.join(tmp, "pwned")):
     fails.append("something was executed")
-print("ok   hostile arguments refused before the CLI" if len(requests) == n else "")
+print("ok   hostile arguments refused before the CLI" if len(recorded()) == n else "")
 
 p = run("frob", "x.com")
 if p.returncode != 64:
@@ -171,12 +151,12 @@ if p.returncode != 64:
 # The setup command: everything created once, found again on a second run.
 if SETUP:
     args = [SETUP, "--name", "dnsexfild-test", "--vpc-id", "vpc-0abc123", "--region",
-            "eu-west-1", "--endpoint-url", "http://127.0.0.1:%d" % srv.server_port]
+            "eu-west-1", "--endpoint-url", srv.url]
     first = subprocess.run(args, env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, timeout=300)
     second = subprocess.run(args, env=env, cwd=tmp, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, timeout=300)
-    creates = [t for t, _, _ in requests if ".Create" in t or ".Associate" in t]
+    creates = [t for t, _, _ in recorded() if ".Create" in t or ".Associate" in t]
     if first.returncode != 0 or second.returncode != 0:
         fails.append("setup failed: %s %s" % (first.stderr, second.stderr))
     elif first.stdout != second.stdout:
@@ -192,7 +172,7 @@ if SETUP:
         print("ok   setup twice: 4 resources created once, then found; prints:\n     " +
               first.stdout.strip().replace("\n", "\n     "))
 
-srv.shutdown()
+srv.close()
 shutil.rmtree(tmp)
 for f in fails:
     print("FAIL", f)
