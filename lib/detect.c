@@ -75,6 +75,7 @@ struct apex_st {
 	bool allowed;
 	bool has_vni;
 	uint8_t n_src;
+	uint8_t apex_len; /* apex text may hold a NUL byte from the wire: never strlen() it */
 	uint16_t cur;
 	uint32_t epoch; /* bucket epoch of b[cur] */
 	uint32_t hour_epoch;
@@ -367,7 +368,8 @@ static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severi
 		sl->used = true;
 		sl->apex = idx;
 		s->alert[t] = ai;
-		snprintf(sl->a.apex, sizeof(sl->a.apex), "%s", s->apex);
+		/* the apex is wire bytes: stored, logged and passed on only escaped */
+		dx_dname_escape_text(s->apex, s->apex_len, sl->a.apex, sizeof(sl->a.apex));
 		sl->a.threat = t;
 		sl->a.first_ts = s->first_ts;
 		sl->a.status = s->allowed ? DX_ST_ALLOWLISTED : DX_ST_OPEN;
@@ -502,7 +504,7 @@ static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, bool *create
 	unsigned freq = cms_add(d, h);
 	for (uint32_t i = d->htab[h & d->hmask]; i != NIL; i = d->apexes[i].chain) {
 		struct apex_st *s = &d->apexes[i];
-		if (s->h == h && strncmp(s->apex, a, len) == 0 && s->apex[len] == '\0') {
+		if (s->h == h && s->apex_len == len && memcmp(s->apex, a, len) == 0) {
 			if (d->lru_head[SEG_PROTECTED] != i) {
 				lru_unlink(d, i);
 				promote(d, i);
@@ -529,6 +531,7 @@ static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, bool *create
 	memset(s, 0, offsetof(struct apex_st, apex));
 	memcpy(s->apex, a, len);
 	s->apex[len] = '\0';
+	s->apex_len = (uint8_t) len;
 	s->h = h;
 	for (int t = 0; t < DX_T_COUNT; t++)
 		s->alert[t] = NIL;
@@ -702,7 +705,7 @@ static void emit_window(dx_detect_t *d, struct apex_st *s, dx_ts_t start, dx_ts_
 					   "MX", "SRV",	 "HTTPS", "PTR",  "other"};
 	dx_window_stats_t w;
 	memset(&w, 0, sizeof(w));
-	snprintf(w.apex, sizeof(w.apex), "%s", s->apex);
+	dx_dname_escape_text(s->apex, s->apex_len, w.apex, sizeof(w.apex));
 	w.start_ts = start;
 	w.end_ts = end;
 	w.query_count = s->tum.q;

@@ -161,3 +161,21 @@ size_t dx_dname_escape(const dx_name_t *n, bool orig_case, char *buf)
 	buf[o] = '\0';
 	return o;
 }
+
+size_t dx_dname_escape_text(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 5 <= cap; i++) {
+		uint8_t ch = (uint8_t) s[i];
+		if (ch <= 0x20 || ch >= 0x7F || ch == '\\' || ch == '"') {
+			out[o++] = '\\';
+			out[o++] = (char) ('0' + ch / 100);
+			out[o++] = (char) ('0' + ch / 10 % 10);
+			out[o++] = (char) ('0' + ch % 10);
+		} else {
+			out[o++] = (char) ch;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}

@@ -65,6 +65,10 @@ int dx_dname_skip(dx_cur_t *c) DX_MUSTCHECK;
 
 #define DX_DNAME_ESCMAX (DX_DNAME_MAXTEXT * 4 + 2) /* every byte as \DDD, plus NUL */
 
+/** Escape name text s[0..n) (dots taken as separators) into out (at least 4n+1 bytes, cut at
+ * cap) with the rules of dx_dname_escape(); for apex text held without label boundaries. */
+size_t dx_dname_escape_text(const char *s, size_t n, char *out, size_t cap);
+
 /**
  * Write the name as presentation text into buf (at least DX_DNAME_ESCMAX bytes): bytes
  * outside 0x21..0x7E and the characters '\\', '"' and a '.' inside a label as \DDD; the root

@@ -338,7 +338,27 @@ static void test_detect_client_anomaly(void)
 	dx_detect_free(d);
 }
 
+/* The apex is wire bytes: alerts and window rows carry it escaped, never raw. */
+static void test_detect_hostile_apex_escaped(void)
+{
+	dx_detect_t *d = mk(NULL, NULL);
+	char lab[64], name[128];
+	unsigned seed = 21;
+	for (int i = 1; i <= 40; i++) {
+		rnd_label(lab, 40, B32, &seed);
+		snprintf(name, sizeof(name), "%s.ev\x1b[31mil\"x.com", lab);
+		feed(d, T0 + i * 100000LL, name, 16, 2, false, 0);
+	}
+	dx_detect_finish(d);
+	CU_ASSERT_EQUAL_FATAL(seen.n_apex, 1);
+	CU_ASSERT_STRING_EQUAL(seen.apex[0], "ev\\027[31mil\\034x.com");
+	CU_ASSERT_TRUE(max_sev(seen.apex[0]) >= DX_SEV_HIGH);
+	CU_ASSERT_STRING_EQUAL(seen.last_window.apex, "ev\\027[31mil\\034x.com");
+	dx_detect_free(d);
+}
+
 static CU_TestInfo detect_tests[] = {
+    {"hostile_apex_escaped", test_detect_hostile_apex_escaped},
     {"volume_alone_is_medium", test_detect_volume_alone_is_medium},
     {"burst", test_detect_burst},
     {"encoded", test_detect_encoded},
