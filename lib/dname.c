@@ -133,6 +133,21 @@ int dx_dname_skip(dx_cur_t *c)
 	}
 }
 
+/* One byte in presentation form: printable ASCII as is, the rest (and \\ and ", and a '.'
+ * that is label data when dot is set) as \DDD. Returns the bytes written (1 or 4). */
+static size_t esc_byte(uint8_t ch, bool dot, char *out)
+{
+	if (ch <= 0x20 || ch >= 0x7F || ch == '\\' || ch == '"' || (dot && ch == '.')) {
+		out[0] = '\\';
+		out[1] = (char) ('0' + ch / 100);
+		out[2] = (char) ('0' + ch / 10 % 10);
+		out[3] = (char) ('0' + ch % 10);
+		return 4;
+	}
+	out[0] = (char) ch;
+	return 1;
+}
+
 size_t dx_dname_escape(const dx_name_t *n, bool orig_case, char *buf)
 {
 	if (n->len == 0) {
@@ -149,14 +164,7 @@ size_t dx_dname_escape(const dx_name_t *n, bool orig_case, char *buf)
 		}
 		if (orig_case && (n->case_mask[t >> 3] >> (t & 7) & 1))
 			ch = (uint8_t) (ch & ~0x20);
-		if (ch <= 0x20 || ch >= 0x7F || ch == '\\' || ch == '"' || ch == '.') {
-			buf[o++] = '\\';
-			buf[o++] = (char) ('0' + ch / 100);
-			buf[o++] = (char) ('0' + ch / 10 % 10);
-			buf[o++] = (char) ('0' + ch % 10);
-		} else {
-			buf[o++] = (char) ch;
-		}
+		o += esc_byte(ch, true, buf + o);
 	}
 	buf[o] = '\0';
 	return o;
@@ -165,17 +173,8 @@ size_t dx_dname_escape(const dx_name_t *n, bool orig_case, char *buf)
 size_t dx_dname_escape_text(const char *s, size_t n, char *out, size_t cap)
 {
 	size_t o = 0;
-	for (size_t i = 0; i < n && o + 5 <= cap; i++) {
-		uint8_t ch = (uint8_t) s[i];
-		if (ch <= 0x20 || ch >= 0x7F || ch == '\\' || ch == '"') {
-			out[o++] = '\\';
-			out[o++] = (char) ('0' + ch / 100);
-			out[o++] = (char) ('0' + ch / 10 % 10);
-			out[o++] = (char) ('0' + ch % 10);
-		} else {
-			out[o++] = (char) ch;
-		}
-	}
+	for (size_t i = 0; i < n && o + 5 <= cap; i++)
+		o += esc_byte((uint8_t) s[i], false, out + o);
 	out[o] = '\0';
 	return o;
 }

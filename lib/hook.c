@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/err.h"
 #include "lib/hook.h"
 
@@ -56,20 +57,6 @@ bool dx_hook_domain_valid(const char *d)
 		lab++;
 	}
 	return labels >= 2;
-}
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* environ, less any DNSEXFIL_* already there, plus ours. The strings live in buf. */
@@ -146,7 +133,7 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
 					  POSIX_SPAWN_SETSIGDEF);
 	pid_t pid;
-	*exec_wall = wall_now();
+	*exec_wall = dx_clock_wall();
 	int rc = posix_spawn(&pid, cfg->path, &fa, &at, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
@@ -164,7 +151,7 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 	for (;;) {
 		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
 			exited = true;
-		int64_t left = deadline_us - mono_us();
+		int64_t left = deadline_us - dx_clock_mono_us();
 		if (!exited && left <= 0) { /* too slow: the hook and everything it started */
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
@@ -223,7 +210,7 @@ static void run_with(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_r
 	res->state = DX_HOOK_FAILED;
 	uint32_t backoff = cfg->backoff_ms;
 	for (uint32_t attempt = 0; attempt <= cfg->retries; attempt++) {
-		int64_t now = mono_us();
+		int64_t now = dx_clock_mono_us();
 		int64_t sd = stop_deadline ? atomic_load(stop_deadline) : 0;
 		if (attempt > 0) {
 			int64_t wake = now + (int64_t) backoff * 1000;
@@ -232,7 +219,7 @@ static void run_with(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_r
 			struct timespec ts = {backoff / 1000, (long) (backoff % 1000) * 1000000L};
 			nanosleep(&ts, NULL);
 			backoff *= 2;
-			now = mono_us();
+			now = dx_clock_mono_us();
 		}
 		int64_t deadline = now + (int64_t) cfg->timeout_ms * 1000;
 		if (sd && sd < deadline)
@@ -301,7 +288,7 @@ static void *worker(void *arg)
 		h->r_head = (h->r_head + 1) % h->cap;
 		h->r_n--;
 		h->running = 1;
-		bool late = h->stopping && mono_us() >= atomic_load(&h->stop_deadline);
+		bool late = h->stopping && dx_clock_mono_us() >= atomic_load(&h->stop_deadline);
 		pthread_mutex_unlock(&h->mu);
 		if (late) { /* past the shutdown deadline: recorded, not run */
 			memset(&res, 0, sizeof(res));
@@ -394,7 +381,7 @@ void dx_hook_stop(dx_hook_t *h, uint32_t deadline_ms)
 {
 	if (h == NULL || h->joined)
 		return;
-	atomic_store(&h->stop_deadline, mono_us() + (int64_t) deadline_ms * 1000);
+	atomic_store(&h->stop_deadline, dx_clock_mono_us() + (int64_t) deadline_ms * 1000);
 	pthread_mutex_lock(&h->mu);
 	h->stopping = true;
 	pthread_cond_signal(&h->cv);

@@ -14,24 +14,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/clock.h"
 #include "lib/dump.h"
 #include "lib/log.h"
 #include "lib/query.h"
 #include "sensor/pipeline.h"
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void dx_detector_on_alert(void *ctx, dx_alert_t *a)
 {
@@ -40,7 +27,8 @@ void dx_detector_on_alert(void *ctx, dx_alert_t *a)
 		pl->store_errors++;
 	/* Live, the packet's own time is the wall clock it arrived at; a replay's is not. */
 	enum dx_status before = a->status;
-	dx_respond_alert(pl->respond, a, pl->live ? (double) a->detected_ts / 1e6 : wall_now());
+	dx_respond_alert(pl->respond, a,
+			 pl->live ? (double) a->detected_ts / 1e6 : dx_clock_wall());
 	if (a->status != before && dx_store_put_alert(pl->store, a) != DX_OK)
 		pl->store_errors++;
 	if (a->severity > a->logged) {
@@ -79,7 +67,7 @@ static void snapshot(dx_pipeline_t *pl, dx_ts_t pkt_ts)
 	memset(&s, 0, sizeof(s));
 	dx_detect_stats_t ds;
 	dx_detect_get_stats(pl->engine, &ds);
-	s.wall = wall_now();
+	s.wall = dx_clock_wall();
 	s.pkt_ts = pkt_ts;
 	s.packets = G(pl->cap.packets);
 	s.bytes = G(pl->cap.bytes);
@@ -119,7 +107,7 @@ void *dx_detector_run(void *arg)
 	uint64_t n = 0;
 	dx_ts_t pkt_now = 0;
 	int64_t interval = (int64_t) cfg->store.stats_interval_sec * 1000000;
-	int64_t next_stats = mono_us() + interval;
+	int64_t next_stats = dx_clock_mono_us() + interval;
 	for (;;) {
 		size_t len;
 		const dx_query_t *q = dx_ring_peek(pl->ring_b, &len);
@@ -131,7 +119,7 @@ void *dx_detector_run(void *arg)
 				if (pl->dump)
 					fflush(pl->dump_out);
 				dx_respond_tick(pl->respond, pkt_now);
-				dx_store_tick(pl->store, mono_us());
+				dx_store_tick(pl->store, dx_clock_mono_us());
 			}
 			dx_backoff(&step);
 			continue;
@@ -149,7 +137,7 @@ void *dx_detector_run(void *arg)
 		dx_ring_release(pl->ring_b);
 		if ((++n & 1023) == 0) {
 			dx_respond_tick(pl->respond, pkt_now);
-			int64_t now = mono_us();
+			int64_t now = dx_clock_mono_us();
 			dx_store_tick(pl->store, now);
 			if (now >= next_stats) {
 				snapshot(pl, pkt_now);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <errno.h>
 
+#include "lib/clock.h"
 #include "lib/config.h"
 #include "lib/log.h"
 #include "lib/query.h"
@@ -42,20 +43,6 @@ static void usage(FILE *out)
 	    "  -v, -q          more or less logging\n"
 	    "  -h, -V          help, version\n",
 	    out);
-}
-
-static double wall_clock(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void print_reasons(const dx_counters_t *c, int malformed, const char *title)
@@ -474,7 +461,7 @@ int main(int argc, char **argv)
 	char input[1024], digest[17];
 	describe_input(&cfg, input, sizeof(input));
 	config_digest(&cfg, digest);
-	if (dx_store_run_begin(pl.store, DX_VERSION, digest, input, wall_clock()) != DX_OK) {
+	if (dx_store_run_begin(pl.store, DX_VERSION, digest, input, dx_clock_wall()) != DX_OK) {
 		fprintf(stderr, "dnsexfild: %s: cannot write the runs table\n", cfg.store.path);
 		exit_code = EX_CANTCREAT;
 		goto out;
@@ -491,7 +478,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	pl.main_thread = pthread_self();
 
-	double t0 = now_mono();
+	double t0 = (double) dx_clock_mono_us() / 1e6;
 	pthread_t th_cap, th_par, th_det;
 	if (pthread_create(&th_det, NULL, dx_detector_run, &pl) != 0 ||
 	    pthread_create(&th_par, NULL, dx_parser_run, &pl) != 0 ||
@@ -514,13 +501,13 @@ int main(int argc, char **argv)
 	pthread_join(th_cap, NULL);
 	pthread_join(th_par, NULL);
 	pthread_join(th_det, NULL);
-	double wall = now_mono() - t0;
+	double wall = (double) dx_clock_mono_us() / 1e6 - t0;
 	if (pl.live && pl.pcap) {
 		pcap_close(pl.pcap);
 		pl.pcap = NULL;
 	}
 	summary(&pl, wall);
-	if (dx_store_run_end(pl.store, wall_clock()) != DX_OK)
+	if (dx_store_run_end(pl.store, dx_clock_wall()) != DX_OK)
 		pl.store_errors++;
 	if (pl.capture_failed)
 		exit_code = 1;
