@@ -156,6 +156,14 @@ static const struct key keys[] = {
      "hook requests waiting at most"},
     {"response", "shutdown_ms", OFF(response.shutdown_ms), KEY_U32, 0, 600000,
      "on SIGTERM or the end of input, how long queued hooks may still run"},
+    {"capture", "user", OFF(capture.user), KEY_STR, 0, 0,
+     "live capture: after opening the interface, run as this user (if it exists)"},
+    {"log", "syslog", OFF(log.syslog), KEY_BOOL, 0, 0,
+     "log to syslog (daemon facility) instead of standard error"},
+    {"log", "metrics_file", OFF(log.metrics_file), KEY_STR, 0, 0,
+     "Prometheus text file rewritten every stats_interval_sec (node_exporter textfile)"},
+    {"log", "drop_warn_pct", OFF(log.drop_warn_pct), KEY_U32, 0, 100,
+     "warn when the kernel drops more than this % of packets in a stats interval"},
     {"log", "level", OFF(log.level), KEY_LEVEL, 0, 0, "error, warning, notice, info or debug"},
 };
 #undef OFF
@@ -166,6 +174,7 @@ void dx_config_defaults(dx_config_t *cfg)
 	cfg->capture.snaplen = 65535;
 	cfg->capture.buffer_mb = 64;
 	cfg->capture.promisc = true;
+	cfg->capture.user = strdup("dnsexfild"); /* freed by dx_config_free(); NULL on OOM */
 	cfg->capture.ring_a_mb = 16;
 	cfg->capture.ring_b_slots = 16384;
 	cfg->capture.tcp_flows = 1024;
@@ -192,6 +201,7 @@ void dx_config_defaults(dx_config_t *cfg)
 	cfg->store.retention_days = 30;
 	cfg->store.stats_interval_sec = 60;
 	cfg->log.level = DX_LOG_NOTICE;
+	cfg->log.drop_warn_pct = 1;
 }
 
 void dx_config_clear_inputs(dx_config_t *cfg)
@@ -213,6 +223,8 @@ void dx_config_free(dx_config_t *cfg)
 	free(cfg->store.path);
 	free(cfg->response.hook);
 	free(cfg->response.protect);
+	free(cfg->capture.user);
+	free(cfg->log.metrics_file);
 	dx_config_defaults(cfg);
 }
 

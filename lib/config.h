@@ -27,6 +27,7 @@ typedef struct dx_config {
 	struct {
 		char *interface; /* live capture, or NULL */
 		char *bpf;	 /* NULL: the default filter */
+		char *user;	 /* live: drop to this user after opening the interface */
 		char **files;	 /* offline capture files, in order */
 		uint32_t n_files;
 		uint32_t snaplen;
@@ -64,6 +65,9 @@ typedef struct dx_config {
 	} response;
 	struct {
 		int level; /* enum dx_log_level */
+		bool syslog;
+		char *metrics_file;
+		uint32_t drop_warn_pct;
 	} log;
 } dx_config_t;
 

@@ -258,6 +258,27 @@ void dx_detect_free(dx_detect_t *d)
 	free(d);
 }
 
+bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg)
+{
+	dx_detect_cfg_t n = *cfg;
+	bool same = n.window_sec == d->cfg.window_sec && n.horizon_hours == d->cfg.horizon_hours &&
+		    n.psl_private == d->cfg.psl_private && n.max_apexes == d->cfg.max_apexes &&
+		    n.max_subdomains == d->cfg.max_subdomains &&
+		    n.max_clients == d->cfg.max_clients && n.max_alerts == d->cfg.max_alerts &&
+		    n.cache_entries == d->cfg.cache_entries;
+	/* the structural ones stay as allocated */
+	n.window_sec = d->cfg.window_sec;
+	n.horizon_hours = d->cfg.horizon_hours;
+	n.psl_private = d->cfg.psl_private;
+	n.max_apexes = d->cfg.max_apexes;
+	n.max_subdomains = d->cfg.max_subdomains;
+	n.max_clients = d->cfg.max_clients;
+	n.max_alerts = d->cfg.max_alerts;
+	n.cache_entries = d->cfg.cache_entries;
+	d->cfg = n;
+	return same;
+}
+
 void dx_detect_set_allow(dx_detect_t *d, const dx_allow_t *allow)
 {
 	d->allow = allow;

@@ -61,6 +61,10 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const psl_ctx_t *psl,
 			   dx_window_fn on_window, void *ctx);
 void dx_detect_free(dx_detect_t *d);
 
+/** Take new thresholds (SIGHUP): everything except the table sizes, window_sec,
+ * horizon_hours and psl_private, which need a restart (returned false if those differ). */
+bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg);
+
 /** Swap the allowlist (SIGHUP); state is kept. */
 void dx_detect_set_allow(dx_detect_t *d, const dx_allow_t *allow);
 

@@ -6,10 +6,18 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "lib/log.h"
 
 _Atomic int dx_log_level = DX_LOG_NOTICE;
+static _Atomic bool use_syslog;
+
+void dx_log_use_syslog(void)
+{
+	openlog("dnsexfild", LOG_PID, LOG_DAEMON);
+	atomic_store(&use_syslog, true);
+}
 
 static const char *const level_names[] = {"error", "warning", "notice", "info", "debug"};
 static const char *const group_names[] = {"main",  "capture", "parse", "detect",
@@ -27,6 +35,14 @@ void dx_log_emit(int level, int group, const char *fmt, ...)
 	if (n > 0 && (size_t) n < sizeof(line))
 		vsnprintf(line + n, sizeof(line) - (size_t) n, fmt, ap);
 	va_end(ap);
+	if (atomic_load_explicit(&use_syslog, memory_order_relaxed)) {
+		static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG};
+		/* syslog adds its own tag: drop ours */
+		const char *msg = strchr(line, ' ');
+		syslog(level >= 0 && (size_t) level < ARRAY_SIZE(prio) ? prio[level] : LOG_NOTICE,
+		       "%s", msg ? msg + 1 : line);
+		return;
+	}
 	size_t len = strlen(line);
 	if (len + 1 < sizeof(line)) {
 		line[len] = '\n';

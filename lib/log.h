@@ -45,5 +45,8 @@ typedef struct dx_ratelimit {
  * interval_us. The caller prints rl->suppressed with it if it likes. */
 bool dx_ratelimit_ok(dx_ratelimit_t *rl, int64_t now_us, int64_t interval_us);
 
+/** Send later lines to syslog(3) (facility daemon) instead of standard error. */
+void dx_log_use_syslog(void);
+
 /** Parse "err|warn|notice|info|debug"; returns the level or -1. */
 int dx_log_level_parse(const char *s);

@@ -92,6 +92,15 @@ void dx_respond_free(dx_respond_t *r)
 	free(r);
 }
 
+void dx_respond_set_cfg(dx_respond_t *r, const dx_respond_cfg_t *cfg)
+{
+	uint32_t per_hour = r->cfg.max_blocks_per_hour, max_blocks = r->cfg.max_blocks;
+	r->cfg = *cfg;
+	r->cfg.max_blocks = max_blocks;
+	if (cfg->max_blocks_per_hour > per_hour || cfg->max_blocks_per_hour == 0)
+		r->cfg.max_blocks_per_hour = per_hour; /* the ring was sized at start */
+}
+
 void dx_respond_get_stats(const dx_respond_t *r, dx_respond_stats_t *out)
 {
 	*out = r->st_;

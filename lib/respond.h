@@ -44,6 +44,10 @@ void dx_respond_free(dx_respond_t *r);
  * when its packet was seen (latency reference). */
 void dx_respond_alert(dx_respond_t *r, dx_alert_t *a, double ref_wall);
 
+/** New policy settings (SIGHUP); max_blocks and max_blocks_per_hour keep their allocated
+ * sizes (a larger max_blocks_per_hour applies after a restart). */
+void dx_respond_set_cfg(dx_respond_t *r, const dx_respond_cfg_t *cfg);
+
 /** Collect hook results into the blocks table and expire blocks at packet time now. */
 void dx_respond_tick(dx_respond_t *r, dx_ts_t now);
 

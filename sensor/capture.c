@@ -196,6 +196,18 @@ static bool push_frame(dx_pipeline_t *pl, int dlt, const struct pcap_pkthdr *h,
 	return true;
 }
 
+/* Kernel and interface drop counters, for the periodic stats (pcap handles are not shared
+ * between threads, so the capture thread reads them and publishes copies). */
+static void refresh_stats(dx_pipeline_t *pl, pcap_t *p)
+{
+	struct pcap_stat st;
+	if (pcap_stats(p, &st) == 0) {
+		atomic_store_explicit(&pl->ps_recv, st.ps_recv, memory_order_relaxed);
+		atomic_store_explicit(&pl->ps_drop, st.ps_drop, memory_order_relaxed);
+		atomic_store_explicit(&pl->ps_ifdrop, st.ps_ifdrop, memory_order_relaxed);
+	}
+}
+
 /* Read one handle to its end (or until stopped). Returns 0, or -1 on a read error. */
 static int drain(dx_pipeline_t *pl, pcap_t *p, const char *what)
 {
@@ -207,11 +219,15 @@ static int drain(dx_pipeline_t *pl, pcap_t *p, const char *what)
 			return 0;
 		int rc = pcap_next_ex(p, &h, &bytes);
 		if (rc == 1) {
+			if (pl->live && (dx_counter_get(&pl->cap.packets) & 4095) == 0)
+				refresh_stats(pl, p);
 			dx_count(&pl->cap.packets, 1);
 			dx_count(&pl->cap.bytes, h->len);
 			if (!push_frame(pl, dlt, h, bytes))
 				return 0;
 		} else if (rc == 0) { /* live timeout */
+			if (pl->live)
+				refresh_stats(pl, p);
 			continue;
 		} else if (rc == PCAP_ERROR_BREAK) {
 			return 0;
@@ -229,12 +245,7 @@ void *dx_capture_run(void *arg)
 	if (pl->live) {
 		if (drain(pl, pl->pcap, cfg->capture.interface) != 0)
 			pl->capture_failed = 1;
-		struct pcap_stat st;
-		if (pcap_stats(pl->pcap, &st) == 0) {
-			pl->ps_recv = st.ps_recv;
-			pl->ps_drop = st.ps_drop;
-			pl->ps_ifdrop = st.ps_ifdrop;
-		}
+		refresh_stats(pl, pl->pcap);
 	} else {
 		for (uint32_t i = 0; i < cfg->capture.n_files; i++) {
 			const char *f = cfg->capture.files[i];

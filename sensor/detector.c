@@ -61,6 +61,12 @@ void dx_detector_on_window(void *ctx, const dx_window_stats_t *w)
 
 #define G(x) dx_counter_get(&(x))
 
+/* What the previous periodic report saw, for rates and drop deltas. */
+struct prev {
+	int64_t mono_us;
+	uint64_t packets, dns, recv, drop;
+};
+
 static void snapshot(dx_pipeline_t *pl, dx_ts_t pkt_ts)
 {
 	dx_store_stats_t s;
@@ -77,8 +83,8 @@ static void snapshot(dx_pipeline_t *pl, dx_ts_t pkt_ts)
 	s.truncated = G(pl->par.truncated);
 	s.ring_a_full = G(pl->cap.ring_full);
 	s.ring_b_full = G(pl->par.ring_full);
-	s.pcap_drop = pl->ps_drop;
-	s.pcap_ifdrop = pl->ps_ifdrop;
+	s.pcap_drop = G(pl->ps_drop);
+	s.pcap_ifdrop = G(pl->ps_ifdrop);
 	s.apexes_tracked = ds.apexes;
 	s.evictions = ds.apex_evictions + ds.subdomain_evictions + ds.client_evictions;
 	s.alerts = ds.alerts_raised;
@@ -98,6 +104,132 @@ static void snapshot(dx_pipeline_t *pl, dx_ts_t pkt_ts)
 		pl->store_errors++;
 }
 
+/* The Prometheus text file for node_exporter's textfile collector, replaced atomically. */
+static void write_metrics(dx_pipeline_t *pl)
+{
+	const char *path = pl->cfg->log.metrics_file;
+	if (path == NULL)
+		return;
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int) sizeof(tmp))
+		return;
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL) {
+		static dx_ratelimit_t rl;
+		if (dx_ratelimit_ok(&rl, dx_clock_mono_us(), 60000000))
+			dx_log(DX_LOG_WARN, DX_GRP_MAIN, "%s: cannot write metrics", tmp);
+		return;
+	}
+	dx_detect_stats_t ds;
+	dx_detect_get_stats(pl->engine, &ds);
+	dx_respond_stats_t rs;
+	dx_respond_get_stats(pl->respond, &rs);
+#define C(name, help, ...)                                                                     \
+	fprintf(f, "# HELP dnsexfild_" name " " help "\n# TYPE dnsexfild_" name " counter\n"); \
+	__VA_ARGS__
+#define V(name, labels, v) fprintf(f, "dnsexfild_" name labels " %llu\n", (unsigned long long) (v))
+	C("packets_total", "Frames read.", V("packets_total", "", G(pl->cap.packets)););
+	C("bytes_total", "Bytes of frames read.", V("bytes_total", "", G(pl->cap.bytes)););
+	C("dns_messages_total", "DNS messages decoded.",
+	  V("dns_messages_total", "{kind=\"query\"}", G(pl->par.queries));
+	  V("dns_messages_total", "{kind=\"response\"}", G(pl->par.responses)););
+	C("drops_total", "Packets or messages lost, by place.",
+	  V("drops_total", "{place=\"kernel\"}", G(pl->ps_drop));
+	  V("drops_total", "{place=\"interface\"}", G(pl->ps_ifdrop));
+	  V("drops_total", "{place=\"ring_a\"}", G(pl->cap.ring_full));
+	  V("drops_total", "{place=\"ring_b\"}", G(pl->par.ring_full)););
+	fprintf(f, "# HELP dnsexfild_input_total Inputs skipped or malformed, by reason.\n"
+		   "# TYPE dnsexfild_input_total counter\n");
+	for (int r = 0; r < DX_R_COUNT; r++)
+		fprintf(f, "dnsexfild_input_total{reason=\"%s\",kind=\"%s\"} %llu\n",
+			dx_reason_name((enum dx_reason) r),
+			dx_reason_is_malformed((enum dx_reason) r) ? "malformed" : "skipped",
+			(unsigned long long) G(pl->par.reason[r]));
+	fprintf(f,
+		"# HELP dnsexfild_apexes Apexes tracked.\n# TYPE dnsexfild_apexes gauge\n"
+		"dnsexfild_apexes %llu\n",
+		(unsigned long long) ds.apexes);
+	C("evictions_total", "Table entries evicted, by table.",
+	  V("evictions_total", "{table=\"apex\"}", ds.apex_evictions);
+	  V("evictions_total", "{table=\"name\"}", ds.subdomain_evictions);
+	  V("evictions_total", "{table=\"client\"}", ds.client_evictions););
+	C("alerts_total", "Alerts raised (highest severity reached), by severity.",
+	  for (int v = DX_SEV_LOW; v <= DX_SEV_CRITICAL; v++) fprintf(
+	      f, "dnsexfild_alerts_total{severity=\"%s\"} %llu\n",
+	      dx_severity_name((enum dx_severity) v), (unsigned long long) pl->alerts_by_sev[v]););
+	C("blocks_total", "Block requests, by outcome.",
+	  V("blocks_total", "{state=\"requested\"}", rs.requested);
+	  V("blocks_total", "{state=\"done\"}", rs.done);
+	  V("blocks_total", "{state=\"failed\"}", rs.failed);
+	  V("blocks_total", "{state=\"dry_run\"}", rs.dry_run);
+	  V("blocks_total", "{state=\"removed\"}", rs.removed);
+	  V("blocks_total", "{state=\"rate_limited\"}", rs.rate_limited););
+	C("db_rows_total", "Database rows written.",
+	  V("db_rows_total", "", dx_store_rows_written(pl->store)););
+	C("db_errors_total", "Database writes that failed.",
+	  V("db_errors_total", "", dx_store_errors(pl->store)););
+#undef C
+#undef V
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		unlink(tmp);
+}
+
+/* Every stats_interval_sec (and on SIGUSR1): a sensor_stats row, the metrics file, one log
+ * line, and a warning if the kernel dropped more than drop_warn_pct of the packets. */
+static void periodic(dx_pipeline_t *pl, dx_ts_t pkt_now, struct prev *pv)
+{
+	int64_t now = dx_clock_mono_us();
+	snapshot(pl, pkt_now);
+	write_metrics(pl);
+	double sec = pv->mono_us ? (double) (now - pv->mono_us) / 1e6 : 0;
+	uint64_t packets = G(pl->cap.packets), dns = G(pl->par.dns_msgs);
+	uint64_t recv = G(pl->ps_recv), drop = G(pl->ps_drop);
+	dx_detect_stats_t ds;
+	dx_detect_get_stats(pl->engine, &ds);
+	dx_respond_stats_t rs;
+	dx_respond_get_stats(pl->respond, &rs);
+	if (sec > 0)
+		dx_log(DX_LOG_NOTICE, DX_GRP_MAIN,
+		       "stats: %.0f packets/s, %.0f DNS/s; drops kernel %llu, interface %llu, "
+		       "ring A %llu, ring B %llu; %llu apexes, %llu evictions; alerts HIGH+ %llu; "
+		       "blocks %llu done, %llu failed",
+		       (double) (packets - pv->packets) / sec, (double) (dns - pv->dns) / sec,
+		       (unsigned long long) drop, (unsigned long long) G(pl->ps_ifdrop),
+		       (unsigned long long) G(pl->cap.ring_full),
+		       (unsigned long long) G(pl->par.ring_full), (unsigned long long) ds.apexes,
+		       (unsigned long long) (ds.apex_evictions + ds.subdomain_evictions +
+					     ds.client_evictions),
+		       (unsigned long long) (pl->alerts_by_sev[DX_SEV_HIGH] +
+					     pl->alerts_by_sev[DX_SEV_CRITICAL]),
+		       (unsigned long long) rs.done, (unsigned long long) rs.failed);
+	uint64_t drecv = recv - pv->recv, ddrop = drop - pv->drop;
+	if (ddrop > 0 && ddrop * 100 > (uint64_t) pl->cfg->log.drop_warn_pct * (drecv + ddrop))
+		dx_log(DX_LOG_WARN, DX_GRP_CAPTURE,
+		       "the kernel dropped %llu of %llu packets in the last %.0f s: raise "
+		       "[capture] buffer_mb or filter harder",
+		       (unsigned long long) ddrop, (unsigned long long) (drecv + ddrop), sec);
+	*pv = (struct prev){now, packets, dns, recv, drop};
+}
+
+/* SIGHUP: take the settings main prepared, free the allowlist they replace. */
+static void apply_reload(dx_pipeline_t *pl)
+{
+	struct dx_reload *r = atomic_exchange(&pl->reload, NULL);
+	if (r == NULL)
+		return;
+	if (!dx_detect_set_cfg(pl->engine, &r->detect))
+		dx_log(DX_LOG_WARN, DX_GRP_MAIN,
+		       "reload: table sizes, window_sec, horizon_hours and "
+		       "psl_private need a restart; kept");
+	dx_detect_set_allow(pl->engine, r->allow);
+	dx_respond_set_cfg(pl->respond, &r->respond);
+	dx_allow_free(pl->allow);
+	pl->allow = r->allow;
+	dx_log(DX_LOG_NOTICE, DX_GRP_MAIN, "configuration reloaded (%u allowlist entries)",
+	       r->allow ? dx_allow_count(r->allow) : 0);
+	free(r);
+}
+
 void *dx_detector_run(void *arg)
 {
 	dx_pipeline_t *pl = arg;
@@ -108,6 +240,7 @@ void *dx_detector_run(void *arg)
 	dx_ts_t pkt_now = 0;
 	int64_t interval = (int64_t) cfg->store.stats_interval_sec * 1000000;
 	int64_t next_stats = dx_clock_mono_us() + interval;
+	struct prev pv = {dx_clock_mono_us(), 0, 0, 0, 0};
 	for (;;) {
 		size_t len;
 		const dx_query_t *q = dx_ring_peek(pl->ring_b, &len);
@@ -115,11 +248,18 @@ void *dx_detector_run(void *arg)
 			if (atomic_load_explicit(&pl->parser_done, memory_order_acquire) &&
 			    dx_ring_empty(pl->ring_b))
 				break;
-			if (step == 4) { /* idle: let readers see what we have */
+			if (step >= 4 && (step - 4) % 64 == 0) { /* idle: every ~64 ms */
 				if (pl->dump)
 					fflush(pl->dump_out);
 				dx_respond_tick(pl->respond, pkt_now);
-				dx_store_tick(pl->store, dx_clock_mono_us());
+				int64_t now = dx_clock_mono_us();
+				dx_store_tick(pl->store, now);
+				apply_reload(pl);
+				if (now >= next_stats ||
+				    atomic_exchange(&pl->snapshot_now, false)) {
+					periodic(pl, pkt_now, &pv);
+					next_stats = now + interval;
+				}
 			}
 			dx_backoff(&step);
 			continue;
@@ -139,8 +279,9 @@ void *dx_detector_run(void *arg)
 			dx_respond_tick(pl->respond, pkt_now);
 			int64_t now = dx_clock_mono_us();
 			dx_store_tick(pl->store, now);
-			if (now >= next_stats) {
-				snapshot(pl, pkt_now);
+			apply_reload(pl);
+			if (now >= next_stats || atomic_exchange(&pl->snapshot_now, false)) {
+				periodic(pl, pkt_now, &pv);
 				if (dx_store_retention(pl->store, pkt_now,
 						       cfg->store.retention_days, 1000) < 0)
 					pl->store_errors++;
@@ -153,6 +294,7 @@ void *dx_detector_run(void *arg)
 	dx_hook_stop(pl->hook, pl->cfg->response.shutdown_ms);
 	dx_respond_tick(pl->respond, pkt_now);
 	snapshot(pl, pkt_now);
+	write_metrics(pl);
 	if (dx_store_flush(pl->store) != DX_OK)
 		pl->store_errors++;
 	if (pl->dump)

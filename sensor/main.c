@@ -9,6 +9,8 @@
  * capture first, each consumer draining its ring, so nothing read is lost.
  */
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <libpsl.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -237,6 +239,56 @@ static int load_protect(const char *list, dx_hash_key_t key, dx_allow_t **out, c
 	return DX_OK;
 }
 
+/* SIGHUP: read the configuration file again and build the [detect]/[response] settings and
+ * allowlist for the detector thread. On any error the old configuration stays. */
+static struct dx_reload *prepare_reload(const char *path, int dry, dx_hash_key_t key, char *err)
+{
+	dx_config_t c;
+	dx_config_defaults(&c);
+	struct dx_reload *r = NULL;
+	dx_allow_t *al = NULL;
+	if (path && dx_config_load(&c, path, err) != DX_OK)
+		goto fail;
+	if (dry && dx_config_set(&c, "response", "dry_run", "yes", err) != DX_OK)
+		goto fail;
+	if (c.detect.allowlist && dx_allow_load(&al, c.detect.allowlist, key, err) != DX_OK)
+		goto fail;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		snprintf(err, DX_CONFIG_ERRMAX, "out of memory");
+		goto fail;
+	}
+	r->detect = c.detect.cfg;
+	r->respond = c.response.cfg;
+	r->allow = al;
+	dx_config_free(&c);
+	return r;
+fail:
+	dx_allow_free(al);
+	dx_config_free(&c);
+	return NULL;
+}
+
+/* Live capture: once the interface is open, stop being root (tcpdump -Z). A missing user is
+ * a warning, not an error, so a first run works before the package created it. */
+static int drop_privileges(const char *user)
+{
+	if (geteuid() != 0 || user == NULL || strcmp(user, "root") == 0)
+		return 0;
+	struct passwd *pw = getpwnam(user);
+	if (pw == NULL) {
+		dx_log(DX_LOG_WARN, DX_GRP_MAIN,
+		       "user '%s' does not exist: still running as root ([capture] user)", user);
+		return 0;
+	}
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "dnsexfild: cannot become user %s: %s\n", user, strerror(errno));
+		return -1;
+	}
+	dx_log(DX_LOG_INFO, DX_GRP_MAIN, "running as %s", user);
+	return 0;
+}
+
 enum { OPT_DUMP = 256, OPT_CHECK, OPT_HOOK, OPT_DRY };
 
 int main(int argc, char **argv)
@@ -388,7 +440,7 @@ int main(int argc, char **argv)
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
 	int exit_code = 0;
-	dx_allow_t *allow = NULL, *protect = NULL;
+	dx_allow_t *protect = NULL;
 	const psl_ctx_t *psl = NULL;
 	pl.ring_a = dx_ring_new((size_t) cfg.capture.ring_a_mb << 20,
 				sizeof(dx_frame_t) + cfg.capture.snaplen);
@@ -406,8 +458,15 @@ int main(int argc, char **argv)
 		exit_code = EX_NOINPUT;
 		goto out;
 	}
+	if (cfg.log.syslog)
+		dx_log_use_syslog();
+	/* before the database and the hooks: they run as the unprivileged user */
+	if (pl.live && drop_privileges(cfg.capture.user) != 0) {
+		exit_code = 1;
+		goto out;
+	}
 	if (cfg.detect.allowlist &&
-	    dx_allow_load(&allow, cfg.detect.allowlist, pl.key, err) != DX_OK) {
+	    dx_allow_load(&pl.allow, cfg.detect.allowlist, pl.key, err) != DX_OK) {
 		fprintf(stderr, "dnsexfild: %s\n", err);
 		exit_code = EX_CONFIG;
 		goto out;
@@ -418,7 +477,7 @@ int main(int argc, char **argv)
 		exit_code = 1;
 		goto out;
 	}
-	pl.engine = dx_detect_new(&cfg.detect.cfg, psl, allow, pl.key, dx_detector_on_alert,
+	pl.engine = dx_detect_new(&cfg.detect.cfg, psl, pl.allow, pl.key, dx_detector_on_alert,
 				  dx_detector_on_window, &pl);
 	if (pl.engine == NULL) {
 		fprintf(stderr,
@@ -489,7 +548,23 @@ int main(int argc, char **argv)
 	while (!atomic_load_explicit(&pl.detector_done, memory_order_acquire)) {
 		struct timespec tick = {0, 100 * 1000000L};
 		int sig = sigtimedwait(&sigs, NULL, &tick);
-		if (sig == SIGINT || sig == SIGTERM) {
+		if (sig == SIGHUP) {
+			struct dx_reload *r = prepare_reload(config_path, dry, pl.key, err);
+			if (r == NULL) {
+				dx_log(DX_LOG_ERR, DX_GRP_MAIN,
+				       "SIGHUP: %s; keeping the configuration", err);
+			} else {
+				struct dx_reload *old = atomic_exchange(&pl.reload, r);
+				if (old) { /* never applied: replaced by this one */
+					dx_allow_free(old->allow);
+					free(old);
+				}
+				dx_log(DX_LOG_INFO, DX_GRP_MAIN, "SIGHUP: %s read",
+				       config_path ? config_path : "(defaults)");
+			}
+		} else if (sig == SIGUSR1) {
+			atomic_store(&pl.snapshot_now, true);
+		} else if (sig == SIGINT || sig == SIGTERM) {
 			if (atomic_exchange(&pl.stop, true) == false) {
 				dx_log(DX_LOG_NOTICE, DX_GRP_MAIN, "%s: stopping",
 				       sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -517,7 +592,12 @@ out:
 	dx_allow_free(protect);
 	dx_store_close(pl.store);
 	dx_detect_free(pl.engine);
-	dx_allow_free(allow);
+	dx_allow_free(pl.allow);
+	struct dx_reload *left = atomic_exchange(&pl.reload, NULL); /* sent, never applied */
+	if (left) {
+		dx_allow_free(left->allow);
+		free(left);
+	}
 	psl_free((psl_ctx_t *) psl);
 	if (pl.pcap)
 		pcap_close(pl.pcap);

@@ -36,6 +36,14 @@ typedef struct dx_frame {
 	uint32_t pad_;
 } dx_frame_t;
 
+/** Settings reloaded on SIGHUP, handed from main to the detector thread, which applies them
+ * between two messages and frees the allowlist they replace. */
+struct dx_reload {
+	dx_detect_cfg_t detect;
+	dx_respond_cfg_t respond;
+	dx_allow_t *allow; /* may be NULL: none */
+};
+
 typedef struct dx_pipeline {
 	const dx_config_t *cfg;
 	dx_decode_cfg_t dcfg;
@@ -59,7 +67,11 @@ typedef struct dx_pipeline {
 	uint64_t alerts_by_sev[DX_SEV_CRITICAL + 1]; /* detector thread; read after join */
 	uint64_t store_errors;
 	dx_counters_t cap, par, det;
-	uint64_t ps_recv, ps_drop, ps_ifdrop; /* pcap_stats at the end of a live capture */
+	/* live: pcap_stats, refreshed by the capture thread about once a second */
+	_Atomic uint64_t ps_recv, ps_drop, ps_ifdrop;
+	_Atomic bool snapshot_now;	    /* SIGUSR1: write a stats snapshot now */
+	_Atomic(struct dx_reload *) reload; /* SIGHUP: new settings for the detector thread */
+	dx_allow_t *allow;		    /* the allowlist in use (detector thread's) */
 } dx_pipeline_t;
 
 /** Thread entry points; arg is the dx_pipeline_t. */
