@@ -76,6 +76,17 @@ static void summary(dx_pipeline_t *pl, double wall)
 	fprintf(stderr, "%llu DNS messages: %llu queries, %llu responses, %llu truncated\n",
 		G(pl->par.dns_msgs), G(pl->par.queries), G(pl->par.responses),
 		G(pl->par.truncated));
+	uint32_t nv = atomic_load(&pl->vni_used);
+	for (uint32_t i = 0; i < nv; i++) {
+		char name[16];
+		if (pl->vni_stats[i].vni == UINT32_MAX)
+			snprintf(name, sizeof(name), "other");
+		else
+			snprintf(name, sizeof(name), "%u", pl->vni_stats[i].vni);
+		fprintf(stderr, "vni %s: %llu packets, %llu queries, %llu responses\n", name,
+			G(pl->vni_stats[i].packets), G(pl->vni_stats[i].queries),
+			G(pl->vni_stats[i].responses));
+	}
 	print_reasons(&pl->par, 0, "skipped:");
 	print_reasons(&pl->par, 1, "malformed:");
 	fprintf(stderr, "ring full: capture->parser %llu, parser->detector %llu",

@@ -35,6 +35,20 @@ static bool vni_wanted(const dx_config_t *cfg, const dx_pkt_t *pk)
 	return false;
 }
 
+/* The counters of this VNI's mirror session (a linear scan: a target sees a handful). */
+static int vni_slot(dx_pipeline_t *pl, uint32_t vni)
+{
+	uint32_t used = atomic_load_explicit(&pl->vni_used, memory_order_relaxed);
+	for (uint32_t i = 0; i < used; i++)
+		if (pl->vni_stats[i].vni == vni)
+			return (int) i;
+	if (used == DX_VNI_STATS)
+		return DX_VNI_STATS - 1;
+	pl->vni_stats[used].vni = used == DX_VNI_STATS - 1 ? UINT32_MAX : vni; /* last: "other" */
+	atomic_store_explicit(&pl->vni_used, used + 1, memory_order_release);
+	return (int) used;
+}
+
 static dx_query_t *reserve_query(dx_pipeline_t *pl)
 {
 	unsigned step = 0;
@@ -78,6 +92,12 @@ static void emit(struct parser *ps, const dx_pkt_t *pk, const uint8_t *msg, size
 			      (truncated ? DX_Q_TRUNCATED : 0) | (pk->has_vni ? DX_Q_HAS_VNI : 0));
 	dx_count(&pl->par.dns_msgs, 1);
 	dx_count(q->dns.is_response ? &pl->par.responses : &pl->par.queries, 1);
+	if (pk->has_vni) {
+		int v = vni_slot(pl, pk->vni);
+		dx_count(q->dns.is_response ? &pl->vni_stats[v].responses
+					    : &pl->vni_stats[v].queries,
+			 1);
+	}
 	if (truncated || q->dns.truncated)
 		dx_count(&pl->par.truncated, 1);
 	dx_ring_commit_len(pl->ring_b, q, dx_query_size(q));
@@ -105,6 +125,8 @@ static void decode_frame(struct parser *ps, const dx_frame_t *f)
 		dx_count_reason(&pl->par, DX_R_vni_filtered);
 		return;
 	}
+	if (pk.has_vni)
+		dx_count(&pl->vni_stats[vni_slot(pl, pk.vni)].packets, 1);
 	ps->ts_us = f->ts_us;
 	ps->frame_truncated = pk.truncated;
 	if (pk.proto == DX_PROTO_UDP)

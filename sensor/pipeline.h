@@ -36,6 +36,8 @@ typedef struct dx_frame {
 	uint32_t pad_;
 } dx_frame_t;
 
+#define DX_VNI_STATS 64 /* mirror sessions with their own counters */
+
 /** Settings reloaded on SIGHUP, handed from main to the detector thread, which applies them
  * between two messages and frees the allowlist they replace. */
 struct dx_reload {
@@ -67,6 +69,13 @@ typedef struct dx_pipeline {
 	uint64_t alerts_by_sev[DX_SEV_CRITICAL + 1]; /* detector thread; read after join */
 	uint64_t store_errors;
 	dx_counters_t cap, par, det;
+	/* per mirror session (VNI), kept apart: written by the parser thread only. Slot i is in
+	 * use once vni_used > i; sessions beyond DX_VNI_STATS share the last slot ("other"). */
+	struct {
+		uint32_t vni;
+		_Atomic uint64_t packets, queries, responses;
+	} vni_stats[DX_VNI_STATS];
+	_Atomic uint32_t vni_used;
 	/* live: pcap_stats, refreshed by the capture thread about once a second */
 	_Atomic uint64_t ps_recv, ps_drop, ps_ifdrop;
 	_Atomic bool snapshot_now;	    /* SIGUSR1: write a stats snapshot now */

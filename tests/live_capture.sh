@@ -87,7 +87,8 @@ metrics_file = $dir/metrics.prom
 CONF
 "$bin" -c "$dir/sensor.ini" -i "$c0" -d "$dir/a.db" --dump >"$dir/a.out" 2>"$dir/a.err" &
 echo $! >"$dir/a.pid"
-ip netns exec "$sen" "$bin" -i "$m1" -d "$dir/b.db" --dump >"$dir/b.out" 2>"$dir/b.err" &
+printf '[log]\nmetrics_file = %s/b.prom\n' "$dir" >"$dir/b.ini"
+ip netns exec "$sen" "$bin" -c "$dir/b.ini" -i "$m1" -d "$dir/b.db" --dump >"$dir/b.out" 2>"$dir/b.err" &
 echo $! >"$dir/b.pid"
 for i in $(seq 50); do
 	[ "$(dig +short +tries=1 +time=1 @10.77.0.1 www.lab.test)" = 10.0.0.1 ] && break
@@ -132,6 +133,8 @@ grep -q '10.77.0.2.[0-9]* > 10.77.0.1.53 tcp id [0-9]* q QUERY NOERROR A mail.la
 qb=$(grep -c '10.77.0.2.[0-9]* > 10.77.0.1.53 vni 123 udp id [0-9]* q QUERY NOERROR A q[0-9]*.lab.test$' "$dir/b.out")
 [ "$qb" -eq 10 ] && ok "mirrored over VXLAN: 10 queries, VNI 123, inner addresses" || { bad "vxlan: $qb queries"; head -5 "$dir/b.out"; cat "$dir/b.err"; }
 grep -q 'vni 123 udp id [0-9]* r QUERY NOERROR TXT www.lab.test an 0$' "$dir/b.out" && ok "mirrored responses too" || bad "no mirrored responses"
+grep -q '^vni 123: [0-9]* packets, [1-9][0-9]* queries' "$dir/b.err" && grep -q '^dnsexfild_vni_dns_messages_total{vni="123",kind="query"} [1-9]' "$dir/b.prom" &&
+	ok "per-session (VNI) counters in the summary and the metrics" || bad "no per-VNI stats"
 for db in a b; do
 	[ "$(sqlite3 "$dir/$db.db" 'pragma integrity_check')" = ok ] &&
 		[ "$(sqlite3 "$dir/$db.db" 'select count(*) from runs where end_wall is not null')" = 1 ] &&
