@@ -145,6 +145,20 @@ static void write_metrics(dx_pipeline_t *pl)
 			dx_reason_name((enum dx_reason) r),
 			dx_reason_is_malformed((enum dx_reason) r) ? "malformed" : "skipped",
 			(unsigned long long) G(pl->par.reason[r]));
+	fprintf(f, "# HELP dnsexfild_vni_dns_messages_total DNS messages per mirror session.\n"
+		   "# TYPE dnsexfild_vni_dns_messages_total counter\n");
+	uint32_t nv = atomic_load(&pl->vni_used);
+	for (uint32_t i = 0; i < nv; i++) {
+		char name[16];
+		if (pl->vni_stats[i].vni == UINT32_MAX)
+			snprintf(name, sizeof(name), "other");
+		else
+			snprintf(name, sizeof(name), "%u", pl->vni_stats[i].vni);
+		fprintf(f, "dnsexfild_vni_dns_messages_total{vni=\"%s\",kind=\"query\"} %llu\n",
+			name, (unsigned long long) G(pl->vni_stats[i].queries));
+		fprintf(f, "dnsexfild_vni_dns_messages_total{vni=\"%s\",kind=\"response\"} %llu\n",
+			name, (unsigned long long) G(pl->vni_stats[i].responses));
+	}
 	fprintf(f,
 		"# HELP dnsexfild_apexes Apexes tracked.\n# TYPE dnsexfild_apexes gauge\n"
 		"dnsexfild_apexes %llu\n",

@@ -134,7 +134,7 @@ qb=$(grep -c '10.77.0.2.[0-9]* > 10.77.0.1.53 vni 123 udp id [0-9]* q QUERY NOER
 [ "$qb" -eq 10 ] && ok "mirrored over VXLAN: 10 queries, VNI 123, inner addresses" || { bad "vxlan: $qb queries"; head -5 "$dir/b.out"; cat "$dir/b.err"; }
 grep -q 'vni 123 udp id [0-9]* r QUERY NOERROR TXT www.lab.test an 0$' "$dir/b.out" && ok "mirrored responses too" || bad "no mirrored responses"
 grep -q '^vni 123: [0-9]* packets, [1-9][0-9]* queries' "$dir/b.err" && grep -q '^dnsexfild_vni_dns_messages_total{vni="123",kind="query"} [1-9]' "$dir/b.prom" &&
-	ok "per-session (VNI) counters in the summary and the metrics" || bad "no per-VNI stats"
+	ok "per-session (VNI) counters in the summary and the metrics" || { bad "no per-VNI stats"; grep vni "$dir/b.err" "$dir/b.prom"; }
 for db in a b; do
 	[ "$(sqlite3 "$dir/$db.db" 'pragma integrity_check')" = ok ] &&
 		[ "$(sqlite3 "$dir/$db.db" 'select count(*) from runs where end_wall is not null')" = 1 ] &&
