@@ -174,7 +174,6 @@ void dx_config_defaults(dx_config_t *cfg)
 	cfg->capture.snaplen = 65535;
 	cfg->capture.buffer_mb = 64;
 	cfg->capture.promisc = true;
-	cfg->capture.user = strdup("dnsexfild"); /* freed by dx_config_free(); NULL on OOM */
 	cfg->capture.ring_a_mb = 16;
 	cfg->capture.ring_b_slots = 16384;
 	cfg->capture.tcp_flows = 1024;
@@ -528,6 +527,8 @@ void dx_config_print(const dx_config_t *cfg, FILE *out)
 		switch (k->type) {
 		case KEY_STR: {
 			const char *s = *(char *const *) field;
+			if (s == NULL && k->off == offsetof(dx_config_t, capture.user))
+				s = DX_DEFAULT_USER; /* NULL stands for the default */
 			fprintf(out, "%s%s%s\n", pre, s ? " " : "", s ? s : "");
 			break;
 		}

@@ -22,6 +22,7 @@
 #define DX_MAX_FILES 1024
 #define DX_MAX_VNIS 64
 #define DX_CONFIG_ERRMAX 512
+#define DX_DEFAULT_USER "dnsexfild" /* [capture] user when unset */
 
 typedef struct dx_config {
 	struct {

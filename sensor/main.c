@@ -472,7 +472,8 @@ int main(int argc, char **argv)
 	if (cfg.log.syslog)
 		dx_log_use_syslog();
 	/* before the database and the hooks: they run as the unprivileged user */
-	if (pl.live && drop_privileges(cfg.capture.user) != 0) {
+	if (pl.live &&
+	    drop_privileges(cfg.capture.user ? cfg.capture.user : DX_DEFAULT_USER) != 0) {
 		exit_code = 1;
 		goto out;
 	}
