@@ -104,6 +104,15 @@ static bool has_literal_dot(const dx_name_t *n)
 	return false;
 }
 
+/* Offset of the first label separator of n (its length if none). */
+static size_t first_sep(const dx_name_t *n)
+{
+	size_t i = 0;
+	while (i < n->len && !dx_name_is_sep(n, i))
+		i++;
+	return i;
+}
+
 /* Offset of the last k labels of n (0 if it has no more). */
 static unsigned last_labels_off(const dx_name_t *n, int k)
 {
@@ -138,9 +147,11 @@ enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off
 		return cls;
 	const char *t = n->text;
 	size_t len = n->len;
-	if (n->odd_bytes && has_literal_dot(n)) {
-		/* libpsl would see labels that are not there: aggregate such names by their last
-		 * two real labels instead (they are hostile or broken either way). */
+	if (n->odd_bytes && (has_literal_dot(n) || memchr(t, '\0', len) != NULL)) {
+		/* A '.' or a NUL byte inside a label: libpsl (C strings) would see labels that are
+		 * not there, or stop early. Aggregate such names by their last two real labels
+		 * (they are hostile or broken either way). Found by fuzz_dns: a NUL in the first
+		 * label made the search for "rest" below run off the name. */
 		*off = last_labels_off(n, 2);
 		return DX_APEX_NORMAL;
 	}
@@ -150,8 +161,7 @@ enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off
 	if (ne->h == h && h != 0) {
 		alen = ne->apex_len;
 	} else {
-		const char *dot = strchr(t, '.');
-		const char *rest = dot + 1;
+		const char *rest = t + first_sep(n) + 1; /* n_labels >= 2: a separator exists */
 		size_t rlen = len - (size_t) (rest - t);
 		uint64_t rh = dx_hash(&ax->key, rest, rlen) ^ 0x5bd1e995u;
 		struct cache_ent *re = &ax->rests[rh & ax->mask];

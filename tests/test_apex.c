@@ -141,7 +141,26 @@ static void test_apex_allowlist(void)
 	dx_allow_free(big);
 }
 
+/* Found by fuzz_dns: a NUL byte in the first label sent the search for the rest of the name
+ * past its end. Such names are aggregated by their last two labels. */
+static void test_apex_fuzz_nul_in_label(void)
+{
+	static const uint8_t msg[] = {0,   0, 1,   0,	0,   1,	  0, 0,	  0,   0,
+				      0,   0, 3,   'a', 0,   'b', 4, 'e', 'v', 'i',
+				      'l', 3, 'c', 'o', 'm', 0,	  0, 1,	  0,   1};
+	dx_cur_t c = dx_cur_init(msg, sizeof(msg));
+	c.off = 12;
+	dx_name_t n;
+	CU_ASSERT_EQUAL_FATAL(dx_dname_decode(&c, &n), DX_OK);
+	dx_apex_t *ax = dx_apex_new(psl, true, 1024, key);
+	unsigned off = 999;
+	CU_ASSERT_EQUAL(dx_apex_find(ax, &n, &off), DX_APEX_NORMAL);
+	CU_ASSERT_STRING_EQUAL(n.text + off, "evil.com");
+	dx_apex_free(ax);
+}
+
 static CU_TestInfo apex_tests[] = {
+    {"fuzz_nul_in_label", test_apex_fuzz_nul_in_label},
     {"psl_private", test_apex_psl_private},
     {"icann_only", test_apex_icann_only},
     {"cache_cost", test_apex_cache_cost},
