@@ -85,7 +85,12 @@ stats_interval_sec = 3600
 [log]
 metrics_file = $dir/metrics.prom
 CONF
-"$bin" -c "$dir/sensor.ini" -i "$c0" -d "$dir/a.db" --dump >"$dir/a.out" 2>"$dir/a.err" &
+cat >"$dir/hook" <<'HOOK'
+#!/bin/sh
+echo "$*" >>"${0%/*}/hook.log"
+HOOK
+chmod +x "$dir/hook"
+"$bin" -c "$dir/sensor.ini" -i "$c0" -d "$dir/a.db" --hook "$dir/hook" --dump >"$dir/a.out" 2>"$dir/a.err" &
 echo $! >"$dir/a.pid"
 printf '[log]\nmetrics_file = %s/b.prom\n' "$dir" >"$dir/b.ini"
 ip netns exec "$sen" "$bin" -c "$dir/b.ini" -i "$m1" -d "$dir/b.db" --dump >"$dir/b.out" 2>"$dir/b.err" &
@@ -100,6 +105,10 @@ for i in $(seq 10); do
 	dig +short +tries=1 +time=2 @10.77.0.1 www.lab.test TXT >/dev/null
 done
 dig +tcp +short +tries=1 +time=2 @10.77.0.1 mail.lab.test >/dev/null
+# the recipe's burst, against another zone: random hex names, HIGH at the 51st, then the hook
+for i in $(seq 60); do
+	dig +short +tries=1 +time=1 @10.77.0.1 "$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n').burst.example" >/dev/null
+done
 sleep 1.5
 
 fails=0
@@ -135,6 +144,10 @@ qb=$(grep -c '10.77.0.2.[0-9]* > 10.77.0.1.53 vni 123 udp id [0-9]* q QUERY NOER
 grep -q 'vni 123 udp id [0-9]* r QUERY NOERROR TXT www.lab.test an 0$' "$dir/b.out" && ok "mirrored responses too" || bad "no mirrored responses"
 grep -q '^vni 123: [0-9]* packets, [1-9][0-9]* queries' "$dir/b.err" && grep -q '^dnsexfild_vni_dns_messages_total{vni="123",kind="query"} [1-9]' "$dir/b.prom" &&
 	ok "per-session (VNI) counters in the summary and the metrics" || { bad "no per-VNI stats"; grep vni "$dir/b.err" "$dir/b.prom"; }
+grep -qx "add burst.example \*.burst.example" "$dir/hook.log" 2>/dev/null && ok "live burst blocked through the hook" || bad "no hook run for the burst"
+lat=$(sqlite3 "$dir/a.db" "select round(max(latency_ms), 1) from blocks where apex = 'burst.example'")
+echo "     threshold-crossing packet to hook exec, live: $lat ms"
+[ -n "$lat" ] && [ "$(echo "$lat < 1000" | bc 2>/dev/null || python3 -c "print(int($lat < 1000))")" = 1 ] && ok "latency under a second" || bad "latency '$lat' ms"
 for db in a b; do
 	[ "$(sqlite3 "$dir/$db.db" 'pragma integrity_check')" = ok ] &&
 		[ "$(sqlite3 "$dir/$db.db" 'select count(*) from runs where end_wall is not null')" = 1 ] &&
