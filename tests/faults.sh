@@ -1,0 +1,64 @@
+#!/bin/sh
+# faults.sh BIN
+# What the database survives: kill -9 of the sensor at random moments during a replay, 20
+# times (every database opens, integrity_check ok, the next run migrates and goes on); the
+# database on a full filesystem (a 256 KiB tmpfs: capture goes on to the end, failed writes
+# are counted, the error is logged at most once a minute); the database deleted while the
+# sensor runs. Uses ../shared/tools/mkcorpus.py for a busy capture. Skips (77) without it,
+# or when a tmpfs cannot be mounted (not root).
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+mk=${DX_SHARED:-../shared}/tools/mkcorpus.py
+[ -f "$mk" ] || { echo "SKIP: $mk not found"; exit 77; }
+command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 not installed"; exit 77; }
+dir=$(mktemp -d)
+cleanup() { umount "$dir/small" 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+fails=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+python3 "$mk" --queries 300000 --seed 9 --tunnel-share 0.05 --responses -o "$dir/busy.pcap" >/dev/null || exit 1
+
+# 1. kill -9 at random moments
+i=0 opened=0
+while [ $i -lt 20 ]; do
+	"$bin" -q -r "$dir/busy.pcap" -d "$dir/k.db" >/dev/null 2>&1 &
+	pid=$!
+	# 10 ms .. 1 s into the run
+	sleep "$(python3 -c "import random; print(random.Random($i).uniform(0.01, 1.0))")"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	r=$(sqlite3 "$dir/k.db" "pragma integrity_check" 2>&1)
+	[ "$r" = ok ] && opened=$((opened + 1)) || bad "kill $i: integrity_check: $r"
+	i=$((i + 1))
+done
+[ $opened -eq 20 ] && ok "20 × kill -9 mid-replay: every database opens, integrity_check ok"
+before=$(sqlite3 "$dir/k.db" "select count(*) from alerts")
+"$bin" -q -r "$dir/busy.pcap" -d "$dir/k.db" >/dev/null 2>&1 && after=$(sqlite3 "$dir/k.db" "select count(*) from alerts") &&
+	[ "$after" -ge "$before" ] && ok "the next run uses it: $before alerts before, $after after (nothing lost)" || bad "reuse after kills"
+
+# 2. a full filesystem
+mkdir -p "$dir/small"
+if mount -t tmpfs -o size=256k tmpfs "$dir/small" 2>/dev/null; then
+	"$bin" -r "$dir/busy.pcap" -d "$dir/small/full.db" >"$dir/o" 2>"$dir/e"
+	rc=$?
+	n=$(sed -n 's/^\([0-9]*\) DNS messages.*/\1/p' "$dir/e")
+	failed=$(sed -n 's/^database .*: [0-9]* rows written, \([0-9]*\) failed writes$/\1/p' "$dir/e")
+	logged=$(grep -c "writes failed so far" "$dir/e")
+	[ "$n" = 600000 ] && ok "full filesystem: all 600000 messages processed (exit $rc)" || bad "full fs: $n messages"
+	[ "${failed:-0}" -gt 0 ] && ok "full filesystem: $failed failed writes counted" || bad "no failed writes counted"
+	[ "$logged" -ge 1 ] && [ "$logged" -le 2 ] && ok "full filesystem: logged $logged time(s), not per write" || bad "logged $logged times"
+	umount "$dir/small"
+else
+	echo "skip full filesystem: cannot mount a tmpfs here"
+fi
+
+# 3. the database deleted while the sensor runs
+"$bin" -q -r "$dir/busy.pcap" -d "$dir/gone.db" >/dev/null 2>"$dir/e" &
+pid=$!
+sleep 0.3
+rm -f "$dir/gone.db" "$dir/gone.db-wal" "$dir/gone.db-shm"
+wait $pid
+[ $? -eq 0 ] && ok "database deleted mid-run: the run completes, exit 0" || bad "deleted db: exit"
+echo "faults: $fails failed"
+[ $fails -eq 0 ]
