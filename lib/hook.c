@@ -109,6 +109,14 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 		argv[a++] = (char *) r->domains[i];
 	argv[a] = NULL;
 
+	/* posix_spawn reports a missing program only on some implementations (valgrind's, for
+	 * one, forks and exits 127): check first, so "cannot run" is always reported the same */
+	if (access(cfg->path, X_OK) != 0) {
+		snprintf(res->stderr_text, sizeof(res->stderr_text), "dnsexfild: cannot run %s: %s",
+			 cfg->path, strerror(errno));
+		*exec_wall = dx_clock_wall();
+		return -2;
+	}
 	char envbuf[2048];
 	char **env = build_env(cfg, r, envbuf, sizeof(envbuf));
 	int pfd[2] = {-1, -1};
