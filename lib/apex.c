@@ -140,8 +140,12 @@ static enum dx_apex_class special(const dx_name_t *n, unsigned *off)
 	return DX_APEX_NORMAL;
 }
 
-enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off)
+enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off,
+				uint64_t *name_hash)
 {
+	uint64_t h = dx_hash(&ax->key, n->text, n->len);
+	if (name_hash)
+		*name_hash = h;
 	enum dx_apex_class cls = special(n, off);
 	if (cls != DX_APEX_NORMAL)
 		return cls;
@@ -155,7 +159,6 @@ enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off
 		*off = last_labels_off(n, 2);
 		return DX_APEX_NORMAL;
 	}
-	uint64_t h = dx_hash(&ax->key, t, len);
 	struct cache_ent *ne = &ax->names[h & ax->mask];
 	int alen;
 	if (ne->h == h && h != 0) {

@@ -39,9 +39,11 @@ void dx_apex_free(dx_apex_t *ax);
 /**
  * The apex of n (lower-cased text): *off is the offset of the apex in n->text (0 when the
  * whole name is the apex) and the return value its class. Never fails: a name without a
- * registrable domain is its own apex, class DX_APEX_SUFFIX.
+ * registrable domain is its own apex, class DX_APEX_SUFFIX. If name_hash is not NULL it gets
+ * the keyed hash of the whole name text (the detector's name table reuses it).
  */
-enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off);
+enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off,
+				uint64_t *name_hash);
 
 /** Lookups answered by libpsl (cache misses), for the stats. */
 uint64_t dx_apex_psl_calls(const dx_apex_t *ax);

@@ -647,13 +647,16 @@ static uint32_t sub_seen(dx_detect_t *d, uint64_t h, uint32_t now_sec)
 	return UINT32_MAX;
 }
 
-static struct client *client_get(dx_detect_t *d, const uint8_t *addr, uint8_t af, uint32_t vni)
+static struct client *client_get(dx_detect_t *d, const uint8_t *addr, uint8_t af, uint32_t vni,
+				 uint64_t *hash_out)
 {
 	uint8_t k[21];
 	memcpy(k, addr, 16);
 	k[16] = af;
 	memcpy(k + 17, &vni, 4);
 	uint64_t h = dx_hash(&d->key, k, sizeof(k));
+	if (hash_out)
+		*hash_out = h;
 	struct client *set = d->clients + (h & (d->client_sets - 1)) * 4;
 	struct client *victim = &set[0];
 	uint32_t now_sec = (uint32_t) (d->now / 1000000);
@@ -982,7 +985,8 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 	advance_time(d, q->ts_us);
 	const dx_name_t *n = &q->dns.qname;
 	unsigned off;
-	enum dx_apex_class cls = dx_apex_find(d->ax, n, &off);
+	uint64_t name_hash;
+	enum dx_apex_class cls = dx_apex_find(d->ax, n, &off, &name_hash);
 	bool created;
 	uint32_t idx = apex_get(d, n->text + off, n->len - off, &created);
 	struct apex_st *s = &d->apexes[idx];
@@ -1000,7 +1004,7 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 			s->sum.nx++;
 			s->tum.nx++;
 		}
-		struct client *c = client_get(d, q->dst, q->af, q->vni);
+		struct client *c = client_get(d, q->dst, q->af, q->vni, NULL);
 		c->b[c->cur].resp++;
 		c->sum.resp++;
 		if (q->dns.rcode == 3) {
@@ -1017,11 +1021,9 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 		s->has_vni = true;
 		s->vni = q->vni;
 	}
-	uint8_t ck[17];
-	memcpy(ck, q->src, 16);
-	ck[16] = q->af;
-	add_source(s, q, dx_hash(&d->key, ck, sizeof(ck)));
-	struct client *c = client_get(d, q->src, q->af, q->vni);
+	uint64_t client_hash;
+	struct client *c = client_get(d, q->src, q->af, q->vni, &client_hash);
+	add_source(s, q, client_hash);
 	c->b[c->cur].q++;
 	c->sum.q++;
 
@@ -1054,8 +1056,8 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 			hr->rnd_q++;
 			s->hrnd++;
 		}
-		uint32_t ago = sub_seen(d, dx_hash(&d->key, n->text, n->len), now_sec);
-		if (ago >= d->cfg.window_sec) { /* new in the window */
+		uint32_t ago = sub_seen(d, name_hash, now_sec); /* the apex lookup's hash */
+		if (ago >= d->cfg.window_sec) {			/* new in the window */
 			b->uniq++;
 			s->sum.uniq++;
 			s->tum.uniq++;

@@ -205,9 +205,10 @@ else:
     if hours > 24:
         failures.append("slow exfiltration caught only after %.1f h" % hours)
 
-# determinism: the same capture twice gives the same rows
-db1, _ = run(os.path.join(PCAPS, "lab", "dns2tcp_txt.pcap"), "det1")
-db2, _ = run(os.path.join(PCAPS, "lab", "dns2tcp_txt.pcap"), "det2")
+# determinism: the same capture twice gives the same rows (50 clients, 1,000+ apexes, so
+# the hashed tables and the source counts are exercised)
+db1, _ = run(pcap, "det1")
+db2, _ = run(pcap, "det2")
 q = ("SELECT apex, threat_type, severity, score, first_ts, detected_ts, last_ts, query_count,"
      " unique_subdomains, source_count, est_bytes, encoding, top_qtype, sample_qname, sources,"
      " vni, details, status FROM alerts ORDER BY id")
