@@ -1,5 +1,6 @@
 #!/bin/sh
 # bench.sh [BUILD_DIR] [QUERIES]
+# Also times `tshark -r FILE -T fields -e dns.qry.name` once per corpus (NO_TSHARK=1 skips).
 # Throughput of dnsexfild -r (full pipeline: decoding, detection, a fresh SQLite database per
 # run) against the bare libpcap read loop (readfloor) on the same file,
 # measured alternately in one run (5 rounds each; medians), on mkcorpus captures: plain and
@@ -56,7 +57,13 @@ for form in plain vxlan responses; do
 		i=$((i + 1))
 	done
 	fw=$(cut -d' ' -f1 "$dir/floor.txt" | median)
-	for t in floor dx dump; do
+	# tshark, the tool an analyst would reach for: once (it takes far longer than the rest)
+	: >"$dir/tshark.txt"
+	if command -v tshark >/dev/null 2>&1 && [ -z "${NO_TSHARK:-}" ]; then
+		measure tshark -r "$f" -T fields -e dns.qry.name >>"$dir/tshark.txt"
+	fi
+	for t in floor dx dump tshark; do
+		[ -s "$dir/$t.txt" ] || continue
 		w=$(cut -d' ' -f1 "$dir/$t.txt" | median)
 		c=$(cut -d' ' -f2 "$dir/$t.txt" | median)
 		r=$(cut -d' ' -f3 "$dir/$t.txt" | median)
@@ -64,6 +71,7 @@ for form in plain vxlan responses; do
 		[ $t = floor ] && name="readfloor (libpcap)"
 		[ $t = dx ] && name="dnsexfild -r"
 		[ $t = dump ] && name="dnsexfild -r --dump"
+		[ $t = tshark ] && name="tshark -T fields (1 run)"
 		awk -v form=$form -v name="$name" -v w=$w -v c=$c -v r=$r -v m=$msgs -v fw=$fw 'BEGIN{
 			printf "%-10s %-22s %8.3f %8.3f %8.1f %12.0f %6.2fx\n", form, name, w, c, r/1024,
 			       (w > 0 ? m / w : 0), (fw > 0 ? w / fw : 0) }'
