@@ -150,10 +150,7 @@ static void write_metrics(dx_pipeline_t *pl)
 	uint32_t nv = atomic_load(&pl->vni_used);
 	for (uint32_t i = 0; i < nv; i++) {
 		char name[16];
-		if (pl->vni_stats[i].vni == UINT32_MAX)
-			snprintf(name, sizeof(name), "other");
-		else
-			snprintf(name, sizeof(name), "%u", pl->vni_stats[i].vni);
+		dx_vni_name(pl, i, name);
 		fprintf(f, "dnsexfild_vni_dns_messages_total{vni=\"%s\",kind=\"query\"} %llu\n",
 			name, (unsigned long long) G(pl->vni_stats[i].queries));
 		fprintf(f, "dnsexfild_vni_dns_messages_total{vni=\"%s\",kind=\"response\"} %llu\n",

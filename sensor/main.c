@@ -79,10 +79,7 @@ static void summary(dx_pipeline_t *pl, double wall)
 	uint32_t nv = atomic_load(&pl->vni_used);
 	for (uint32_t i = 0; i < nv; i++) {
 		char name[16];
-		if (pl->vni_stats[i].vni == UINT32_MAX)
-			snprintf(name, sizeof(name), "other");
-		else
-			snprintf(name, sizeof(name), "%u", pl->vni_stats[i].vni);
+		dx_vni_name(pl, i, name);
 		fprintf(stderr, "vni %s: %llu packets, %llu queries, %llu responses\n", name,
 			G(pl->vni_stats[i].packets), G(pl->vni_stats[i].queries),
 			G(pl->vni_stats[i].responses));

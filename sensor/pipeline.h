@@ -83,6 +83,15 @@ typedef struct dx_pipeline {
 	dx_allow_t *allow;		    /* the allowlist in use (detector thread's) */
 } dx_pipeline_t;
 
+/** The label of VNI counter slot i: the VNI, or "other" for the overflow slot. */
+static inline void dx_vni_name(const dx_pipeline_t *pl, uint32_t i, char name[16])
+{
+	if (pl->vni_stats[i].vni == UINT32_MAX)
+		snprintf(name, 16, "other");
+	else
+		snprintf(name, 16, "%u", pl->vni_stats[i].vni);
+}
+
 /** Thread entry points; arg is the dx_pipeline_t. */
 void *dx_capture_run(void *arg);
 void *dx_parser_run(void *arg);
