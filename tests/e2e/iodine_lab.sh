@@ -1,0 +1,140 @@
+#!/bin/sh
+# iodine_lab.sh BIN HOOK
+# End to end on a real tunnel: a client namespace, a resolver namespace running unbound that
+# delegates t.tunnel.test to a tunnel-server namespace running iodined, like the internet
+# would; the client runs iodine through the resolver and pushes 200 KB with nc, plus benign
+# lookups of www.corp.example. The client's DNS is mirrored with tc into a Linux vxlan device
+# (VNI 123) whose underlay reaches a sensor namespace, where dnsexfild runs live with the
+# unbound-block hook. Asserts: a HIGH or CRITICAL alert for tunnel.test and none for
+# corp.example; the hook blocks the apex in the resolver, the tunnel's queries then get
+# NXDOMAIN and the transfer stops short; benign lookups keep resolving. Prints the latency
+# from the threshold-crossing packet to the hook, the bytes moved before the block and the
+# alert's est_bytes. Skips (77) without namespaces, /dev/net/tun, iodine, unbound or nc.
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+hook=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+for t in ip tc unbound unbound-control iodine iodined nc dig sqlite3; do
+	command -v $t >/dev/null 2>&1 || { echo "SKIP: $t not installed"; exit 77; }
+done
+[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+id=$(( $$ % 10000 ))
+cli=dxecli$id res=dxeres$id srv=dxesrv$id sen=dxesen$id
+dir=$(mktemp -d)
+cleanup() {
+	for p in $(cat "$dir"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null; done
+	sleep 0.2
+	for n in $cli $res $srv $sen; do ip netns pids $n 2>/dev/null | xargs -r kill -9 2>/dev/null; done
+	for n in $cli $res $srv $sen; do ip netns del $n 2>/dev/null; done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+ip netns add $cli 2>/dev/null || { echo "SKIP: cannot create network namespaces"; exit 77; }
+set -e
+for n in $res $srv $sen; do ip netns add $n; done
+for n in $cli $res $srv $sen; do ip -n $n link set lo up; done
+pair() { # pair NS1 IF1 ADDR1 NS2 IF2 ADDR2
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4"
+	ip -n "$1" addr add "$3/24" dev "$2"
+	ip -n "$4" addr add "$6/24" dev "$5"
+	ip -n "$1" link set "$2" up
+	ip -n "$4" link set "$5" up
+}
+pair $cli c0 10.80.0.2 $res r0 10.80.0.1
+pair $res r1 10.81.0.1 $srv s0 10.81.0.2
+pair $cli m0 10.82.0.1 $sen m1 10.82.0.2
+ip -n $srv route add 10.80.0.0/24 via 10.81.0.1
+ip netns exec $res sysctl -qw net.ipv4.ip_forward=1
+ip -n $cli link add vx type vxlan id 123 dstport 4789 local 10.82.0.1 remote 10.82.0.2 dev m0
+ip -n $cli link set vx up
+ip netns exec $cli tc qdisc add dev c0 clsact
+ip netns exec $cli tc filter add dev c0 egress protocol all u32 match u32 0 0 action mirred egress mirror dev vx
+ip netns exec $cli tc filter add dev c0 ingress protocol all u32 match u32 0 0 action mirred egress mirror dev vx
+set +e
+
+cat >"$dir/unbound.conf" <<CONF
+server:
+	interface: 10.80.0.1
+	port: 53
+	do-daemonize: no
+	use-syslog: no
+	logfile: "$dir/unbound.log"
+	chroot: ""
+	username: ""
+	directory: "$dir"
+	pidfile: "$dir/unbound-own.pid"
+	do-ip6: no
+	access-control: 10.80.0.0/24 allow
+	module-config: "iterator"
+	qname-minimisation: no
+	do-not-query-localhost: no
+	harden-referral-path: no
+	local-zone: "corp.example." static
+	local-data: "www.corp.example. 60 IN A 10.0.0.1"
+	local-data: "mail.corp.example. 60 IN A 10.0.0.2"
+	domain-insecure: "tunnel.test."
+	local-zone: "test." nodefault # unbound answers RFC 6761 .test itself by default
+stub-zone:
+	name: "t.tunnel.test."
+	stub-addr: 10.81.0.2
+remote-control:
+	control-enable: yes
+	control-interface: "$dir/unbound.ctl"
+	control-use-cert: no
+CONF
+ip netns exec $res unbound -d -c "$dir/unbound.conf" &
+echo $! >"$dir/unbound.pid"
+ip netns exec $srv iodined -f -c -P dxlabpass -l 10.81.0.2 10.99.0.1/24 t.tunnel.test >"$dir/iodined.log" 2>&1 &
+echo $! >"$dir/iodined.pid"
+for i in $(seq 50); do
+	[ "$(ip netns exec $cli dig +short +tries=1 +time=1 @10.80.0.1 www.corp.example)" = 10.0.0.1 ] && break
+	sleep 0.2
+done
+
+printf '[store]\nstats_interval_sec = 3600\n' >"$dir/sensor.ini"
+UNBOUND_CONTROL_CONF="$dir/unbound.conf" ip netns exec $sen "$bin" -c "$dir/sensor.ini" -i m1 \
+	-d "$dir/e2e.db" --hook "$hook" >"$dir/sensor.out" 2>"$dir/sensor.err" &
+echo $! >"$dir/sensor.pid"
+sleep 1
+
+# benign lookups in the background, all along
+( for i in $(seq 120); do
+	ip netns exec $cli dig +short +tries=1 +time=1 @10.80.0.1 www.corp.example >>"$dir/benign.out" 2>&1
+	sleep 0.25
+done ) &
+echo $! >"$dir/benign.pid"
+
+ip netns exec $cli iodine -f -P dxlabpass -r 10.80.0.1 t.tunnel.test >"$dir/iodine.log" 2>&1 &
+echo $! >"$dir/iodine.pid"
+for i in $(seq 100); do
+	ip netns exec $cli ip addr show dns0 2>/dev/null | grep -q 10.99.0 && break
+	sleep 0.2
+done
+head -c 204800 /dev/urandom >"$dir/send.bin"
+ip netns exec $srv sh -c "nc -l 10.99.0.1 9000 >'$dir/recv.bin'" &
+echo $! >"$dir/nc.pid"
+sleep 0.5
+ip netns exec $cli timeout 40 nc -q 2 10.99.0.1 9000 <"$dir/send.bin" 2>>"$dir/nc.err"
+sleep 3
+fails=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+kill "$(cat "$dir/sensor.pid")" 2>/dev/null
+wait "$(cat "$dir/sensor.pid")"
+hi=$(sqlite3 "$dir/e2e.db" "select count(*) from alerts where apex = 'tunnel.test' and severity in ('HIGH','CRITICAL')")
+[ "${hi:-0}" -ge 1 ] && ok "HIGH/CRITICAL alert for tunnel.test" || { bad "no HIGH alert"; tail -20 "$dir/sensor.err"; tail -5 "$dir/iodine.log"; }
+ben=$(sqlite3 "$dir/e2e.db" "select count(*) from alerts where apex = 'corp.example' and severity in ('HIGH','CRITICAL')")
+[ "${ben:-0}" -eq 0 ] && ok "none for the benign lookups" || bad "benign apex alerted"
+st=$(sqlite3 "$dir/e2e.db" "select group_concat(domain||':'||state, ' ') from blocks where action = 'add'")
+[ "$st" = "tunnel.test:done *.tunnel.test:done" ] && ok "blocked in the resolver by the hook ($st)" || bad "blocks: $st"
+lat=$(sqlite3 "$dir/e2e.db" "select round(max(latency_ms), 1) from blocks where action = 'add'")
+est=$(sqlite3 "$dir/e2e.db" "select max(est_bytes) from alerts where apex = 'tunnel.test'")
+got=$(wc -c <"$dir/recv.bin" 2>/dev/null || echo 0)
+echo "     threshold packet to hook exec: $lat ms; bytes through the tunnel before it was cut: $got of 204800; alert est_bytes: $est"
+[ "$got" -lt 204800 ] && ok "the transfer stopped short" || bad "the whole file went through"
+nx=$(ip netns exec $cli dig +tries=1 +time=2 @10.80.0.1 "x$id.t.tunnel.test" NULL | sed -n 's/.*status: \([A-Z]*\).*/\1/p')
+[ "$nx" = NXDOMAIN ] && ok "tunnel names now get NXDOMAIN" || bad "tunnel names: $nx"
+[ "$(ip netns exec $cli dig +short +tries=1 +time=2 @10.80.0.1 www.corp.example)" = 10.0.0.1 ] && ok "benign lookups keep resolving" || bad "benign lookups broken"
+echo "     iodine said: $(grep -iE "nxdomain|error|fail|giving up|no reply|timeout|connection" "$dir/iodine.log" | tail -2 | tr "\n" " ")"
+grep -qiE "nxdomain|error|fail|giving up|no reply|timeout|exiting" "$dir/iodine.log" && ok "the iodine client reports the failure" || { bad "iodine reported nothing"; tail -5 "$dir/iodine.log"; }
+echo "e2e iodine: $fails failed"
+[ $fails -eq 0 ]
