@@ -125,7 +125,7 @@ static bool check_dlt(pcap_t *p, const char *what)
 	return false;
 }
 
-int dx_capture_open(dx_pipeline_t *pl)
+int dx_capture_open(dx_pipeline_t *pl, const char *write_path)
 {
 	const dx_config_t *cfg = pl->cfg;
 	if (pl->live) {
@@ -133,6 +133,15 @@ int dx_capture_open(dx_pipeline_t *pl)
 		if (pl->pcap && !check_dlt(pl->pcap, cfg->capture.interface)) {
 			pcap_close(pl->pcap);
 			pl->pcap = NULL;
+		}
+		if (pl->pcap && write_path) {
+			pl->dumper = pcap_dump_open(pl->pcap, write_path);
+			if (pl->dumper == NULL) {
+				dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "-w %s: %s", write_path,
+				       pcap_geterr(pl->pcap));
+				pcap_close(pl->pcap);
+				pl->pcap = NULL;
+			}
 		}
 		return pl->pcap ? 0 : -1;
 	}
@@ -223,11 +232,15 @@ static int drain(dx_pipeline_t *pl, pcap_t *p, const char *what)
 				refresh_stats(pl, p);
 			dx_count(&pl->cap.packets, 1);
 			dx_count(&pl->cap.bytes, h->len);
+			if (pl->dumper) /* -w: exactly what the pipeline sees, for a replay */
+				pcap_dump((u_char *) pl->dumper, h, bytes);
 			if (!push_frame(pl, dlt, h, bytes))
 				return 0;
 		} else if (rc == 0) { /* live timeout */
 			if (pl->live)
 				refresh_stats(pl, p);
+			if (pl->dumper)
+				pcap_dump_flush(pl->dumper);
 			continue;
 		} else if (rc == PCAP_ERROR_BREAK) {
 			return 0;
@@ -246,6 +259,10 @@ void *dx_capture_run(void *arg)
 		if (drain(pl, pl->pcap, cfg->capture.interface) != 0)
 			pl->capture_failed = 1;
 		refresh_stats(pl, pl->pcap);
+		if (pl->dumper) {
+			pcap_dump_close(pl->dumper);
+			pl->dumper = NULL;
+		}
 	} else {
 		for (uint32_t i = 0; i < cfg->capture.n_files; i++) {
 			const char *f = cfg->capture.files[i];

@@ -313,13 +313,14 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *iface = NULL, *bpf = NULL, *db = NULL, *hook = NULL;
+	const char *write_path = NULL;
 	int dry = 0;
 	const char **files = calloc((size_t) argc + 1, sizeof(*files));
 	int n_files = 0, verbose = 0, dump = 0, check = 0;
 	if (files == NULL)
 		return 1;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "r:i:f:c:d:vqhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:i:f:c:d:w:vqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			files[n_files++] = optarg;
@@ -335,6 +336,9 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			db = optarg;
+			break;
+		case 'w':
+			write_path = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -468,7 +472,12 @@ int main(int argc, char **argv)
 		exit_code = 1;
 		goto out;
 	}
-	if (dx_capture_open(&pl) != 0) {
+	if (write_path && !pl.live) {
+		fprintf(stderr, "dnsexfild: -w goes with -i (a replay already has its file)\n");
+		exit_code = EX_USAGE;
+		goto out;
+	}
+	if (dx_capture_open(&pl, write_path) != 0) {
 		exit_code = EX_NOINPUT;
 		goto out;
 	}

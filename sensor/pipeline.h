@@ -55,7 +55,8 @@ typedef struct dx_pipeline {
 	FILE *dump_out;
 
 	dx_ring_t *ring_a, *ring_b;
-	pcap_t *pcap; /* the open capture; live handles stay for the whole run */
+	pcap_t *pcap;	       /* the open capture; live handles stay for the whole run */
+	pcap_dumper_t *dumper; /* -w: live frames written as read (capture thread only) */
 
 	_Atomic bool stop; /* a signal asked us to stop */
 	_Atomic bool capture_done, parser_done, detector_done;
@@ -101,9 +102,10 @@ void *dx_detector_run(void *arg);
 void dx_detector_on_alert(void *ctx, dx_alert_t *a);
 void dx_detector_on_window(void *ctx, const dx_window_stats_t *w);
 
-/** Open the first input (files are opened in turn by the capture thread). Returns 0, or -1
- * after printing one error line. */
-int dx_capture_open(dx_pipeline_t *pl);
+/** Open the first input (files are opened in turn by the capture thread); live, with
+ * write_path, also open a pcap file the capture thread writes every frame to (-w). Returns 0,
+ * or -1 after printing one error line. */
+int dx_capture_open(dx_pipeline_t *pl, const char *write_path);
 
 /** Idle back-off for a ring consumer or a waiting producer: 50 µs doubling to 1 ms. */
 void dx_backoff(unsigned *step);

@@ -72,6 +72,7 @@ check "truncated file" 1 $? "truncated" "$dir/e"
 [ "$(wc -l <"$dir/o")" -gt 400 ] && echo "ok   records before the cut kept" || { echo "FAIL lost records"; fails=$((fails + 1)); }
 
 "$bin" -V >"$dir/o"; check "version" 0 $? "dnsexfild" "$dir/o"
+"$bin" -r "$p/link-raw.pcap" -w "$dir/w.pcap" 2>"$dir/e"; check "-w needs -i" 64 $? "-w goes with -i" "$dir/e"
 
 # The database and the report command
 rm -f dnsexfild.db

@@ -91,9 +91,15 @@ for i in $(seq 50); do
 done
 
 printf '[store]\nstats_interval_sec = 3600\n' >"$dir/sensor.ini"
+
 UNBOUND_CONTROL_CONF="$dir/unbound.conf" ip netns exec $sen "$bin" -c "$dir/sensor.ini" -i m1 \
-	-d "$dir/e2e.db" --hook "$hook" >"$dir/sensor.out" 2>"$dir/sensor.err" &
+	-d "$dir/e2e.db" --hook "$hook" -w "$dir/mirror.pcap" >"$dir/sensor.out" 2>"$dir/sensor.err" &
 echo $! >"$dir/sensor.pid"
+# the same traffic seen without mirroring: a second sensor on the resolver's client-facing
+# veth (no hook: one hook is enough); the mirror sensor writes what it read (-w) for the replay
+ip netns exec $res "$bin" -c "$dir/sensor.ini" -i r0 -d "$dir/direct.db" >/dev/null 2>"$dir/direct.err" &
+echo $! >"$dir/direct.pid"
+
 sleep 1
 
 # benign lookups in the background, all along
@@ -118,8 +124,8 @@ sleep 3
 fails=0
 ok() { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-kill "$(cat "$dir/sensor.pid")" 2>/dev/null
-wait "$(cat "$dir/sensor.pid")"
+for p in sensor direct; do kill "$(cat "$dir/$p.pid")" 2>/dev/null; done
+for p in sensor direct; do wait "$(cat "$dir/$p.pid")" 2>/dev/null; done
 hi=$(sqlite3 "$dir/e2e.db" "select count(*) from alerts where apex = 'tunnel.test' and severity in ('HIGH','CRITICAL')")
 [ "${hi:-0}" -ge 1 ] && ok "HIGH/CRITICAL alert for tunnel.test" || { bad "no HIGH alert"; tail -20 "$dir/sensor.err"; tail -5 "$dir/iodine.log"; }
 ben=$(sqlite3 "$dir/e2e.db" "select count(*) from alerts where apex = 'corp.example' and severity in ('HIGH','CRITICAL')")
@@ -136,5 +142,14 @@ nx=$(ip netns exec $cli dig +tries=1 +time=2 @10.80.0.1 "x$id.t.tunnel.test" NUL
 [ "$(ip netns exec $cli dig +short +tries=1 +time=2 @10.80.0.1 www.corp.example)" = 10.0.0.1 ] && ok "benign lookups keep resolving" || bad "benign lookups broken"
 echo "     iodine said: $(grep -iE "nxdomain|error|fail|giving up|no reply|timeout|connection" "$dir/iodine.log" | tail -2 | tr "\n" " ")"
 grep -qiE "nxdomain|error|fail|giving up|no reply|timeout|exiting" "$dir/iodine.log" && ok "the iodine client reports the failure" || { bad "iodine reported nothing"; tail -5 "$dir/iodine.log"; }
+# the alerts: live via the mirror, live without it, and the mirror's capture replayed
+q="select apex || ' ' || threat_type || ' ' || severity from alerts where severity in ('HIGH', 'CRITICAL') order by 1"
+live=$(sqlite3 "$dir/e2e.db" "$q")
+direct=$(sqlite3 "$dir/direct.db" "$q")
+"$bin" -q -r "$dir/mirror.pcap" -d "$dir/replay.db" 2>"$dir/replay.err"
+replay=$(sqlite3 "$dir/replay.db" "$q")
+[ -n "$live" ] && [ "$live" = "$direct" ] && ok "without mirroring (on the resolver's veth): the same alerts" || bad "direct differs: [$live] [$direct]"
+q2="select apex, threat_type, severity, first_ts, detected_ts, query_count, unique_subdomains, est_bytes from alerts order by id"
+[ "$(sqlite3 "$dir/e2e.db" "$q2")" = "$(sqlite3 "$dir/replay.db" "$q2")" ] && ok "the run's capture replayed offline gives the same alert rows" || { bad "replay differs"; sqlite3 "$dir/e2e.db" "$q2"; echo ---; sqlite3 "$dir/replay.db" "$q2"; }
 echo "e2e iodine: $fails failed"
 [ $fails -eq 0 ]
