@@ -1,8 +1,9 @@
 #!/bin/sh
-# iodine_lab.sh BIN HOOK
+# tunnel_lab.sh BIN HOOK [iodine|dns2tcp]
 # End to end on a real tunnel: a client namespace, a resolver namespace running unbound that
-# delegates t.tunnel.test to a tunnel-server namespace running iodined, like the internet
-# would; the client runs iodine through the resolver and pushes 200 KB with nc, plus benign
+# delegates t.tunnel.test to a tunnel-server namespace running iodined (or dns2tcpd), like the
+# internet would; the client runs iodine (dns2tcpc) through the resolver and pushes 200 KB with
+# nc, plus benign
 # lookups of www.corp.example. The client's DNS is mirrored with tc into a Linux vxlan device
 # (VNI 123) whose underlay reaches a sensor namespace, where dnsexfild runs live with the
 # unbound-block hook. Asserts: a HIGH or CRITICAL alert for tunnel.test and none for
@@ -13,7 +14,13 @@
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 hook=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
-for t in ip tc unbound unbound-control iodine iodined nc dig sqlite3; do
+tool=${3:-iodine}
+case $tool in
+iodine) need="iodine iodined" ;;
+dns2tcp) need="dns2tcpc dns2tcpd" ;;
+*) echo "usage: tunnel_lab.sh BIN HOOK [iodine|dns2tcp]"; exit 2 ;;
+esac
+for t in ip tc unbound unbound-control nc dig sqlite3 $need; do
 	command -v $t >/dev/null 2>&1 || { echo "SKIP: $t not installed"; exit 77; }
 done
 [ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
@@ -83,8 +90,20 @@ remote-control:
 CONF
 ip netns exec $res unbound -d -c "$dir/unbound.conf" &
 echo $! >"$dir/unbound.pid"
-ip netns exec $srv iodined -f -c -P dxlabpass -l 10.81.0.2 10.99.0.1/24 t.tunnel.test >"$dir/iodined.log" 2>&1 &
-echo $! >"$dir/iodined.pid"
+if [ $tool = iodine ]; then
+	ip netns exec $srv iodined -f -c -P dxlabpass -l 10.81.0.2 10.99.0.1/24 t.tunnel.test >"$dir/server.log" 2>&1 &
+else
+	cat >"$dir/dns2tcpd.conf" <<CONF
+listen = 10.81.0.2
+port = 53
+user = nobody
+chroot = /tmp
+domain = t.tunnel.test
+resources = data:10.81.0.2:9000
+CONF
+	ip netns exec $srv dns2tcpd -F -f "$dir/dns2tcpd.conf" >"$dir/server.log" 2>&1 &
+fi
+echo $! >"$dir/server.pid"
 for i in $(seq 50); do
 	[ "$(ip netns exec $cli dig +short +tries=1 +time=1 @10.80.0.1 www.corp.example)" = 10.0.0.1 ] && break
 	sleep 0.2
@@ -109,17 +128,26 @@ sleep 1
 done ) &
 echo $! >"$dir/benign.pid"
 
-ip netns exec $cli iodine -f -P dxlabpass -r 10.80.0.1 t.tunnel.test >"$dir/iodine.log" 2>&1 &
-echo $! >"$dir/iodine.pid"
-for i in $(seq 100); do
-	ip netns exec $cli ip addr show dns0 2>/dev/null | grep -q 10.99.0 && break
-	sleep 0.2
-done
 head -c 204800 /dev/urandom >"$dir/send.bin"
-ip netns exec $srv sh -c "nc -l 10.99.0.1 9000 >'$dir/recv.bin'" &
-echo $! >"$dir/nc.pid"
-sleep 0.5
-ip netns exec $cli timeout 40 nc -q 2 10.99.0.1 9000 <"$dir/send.bin" 2>>"$dir/nc.err"
+if [ $tool = iodine ]; then
+	ip netns exec $cli iodine -f -P dxlabpass -r 10.80.0.1 t.tunnel.test >"$dir/client.log" 2>&1 &
+	echo $! >"$dir/client.pid"
+	for i in $(seq 100); do
+		ip netns exec $cli ip addr show dns0 2>/dev/null | grep -q 10.99.0 && break
+		sleep 0.2
+	done
+	ip netns exec $srv sh -c "nc -l 10.99.0.1 9000 >'$dir/recv.bin'" &
+	echo $! >"$dir/nc.pid"
+	sleep 0.5
+	ip netns exec $cli timeout 40 nc -q 2 10.99.0.1 9000 <"$dir/send.bin" 2>>"$dir/nc.err"
+else
+	ip netns exec $srv sh -c "nc -l 10.81.0.2 9000 >'$dir/recv.bin'" &
+	echo $! >"$dir/nc.pid"
+	ip netns exec $cli dns2tcpc -z t.tunnel.test -r data -l 4000 10.80.0.1 >"$dir/client.log" 2>&1 &
+	echo $! >"$dir/client.pid"
+	sleep 1
+	ip netns exec $cli timeout 40 nc -q 2 127.0.0.1 4000 <"$dir/send.bin" 2>>"$dir/nc.err"
+fi
 sleep 3
 fails=0
 ok() { echo "ok   $*"; }
@@ -127,7 +155,7 @@ bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 for p in sensor direct; do kill "$(cat "$dir/$p.pid")" 2>/dev/null; done
 for p in sensor direct; do wait "$(cat "$dir/$p.pid")" 2>/dev/null; done
 hi=$(sqlite3 "$dir/e2e.db" "select count(*) from alerts where apex = 'tunnel.test' and severity in ('HIGH','CRITICAL')")
-[ "${hi:-0}" -ge 1 ] && ok "HIGH/CRITICAL alert for tunnel.test" || { bad "no HIGH alert"; tail -20 "$dir/sensor.err"; tail -5 "$dir/iodine.log"; }
+[ "${hi:-0}" -ge 1 ] && ok "HIGH/CRITICAL alert for tunnel.test" || { bad "no HIGH alert"; tail -20 "$dir/sensor.err"; tail -5 "$dir/client.log"; }
 ben=$(sqlite3 "$dir/e2e.db" "select count(*) from alerts where apex = 'corp.example' and severity in ('HIGH','CRITICAL')")
 [ "${ben:-0}" -eq 0 ] && ok "none for the benign lookups" || bad "benign apex alerted"
 st=$(sqlite3 "$dir/e2e.db" "select group_concat(domain||':'||state, ' ') from blocks where action = 'add'")
@@ -140,8 +168,11 @@ echo "     threshold packet to hook exec: $lat ms; bytes through the tunnel befo
 nx=$(ip netns exec $cli dig +tries=1 +time=2 @10.80.0.1 "x$id.t.tunnel.test" NULL | sed -n 's/.*status: \([A-Z]*\).*/\1/p')
 [ "$nx" = NXDOMAIN ] && ok "tunnel names now get NXDOMAIN" || bad "tunnel names: $nx"
 [ "$(ip netns exec $cli dig +short +tries=1 +time=2 @10.80.0.1 www.corp.example)" = 10.0.0.1 ] && ok "benign lookups keep resolving" || bad "benign lookups broken"
-echo "     iodine said: $(grep -iE "nxdomain|error|fail|giving up|no reply|timeout|connection" "$dir/iodine.log" | tail -2 | tr "\n" " ")"
-grep -qiE "nxdomain|error|fail|giving up|no reply|timeout|exiting" "$dir/iodine.log" && ok "the iodine client reports the failure" || { bad "iodine reported nothing"; tail -5 "$dir/iodine.log"; }
+[ $tool = iodine ] && echo "     $tool said: $(grep -iE "nxdomain|error|fail|giving up|no reply|timeout|connection" "$dir/client.log" | tail -2 | tr "\n" " ")"
+# iodine says so; dns2tcpc just goes quiet (the short file above is the evidence)
+if [ $tool = iodine ]; then
+	grep -qiE "nxdomain|error|fail|giving up|no reply|timeout|exiting" "$dir/client.log" && ok "the $tool client reports the failure" || { bad "$tool reported nothing"; tail -5 "$dir/client.log"; }
+fi
 # the alerts: live via the mirror, live without it, and the mirror's capture replayed
 q="select apex || ' ' || threat_type || ' ' || severity from alerts where severity in ('HIGH', 'CRITICAL') order by 1"
 live=$(sqlite3 "$dir/e2e.db" "$q")
@@ -151,5 +182,5 @@ replay=$(sqlite3 "$dir/replay.db" "$q")
 [ -n "$live" ] && [ "$live" = "$direct" ] && ok "without mirroring (on the resolver's veth): the same alerts" || bad "direct differs: [$live] [$direct]"
 q2="select apex, threat_type, severity, first_ts, detected_ts, query_count, unique_subdomains, est_bytes from alerts order by id"
 [ "$(sqlite3 "$dir/e2e.db" "$q2")" = "$(sqlite3 "$dir/replay.db" "$q2")" ] && ok "the run's capture replayed offline gives the same alert rows" || { bad "replay differs"; sqlite3 "$dir/e2e.db" "$q2"; echo ---; sqlite3 "$dir/replay.db" "$q2"; }
-echo "e2e iodine: $fails failed"
+echo "e2e $tool: $fails failed"
 [ $fails -eq 0 ]
