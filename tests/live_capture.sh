@@ -9,6 +9,7 @@
 # Skips (77) without network namespaces, unbound or dig. Traffic stays inside the namespaces
 # and their veth pairs (10.77.0.0/24, 10.78.0.0/24).
 set -u
+. "$(dirname "$0")/unbound_conf.sh"
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 for t in ip tc unbound dig sqlite3; do
 	command -v $t >/dev/null 2>&1 || { echo "SKIP: $t not installed"; exit 77; }
@@ -56,23 +57,12 @@ tc filter add dev "$c0" egress protocol all u32 match u32 0 0 action mirred egre
 tc filter add dev "$c0" ingress protocol all u32 match u32 0 0 action mirred egress mirror dev "$vx"
 set +e
 
-cat >"$dir/unbound.conf" <<CONF
-server:
-	interface: 10.77.0.1
-	port: 53
-	do-daemonize: no
-	use-syslog: no
-	logfile: "$dir/unbound.log"
-	chroot: ""
-	username: ""
-	directory: "$dir"
-	pidfile: "$dir/unbound-own.pid"
-	do-ip6: no
-	access-control: 10.77.0.0/24 allow
+{ unbound_server "$dir" 10.77.0.1 53 10.77.0.0/24; cat <<CONF
 	local-zone: "lab.test." static
 	local-data: "www.lab.test. 60 IN A 10.0.0.1"
 	local-data: "mail.lab.test. 60 IN A 10.0.0.2"
 CONF
+} >"$dir/unbound.conf"
 ip netns exec "$srv" unbound -d -c "$dir/unbound.conf" &
 echo $! >"$dir/unbound.pid"
 

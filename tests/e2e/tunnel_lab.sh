@@ -12,6 +12,7 @@
 # from the threshold-crossing packet to the hook, the bytes moved before the block and the
 # alert's est_bytes. Skips (77) without namespaces, /dev/net/tun, iodine, unbound or nc.
 set -u
+. "$(dirname "$0")/../unbound_conf.sh"
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 hook=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 tool=${3:-iodine}
@@ -58,19 +59,7 @@ ip netns exec $cli tc filter add dev c0 egress protocol all u32 match u32 0 0 ac
 ip netns exec $cli tc filter add dev c0 ingress protocol all u32 match u32 0 0 action mirred egress mirror dev vx
 set +e
 
-cat >"$dir/unbound.conf" <<CONF
-server:
-	interface: 10.80.0.1
-	port: 53
-	do-daemonize: no
-	use-syslog: no
-	logfile: "$dir/unbound.log"
-	chroot: ""
-	username: ""
-	directory: "$dir"
-	pidfile: "$dir/unbound-own.pid"
-	do-ip6: no
-	access-control: 10.80.0.0/24 allow
+{ unbound_server "$dir" 10.80.0.1 53 10.80.0.0/24; cat <<CONF
 	module-config: "iterator"
 	qname-minimisation: no
 	do-not-query-localhost: no
@@ -88,6 +77,7 @@ remote-control:
 	control-interface: "$dir/unbound.ctl"
 	control-use-cert: no
 CONF
+} >"$dir/unbound.conf"
 ip netns exec $res unbound -d -c "$dir/unbound.conf" &
 echo $! >"$dir/unbound.pid"
 if [ $tool = iodine ]; then

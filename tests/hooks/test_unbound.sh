@@ -4,25 +4,14 @@
 # after "add" a name under the apex gets NXDOMAIN while another name still resolves; after
 # "remove" it resolves again. Skips (77) without unbound, unbound-control or dig.
 set -u
+. "$(dirname "$0")/../unbound_conf.sh"
 hook=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 for t in unbound unbound-control dig; do
 	command -v $t >/dev/null 2>&1 || { echo "SKIP: $t not installed"; exit 77; }
 done
 dir=$(mktemp -d)
 port=$((20000 + $$ % 20000))
-cat >"$dir/unbound.conf" <<CONF
-server:
-	interface: 127.0.0.1
-	port: $port
-	do-daemonize: no
-	use-syslog: no
-	logfile: "$dir/unbound.log"
-	chroot: ""
-	username: ""
-	directory: "$dir"
-	pidfile: "$dir/unbound.pid"
-	do-ip6: no
-	access-control: 127.0.0.0/8 allow
+{ unbound_server "$dir" 127.0.0.1 $port 127.0.0.0/8; cat <<CONF
 	local-zone: "lab.test." static
 	local-data: "x.t1.lab.test. 60 IN A 10.0.0.1"
 	local-data: "t1.lab.test. 60 IN A 10.0.0.2"
@@ -32,6 +21,7 @@ remote-control:
 	control-interface: "$dir/unbound.ctl"
 	control-use-cert: no
 CONF
+} >"$dir/unbound.conf"
 unbound -d -c "$dir/unbound.conf" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
