@@ -180,7 +180,7 @@ static void test_hook_timeout_kills(void)
 	CU_ASSERT_TRUE(took < 3.0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(res.stderr_text, "killed after 300 ms"));
 	/* the sleep the hook exec'd into is gone too (its own process group was killed) */
-	CU_ASSERT_NOT_EQUAL(system("pgrep -f 'slee[p] 30' >/dev/null"), 0);
+	CU_ASSERT_NOT_EQUAL(system("pgrep -fx 'sleep 30' >/dev/null"), 0);
 }
 
 static void test_hook_retry_then_success(void)
