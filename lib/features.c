@@ -12,6 +12,7 @@
  * the bits per character of the alphabet seen (entropy-limited for plain names).
  */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "lib/features.h"
@@ -45,11 +46,9 @@ static unsigned char_flags(uint8_t ch, bool upper)
 	return F_CTRL;
 }
 
-/* n log2 n and log2 n for n < 256, computed once (thread-safe: every thread computes the same
- * values, and a torn read is impossible for an aligned double on the platforms we build for;
- * in practice the detector thread is the only caller). */
+/* n log2 n and log2 n for n < 256, computed once under pthread_once. */
 static double nlog[256], lg[256];
-static bool tables_ready;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 static void init_tables(void)
 {
@@ -57,7 +56,6 @@ static void init_tables(void)
 		lg[n] = log2((double) n);
 		nlog[n] = n * lg[n];
 	}
-	tables_ready = true;
 }
 
 static inline double clog2c(unsigned c)
@@ -96,8 +94,7 @@ static bool label_random(unsigned fl, unsigned len, unsigned distinct)
 
 void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, dx_features_t *f)
 {
-	if (unlikely(!tables_ready))
-		init_tables();
+	pthread_once(&tables_once, init_tables); /* any thread may be first */
 	memset(f, 0, sizeof(*f));
 	f->max_label = n->max_label;
 	if (apex_off < 2) /* no subdomain: the name is the apex (or unparsed) */

@@ -58,9 +58,7 @@ static dx_query_t *reserve_query(dx_pipeline_t *pl)
 			dx_count(&pl->par.ring_full, 1);
 			return NULL;
 		}
-		if (atomic_load_explicit(&pl->stop, memory_order_relaxed) &&
-		    atomic_load_explicit(&pl->detector_done, memory_order_acquire))
-			return NULL;
+		/* offline: wait; the detector drains ring B until the parser is done, so room comes */
 		if (step == 0)
 			dx_count(&pl->par.ring_waits, 1);
 		dx_backoff(&step);
