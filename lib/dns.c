@@ -55,6 +55,8 @@ static void walk_rrs(dx_cur_t *c, unsigned n, int section, unsigned *examined, d
 		if (section == 0) {
 			m->an_seen++;
 			m->answer_bytes += rdlen;
+			if (ttl > INT32_MAX)
+				ttl = 0; /* RFC 2181 8: a TTL with the top bit set counts as 0 */
 			if (ttl < m->min_ttl)
 				m->min_ttl = ttl;
 		} else if (section == 2 && type == DX_DNS_T_OPT && !m->has_edns) {

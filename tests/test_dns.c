@@ -120,6 +120,30 @@ static void test_dns_every_prefix(void)
 	}
 }
 
+/* RFC 2181 8: a TTL with the top bit set counts as zero, as resolvers treat it (noticed
+ * while writing the ldns differential target: ldns keeps the raw value). The OPT
+ * pseudo-RR's TTL field holds flags, not a TTL, and is left alone. */
+static void test_dns_ttl_top_bit(void)
+{
+	tu_buf_t m = {.len = 0};
+	tu_dns_query(&m, 7, 0x8180, "a.example.com", 1);
+	tu_set16(&m, 6, 2);
+	tu_set16(&m, 10, 1);
+	static const uint8_t a[4] = {192, 0, 2, 1};
+	tu_rr_ptr12(&m, 1, 0x87000000u, a, 4);
+	tu_rr_ptr12(&m, 1, 3600, a, 4);
+	tu_u8(&m, 0);
+	tu_be16(&m, 41);
+	tu_be16(&m, 4096);
+	tu_be32(&m, 0x80000000u); /* extended rcode 128 */
+	tu_be16(&m, 0);
+	dx_dns_msg_t d;
+	enum dx_reason why;
+	CU_ASSERT_EQUAL_FATAL(dx_dns_parse(m.b, m.len, &d, &why), DX_OK);
+	CU_ASSERT_EQUAL(d.min_ttl, 0);
+	CU_ASSERT_EQUAL(d.rcode, 128 << 4);
+}
+
 static void test_dns_names(void)
 {
 	CU_ASSERT_STRING_EQUAL(dx_dns_type_name(65), "HTTPS");
@@ -137,6 +161,7 @@ static CU_TestInfo dns_tests[] = {
     {"counts_lie", test_dns_counts_lie},
     {"errors_by_reason", test_dns_errors_by_reason},
     {"every_prefix", test_dns_every_prefix},
+    {"ttl_top_bit", test_dns_ttl_top_bit},
     {"names", test_dns_names},
     CU_TEST_INFO_NULL,
 };
