@@ -23,17 +23,30 @@ rm -rf build-ci build-asan
 meson setup build-ci -Dwerror=true >/dev/null && ninja -C build-ci >/dev/null || exit 1
 meson test -C build-ci --print-errorlogs --num-processes 2 || status=1
 
+step "valgrind: unit and fuzz-corpus suites (memcheck, leaks are errors)"
+if command -v valgrind >/dev/null 2>&1; then
+	meson test -C build-ci --setup valgrind --suite unit --suite fuzz --print-errorlogs \
+		--num-processes 2 || status=1
+else
+	echo "valgrind not installed: skipped"
+fi
+
 step "build and test: ASan + UBSan"
 meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all >/dev/null && ninja -C build-asan >/dev/null || exit 1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --num-processes 2 || status=1
 
-python3 - build-ci/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY' || status=1
+python3 - build-ci/meson-logs/testlog.json build-ci/meson-logs/testlog-valgrind.json \
+	build-asan/meson-logs/testlog.json <<'PY' || status=1
 import json, sys
 passed = failed = skipped = 0
 for path in sys.argv[1:]:
-    for line in open(path):
+    try:
+        lines = open(path).readlines()
+    except FileNotFoundError:
+        continue
+    for line in lines:
         r = json.loads(line)["result"]
         if r in ("OK", "EXPECTEDFAIL"):
             passed += 1
