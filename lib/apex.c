@@ -32,7 +32,8 @@ struct dx_apex {
 	const psl_ctx_t *psl;
 	int psl_type;
 	struct cache_ent *names, *rests;
-	uint32_t mask;
+	unsigned bits;
+	uint64_t salt; /* slots come through dx_hash_index(): see dx_hash_salt() */
 	uint64_t calls;
 	dx_hash_key_t key;
 };
@@ -52,7 +53,9 @@ dx_apex_t *dx_apex_new(const psl_ctx_t *psl, bool private_rules, uint32_t cache_
 		dx_apex_free(ax);
 		return NULL;
 	}
-	ax->mask = n - 1;
+	while ((1u << ax->bits) < n)
+		ax->bits++;
+	ax->salt = dx_hash_salt();
 	ax->psl = psl;
 	ax->psl_type = private_rules ? PSL_TYPE_ANY : PSL_TYPE_ICANN;
 	ax->key = key;
@@ -159,7 +162,7 @@ enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off
 		*off = last_labels_off(n, 2);
 		return DX_APEX_NORMAL;
 	}
-	struct cache_ent *ne = &ax->names[h & ax->mask];
+	struct cache_ent *ne = &ax->names[dx_hash_index(h, ax->salt, ax->bits)];
 	int alen;
 	if (ne->h == h && h != 0) {
 		alen = ne->apex_len;
@@ -167,7 +170,7 @@ enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off
 		const char *rest = t + first_sep(n) + 1; /* n_labels >= 2: a separator exists */
 		size_t rlen = len - (size_t) (rest - t);
 		uint64_t rh = dx_hash(&ax->key, rest, rlen) ^ 0x5bd1e995u;
-		struct cache_ent *re = &ax->rests[rh & ax->mask];
+		struct cache_ent *re = &ax->rests[dx_hash_index(rh, ax->salt, ax->bits)];
 		int rest_apex;
 		if (re->h == rh && rh != 0) {
 			rest_apex = re->apex_len;

@@ -136,7 +136,10 @@ struct dx_detect {
 	uint32_t tumble_idx; /* now / window_sec of the open tumbling window; NIL before data */
 
 	struct apex_st *apexes;
-	uint32_t *htab, hmask;	     /* hash -> first apex index */
+	uint32_t *htab;		     /* slot -> first apex index; slot = dx_hash_index() */
+	uint64_t hsalt;		     /* per-process random: see dx_hash_salt() */
+	unsigned hbits;		     /* log2 of the slots */
+	uint64_t apex_probes;	     /* chain entries compared (dx_detect_stats_t) */
 	uint32_t n_apex, never_used; /* slots >= never_used were never touched */
 	uint32_t lru_head[2], lru_tail[2], n_seg[2], protected_max;
 	uint8_t *cms; /* count-min sketch of apex frequency: CMS_ROWS × cms_mask+1 */
@@ -228,7 +231,9 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const psl_ctx_t *psl,
 		dx_detect_free(d);
 		return NULL;
 	}
-	d->hmask = hsize - 1;
+	d->hsalt = dx_hash_salt();
+	while ((1u << d->hbits) < hsize)
+		d->hbits++;
 	memset(d->htab, 0xFF, hsize * sizeof(*d->htab));
 	d->cms_mask = cms_w - 1;
 	d->cms_age_at = 10 * cfg->max_apexes;
@@ -292,6 +297,7 @@ void dx_detect_get_stats(const dx_detect_t *d, dx_detect_stats_t *out)
 	*out = d->st;
 	out->apexes = d->n_apex;
 	out->psl_calls = dx_apex_psl_calls(d->ax);
+	out->apex_probes = d->apex_probes;
 }
 
 /* ---------------------------------------------------------------- alerts */
@@ -507,9 +513,14 @@ static void promote(dx_detect_t *d, uint32_t i)
 	}
 }
 
+static uint32_t htab_slot(const dx_detect_t *d, uint64_t h)
+{
+	return dx_hash_index(h, d->hsalt, d->hbits);
+}
+
 static void htab_remove(dx_detect_t *d, uint32_t i)
 {
-	uint32_t *p = &d->htab[d->apexes[i].h & d->hmask];
+	uint32_t *p = &d->htab[htab_slot(d, d->apexes[i].h)];
 	while (*p != i)
 		p = &d->apexes[*p].chain;
 	*p = d->apexes[i].chain;
@@ -523,8 +534,9 @@ static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, bool *create
 	uint64_t h = dx_hash(&d->key, a, len);
 	*created = false;
 	unsigned freq = cms_add(d, h);
-	for (uint32_t i = d->htab[h & d->hmask]; i != NIL; i = d->apexes[i].chain) {
+	for (uint32_t i = d->htab[htab_slot(d, h)]; i != NIL; i = d->apexes[i].chain) {
 		struct apex_st *s = &d->apexes[i];
+		d->apex_probes++;
 		if (s->h == h && s->apex_len == len && memcmp(s->apex, a, len) == 0) {
 			if (d->lru_head[SEG_PROTECTED] != i) {
 				lru_unlink(d, i);
@@ -560,8 +572,8 @@ static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, bool *create
 	s->hour_epoch = (uint32_t) (d->now / 1000000 / d->hour_sec);
 	s->first_ts = d->now;
 	s->allowed = dx_allow_match(d->allow, s->apex);
-	s->chain = d->htab[h & d->hmask];
-	d->htab[h & d->hmask] = i;
+	s->chain = d->htab[htab_slot(d, h)];
+	d->htab[htab_slot(d, h)] = i;
 	if (freq >= 2)
 		promote(d, i);
 	else

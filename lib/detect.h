@@ -78,6 +78,8 @@ typedef struct dx_detect_stats {
 	uint64_t queries, responses, detector_queries; /* detector_queries: fed the detectors */
 	uint64_t apexes, apex_evictions, subdomain_evictions, client_evictions;
 	uint64_t alerts_raised, alert_pool_full, psl_calls;
+	uint64_t
+	    apex_probes; /* apex hash-chain entries compared (lookups cost 1 + this / queries) */
 } dx_detect_stats_t;
 
 void dx_detect_get_stats(const dx_detect_t *d, dx_detect_stats_t *out);

@@ -2,7 +2,24 @@
 /* SipHash-2-4, written from the paper's description; checked against its test vectors in
  * tests/test_hash.c. Input bytes are read one at a time into little-endian words, so the
  * result does not depend on alignment or host byte order. */
+#include <stdint.h>
+#include <sys/random.h>
+#include <time.h>
+
 #include "lib/hash.h"
+
+uint64_t dx_hash_salt(void)
+{
+	uint64_t s;
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t) sizeof(s)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		s = ((uint64_t) ts.tv_nsec << 32 ^ (uint64_t) ts.tv_sec ^
+		     (uint64_t) (uintptr_t) &s) *
+		    0x9E3779B97F4A7C15ULL;
+	}
+	return s | 1;
+}
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 #define SIPROUND                   \

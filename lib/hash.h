@@ -14,5 +14,30 @@ typedef struct dx_hash_key {
 	uint64_t k0, k1;
 } dx_hash_key_t;
 
+/** The key of every replay (dnsexfild -r): fixed so that the same capture gives the same rows.
+ * Published on purpose; see dx_hash_salt() for why that is safe. Live capture draws a key. */
+#define DX_REPLAY_KEY ((dx_hash_key_t){0x646e736578666c64ULL, 0x7265706c61790001ULL})
+
 /** SipHash-2-4 of in[0..len) under key. */
 uint64_t dx_hash(const dx_hash_key_t *key, const void *in, size_t len);
+
+/**
+ * A random odd multiplier for dx_hash_index(), drawn from getrandom() at each call (falling
+ * back to the clock and addresses if that fails).
+ *
+ * Why a second secret: a replay uses a fixed, published hash key so that tables which evict
+ * under pressure behave the same on every run. Set-associative tables (names, clients, TCP
+ * flows) cost the same however their inputs collide, but the apex hash chains and the
+ * direct-mapped apex caches would slow down on crafted collisions. Their slot is therefore
+ * taken from the key's hash through a per-process random multiplier: lookups stay exact (the
+ * full hash and text are compared), results do not depend on the multiplier, and nobody can
+ * choose inputs that share a slot without knowing it.
+ */
+uint64_t dx_hash_salt(void);
+
+/** Slot of hash h in a table of 2^bits slots (1 <= bits <= 32), salted: multiply-shift
+ * (Dietzfelbinger et al. 1997), universal for a random odd salt. */
+static inline uint32_t dx_hash_index(uint64_t h, uint64_t salt, unsigned bits)
+{
+	return (uint32_t) ((h * salt) >> (64 - bits));
+}

@@ -447,8 +447,7 @@ int main(int argc, char **argv)
 	 * for a replay, because bounded tables under pressure evict by hash and the same capture
 	 * must always give the same rows (a replay is forensics on recorded traffic). */
 	if (!pl.live) {
-		pl.key.k0 = 0x646e736578666c64ULL; /* "dnsexfld" */
-		pl.key.k1 = 0x7265706c61790001ULL;
+		pl.key = DX_REPLAY_KEY;
 	} else if (getrandom(&pl.key, sizeof(pl.key), 0) != (ssize_t) sizeof(pl.key)) {
 		pl.key.k0 = (uint64_t) time(NULL) ^ (uint64_t) (uintptr_t) &pl;
 		pl.key.k1 = (uint64_t) getpid() * 0x9E3779B97F4A7C15ULL;

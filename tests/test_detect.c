@@ -300,6 +300,39 @@ static void test_detect_bounded_under_flood(void)
 	dx_detect_free(d);
 }
 
+/* Hash flooding: apexes crafted to share a slot of the apex table under the (known) hash key,
+ * as anyone can do against a replay's fixed key. The slot goes through a per-process random
+ * multiplier (dx_hash_index), so lookups stay about one comparison; with the slot taken
+ * straight from the hash every lookup walked a chain of all 2,048 of them. */
+static void test_detect_hash_flood(void)
+{
+	dx_detect_cfg_t cfg;
+	dx_detect_cfg_defaults(&cfg);
+	cfg.max_apexes = 2048; /* 4,096 slots: 12 bits */
+	dx_detect_t *d = mk(&cfg, NULL);
+	static char apex[2048][24];
+	int n = 0;
+	for (unsigned c = 0; n < 2048; c++) {
+		char a[24];
+		int len = snprintf(a, sizeof(a), "c%u.example", c);
+		if ((dx_hash(&key, a, (size_t) len) & 4095) == 0)
+			memcpy(apex[n++], a, (size_t) len + 1);
+	}
+	char name[64];
+	for (int round = 0; round < 4; round++)
+		for (int i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "www.%.23s", apex[i]);
+			feed(d, T0 + (round * n + i) * 1000LL, name, 1, 1, false, 0);
+		}
+	dx_detect_stats_t st;
+	dx_detect_get_stats(d, &st);
+	CU_ASSERT_EQUAL(st.apexes, 2048);
+	CU_ASSERT_EQUAL(st.apex_evictions, 0);
+	/* 8,192 lookups at a load of 0.5: a few thousand comparisons, not millions */
+	CU_ASSERT_TRUE(st.apex_probes < 4 * 8192);
+	dx_detect_free(d);
+}
+
 /* Window stats: one row per busy apex per closed window; time going backwards is folded. */
 static void test_detect_window_stats(void)
 {
@@ -367,6 +400,7 @@ static CU_TestInfo detect_tests[] = {
     {"low_and_slow", test_detect_low_and_slow},
     {"allowlisted_and_special", test_detect_allowlisted_and_special},
     {"bounded_under_flood", test_detect_bounded_under_flood},
+    {"hash_flood", test_detect_hash_flood},
     {"window_stats", test_detect_window_stats},
     {"client_anomaly", test_detect_client_anomaly},
     CU_TEST_INFO_NULL,
