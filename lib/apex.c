@@ -38,12 +38,24 @@ struct dx_apex {
 	dx_hash_key_t key;
 };
 
-dx_apex_t *dx_apex_new(const psl_ctx_t *psl, bool private_rules, uint32_t cache_entries,
-		       dx_hash_key_t key)
+static uint32_t cache_slots(uint32_t cache_entries)
 {
 	uint32_t n = 1024;
 	while (n < cache_entries && n < (1u << 26))
 		n <<= 1;
+	return n;
+}
+
+size_t dx_apex_mem_bound(uint32_t cache_entries)
+{
+	return sizeof(dx_apex_t) +
+	       2 * (size_t) cache_slots(cache_entries) * sizeof(struct cache_ent);
+}
+
+dx_apex_t *dx_apex_new(const psl_ctx_t *psl, bool private_rules, uint32_t cache_entries,
+		       dx_hash_key_t key)
+{
+	uint32_t n = cache_slots(cache_entries);
 	dx_apex_t *ax = calloc(1, sizeof(*ax));
 	if (ax == NULL)
 		return NULL;

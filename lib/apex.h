@@ -35,6 +35,8 @@ enum dx_apex_class {
 dx_apex_t *dx_apex_new(const psl_ctx_t *psl, bool private_rules, uint32_t cache_entries,
 		       dx_hash_key_t key);
 void dx_apex_free(dx_apex_t *ax);
+/** Bytes dx_apex_new() allocates for cache_entries (libpsl's own list not included). */
+size_t dx_apex_mem_bound(uint32_t cache_entries);
 
 /**
  * The apex of n (lower-cased text): *off is the offset of the apex in n->text (0 when the

@@ -17,6 +17,9 @@
 #include "lib/config.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "lib/query.h"
+#include "lib/ring.h"
+#include "lib/tcp.h"
 
 enum key_type {
 	KEY_STR,
@@ -572,4 +575,12 @@ void dx_config_print(const dx_config_t *cfg, FILE *out)
 		}
 		}
 	}
+}
+
+size_t dx_config_mem_bound(const dx_config_t *cfg)
+{
+	return ((size_t) cfg->capture.ring_a_mb << 20) +
+	       (size_t) cfg->capture.ring_b_slots * dx_ring_recsize(sizeof(dx_query_t)) +
+	       dx_tcp_mem_bound(cfg->capture.tcp_flows, cfg->capture.tcp_flow_bytes) +
+	       dx_detect_mem_bound(&cfg->detect.cfg) + DX_MEM_FIXED;
 }

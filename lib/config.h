@@ -97,6 +97,12 @@ void dx_config_print(const dx_config_t *cfg, FILE *out);
 /** The decoder settings the config implies. */
 void dx_config_decode(const dx_config_t *cfg, dx_decode_cfg_t *out);
 
+/** What dnsexfild may hold whatever the traffic, for this configuration: the tables and rings
+ * allocated at start (dx_detect_mem_bound, dx_tcp_mem_bound, ring A and ring B) plus
+ * DX_MEM_FIXED for code, libpsl's list, SQLite's page cache and thread stacks. Bytes. */
+size_t dx_config_mem_bound(const dx_config_t *cfg);
+#define DX_MEM_FIXED ((size_t) 24 << 20)
+
 /** Forget the inputs (interface and files): the command line is replacing them. */
 void dx_config_clear_inputs(dx_config_t *cfg);
 

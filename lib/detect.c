@@ -198,6 +198,32 @@ static uint32_t pow2_at_least(uint32_t n, uint32_t min)
 	return p;
 }
 
+/* Table sizes for a configuration: one place for dx_detect_new() and dx_detect_mem_bound(). */
+struct layout {
+	uint32_t hsize, sub_sets, client_sets, cms_w;
+};
+
+static struct layout layout_of(const dx_detect_cfg_t *cfg)
+{
+	struct layout l;
+	l.hsize = pow2_at_least(cfg->max_apexes * 2, 1024);
+	l.sub_sets = pow2_at_least(cfg->max_subdomains / 4, 16);
+	l.client_sets = pow2_at_least(cfg->max_clients / 4, 4);
+	l.cms_w = pow2_at_least(cfg->max_apexes, 1024);
+	return l;
+}
+
+size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg)
+{
+	struct layout l = layout_of(cfg);
+	return sizeof(dx_detect_t) + (size_t) cfg->max_apexes * sizeof(struct apex_st) +
+	       (size_t) l.hsize * sizeof(uint32_t) +
+	       (size_t) l.sub_sets * 4 * sizeof(struct sub_ent) +
+	       (size_t) l.client_sets * 4 * (sizeof(struct client) + sizeof(uint32_t)) +
+	       (size_t) cfg->max_alerts * sizeof(struct alert_slot) + (size_t) CMS_ROWS * l.cms_w +
+	       dx_apex_mem_bound(cfg->cache_entries);
+}
+
 dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const psl_ctx_t *psl,
 			   const dx_allow_t *allow, dx_hash_key_t key, dx_alert_fn on_alert,
 			   dx_window_fn on_window, void *ctx)
@@ -216,15 +242,16 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const psl_ctx_t *psl,
 	d->tumble_idx = NIL;
 	d->ax = dx_apex_new(psl, cfg->psl_private, cfg->cache_entries, key);
 	d->apexes = calloc(cfg->max_apexes, sizeof(*d->apexes));
-	uint32_t hsize = pow2_at_least(cfg->max_apexes * 2, 1024);
+	struct layout l = layout_of(cfg);
+	uint32_t hsize = l.hsize;
 	d->htab = malloc(hsize * sizeof(*d->htab));
-	d->sub_sets = pow2_at_least(cfg->max_subdomains / 4, 16);
+	d->sub_sets = l.sub_sets;
 	d->subs = calloc((size_t) d->sub_sets * 4, sizeof(*d->subs));
-	d->client_sets = pow2_at_least(cfg->max_clients / 4, 4);
+	d->client_sets = l.client_sets;
 	d->clients = calloc((size_t) d->client_sets * 4, sizeof(*d->clients));
 	d->scratch = calloc((size_t) d->client_sets * 4, sizeof(*d->scratch));
 	d->alerts = calloc(cfg->max_alerts, sizeof(*d->alerts));
-	uint32_t cms_w = pow2_at_least(cfg->max_apexes, 1024);
+	uint32_t cms_w = l.cms_w;
 	d->cms = calloc((size_t) CMS_ROWS * cms_w, 1);
 	if (!d->ax || !d->apexes || !d->htab || !d->subs || !d->clients || !d->scratch ||
 	    !d->alerts || !d->cms || cfg->max_apexes == 0 || cfg->max_alerts == 0) {

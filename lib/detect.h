@@ -68,6 +68,9 @@ bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg);
 /** Swap the allowlist (SIGHUP); state is kept. */
 void dx_detect_set_allow(dx_detect_t *d, const dx_allow_t *allow);
 
+/** Bytes dx_detect_new() allocates for cfg, its apex caches included. */
+size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg);
+
 /** Feed one decoded message (query or response), in packet-time order. */
 void dx_detect_add(dx_detect_t *d, const dx_query_t *q);
 

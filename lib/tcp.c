@@ -44,11 +44,24 @@ struct dx_tcp {
 	dx_hash_key_t key;
 };
 
-dx_tcp_t *dx_tcp_new(uint32_t max_flows, uint32_t flow_bytes, uint32_t idle_sec, dx_hash_key_t key)
+static uint32_t flow_slots(uint32_t max_flows)
 {
 	uint32_t n = WAYS;
 	while (n < max_flows && n < (1u << 24))
 		n <<= 1;
+	return n;
+}
+
+size_t dx_tcp_mem_bound(uint32_t max_flows, uint32_t flow_bytes)
+{
+	uint32_t n = flow_slots(max_flows);
+	return sizeof(dx_tcp_t) +
+	       (size_t) n * (sizeof(struct flow) + (flow_bytes ? flow_bytes : 1));
+}
+
+dx_tcp_t *dx_tcp_new(uint32_t max_flows, uint32_t flow_bytes, uint32_t idle_sec, dx_hash_key_t key)
+{
+	uint32_t n = flow_slots(max_flows);
 	dx_tcp_t *t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;

@@ -35,6 +35,8 @@ typedef void (*dx_tcp_msg_fn)(void *ctx, const dx_pkt_t *pkt, const uint8_t *msg
 /** Allocate the table. max_flows is rounded up to a power of two (at least 4). NULL on OOM. */
 dx_tcp_t *dx_tcp_new(uint32_t max_flows, uint32_t flow_bytes, uint32_t idle_sec, dx_hash_key_t key);
 void dx_tcp_free(dx_tcp_t *t);
+/** Bytes dx_tcp_new() allocates for these settings. */
+size_t dx_tcp_mem_bound(uint32_t max_flows, uint32_t flow_bytes);
 
 /** Feed one TCP segment (pkt->proto == DX_PROTO_TCP) seen at ts_us. Complete messages are
  * passed to fn; reasons are counted in cnt. */

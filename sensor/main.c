@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,8 +119,11 @@ static void summary(dx_pipeline_t *pl, double wall)
 	fprintf(stderr, "database %s: %llu rows written, %llu failed writes\n", pl->cfg->store.path,
 		(unsigned long long) dx_store_rows_written(pl->store),
 		(unsigned long long) (dx_store_errors(pl->store)));
-	fprintf(stderr, "%.3f s wall, %.0f messages/s\n", wall,
-		wall > 0 ? (double) G(pl->det.dns_msgs) / wall : 0.0);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(stderr, "%.3f s wall, %.0f messages/s, peak RSS %ld MiB (bound %zu MiB)\n", wall,
+		wall > 0 ? (double) G(pl->det.dns_msgs) / wall : 0.0, ru.ru_maxrss >> 10,
+		dx_config_mem_bound(pl->cfg) >> 20);
 }
 
 static int report_main(int argc, char **argv)
@@ -429,6 +433,8 @@ int main(int argc, char **argv)
 	atomic_store(&dx_log_level, level < 0 ? 0 : level > DX_LOG_DEBUG ? DX_LOG_DEBUG : level);
 	if (check) {
 		dx_config_print(&cfg, stdout);
+		fprintf(stderr, "dnsexfild: memory bound with this configuration: %zu MiB\n",
+			dx_config_mem_bound(&cfg) >> 20);
 		dx_config_free(&cfg);
 		return 0;
 	}
