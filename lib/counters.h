@@ -62,14 +62,16 @@ const char *dx_reason_name(enum dx_reason r);
 int dx_reason_is_malformed(enum dx_reason r);
 
 typedef struct dx_counters {
-	_Atomic uint64_t packets;    /* frames read (capture) or decoded (parser) */
-	_Atomic uint64_t bytes;	     /* wire bytes of those frames */
-	_Atomic uint64_t dns_msgs;   /* DNS messages decoded */
-	_Atomic uint64_t queries;    /* of which QR=0 */
-	_Atomic uint64_t responses;  /* of which QR=1 */
-	_Atomic uint64_t truncated;  /* messages decoded from a frame cut short (flagged, kept) */
-	_Atomic uint64_t ring_full;  /* live: records dropped because the next ring was full */
-	_Atomic uint64_t ring_waits; /* offline: times the producer waited for room */
+	_Atomic uint64_t packets;      /* frames read (capture) or decoded (parser) */
+	_Atomic uint64_t bytes;	       /* wire bytes of those frames */
+	_Atomic uint64_t dns_msgs;     /* DNS messages decoded */
+	_Atomic uint64_t queries;      /* of which QR=0 */
+	_Atomic uint64_t responses;    /* of which QR=1 */
+	_Atomic uint64_t truncated;    /* messages decoded from a frame cut short (flagged, kept) */
+	_Atomic uint64_t ring_full;    /* live: records dropped because the next ring was full */
+	_Atomic uint64_t ring_waits;   /* offline: times the producer waited for room */
+	_Atomic uint64_t ts_backwards; /* frames stamped before the frame read before them (kept:
+					* the detector folds them into its current bucket) */
 	_Atomic uint64_t reason[DX_R_COUNT];
 } dx_counters_t;
 

@@ -197,6 +197,10 @@ static bool push_frame(dx_pipeline_t *pl, int dlt, const struct pcap_pkthdr *h,
 		dx_backoff(&step);
 	}
 	f->ts_us = (int64_t) h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	if (f->ts_us < pl->cap_last_ts)
+		dx_count(&pl->cap.ts_backwards, 1);
+	else
+		pl->cap_last_ts = f->ts_us;
 	f->caplen = caplen;
 	f->wirelen = h->len > caplen ? h->len : caplen;
 	f->dlt = dlt;

@@ -73,6 +73,9 @@ static void summary(dx_pipeline_t *pl, double wall)
 			", %llu received by filter, %llu dropped by kernel, %llu by interface",
 			(unsigned long long) pl->ps_recv, (unsigned long long) pl->ps_drop,
 			(unsigned long long) pl->ps_ifdrop);
+	if (G(pl->cap.ts_backwards) > 0)
+		fprintf(stderr, ", %llu stamped earlier than a frame before them (kept)",
+			G(pl->cap.ts_backwards));
 	fputc('\n', stderr);
 	fprintf(stderr, "%llu DNS messages: %llu queries, %llu responses, %llu truncated\n",
 		G(pl->par.dns_msgs), G(pl->par.queries), G(pl->par.responses),

@@ -70,6 +70,7 @@ typedef struct dx_pipeline {
 	uint64_t alerts_by_sev[DX_SEV_CRITICAL + 1]; /* detector thread; read after join */
 	uint64_t store_errors;
 	dx_counters_t cap, par, det;
+	int64_t cap_last_ts; /* capture thread only: newest frame time read */
 	/* per mirror session (VNI), kept apart: written by the parser thread only. Slot i is in
 	 * use once vni_used > i; sessions beyond DX_VNI_STATS share the last slot ("other"). */
 	struct {
