@@ -136,8 +136,7 @@ static const char views[] =
 enum stmt_id {
 	S_RUN_BEGIN,
 	S_RUN_END,
-	S_ALERT_INS,
-	S_ALERT_UPD,
+	S_ALERT_PUT,
 	S_WINDOW,
 	S_STATS,
 	S_BLOCK_INS,
@@ -149,16 +148,17 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_RUN_BEGIN] = "INSERT INTO runs(version, config_digest, input, start_wall)"
 		    " VALUES (?1, ?2, ?3, ?4)",
     [S_RUN_END] = "UPDATE runs SET end_wall = ?2 WHERE id = ?1",
-    [S_ALERT_INS] = "INSERT INTO alerts(apex, threat_type, severity, score, first_ts,"
+    /* An upsert, so that an alert whose row was lost with a failed commit (a full or
+     * read-only disk) is written whole at its next update: writes resume where they can. */
+    [S_ALERT_PUT] = "INSERT INTO alerts(id, apex, threat_type, severity, score, first_ts,"
 		    " detected_ts, last_ts, query_count, unique_subdomains, source_count,"
 		    " est_bytes, encoding, top_qtype, sample_qname, sources, vni, details,"
-		    " status, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-		    " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-    [S_ALERT_UPD] = "UPDATE alerts SET apex = ?1, threat_type = ?2, severity = ?3, score = ?4,"
-		    " first_ts = ?5, detected_ts = ?6, last_ts = ?7, query_count = ?8,"
-		    " unique_subdomains = ?9, source_count = ?10, est_bytes = ?11,"
-		    " encoding = ?12, top_qtype = ?13, sample_qname = ?14, sources = ?15,"
-		    " vni = ?16, details = ?17, status = ?18 WHERE id = ?20",
+		    " status, run_id) VALUES (?20, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+		    " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) ON CONFLICT(id) DO UPDATE SET"
+		    " apex = ?1, threat_type = ?2, severity = ?3, score = ?4, first_ts = ?5,"
+		    " detected_ts = ?6, last_ts = ?7, query_count = ?8, unique_subdomains = ?9,"
+		    " source_count = ?10, est_bytes = ?11, encoding = ?12, top_qtype = ?13,"
+		    " sample_qname = ?14, sources = ?15, vni = ?16, details = ?17, status = ?18",
     [S_WINDOW] = "INSERT OR REPLACE INTO apex_window_stats(apex, window_start_ts,"
 		 " window_end_ts, query_count, subdomain_query_count, unique_subdomains,"
 		 " source_count, nxdomain_count, qtype_counts, max_label_len, max_qname_len,"
@@ -188,6 +188,8 @@ struct dx_store {
 	int64_t flush_us;
 	uint32_t batch_rows, txn_rows;
 	uint64_t rows, errors;
+	int64_t max_id;	 /* the highest alert id handed out */
+	int64_t next_id; /* after a failed commit: the next alert id to hand out; 0 before */
 	dx_ratelimit_t err_rl;
 };
 
@@ -325,6 +327,8 @@ fail:
 static void failed(dx_store_t *st, const char *what)
 {
 	st->errors++;
+	if (st->next_id <= st->max_id) /* alert ids given in the lost batch stay taken */
+		st->next_id = st->max_id + 1;
 	/* At most one line a minute of the caller's clock, whatever the failure rate. */
 	if (dx_ratelimit_ok(&st->err_rl, st->last_tick_us, 60 * 1000000LL))
 		dx_log(DX_LOG_ERR, DX_GRP_STORE, "%s: %s: %s (%llu writes failed so far)", st->path,
@@ -410,7 +414,7 @@ int dx_store_put_alert(dx_store_t *st, dx_alert_t *a)
 	if (begin(st) != DX_OK)
 		return DX_ESTORE;
 	bool insert = a->id == 0;
-	sqlite3_stmt *s = st->stmt[insert ? S_ALERT_INS : S_ALERT_UPD];
+	sqlite3_stmt *s = st->stmt[S_ALERT_PUT];
 	char qtype[16];
 	const char *tn = dx_dns_type_name(a->top_qtype);
 	if (tn == NULL) {
@@ -438,14 +442,18 @@ int dx_store_put_alert(dx_store_t *st, dx_alert_t *a)
 		sqlite3_bind_null(s, 16);
 	sqlite3_bind_text(s, 17, a->details[0] ? a->details : "{}", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 18, dx_status_name(a->status), -1, SQLITE_STATIC);
-	if (insert) {
-		if (st->run_id)
-			sqlite3_bind_int64(s, 19, st->run_id);
-		else
-			sqlite3_bind_null(s, 19);
-	} else {
+	if (st->run_id)
+		sqlite3_bind_int64(s, 19, st->run_id);
+	else
+		sqlite3_bind_null(s, 19);
+	/* A new alert takes SQLite's next id, unless a commit has failed: then ids are handed
+	 * out here, past every id given before, so a lost row's id is never given twice. */
+	if (!insert)
 		sqlite3_bind_int64(s, 20, a->id);
-	}
+	else if (st->next_id > 0)
+		sqlite3_bind_int64(s, 20, st->next_id++);
+	else
+		sqlite3_bind_null(s, 20);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -455,6 +463,8 @@ int dx_store_put_alert(dx_store_t *st, dx_alert_t *a)
 	}
 	if (insert)
 		a->id = sqlite3_last_insert_rowid(st->db);
+	if (a->id > st->max_id)
+		st->max_id = a->id;
 	st->rows++;
 	if (++st->txn_rows >= st->batch_rows)
 		return dx_store_flush(st);

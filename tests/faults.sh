@@ -4,7 +4,8 @@
 # times (every database opens, integrity_check ok, the next run migrates and goes on); the
 # database on a full filesystem (a 256 KiB tmpfs: capture goes on to the end, failed writes
 # are counted, the error is logged at most once a minute); the database deleted while the
-# sensor runs. Uses ../shared/tools/mkcorpus.py for a busy capture. Skips (77) without it,
+# sensor runs; the database made read-only (chattr +i) and writable again while the sensor
+# writes. Uses ../shared/tools/mkcorpus.py for a busy capture. Skips (77) without it,
 # or when a tmpfs cannot be mounted (not root).
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -30,9 +31,17 @@ while [ $i -lt 20 ]; do
 	wait $pid 2>/dev/null
 	r=$(sqlite3 "$dir/k.db" "pragma integrity_check" 2>&1)
 	[ "$r" = ok ] && opened=$((opened + 1)) || bad "kill $i: integrity_check: $r"
+	# every alert committed before an earlier kill is still there (rows are updated in
+	# place, never removed: compare id, apex and threat)
+	sqlite3 "$dir/k.db" "select id || ' ' || apex || ' ' || threat_type from alerts" |
+		sort >"$dir/snap.$i"
+	if [ $i -gt 0 ]; then
+		gone=$(comm -23 "$dir/snap.$((i - 1))" "$dir/snap.$i" | wc -l)
+		[ "$gone" -eq 0 ] || bad "kill $i: $gone alerts committed before kill $((i - 1)) are gone"
+	fi
 	i=$((i + 1))
 done
-[ $opened -eq 20 ] && ok "20 × kill -9 mid-replay: every database opens, integrity_check ok"
+[ $opened -eq 20 ] && ok "20 × kill -9 mid-replay: every database opens, integrity_check ok, no committed alert lost ($(wc -l <"$dir/snap.19") in the last)"
 before=$(sqlite3 "$dir/k.db" "select count(*) from alerts")
 "$bin" -q -r "$dir/busy.pcap" -d "$dir/k.db" >/dev/null 2>&1 && after=$(sqlite3 "$dir/k.db" "select count(*) from alerts") &&
 	[ "$after" -ge "$before" ] && ok "the next run uses it: $before alerts before, $after after (nothing lost)" || bad "reuse after kills"
@@ -60,5 +69,46 @@ sleep 0.3
 rm -f "$dir/gone.db" "$dir/gone.db-wal" "$dir/gone.db-shm"
 wait $pid
 [ $? -eq 0 ] && ok "database deleted mid-run: the run completes, exit 0" || bad "deleted db: exit"
+# 4. the database made read-only while the sensor writes (chattr +i: even open descriptors
+# fail, as after an ext4 errors=remount-ro), then writable again. The capture is fed slowly
+# through standard input so the run lasts about 4 s.
+feed() { python3 -c '
+import sys, time
+d = open(sys.argv[1], "rb").read()
+step = len(d) // 40 + 1
+for i in range(0, len(d), step):
+    sys.stdout.buffer.write(d[i:i + step]); sys.stdout.buffer.flush(); time.sleep(0.1)' "$1"; }
+"$bin" -q -r "$dir/busy.pcap" -d "$dir/clean.db" >/dev/null 2>&1
+: >"$dir/ro.db"
+if chattr +i "$dir/ro.db" 2>/dev/null && chattr -i "$dir/ro.db"; then
+	rm -f "$dir/ro.db"
+	feed "$dir/busy.pcap" | "$bin" -r - -d "$dir/ro.db" >/dev/null 2>"$dir/e" &
+	sleep 1.3
+	sqlite3 "$dir/ro.db" "select id from alerts" | sort >"$dir/ro.before"
+	chattr +i "$dir/ro.db" "$dir/ro.db-wal" "$dir/ro.db-shm"
+	sleep 1.5
+	chattr -i "$dir/ro.db" "$dir/ro.db-wal" "$dir/ro.db-shm"
+	wait
+	n=$(sed -n 's/^\([0-9]*\) DNS messages.*/\1/p' "$dir/e")
+	failed=$(sed -n 's/^database .*: [0-9]* rows written, \([0-9]*\) failed writes$/\1/p' "$dir/e")
+	logged=$(grep -c "writes failed so far" "$dir/e")
+	sqlite3 "$dir/ro.db" "select id from alerts" | sort >"$dir/ro.after"
+	before=$(wc -l <"$dir/ro.before")
+	after=$(wc -l <"$dir/ro.after")
+	clean=$(sqlite3 "$dir/clean.db" "select count(*) from alerts")
+	[ "$n" = 600000 ] && ok "read-only database: all 600000 messages processed" || bad "read-only: $n messages"
+	[ "${failed:-0}" -gt 0 ] && [ "$logged" -ge 1 ] && [ "$logged" -le 2 ] &&
+		ok "read-only database: $failed failed writes counted, logged $logged time(s)" ||
+		bad "read-only: failed $failed, logged $logged"
+	[ "$(comm -23 "$dir/ro.before" "$dir/ro.after" | wc -l)" -eq 0 ] &&
+		[ "$(sqlite3 "$dir/ro.db" "pragma integrity_check")" = ok ] &&
+		ok "read-only database: the $before alerts written before are all there, integrity ok" ||
+		bad "read-only: alerts written before the fault lost"
+	[ "$after" -gt "$before" ] && ok "read-only database: writes resumed ($after alerts; $clean without the fault)" ||
+		bad "read-only: writes did not resume ($before then $after)"
+else
+	echo "skip read-only database: chattr +i not supported on this filesystem"
+fi
+
 echo "faults: $fails failed"
 [ $fails -eq 0 ]

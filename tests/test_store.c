@@ -177,6 +177,58 @@ static void test_store_refuses_newer_and_garbage(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent-dir/x.db: cannot open"));
 }
 
+/* A write that fails (another process holds the write lock past the busy timeout; a full or
+ * read-only disk fails a commit: tests/faults.sh) loses that row only until the alert's next
+ * update, which writes it whole again, under the same id if it had one. */
+static void test_store_lost_write_rewritten(void)
+{
+	char p[128], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "lost.db");
+	dx_store_t *st;
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	dx_alert_t a, b, c;
+	mk_alert(&a, "kept.example", DX_SEV_HIGH, 1709251200000000LL);
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_flush(st), DX_OK);
+	sqlite3 *other;
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(p, &other), SQLITE_OK);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	mk_alert(&b, "lost.example", DX_SEV_MEDIUM, 1709251200000000LL);
+	int rc = dx_store_put_alert(st, &b);
+	if (rc == DX_OK)
+		rc = dx_store_flush(st);
+	CU_ASSERT_EQUAL(rc, DX_ESTORE);
+	CU_ASSERT_EQUAL(dx_store_errors(st), 1);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts WHERE apex = 'lost.example'"), 0);
+	mk_alert(&c, "new.example", DX_SEV_LOW, 1709251200000000LL);
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &c), DX_OK);
+	b.severity = DX_SEV_HIGH; /* the lost alert's next update */
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &b), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_flush(st), DX_OK);
+	/* a row gone after its id was handed out (a commit that failed after the insert) */
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(p, &other), SQLITE_OK);
+	CU_ASSERT_EQUAL(
+	    sqlite3_exec(other, "DELETE FROM alerts WHERE apex = 'kept.example'", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+	int64_t id = a.id;
+	a.query_count = 777;
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+	CU_ASSERT_EQUAL(a.id, id);
+	CU_ASSERT_EQUAL(dx_store_flush(st), DX_OK);
+	dx_store_close(st);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT query_count FROM alerts WHERE apex = 'kept.example'"),
+			777);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts"), 3);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts WHERE apex = 'lost.example'"
+				     " AND severity = 'HIGH'"),
+			1);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(DISTINCT id) FROM alerts"), 3);
+	CU_ASSERT_TRUE(b.id > 0 && c.id != b.id && c.id != a.id);
+}
+
 /* Escalation updates the one row of the episode; it never adds rows. */
 static void test_store_escalation_updates_one_row(void)
 {
@@ -443,6 +495,7 @@ static CU_TestInfo store_tests[] = {
     {"migrates_from_v1", test_store_migrates_from_v1},
     {"refuses_newer_and_garbage", test_store_refuses_newer_and_garbage},
     {"escalation_updates_one_row", test_store_escalation_updates_one_row},
+    {"lost_write_rewritten", test_store_lost_write_rewritten},
     {"batching_and_reader", test_store_batching_and_reader},
     {"retention", test_store_retention},
     {"survives_sigkill", test_store_survives_sigkill},
