@@ -38,6 +38,8 @@ struct dx_respond {
 	dx_hook_t *hook;
 	const dx_allow_t *protect;
 	struct block *blocks;
+	uint32_t hw; /* slots [hw, max_blocks) were never used: the scans stop at hw, so an alert
+		      * update costs nothing while there are no blocks (a flood of alerts) */
 	dx_ts_t *recent; /* times of the last max_blocks_per_hour new blocks, a ring */
 	uint32_t recent_i;
 	dx_ts_t rate_logged;
@@ -108,7 +110,7 @@ void dx_respond_get_stats(const dx_respond_t *r, dx_respond_stats_t *out)
 
 static struct block *find(dx_respond_t *r, const char *apex)
 {
-	for (uint32_t i = 0; i < r->cfg.max_blocks; i++)
+	for (uint32_t i = 0; i < r->hw; i++)
 		if (r->blocks[i].state != B_FREE && strcmp(r->blocks[i].apex, apex) == 0)
 			return &r->blocks[i];
 	return NULL;
@@ -117,7 +119,7 @@ static struct block *find(dx_respond_t *r, const char *apex)
 static struct block *slot(dx_respond_t *r)
 {
 	struct block *old = NULL;
-	for (uint32_t i = 0; i < r->cfg.max_blocks; i++) {
+	for (uint32_t i = 0; i < r->hw; i++) {
 		struct block *b = &r->blocks[i];
 		if (b->state == B_FREE)
 			return b;
@@ -125,6 +127,8 @@ static struct block *slot(dx_respond_t *r)
 		    (old == NULL || b->last_active < old->last_active))
 			old = b; /* forget the oldest finished record rather than refuse */
 	}
+	if (r->hw < r->cfg.max_blocks)
+		return &r->blocks[r->hw++];
 	if (old)
 		memset(old, 0, sizeof(*old));
 	return old;
@@ -268,7 +272,7 @@ void dx_respond_alert(dx_respond_t *r, dx_alert_t *a, double ref_wall)
 
 static struct block *by_seq(dx_respond_t *r, uint64_t seq)
 {
-	for (uint32_t i = 0; i < r->cfg.max_blocks; i++)
+	for (uint32_t i = 0; i < r->hw; i++)
 		if (r->blocks[i].state != B_FREE && r->blocks[i].seq == seq)
 			return &r->blocks[i];
 	return NULL;
@@ -311,7 +315,7 @@ void dx_respond_tick(dx_respond_t *r, dx_ts_t now)
 	if (r->cfg.block_ttl_sec == 0 || r->hook == NULL)
 		return;
 	dx_ts_t ttl = (dx_ts_t) r->cfg.block_ttl_sec * 1000000;
-	for (uint32_t i = 0; i < r->cfg.max_blocks; i++) {
+	for (uint32_t i = 0; i < r->hw; i++) {
 		struct block *b = &r->blocks[i];
 		/* Expire block_ttl after the apex was last active: a tunnel still knocking stays
 		 * cut off. */
