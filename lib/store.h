@@ -20,7 +20,7 @@
 #include "lib/alert.h"
 #include "lib/common.h"
 
-#define DX_STORE_VERSION 2 /* PRAGMA user_version written by this build */
+#define DX_STORE_VERSION 3 /* PRAGMA user_version written by this build */
 
 typedef struct dx_store dx_store_t;
 

@@ -151,6 +151,19 @@ static void test_store_migrates_from_v1(void)
 				     " WHERE name = 'run_id'"),
 			1);
 	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM v_alerts"), 1);
+	/* v3 rebuilt the table: the constraints still hold, the indexes are back */
+	sqlite3_open(p, &db);
+	CU_ASSERT_NOT_EQUAL(
+	    sqlite3_exec(db, "UPDATE alerts SET severity = 'SEVERE'", NULL, NULL, NULL), SQLITE_OK);
+	CU_ASSERT_NOT_EQUAL(
+	    sqlite3_exec(db, "UPDATE alerts SET status = 'maybe'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+				     " AND tbl_name = 'alerts' AND name LIKE 'alerts_%'"),
+			2);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%IN (%'"
+				     " AND name = 'alerts'"),
+			0);
 }
 
 static void test_store_refuses_newer_and_garbage(void)
