@@ -121,5 +121,28 @@ check "dry run" 0 $? "1 dry run" "$dir/e"
 "$bin" -r "$p/link-raw.pcap" -d "$dir/c.db" --hook "$dir/nonexistent-hook" 2>"$dir/e"
 check "hook not executable" 64 $? "nonexistent-hook" "$dir/e"
 
+# Hooks that misbehave while the sensor runs: capture and detection go on, the run ends
+# normally, and the blocks rows say what happened.
+printf '[response]\nhook_retries = 0\nhook_timeout_ms = 500\n' >"$dir/hk.ini"
+printf '#!/bin/sh\nexec sleep 1000\n' >"$dir/hang"
+printf '#!/bin/sh\nkill -SEGV $$\n' >"$dir/crash"
+printf '#!/bin/sh\nhead -c 5000000 /dev/zero | tr "\\0" x >&2\nexit 3\n' >"$dir/chatty"
+chmod +x "$dir/hang" "$dir/crash" "$dir/chatty"
+for h in "hang:killed after 500 ms" "crash:^139 " "chatty:^3 xxxxxxxx"; do
+	name=${h%%:*} want=${h#*:}
+	rm -f "$dir/h.db"*
+	timeout 60 "$bin" -q -c "$dir/hk.ini" -r "$p/iodine-pirate-sea.pcap" -d "$dir/h.db" \
+		--hook "$dir/$name" 2>"$dir/e"
+	rc=$?
+	st=$(sqlite3 "$dir/h.db" "select group_concat(state, ' ') from blocks")
+	msg=$(sqlite3 "$dir/h.db" "select hook_exit || ' ' || substr(hook_stderr, 1, 200) from blocks limit 1")
+	if [ $rc = 0 ] && grep -q "^434 DNS messages" "$dir/e" && [ "$st" = "failed failed" ] &&
+		echo "$msg" | grep -q -- "$want"; then
+		echo "ok   a $name hook: run completes, blocks rows failed ($(echo "$msg" | cut -c1-40))"
+	else
+		echo "FAIL $name hook: exit $rc, blocks '$st', '$msg'"; fails=$((fails + 1))
+	fi
+done
+
 echo "cli: $fails failed"
 [ "$fails" -eq 0 ]

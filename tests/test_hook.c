@@ -221,6 +221,19 @@ static void test_hook_flood_and_crash(void)
 	dx_hook_run(&missing, &r, &res);
 	CU_ASSERT_EQUAL(res.exit_code, -2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(res.stderr_text, "cannot run /nonexistent/hook"));
+	/* there, but not executable (as after a careless deploy) */
+	char noexec[200];
+	snprintf(noexec, sizeof(noexec), "%s/noexec-hook", dir);
+	FILE *f = fopen(noexec, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("#!/bin/sh\nexit 0\n", f);
+	fclose(f);
+	chmod(noexec, 0644);
+	missing.path = noexec;
+	dx_hook_run(&missing, &r, &res);
+	CU_ASSERT_EQUAL(res.state, DX_HOOK_FAILED);
+	CU_ASSERT_EQUAL(res.exit_code, -2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.stderr_text, "cannot run"));
 }
 
 /* ---- the policy, through a real runner and a real database ---- */
