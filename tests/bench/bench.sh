@@ -3,9 +3,11 @@
 # Also times `tshark -r FILE -T fields -e dns.qry.name` once per corpus (NO_TSHARK=1 skips).
 # Throughput of dnsexfild -r (full pipeline: decoding, detection, a fresh SQLite database per
 # run) against the bare libpcap read loop (readfloor) on the same file,
-# measured alternately in one run (5 rounds each; medians), on mkcorpus captures: plain and
-# --vxlan (and --responses). Prints wall time, CPU time, peak RSS, messages/s and the ratio
-# dnsexfild / floor. Not a test: run it by hand on a quiet machine.
+# measured alternately in one run (ROUNDS, 7, each; medians), on mkcorpus captures: plain,
+# --vxlan and --responses, and a random-subdomain flood of the same size (tests/bench/mkflood:
+# QUERIES unique names under QUERIES/10 random apexes). Prints wall time, CPU time, peak RSS,
+# messages/s, the ratio to the floor, and tshark / dnsexfild. Not a test: run it by hand on a
+# quiet machine.
 #   tests/bench/bench.sh build 1000000
 set -eu
 build=${1:-build}
@@ -13,15 +15,18 @@ n=${2:-1000000}
 rounds=${ROUNDS:-7}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mk=${DX_SHARED:-$root/../shared}/tools/mkcorpus.py
+forms=${FORMS:-plain vxlan responses flood}
 dir=${BENCH_DIR:-/tmp/dnsexfild-bench}
 mkdir -p "$dir"
 bin=$build/sensor/dnsexfild
 floor=$build/tests/bench/readfloor
 [ -x "$bin" ] && [ -x "$floor" ] || { echo "build first: meson setup $build && ninja -C $build"; exit 1; }
 
-for form in plain vxlan responses; do
+for form in $forms; do
 	f=$dir/q$n-$form.pcap
-	if [ ! -f "$f" ]; then
+	if [ $form = flood ]; then
+		[ -f "$f" ] || "$build/tests/bench/mkflood" -n "$n" -a $((n / 10)) -o "$f" 2>/dev/null
+	elif [ ! -f "$f" ]; then
 		opt=""
 		[ $form = vxlan ] && opt=--vxlan
 		[ $form = responses ] && opt=--responses
@@ -43,7 +48,7 @@ print("%.4f %.4f %d" % (w, ru.ru_utime + ru.ru_stime, ru.ru_maxrss))' "$@"
 median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
 printf '%-10s %-22s %8s %8s %8s %12s %7s\n' corpus tool wall_s cpu_s rss_MiB msgs_per_s ratio
-for form in plain vxlan responses; do
+for form in $forms; do
 	f=$dir/q$n-$form.pcap
 	msgs=$("$bin" -r "$f" -d "$dir/bench.db" 2>&1 | sed -n 's/^\([0-9]*\) DNS messages.*/\1/p')
 	: >"$dir/floor.txt"; : >"$dir/dx.txt"; : >"$dir/dump.txt"
@@ -76,4 +81,10 @@ for form in plain vxlan responses; do
 			printf "%-10s %-22s %8.3f %8.3f %8.1f %12.0f %6.2fx\n", form, name, w, c, r/1024,
 			       (w > 0 ? m / w : 0), (fw > 0 ? w / fw : 0) }'
 	done
+	if [ -s "$dir/tshark.txt" ]; then
+		tw=$(cut -d' ' -f1 "$dir/tshark.txt" | median)
+		dw=$(cut -d' ' -f1 "$dir/dx.txt" | median)
+		awk -v form=$form -v t=$tw -v d=$dw 'BEGIN{
+			printf "%-10s tshark / dnsexfild -r: %.0fx\n", form, t / d }'
+	fi
 done
