@@ -51,9 +51,10 @@ awk -v w="$1" -v c="$2" -v r="$3" -v m="$msgs" -v b="$bound" 'BEGIN{
 	printf "wall %.2f s, CPU %.2f s, %.0f messages/s, peak RSS %.0f MiB of a %d MiB bound (%.0f%%)\n",
 	       w, c, m / w, r / 1024, b, 100 * r / 1024 / b }'
 echo "the tunnel ($tapex):"
-sqlite3 "$dir/flood.db" "select '  ' || severity || ' ' || threat_type || ', raised ' ||
-	printf('%.1f', detected_ts - first_ts) || ' s after its first query (' || query_count ||
-	' queries in all)' from alerts where apex = '$tapex' order by detected_ts"
+sqlite3 "$dir/flood.db" "select '  ' || severity || ' ' || threat_type || ' raised ' ||
+	printf('%.1f', detected_ts - (select min(first_ts) from alerts where apex = '$tapex')) ||
+	' s into the tunnel; ' || query_count || ' queries in the episode, ' || status
+	from alerts where apex = '$tapex' order by detected_ts"
 
 echo "== 2. hash flooding: 1,000,000 queries under 8,192 crafted vs 8,192 ordinary apexes"
 [ -f "$dir/crafted.pcap" ] || "$mk" -n 1000000 -a 8192 -c 16 -o "$dir/crafted.pcap"
