@@ -13,10 +13,22 @@
  *     than rest, or an exception), which one psl_is_public_suffix() call settles. So a new
  *     tunnel name costs one libpsl call instead of one per label, and the answer is exact.
  * Entries hold a 64-bit keyed hash, not the text: a collision needs the per-process key.
+ *
+ * That last psl_is_public_suffix() call, once per name the name cache has not seen, was
+ * still a fifth of the detector's instructions (callgrind): libpsl clears a buffer on every
+ * call. L1.rest can only be a public suffix if the list has a rule directly below rest
+ * ("L1.rest", "*.rest" or "!L1.rest"), so at start the parents of every rule are read from
+ * the list libpsl's built-in data was made from (psl_builtin_filename()) into a set, and
+ * the call is skipped for a rest that is not in it. The set is used only when that file is
+ * the one the built-in data came from, the distribution file libpsl prefers is from the same
+ * day, and libpsl agrees with every ASCII rule in it; otherwise every name asks libpsl as
+ * before. A rest with an 8-bit byte or an "xn--" label always asks (internationalised rules
+ * are in the list as UTF-8).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/apex.h"
 #include "lib/config.h"
@@ -26,6 +38,7 @@ struct cache_ent {
 	uint64_t h;
 	int16_t
 	    apex_len; /* characters of the apex at the end of the key; -1: no registrable domain */
+	bool below;   /* rests: the list may have a rule one label below this rest */
 };
 
 struct dx_apex {
@@ -36,7 +49,95 @@ struct dx_apex {
 	uint64_t salt; /* slots come through dx_hash_index(): see dx_hash_salt() */
 	uint64_t calls;
 	dx_hash_key_t key;
+	uint64_t *parents; /* open addressing of rest hashes (0 = empty); NULL: not used */
+	uint32_t pmask;
 };
+
+static uint64_t rest_hash(const dx_apex_t *ax, const char *s, size_t n)
+{
+	uint64_t h = dx_hash(&ax->key, s, n) ^ 0x5bd1e995u;
+	return h ? h : 1;
+}
+
+static bool parents_has(const dx_apex_t *ax, uint64_t h)
+{
+	for (uint32_t i = (uint32_t) h & ax->pmask;; i = (i + 1) & ax->pmask) {
+		if (ax->parents[i] == h)
+			return true;
+		if (ax->parents[i] == 0)
+			return false;
+	}
+}
+
+static bool is_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char) s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/* Read the rule list into ax->parents, validating it against libpsl; on any doubt leave
+ * ax->parents NULL (every name then asks libpsl). */
+static void load_parents(dx_apex_t *ax)
+{
+	const char *dat = psl_builtin_filename(), *dist = psl_dist_filename();
+	struct stat sd, sf;
+	if (dat == NULL || stat(dat, &sd) != 0 || sd.st_mtime != psl_builtin_file_time())
+		return;
+	if (dist != NULL && stat(dist, &sf) == 0 &&
+	    (sf.st_mtime > sd.st_mtime + 86400 || sf.st_mtime < sd.st_mtime - 86400))
+		return;
+	FILE *f = fopen(dat, "r");
+	if (f == NULL)
+		return;
+	uint32_t cap = 16384, n = 0;
+	ax->parents = calloc(cap, sizeof(*ax->parents));
+	ax->pmask = cap - 1;
+	bool ok = ax->parents != NULL;
+	char line[512], probe[600];
+	while (ok && fgets(line, sizeof(line), f) != NULL) {
+		char *r = line;
+		r[strcspn(r, " \t\r\n")] = '\0';
+		if (r[0] == '\0' || (r[0] == '/' && r[1] == '/'))
+			continue;
+		bool exc = r[0] == '!', wild = r[0] == '*' && r[1] == '.';
+		if (exc)
+			r++;
+		if (wild)
+			r += 2;
+		/* Parents to remember: the rule's own (libpsl also takes the X of "*.X" as a public
+		 * suffix), and X itself, the parent of a wildcard's children. */
+		const char *dot = strchr(r, '.');
+		const char *cand[2] = {dot ? dot + 1 : NULL, wild ? r : NULL};
+		for (int k = 0; k < 2 && ok; k++) {
+			if (cand[k] == NULL || !is_ascii(cand[k], strlen(cand[k])))
+				continue;
+			if (n * 2 >= cap) { /* the list has ~10,000 rules: never near */
+				ok = false;
+				break;
+			}
+			uint64_t h = rest_hash(ax, cand[k], strlen(cand[k]));
+			uint32_t i = (uint32_t) h & ax->pmask;
+			while (ax->parents[i] != 0 && ax->parents[i] != h)
+				i = (i + 1) & ax->pmask;
+			if (ax->parents[i] == 0) {
+				ax->parents[i] = h;
+				n++;
+			}
+		}
+		/* libpsl must agree with the file: an ASCII rule is public, a wildcard's child too */
+		if (ok && !exc && (dot != NULL || wild) && is_ascii(r, strlen(r))) {
+			snprintf(probe, sizeof(probe), "%s%s", wild ? "dx-probe." : "", r);
+			ok = psl_is_public_suffix2(ax->psl, probe, PSL_TYPE_ANY) != 0;
+		}
+	}
+	fclose(f);
+	if (!ok || n == 0) {
+		free(ax->parents);
+		ax->parents = NULL;
+	}
+}
 
 static uint32_t cache_slots(uint32_t cache_entries)
 {
@@ -71,6 +172,7 @@ dx_apex_t *dx_apex_new(const psl_ctx_t *psl, bool private_rules, uint32_t cache_
 	ax->psl = psl;
 	ax->psl_type = private_rules ? PSL_TYPE_ANY : PSL_TYPE_ICANN;
 	ax->key = key;
+	load_parents(ax);
 	return ax;
 }
 
@@ -80,7 +182,13 @@ void dx_apex_free(dx_apex_t *ax)
 		return;
 	free(ax->names);
 	free(ax->rests);
+	free(ax->parents);
 	free(ax);
+}
+
+bool dx_apex_prefilter(const dx_apex_t *ax)
+{
+	return ax->parents != NULL;
 }
 
 uint64_t dx_apex_psl_calls(const dx_apex_t *ax)
@@ -181,17 +289,22 @@ enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off
 	} else {
 		const char *rest = t + first_sep(n) + 1; /* n_labels >= 2: a separator exists */
 		size_t rlen = len - (size_t) (rest - t);
-		uint64_t rh = dx_hash(&ax->key, rest, rlen) ^ 0x5bd1e995u;
+		uint64_t rh = rest_hash(ax, rest, rlen);
 		struct cache_ent *re = &ax->rests[dx_hash_index(rh, ax->salt, ax->bits)];
 		int rest_apex;
-		if (re->h == rh && rh != 0) {
+		bool below;
+		if (re->h == rh) {
 			rest_apex = re->apex_len;
+			below = re->below;
 		} else {
 			rest_apex = registrable_len(ax, rest, rlen);
+			below = ax->parents == NULL || parents_has(ax, rh) ||
+				!is_ascii(rest, rlen) || memmem(rest, rlen, "xn--", 4) != NULL;
 			re->h = rh;
 			re->apex_len = (int16_t) rest_apex;
+			re->below = below;
 		}
-		if (is_public(ax, t))
+		if (below && is_public(ax, t))
 			alen = -1;
 		else if (rest_apex < 0)
 			alen = (int) len; /* rest is a public suffix: the whole name is the apex */

@@ -35,6 +35,8 @@ enum dx_apex_class {
 dx_apex_t *dx_apex_new(const psl_ctx_t *psl, bool private_rules, uint32_t cache_entries,
 		       dx_hash_key_t key);
 void dx_apex_free(dx_apex_t *ax);
+/** True if the rule list's parents were loaded (fewer libpsl calls; see apex.c). */
+bool dx_apex_prefilter(const dx_apex_t *ax);
 /** Bytes dx_apex_new() allocates for cache_entries (libpsl's own list not included). */
 size_t dx_apex_mem_bound(uint32_t cache_entries);
 

@@ -159,11 +159,97 @@ static void test_apex_fuzz_nul_in_label(void)
 	dx_apex_free(ax);
 }
 
+/* libpsl's answer without our caches or the rule-parent set: -1 if t is a public suffix,
+ * else the offset of its registrable domain. */
+static int ref_off(const char *t, int type)
+{
+	if (psl_is_public_suffix2(psl, t, type))
+		return -1;
+	for (const char *p = t;;) {
+		const char *dot = strchr(p, '.');
+		if (dot == NULL || psl_is_public_suffix2(psl, dot + 1, type))
+			return (int) (p - t);
+		p = dot + 1;
+	}
+}
+
+static int compared;
+
+static void same_as_libpsl(dx_apex_t *ax, const char *dotted, int type)
+{
+	dx_name_t n;
+	if (strlen(dotted) > 200)
+		return;
+	name_of(dotted, &n);
+	unsigned off = 999;
+	enum dx_apex_class got = dx_apex_find(ax, &n, &off, NULL);
+	if (got != DX_APEX_NORMAL && got != DX_APEX_SUFFIX)
+		return; /* arpa, local, dotless, "_.": decided before libpsl */
+	int want = ref_off(n.text, type);
+	bool ok = want < 0 ? got == DX_APEX_SUFFIX : got == DX_APEX_NORMAL && (int) off == want;
+	CU_ASSERT_TRUE(ok);
+	if (!ok)
+		fprintf(stderr, "\n  %s: class %d off %u, libpsl %d\n", dotted, got, off, want);
+	compared++;
+}
+
+/* The rule-parent set changes no answer: every rule of the list, with one and two labels in
+ * front, asked of dx_apex_find and of libpsl directly, with and without the private rules. */
+static void test_apex_prefilter_exact(void)
+{
+	FILE *f = fopen(psl_builtin_filename(), "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	dx_apex_t *any = dx_apex_new(psl, true, 1024, key);
+	dx_apex_t *icann = dx_apex_new(psl, false, 1024, key);
+	CU_ASSERT_TRUE(dx_apex_prefilter(any)); /* Debian's publicsuffix package is installed */
+	char line[512], name[600];
+	compared = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, " \t\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '/')
+			continue;
+		const char *r = line;
+		if (*r == '!')
+			r++;
+		else if (r[0] == '*' && r[1] == '.')
+			r += 2;
+		static const char *const front[] = {"", "x.", "b7.x.", "www."};
+		for (int i = 0; i < 4; i++) {
+			snprintf(name, sizeof(name), "%s%s", front[i], r);
+			same_as_libpsl(any, name, PSL_TYPE_ANY);
+			same_as_libpsl(icann, name, PSL_TYPE_ICANN);
+		}
+	}
+	fclose(f);
+	CU_ASSERT_TRUE(compared > 20000);
+	dx_apex_free(any);
+	dx_apex_free(icann);
+}
+
+/* A random-subdomain flood under a domain with no rules below it: no libpsl call per name. */
+static void test_apex_prefilter_cost(void)
+{
+	dx_apex_t *ax = dx_apex_new(psl, true, 1024, key);
+	char buf[128];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(buf, sizeof(buf), "r%06dq.flood-target.com", i);
+		dx_name_t n;
+		unsigned off;
+		name_of(buf, &n);
+		CU_ASSERT_EQUAL(dx_apex_find(ax, &n, &off, NULL), DX_APEX_NORMAL);
+		CU_ASSERT_STRING_EQUAL(n.text + off, "flood-target.com");
+	}
+	CU_ASSERT_TRUE(dx_apex_psl_calls(ax) <= 4); /* the rest, once: flood-target.com, com */
+	dx_apex_free(ax);
+}
+
 static CU_TestInfo apex_tests[] = {
     {"fuzz_nul_in_label", test_apex_fuzz_nul_in_label},
     {"psl_private", test_apex_psl_private},
     {"icann_only", test_apex_icann_only},
     {"cache_cost", test_apex_cache_cost},
+    {"prefilter_exact", test_apex_prefilter_exact},
+    {"prefilter_cost", test_apex_prefilter_cost},
     {"allowlist", test_apex_allowlist},
     CU_TEST_INFO_NULL,
 };
