@@ -59,14 +59,28 @@ static uint64_t rest_hash(const dx_apex_t *ax, const char *s, size_t n)
 	return h ? h : 1;
 }
 
-static bool parents_has(const dx_apex_t *ax, uint64_t h)
+/* Sets of non-zero 64-bit hashes, open addressing with linear probing (0 = empty); used for
+ * the rule parents and the allowlist. The caller keeps the load at most one half. */
+static bool hset_has(const uint64_t *slots, uint32_t mask, uint64_t h)
 {
-	for (uint32_t i = (uint32_t) h & ax->pmask;; i = (i + 1) & ax->pmask) {
-		if (ax->parents[i] == h)
+	for (uint32_t i = (uint32_t) h & mask;; i = (i + 1) & mask) {
+		if (slots[i] == h)
 			return true;
-		if (ax->parents[i] == 0)
+		if (slots[i] == 0)
 			return false;
 	}
+}
+
+/* Add h; true if it was not there. */
+static bool hset_put(uint64_t *slots, uint32_t mask, uint64_t h)
+{
+	uint32_t i = (uint32_t) h & mask;
+	while (slots[i] != 0 && slots[i] != h)
+		i = (i + 1) & mask;
+	if (slots[i] == h)
+		return false;
+	slots[i] = h;
+	return true;
 }
 
 static bool is_ascii(const char *s, size_t n)
@@ -117,14 +131,9 @@ static void load_parents(dx_apex_t *ax)
 				ok = false;
 				break;
 			}
-			uint64_t h = rest_hash(ax, cand[k], strlen(cand[k]));
-			uint32_t i = (uint32_t) h & ax->pmask;
-			while (ax->parents[i] != 0 && ax->parents[i] != h)
-				i = (i + 1) & ax->pmask;
-			if (ax->parents[i] == 0) {
-				ax->parents[i] = h;
+			if (hset_put(ax->parents, ax->pmask,
+				     rest_hash(ax, cand[k], strlen(cand[k]))))
 				n++;
-			}
 		}
 		/* libpsl must agree with the file: an ASCII rule is public, a wildcard's child too */
 		if (ok && !exc && (dot != NULL || wild) && is_ascii(r, strlen(r))) {
@@ -298,7 +307,7 @@ enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off
 			below = re->below;
 		} else {
 			rest_apex = registrable_len(ax, rest, rlen);
-			below = ax->parents == NULL || parents_has(ax, rh) ||
+			below = ax->parents == NULL || hset_has(ax->parents, ax->pmask, rh) ||
 				!is_ascii(rest, rlen) || memmem(rest, rlen, "xn--", 4) != NULL;
 			re->h = rh;
 			re->apex_len = (int16_t) rest_apex;
@@ -368,12 +377,7 @@ static uint64_t allow_hash(const dx_allow_t *al, const char *s, size_t n)
 
 static bool allow_has(const dx_allow_t *al, uint64_t h)
 {
-	for (uint32_t i = (uint32_t) h & al->mask;; i = (i + 1) & al->mask) {
-		if (al->slots[i] == h)
-			return true;
-		if (al->slots[i] == 0)
-			return false;
-	}
+	return hset_has(al->slots, al->mask, h);
 }
 
 static int allow_grow(dx_allow_t *al)
@@ -383,13 +387,8 @@ static int allow_grow(dx_allow_t *al)
 	if (ns == NULL)
 		return DX_ENOMEM;
 	for (uint32_t i = 0; i <= al->mask; i++) {
-		uint64_t h = al->slots[i];
-		if (h == 0)
-			continue;
-		uint32_t j = (uint32_t) h & nmask;
-		while (ns[j])
-			j = (j + 1) & nmask;
-		ns[j] = h;
+		if (al->slots[i] != 0)
+			hset_put(ns, nmask, al->slots[i]);
 	}
 	free(al->slots);
 	al->slots = ns;
@@ -415,10 +414,7 @@ int dx_allow_add(dx_allow_t *al, const char *domain)
 		return DX_OK;
 	if ((al->count + 1) * 2 > al->mask && allow_grow(al) != DX_OK)
 		return DX_ENOMEM;
-	uint32_t i = (uint32_t) h & al->mask;
-	while (al->slots[i])
-		i = (i + 1) & al->mask;
-	al->slots[i] = h;
+	hset_put(al->slots, al->mask, h);
 	al->count++;
 	return DX_OK;
 }

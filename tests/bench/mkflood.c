@@ -68,7 +68,7 @@ static int apex_text(uint64_t seed, uint64_t i, char *a)
 	int n = 8 + (int) (r % 5);
 	for (int k = 0; k < n; k++)
 		a[k] = (char) ('a' + splitmix(&s) % 26);
-	return n + sprintf(a + n, ".%s", tld[r >> 32 & 7]);
+	return n + snprintf(a + n, 32 - (size_t) n, ".%s", tld[r >> 32 & 7]); /* a: 32 bytes */
 }
 
 /* An Ethernet/IPv4/UDP DNS query for label.apex from client c. Returns the frame length. */
