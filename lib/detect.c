@@ -109,6 +109,7 @@ struct client_bucket {
 struct client {
 	uint64_t h;
 	uint32_t epoch, last_sec;
+	uint32_t prev, next; /* the recency list: head = most recently seen second */
 	uint16_t cur;
 	bool used;
 	struct client_bucket sum, b[NB];
@@ -150,7 +151,8 @@ struct dx_detect {
 
 	struct client *clients;
 	uint32_t client_sets;
-	uint32_t client_median; /* unique names per window of the median active client */
+	uint32_t client_head, client_tail; /* recency list, ordered by last_sec, newest first */
+	uint32_t client_median;		   /* unique names per window of the median active client */
 	uint32_t *scratch;
 
 	struct alert_slot *alerts;
@@ -272,6 +274,7 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const psl_ctx_t *psl,
 	d->never_used = 0;
 	d->free_alert = NIL;
 	d->alerts_never_used = 0;
+	d->client_head = d->client_tail = NIL;
 	return d;
 }
 
@@ -686,6 +689,30 @@ static uint32_t sub_seen(dx_detect_t *d, uint64_t h, uint32_t now_sec)
 	return UINT32_MAX;
 }
 
+static void client_unlink(dx_detect_t *d, struct client *c)
+{
+	if (c->prev != NIL)
+		d->clients[c->prev].next = c->next;
+	else
+		d->client_head = c->next;
+	if (c->next != NIL)
+		d->clients[c->next].prev = c->prev;
+	else
+		d->client_tail = c->prev;
+}
+
+static void client_push_front(dx_detect_t *d, struct client *c)
+{
+	uint32_t i = (uint32_t) (c - d->clients);
+	c->prev = NIL;
+	c->next = d->client_head;
+	if (d->client_head != NIL)
+		d->clients[d->client_head].prev = i;
+	d->client_head = i;
+	if (d->client_tail == NIL)
+		d->client_tail = i;
+}
+
 static struct client *client_get(dx_detect_t *d, const uint8_t *addr, uint8_t af, uint32_t vni,
 				 uint64_t *hash_out)
 {
@@ -707,14 +734,24 @@ static struct client *client_get(dx_detect_t *d, const uint8_t *addr, uint8_t af
 		if (!set[w].used || (victim->used && set[w].last_sec < victim->last_sec))
 			victim = &set[w];
 	}
-	if (victim->used)
+	if (victim->used) {
 		d->st.client_evictions++;
+		client_unlink(d, victim);
+	}
 	memset(victim, 0, sizeof(*victim));
 	victim->used = true;
 	victim->h = h;
 	victim->epoch = d->now_epoch;
-found:
 	victim->last_sec = now_sec;
+	client_push_front(d, victim);
+found:
+	if (victim->last_sec != now_sec) { /* once a second at most: keeps the list in order */
+		victim->last_sec = now_sec;
+		if (d->client_head != (uint32_t) (victim - d->clients)) {
+			client_unlink(d, victim);
+			client_push_front(d, victim);
+		}
+	}
 	if (d->now_epoch > victim->epoch) {
 		uint32_t steps = d->now_epoch - victim->epoch;
 		if (steps >= NB) {
@@ -742,14 +779,18 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Once per bucket: the median of the active clients' unique-name counts, their peers' norm. */
+/* Once per bucket: the median of the active clients' unique-name counts, their peers' norm.
+ * The recency list is ordered by last_sec, so the walk stops at the first client quiet for a
+ * window: the cost follows the active clients, not the table (it scanned all 16,384 slots,
+ * 11 % of a replay's instructions). */
 static void client_median(dx_detect_t *d)
 {
 	uint32_t n = 0, now_sec = (uint32_t) (d->now / 1000000);
-	for (uint32_t i = 0; i < d->client_sets * 4; i++) {
+	for (uint32_t i = d->client_head; i != NIL; i = d->clients[i].next) {
 		struct client *c = &d->clients[i];
-		if (c->used && now_sec - c->last_sec < d->cfg.window_sec &&
-		    d->now_epoch - c->epoch < NB)
+		if (now_sec - c->last_sec >= d->cfg.window_sec)
+			break;
+		if (d->now_epoch - c->epoch < NB)
 			d->scratch[n++] = c->sum.uniq;
 	}
 	if (n < 5) { /* too few peers to compare with */

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * stages: where a replay's CPU time goes, one stage at a time on one thread, so that a change
+ * to one stage can be measured apart from the scheduling of the three pipeline threads.
+ *
+ *   stages [-n ROUNDS] FILE.pcap
+ *
+ * Loads the whole capture into memory first, then times, each ROUNDS times (median):
+ *   read    libpcap's pcap_next_ex over the file, copying each frame (the capture thread)
+ *   decode  dx_pkt_decode + dx_dns_parse of every frame into an array (the parser thread)
+ *   detect  dx_detect_add over that array, with alert and window callbacks that only count
+ *           (the detector thread without the database)
+ * and prints nanoseconds per message for each. Not a test: run by hand (README Performance).
+ */
+#include <libpsl.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/config.h"
+#include "lib/detect.h"
+#include "lib/dns.h"
+#include "lib/pkt.h"
+#include "lib/query.h"
+
+#define SCRATCH 16384 /* ring B's default slots */
+
+struct frame {
+	int64_t ts_us;
+	uint32_t caplen, wirelen, off;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *) a, y = *(const double *) b;
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t n_alerts, n_windows;
+static void on_alert(void *ctx, dx_alert_t *a)
+{
+	(void) ctx;
+	(void) a;
+	n_alerts++;
+}
+static void on_window(void *ctx, const dx_window_stats_t *w)
+{
+	(void) ctx;
+	(void) w;
+	n_windows++;
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = 5, ai = 1;
+	if (argc > 2 && strcmp(argv[1], "-n") == 0) {
+		rounds = atoi(argv[2]);
+		ai = 3;
+	}
+	if (ai >= argc || rounds < 1) {
+		fprintf(stderr, "usage: stages [-n ROUNDS] FILE.pcap\n");
+		return 2;
+	}
+	char err[PCAP_ERRBUF_SIZE];
+	const char *path = argv[ai];
+
+	/* load: frames into one buffer */
+	size_t cap = 1 << 20, used = 0, nf = 0, fcap = 1 << 16;
+	uint8_t *buf = malloc(cap);
+	struct frame *fr = malloc(fcap * sizeof(*fr));
+	pcap_t *p = pcap_open_offline(path, err);
+	if (p == NULL || buf == NULL || fr == NULL) {
+		fprintf(stderr, "stages: %s: %s\n", path, p ? "out of memory" : err);
+		return 1;
+	}
+	int dlt = pcap_datalink(p);
+	struct pcap_pkthdr *h;
+	const u_char *b;
+	while (pcap_next_ex(p, &h, &b) == 1) {
+		if (used + h->caplen > cap) {
+			while (used + h->caplen > cap)
+				cap *= 2;
+			buf = realloc(buf, cap);
+		}
+		if (nf == fcap) {
+			fcap *= 2;
+			fr = realloc(fr, fcap * sizeof(*fr));
+		}
+		if (buf == NULL || fr == NULL)
+			return 1;
+		memcpy(buf + used, b, h->caplen);
+		fr[nf++] = (struct frame){(int64_t) h->ts.tv_sec * 1000000 + h->ts.tv_usec,
+					  h->caplen, h->len, (uint32_t) used};
+		used += h->caplen;
+	}
+	pcap_close(p);
+
+	dx_config_t cfg;
+	dx_config_defaults(&cfg);
+	dx_decode_cfg_t dcfg;
+	dx_config_decode(&cfg, &dcfg);
+	dx_query_t *qs = malloc(nf * sizeof(*qs));
+	const psl_ctx_t *psl = psl_latest(NULL);
+	if (qs == NULL || psl == NULL)
+		return 1;
+	double *t_read = calloc((size_t) rounds, sizeof(double));
+	double *t_dec = calloc((size_t) rounds, sizeof(double));
+	double *t_det = calloc((size_t) rounds, sizeof(double));
+	uint8_t *copy = malloc(1 << 16);
+	dx_query_t *scratch = malloc(SCRATCH * sizeof(*scratch));
+	if (copy == NULL || scratch == NULL)
+		return 1;
+	size_t nq = 0;
+	for (int r = 0; r < rounds; r++) {
+		double t0 = now_s();
+		p = pcap_open_offline(path, err);
+		unsigned sum = 0;
+		while (p && pcap_next_ex(p, &h, &b) == 1) {
+			memcpy(copy, b, h->caplen > 65536 ? 65536 : h->caplen);
+			sum += copy[0];
+		}
+		if (p)
+			pcap_close(p);
+		t_read[r] = now_s() - t0 + (sum == 1 ? 1e-12 : 0);
+
+		/* timed: into a ring-sized scratch array reused as ring B is; then, untimed, the
+		 * array the detect stage reads */
+		for (int pass = 0; pass < 2; pass++) {
+			t0 = now_s();
+			nq = 0;
+			for (size_t i = 0; i < nf; i++) {
+				dx_pkt_t pk;
+				enum dx_reason why;
+				if (dx_pkt_decode(&dcfg, dlt, buf + fr[i].off, fr[i].caplen,
+						  fr[i].wirelen, &pk, &why) != DX_OK ||
+				    pk.proto != DX_PROTO_UDP)
+					continue;
+				dx_query_t *q = pass == 0 ? &scratch[nq & (SCRATCH - 1)] : &qs[nq];
+				if (dx_dns_parse(pk.payload, pk.payload_len, &q->dns, &why) !=
+				    DX_OK)
+					continue;
+				q->ts_us = fr[i].ts_us;
+				memcpy(q->src, pk.src, 16);
+				memcpy(q->dst, pk.dst, 16);
+				q->sport = pk.sport;
+				q->dport = pk.dport;
+				q->vni = pk.vni;
+				q->af = pk.af;
+				q->flags = pk.has_vni ? DX_Q_HAS_VNI : 0;
+				nq++;
+			}
+			if (pass == 0)
+				t_dec[r] = now_s() - t0;
+		}
+
+		dx_detect_t *d = dx_detect_new(&cfg.detect.cfg, psl, NULL, DX_REPLAY_KEY, on_alert,
+					       on_window, NULL);
+		if (d == NULL)
+			return 1;
+		n_alerts = n_windows = 0;
+		t0 = now_s();
+		for (size_t i = 0; i < nq; i++)
+			dx_detect_add(d, &qs[i]);
+		dx_detect_finish(d);
+		t_det[r] = now_s() - t0;
+		dx_detect_free(d);
+	}
+	qsort(t_read, (size_t) rounds, sizeof(double), cmp_d);
+	qsort(t_dec, (size_t) rounds, sizeof(double), cmp_d);
+	qsort(t_det, (size_t) rounds, sizeof(double), cmp_d);
+	double m = (double) nq;
+	printf("%zu frames, %zu DNS messages (UDP), %llu alert callbacks, %llu window rows\n", nf,
+	       nq, (unsigned long long) n_alerts, (unsigned long long) n_windows);
+	printf("read   %7.1f ns/msg\ndecode %7.1f ns/msg\ndetect %7.1f ns/msg\n",
+	       t_read[rounds / 2] / m * 1e9, t_dec[rounds / 2] / m * 1e9,
+	       t_det[rounds / 2] / m * 1e9);
+	psl_free((psl_ctx_t *) psl);
+	free(qs);
+	free(buf);
+	free(fr);
+	free(copy);
+	free(scratch);
+	free(t_read);
+	free(t_dec);
+	free(t_det);
+	dx_config_free(&cfg);
+	return 0;
+}
