@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/common.h"
 #include "lib/dname.h"
-#include "lib/query.h"
 
 enum dx_severity { DX_SEV_NONE = 0, DX_SEV_LOW, DX_SEV_MEDIUM, DX_SEV_HIGH, DX_SEV_CRITICAL };
 

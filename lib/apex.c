@@ -195,6 +195,11 @@ void dx_apex_free(dx_apex_t *ax)
 	free(ax);
 }
 
+const dx_hash_key_t *dx_apex_key(const dx_apex_t *ax)
+{
+	return &ax->key;
+}
+
 bool dx_apex_prefilter(const dx_apex_t *ax)
 {
 	return ax->parents != NULL;

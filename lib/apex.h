@@ -49,6 +49,9 @@ size_t dx_apex_mem_bound(uint32_t cache_entries);
 enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off,
 				uint64_t *name_hash);
 
+/** The hash key ax was made with. */
+const dx_hash_key_t *dx_apex_key(const dx_apex_t *ax);
+
 /** Lookups answered by libpsl (cache misses), for the stats. */
 uint64_t dx_apex_psl_calls(const dx_apex_t *ax);
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -35,3 +36,5 @@
 
 #define DX_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define DX_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+typedef int64_t dx_ts_t; /* µs since the Unix epoch, packet time (never the wall clock) */

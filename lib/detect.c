@@ -28,6 +28,7 @@
 #include "lib/detect.h"
 #include "lib/dns.h"
 #include "lib/features.h"
+#include "lib/prep.h"
 
 #define NB DX_DETECT_BUCKETS
 #define NH DX_DETECT_HOURS
@@ -124,7 +125,6 @@ struct alert_slot {
 
 struct dx_detect {
 	dx_detect_cfg_t cfg;
-	dx_apex_t *ax;
 	const dx_allow_t *allow;
 	dx_hash_key_t key;
 	dx_alert_fn on_alert;
@@ -222,13 +222,11 @@ size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg)
 	       (size_t) l.hsize * sizeof(uint32_t) +
 	       (size_t) l.sub_sets * 4 * sizeof(struct sub_ent) +
 	       (size_t) l.client_sets * 4 * (sizeof(struct client) + sizeof(uint32_t)) +
-	       (size_t) cfg->max_alerts * sizeof(struct alert_slot) + (size_t) CMS_ROWS * l.cms_w +
-	       dx_apex_mem_bound(cfg->cache_entries);
+	       (size_t) cfg->max_alerts * sizeof(struct alert_slot) + (size_t) CMS_ROWS * l.cms_w;
 }
 
-dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const psl_ctx_t *psl,
-			   const dx_allow_t *allow, dx_hash_key_t key, dx_alert_fn on_alert,
-			   dx_window_fn on_window, void *ctx)
+dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, dx_hash_key_t key,
+			   dx_alert_fn on_alert, dx_window_fn on_window, void *ctx)
 {
 	dx_detect_t *d = calloc(1, sizeof(*d));
 	if (d == NULL)
@@ -242,7 +240,6 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const psl_ctx_t *psl,
 	d->bucket_sec = cfg->window_sec / NB ? cfg->window_sec / NB : 1;
 	d->hour_sec = cfg->horizon_hours * 3600 / NH;
 	d->tumble_idx = NIL;
-	d->ax = dx_apex_new(psl, cfg->psl_private, cfg->cache_entries, key);
 	d->apexes = calloc(cfg->max_apexes, sizeof(*d->apexes));
 	struct layout l = layout_of(cfg);
 	uint32_t hsize = l.hsize;
@@ -255,8 +252,8 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const psl_ctx_t *psl,
 	d->alerts = calloc(cfg->max_alerts, sizeof(*d->alerts));
 	uint32_t cms_w = l.cms_w;
 	d->cms = calloc((size_t) CMS_ROWS * cms_w, 1);
-	if (!d->ax || !d->apexes || !d->htab || !d->subs || !d->clients || !d->scratch ||
-	    !d->alerts || !d->cms || cfg->max_apexes == 0 || cfg->max_alerts == 0) {
+	if (!d->apexes || !d->htab || !d->subs || !d->clients || !d->scratch || !d->alerts ||
+	    !d->cms || cfg->max_apexes == 0 || cfg->max_alerts == 0) {
 		dx_detect_free(d);
 		return NULL;
 	}
@@ -282,7 +279,6 @@ void dx_detect_free(dx_detect_t *d)
 {
 	if (d == NULL)
 		return;
-	dx_apex_free(d->ax);
 	free(d->apexes);
 	free(d->htab);
 	free(d->subs);
@@ -326,7 +322,6 @@ void dx_detect_get_stats(const dx_detect_t *d, dx_detect_stats_t *out)
 {
 	*out = d->st;
 	out->apexes = d->n_apex;
-	out->psl_calls = dx_apex_psl_calls(d->ax);
 	out->apex_probes = d->apex_probes;
 }
 
@@ -558,10 +553,9 @@ static void htab_remove(dx_detect_t *d, uint32_t i)
 
 static void emit_window(dx_detect_t *d, struct apex_st *s, dx_ts_t start, dx_ts_t end);
 
-/* Find or create the state of apex text a[0..len). */
-static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, bool *created)
+/* Find or create the state of apex text a[0..len), whose keyed hash is h. */
+static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, uint64_t h, bool *created)
 {
-	uint64_t h = dx_hash(&d->key, a, len);
 	*created = false;
 	unsigned freq = cms_add(d, h);
 	for (uint32_t i = d->htab[htab_slot(d, h)]; i != NIL; i = d->apexes[i].chain) {
@@ -713,16 +707,9 @@ static void client_push_front(dx_detect_t *d, struct client *c)
 		d->client_tail = i;
 }
 
-static struct client *client_get(dx_detect_t *d, const uint8_t *addr, uint8_t af, uint32_t vni,
-				 uint64_t *hash_out)
+/* The state of the client whose keyed hash (dx_client_hash()) is h. */
+static struct client *client_get(dx_detect_t *d, uint64_t h)
 {
-	uint8_t k[21];
-	memcpy(k, addr, 16);
-	k[16] = af;
-	memcpy(k + 17, &vni, 4);
-	uint64_t h = dx_hash(&d->key, k, sizeof(k));
-	if (hash_out)
-		*hash_out = h;
 	struct client *set = d->clients + (h & (d->client_sets - 1)) * 4;
 	struct client *victim = &set[0];
 	uint32_t now_sec = (uint32_t) (d->now / 1000000);
@@ -1028,32 +1015,43 @@ static void add_source(struct apex_st *s, const dx_query_t *q, uint64_t h)
 	}
 }
 
+/* Is long label hash h (dx_label_hash()) one already seen under this apex? Remembers it if
+ * not (8 per apex, round robin). */
+static bool label_seen(struct apex_st *s, uint32_t h)
+{
+	bool seen = false;
+	for (int k = 0; k < 8; k++)
+		seen |= s->lab_seen[k] == h;
+	if (!seen) {
+		s->lab_seen[s->lab_next] = h;
+		s->lab_next = (uint8_t) ((s->lab_next + 1) & 7);
+	}
+	return seen;
+}
+
 /* Labels of 8 or more characters already seen under this apex: a DNSBL's service key, a
  * tenant or zone id. They repeat in every query, so they carry no information and say nothing
  * about whether the varying part is machine-made; left out of the features. Tunnel data labels
- * never repeat. Each new long label is remembered (8 per apex, round robin). */
-static uint64_t repeated_labels(dx_detect_t *d, struct apex_st *s, const dx_name_t *n, unsigned off)
+ * never repeat. The parser hashed the first DX_PREP_LABELS of them; a name with more is walked
+ * here. */
+static uint64_t repeated_labels(dx_detect_t *d, struct apex_st *s, const dx_query_t *q)
 {
-	if (off < 2)
-		return 0;
+	const dx_prep_t *p = &q->prep;
 	uint64_t skip = 0;
-	unsigned start = 0, li = 0;
+	if (p->n_lab <= DX_PREP_LABELS) {
+		for (unsigned j = 0; j < p->n_lab; j++)
+			if (label_seen(s, p->lab_hash[j]))
+				skip |= 1ull << p->lab_idx[j];
+		return skip;
+	}
+	const dx_name_t *n = &q->dns.qname;
+	unsigned off = p->apex_off, start = 0, li = 0;
 	for (unsigned i = 0; i <= off - 1 && li < 64; i++) {
 		if (i != off - 1 && !dx_name_is_sep(n, i))
 			continue;
 		unsigned len = i - start;
-		if (len >= 8) {
-			uint32_t h = (uint32_t) dx_hash(&d->key, n->text + start, len) | 1;
-			bool seen = false;
-			for (int k = 0; k < 8; k++)
-				seen |= s->lab_seen[k] == h;
-			if (seen) {
-				skip |= 1ull << li;
-			} else {
-				s->lab_seen[s->lab_next] = h;
-				s->lab_next = (uint8_t) ((s->lab_next + 1) & 7);
-			}
-		}
+		if (len >= 8 && label_seen(s, dx_label_hash(&d->key, n->text + start, len)))
+			skip |= 1ull << li;
 		start = i + 1;
 		li++;
 	}
@@ -1062,13 +1060,13 @@ static uint64_t repeated_labels(dx_detect_t *d, struct apex_st *s, const dx_name
 
 void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 {
+	DX_REQUIRE(q->prep.ready);
 	advance_time(d, q->ts_us);
 	const dx_name_t *n = &q->dns.qname;
-	unsigned off;
-	uint64_t name_hash;
-	enum dx_apex_class cls = dx_apex_find(d->ax, n, &off, &name_hash);
+	unsigned off = q->prep.apex_off;
+	enum dx_apex_class cls = (enum dx_apex_class) q->prep.apex_cls;
 	bool created;
-	uint32_t idx = apex_get(d, n->text + off, n->len - off, &created);
+	uint32_t idx = apex_get(d, n->text + off, n->len - off, q->prep.apex_hash, &created);
 	struct apex_st *s = &d->apexes[idx];
 	s->cls = (uint8_t) cls;
 	apex_advance(d, s);
@@ -1084,7 +1082,7 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 			s->sum.nx++;
 			s->tum.nx++;
 		}
-		struct client *c = client_get(d, q->dst, q->af, q->vni, NULL);
+		struct client *c = client_get(d, q->prep.client_hash);
 		c->b[c->cur].resp++;
 		c->sum.resp++;
 		if (q->dns.rcode == 3) {
@@ -1101,14 +1099,15 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 		s->has_vni = true;
 		s->vni = q->vni;
 	}
-	uint64_t client_hash;
-	struct client *c = client_get(d, q->src, q->af, q->vni, &client_hash);
-	add_source(s, q, client_hash);
+	struct client *c = client_get(d, q->prep.client_hash);
+	add_source(s, q, q->prep.client_hash);
 	c->b[c->cur].q++;
 	c->sum.q++;
 
-	dx_features_t f;
-	dx_features_compute(n, off, repeated_labels(d, s, n, off), &f);
+	dx_features_t f = q->prep.f;
+	uint64_t skip = repeated_labels(d, s, q);
+	if (skip != 0)
+		dx_features_compute(n, off, skip, &f);
 	s->total_q++;
 	b->q++;
 	s->sum.q++;
@@ -1136,8 +1135,8 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 			hr->rnd_q++;
 			s->hrnd++;
 		}
-		uint32_t ago = sub_seen(d, name_hash, now_sec); /* the apex lookup's hash */
-		if (ago >= d->cfg.window_sec) {			/* new in the window */
+		uint32_t ago = sub_seen(d, q->prep.name_hash, now_sec);
+		if (ago >= d->cfg.window_sec) { /* new in the window */
 			b->uniq++;
 			s->sum.uniq++;
 			s->tum.uniq++;

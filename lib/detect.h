@@ -14,7 +14,6 @@
  */
 #pragma once
 
-#include <libpsl.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -54,11 +53,11 @@ typedef void (*dx_alert_fn)(void *ctx, dx_alert_t *a);
 /** Called once per apex per closed (tumbling) window with at least stats_min_queries. */
 typedef void (*dx_window_fn)(void *ctx, const dx_window_stats_t *w);
 
-/** Build the engine. psl and allow are borrowed (allow may be NULL) and must outlive it. NULL
- * on OOM. */
-dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const psl_ctx_t *psl,
-			   const dx_allow_t *allow, dx_hash_key_t key, dx_alert_fn on_alert,
-			   dx_window_fn on_window, void *ctx);
+/** Build the engine. allow is borrowed (may be NULL) and must outlive it. key must be the key
+ * of the apex resolver its messages are prepared with (dx_query_prepare()). NULL on OOM. */
+dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow,
+			   dx_hash_key_t key, dx_alert_fn on_alert, dx_window_fn on_window,
+			   void *ctx);
 void dx_detect_free(dx_detect_t *d);
 
 /** Take new thresholds (SIGHUP): everything except the table sizes, window_sec,
@@ -68,10 +67,12 @@ bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg);
 /** Swap the allowlist (SIGHUP); state is kept. */
 void dx_detect_set_allow(dx_detect_t *d, const dx_allow_t *allow);
 
-/** Bytes dx_detect_new() allocates for cfg, its apex caches included. */
+/** Bytes dx_detect_new() allocates for cfg (the apex caches are the parser's:
+ * dx_apex_mem_bound()). */
 size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg);
 
-/** Feed one decoded message (query or response), in packet-time order. */
+/** Feed one decoded message (query or response), in packet-time order, prepared by
+ * dx_query_prepare(). */
 void dx_detect_add(dx_detect_t *d, const dx_query_t *q);
 
 /** End of input: close the current window (stats rows) and refresh every open alert. */
@@ -80,7 +81,7 @@ void dx_detect_finish(dx_detect_t *d);
 typedef struct dx_detect_stats {
 	uint64_t queries, responses, detector_queries; /* detector_queries: fed the detectors */
 	uint64_t apexes, apex_evictions, subdomain_evictions, client_evictions;
-	uint64_t alerts_raised, alert_pool_full, psl_calls;
+	uint64_t alerts_raised, alert_pool_full;
 	uint64_t
 	    apex_probes; /* apex hash-chain entries compared (lookups cost 1 + this / queries) */
 } dx_detect_stats_t;

@@ -509,9 +509,11 @@ int main(int argc, char **argv)
 		exit_code = 1;
 		goto out;
 	}
-	pl.engine = dx_detect_new(&cfg.detect.cfg, psl, pl.allow, pl.key, dx_detector_on_alert,
+	pl.apex =
+	    dx_apex_new(psl, cfg.detect.cfg.psl_private, cfg.detect.cfg.cache_entries, pl.key);
+	pl.engine = dx_detect_new(&cfg.detect.cfg, pl.allow, pl.key, dx_detector_on_alert,
 				  dx_detector_on_window, &pl);
-	if (pl.engine == NULL) {
+	if (pl.engine == NULL || pl.apex == NULL) {
 		fprintf(stderr,
 			"dnsexfild: out of memory for the detection tables "
 			"([detect] max_apexes %u, max_subdomains %u)\n",
@@ -624,6 +626,7 @@ out:
 	dx_allow_free(protect);
 	dx_store_close(pl.store);
 	dx_detect_free(pl.engine);
+	dx_apex_free(pl.apex);
 	dx_allow_free(pl.allow);
 	struct dx_reload *left = atomic_exchange(&pl.reload, NULL); /* sent, never applied */
 	if (left) {

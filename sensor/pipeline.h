@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lib/apex.h"
 #include "lib/config.h"
 #include "lib/counters.h"
 #include "lib/detect.h"
@@ -65,6 +66,7 @@ typedef struct dx_pipeline {
 	pthread_t main_thread; /* woken with SIGUSR2 when the detector finishes */
 	dx_store_t *store;     /* used by the detector thread only, once started */
 	dx_detect_t *engine;   /* likewise */
+	dx_apex_t *apex;       /* the parser thread's apex resolver and caches */
 	dx_respond_t *respond; /* likewise */
 	dx_hook_t *hook;       /* its worker thread; NULL without a hook */
 	uint64_t alerts_by_sev[DX_SEV_CRITICAL + 1]; /* detector thread; read after join */

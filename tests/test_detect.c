@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "lib/detect.h"
+#include "lib/prep.h"
 #include "tests/testutil.h"
 
 static const psl_ctx_t *psl;
+static dx_apex_t *ax; /* the parser's part: dx_query_prepare() in feed() */
 static const dx_hash_key_t key = {3, 4};
 #define T0 1709251200000000LL /* 2024-03-01, µs */
 
@@ -79,7 +81,10 @@ static dx_detect_t *mk(dx_detect_cfg_t *cfg, const dx_allow_t *al)
 		dx_detect_cfg_defaults(&def);
 		cfg = &def;
 	}
-	dx_detect_t *d = dx_detect_new(cfg, psl, al, key, on_alert, on_window, NULL);
+	dx_apex_free(ax);
+	ax = dx_apex_new(psl, cfg->psl_private, cfg->cache_entries, key);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ax);
+	dx_detect_t *d = dx_detect_new(cfg, al, key, on_alert, on_window, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	return d;
 }
@@ -99,6 +104,7 @@ static void feed(dx_detect_t *d, dx_ts_t ts, const char *name, unsigned qtype, u
 	cl[0] = 10;
 	cl[2] = (uint8_t) (client >> 8);
 	cl[3] = (uint8_t) client;
+	dx_query_prepare(ax, &q);
 	dx_detect_add(d, &q);
 }
 
@@ -124,6 +130,8 @@ static int setup(void)
 
 static int teardown(void)
 {
+	dx_apex_free(ax);
+	ax = NULL;
 	psl_free((psl_ctx_t *) psl);
 	return 0;
 }

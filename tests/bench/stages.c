@@ -23,6 +23,7 @@
 #include "lib/detect.h"
 #include "lib/dns.h"
 #include "lib/pkt.h"
+#include "lib/prep.h"
 #include "lib/query.h"
 
 #define SCRATCH 16384 /* ring B's default slots */
@@ -112,6 +113,10 @@ int main(int argc, char **argv)
 	const psl_ctx_t *psl = psl_latest(NULL);
 	if (qs == NULL || psl == NULL)
 		return 1;
+	dx_apex_t *ax = dx_apex_new(psl, cfg.detect.cfg.psl_private, cfg.detect.cfg.cache_entries,
+				    DX_REPLAY_KEY);
+	if (ax == NULL)
+		return 1;
 	double *t_read = calloc((size_t) rounds, sizeof(double));
 	double *t_dec = calloc((size_t) rounds, sizeof(double));
 	double *t_det = calloc((size_t) rounds, sizeof(double));
@@ -156,14 +161,15 @@ int main(int argc, char **argv)
 				q->vni = pk.vni;
 				q->af = pk.af;
 				q->flags = pk.has_vni ? DX_Q_HAS_VNI : 0;
+				dx_query_prepare(ax, q);
 				nq++;
 			}
 			if (pass == 0)
 				t_dec[r] = now_s() - t0;
 		}
 
-		dx_detect_t *d = dx_detect_new(&cfg.detect.cfg, psl, NULL, DX_REPLAY_KEY, on_alert,
-					       on_window, NULL);
+		dx_detect_t *d =
+		    dx_detect_new(&cfg.detect.cfg, NULL, DX_REPLAY_KEY, on_alert, on_window, NULL);
 		if (d == NULL)
 			return 1;
 		n_alerts = n_windows = 0;
@@ -183,6 +189,7 @@ int main(int argc, char **argv)
 	printf("read   %7.1f ns/msg\ndecode %7.1f ns/msg\ndetect %7.1f ns/msg\n",
 	       t_read[rounds / 2] / m * 1e9, t_dec[rounds / 2] / m * 1e9,
 	       t_det[rounds / 2] / m * 1e9);
+	dx_apex_free(ax);
 	psl_free((psl_ctx_t *) psl);
 	free(qs);
 	free(buf);

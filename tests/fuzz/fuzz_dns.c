@@ -6,6 +6,7 @@
 
 #include "lib/apex.h"
 #include "lib/detect.h"
+#include "lib/prep.h"
 #include "lib/dns.h"
 #include "lib/dump.h"
 #include "lib/features.h"
@@ -28,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const psl_ctx_t *psl;
 	static dx_detect_t *det;
+	static dx_apex_t *ax;
 	static dx_ts_t t;
 	if (psl == NULL) {
 		psl = psl_latest(NULL);
@@ -38,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.max_clients = 64;
 		cfg.max_alerts = 64;
 		dx_hash_key_t k = {1, 2};
-		det = dx_detect_new(&cfg, psl, NULL, k, on_alert, on_window, NULL);
+		ax = dx_apex_new(psl, cfg.psl_private, cfg.cache_entries, k);
+		det = dx_detect_new(&cfg, NULL, k, on_alert, on_window, NULL);
 	}
 	dx_query_t q;
 	memset(&q, 0, sizeof(q));
@@ -49,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	q.ts_us = (t += 1000);
 	char line[DX_DUMP_LINEMAX];
 	dx_dump_format(&q, line);
+	dx_query_prepare(ax, &q);
 	dx_detect_add(det, &q);
 	return 0;
 }
