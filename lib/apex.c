@@ -283,6 +283,11 @@ enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off
 	uint64_t h = dx_hash(&ax->key, n->text, n->len);
 	if (name_hash)
 		*name_hash = h;
+	return dx_apex_find_hashed(ax, n, h, off);
+}
+
+enum dx_apex_class dx_apex_find_hashed(dx_apex_t *ax, const dx_name_t *n, uint64_t h, unsigned *off)
+{
 	enum dx_apex_class cls = special(n, off);
 	if (cls != DX_APEX_NORMAL)
 		return cls;

@@ -52,6 +52,10 @@ enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off
 /** The hash key ax was made with. */
 const dx_hash_key_t *dx_apex_key(const dx_apex_t *ax);
 
+/** dx_apex_find() of a name whose keyed hash (under ax's key) the caller already has. */
+enum dx_apex_class dx_apex_find_hashed(dx_apex_t *ax, const dx_name_t *n, uint64_t h,
+				       unsigned *off);
+
 /** Lookups answered by libpsl (cache misses), for the stats. */
 uint64_t dx_apex_psl_calls(const dx_apex_t *ax);
 

@@ -18,6 +18,14 @@ static inline int64_t dx_clock_mono_us(void)
 	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/** CPU time of the calling thread, seconds (for the run summary). */
+static inline double dx_clock_thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /** Wall clock, Unix seconds. */
 static inline double dx_clock_wall(void)
 {

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "lib/config.h"
-#include "lib/apex.h"
+#include "lib/prep.h"
 #include "lib/err.h"
 #include "lib/log.h"
 #include "lib/query.h"
@@ -584,5 +584,5 @@ size_t dx_config_mem_bound(const dx_config_t *cfg)
 	       (size_t) cfg->capture.ring_b_slots * dx_ring_recsize(sizeof(dx_query_t)) +
 	       dx_tcp_mem_bound(cfg->capture.tcp_flows, cfg->capture.tcp_flow_bytes) +
 	       dx_detect_mem_bound(&cfg->detect.cfg) +
-	       dx_apex_mem_bound(cfg->detect.cfg.cache_entries) + DX_MEM_FIXED;
+	       dx_qprep_mem_bound(cfg->detect.cfg.cache_entries) + DX_MEM_FIXED;
 }

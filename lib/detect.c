@@ -146,7 +146,8 @@ struct dx_detect {
 	uint8_t *cms; /* count-min sketch of apex frequency: CMS_ROWS × cms_mask+1 */
 	uint32_t cms_mask, cms_adds, cms_age_at;
 
-	struct sub_ent *subs;
+	struct sub_ent *subs; /* sets of 4 entries, one cache line each */
+	void *subs_mem;	      /* what was allocated for subs */
 	uint32_t sub_sets;
 
 	struct client *clients;
@@ -225,6 +226,17 @@ size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg)
 	       (size_t) cfg->max_alerts * sizeof(struct alert_slot) + (size_t) CMS_ROWS * l.cms_w;
 }
 
+/* Zeroed memory aligned to a cache line, so that a 64-byte set is one line, not two (large
+ * calloc() blocks start 16 bytes into a page). *mem gets the pointer to free. Pages are still
+ * faulted in as first touched. */
+static void *calloc_lines(size_t bytes, void **mem)
+{
+	*mem = calloc(1, bytes + 64);
+	if (*mem == NULL)
+		return NULL;
+	return (void *) (((uintptr_t) *mem + 63) & ~(uintptr_t) 63);
+}
+
 dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, dx_hash_key_t key,
 			   dx_alert_fn on_alert, dx_window_fn on_window, void *ctx)
 {
@@ -245,7 +257,7 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, 
 	uint32_t hsize = l.hsize;
 	d->htab = malloc(hsize * sizeof(*d->htab));
 	d->sub_sets = l.sub_sets;
-	d->subs = calloc((size_t) d->sub_sets * 4, sizeof(*d->subs));
+	d->subs = calloc_lines((size_t) d->sub_sets * 4 * sizeof(*d->subs), &d->subs_mem);
 	d->client_sets = l.client_sets;
 	d->clients = calloc((size_t) d->client_sets * 4, sizeof(*d->clients));
 	d->scratch = calloc((size_t) d->client_sets * 4, sizeof(*d->scratch));
@@ -281,7 +293,7 @@ void dx_detect_free(dx_detect_t *d)
 		return;
 	free(d->apexes);
 	free(d->htab);
-	free(d->subs);
+	free(d->subs_mem);
 	free(d->clients);
 	free(d->scratch);
 	free(d->alerts);

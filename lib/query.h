@@ -22,7 +22,7 @@ enum {
 	DX_Q_HAS_VNI = 1 << 2, /* came through VXLAN/GENEVE; vni is valid */
 };
 
-#define DX_PREP_LABELS 6 /* long-label hashes carried per message */
+#define DX_PREP_LABELS 4 /* long-label hashes carried per message */
 
 /** What the detector needs of a message that depends on the message alone: computed by
  * dx_query_prepare() in the parser thread, so that the parser and the detector share the

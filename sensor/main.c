@@ -127,6 +127,8 @@ static void summary(dx_pipeline_t *pl, double wall)
 	fprintf(stderr, "%.3f s wall, %.0f messages/s, peak RSS %ld MiB (bound %zu MiB)\n", wall,
 		wall > 0 ? (double) G(pl->det.dns_msgs) / wall : 0.0, ru.ru_maxrss >> 10,
 		dx_config_mem_bound(pl->cfg) >> 20);
+	fprintf(stderr, "CPU: capture %.3f s, parser %.3f s, detector %.3f s\n", pl->cpu_s[0],
+		pl->cpu_s[1], pl->cpu_s[2]);
 }
 
 static int report_main(int argc, char **argv)
@@ -509,11 +511,11 @@ int main(int argc, char **argv)
 		exit_code = 1;
 		goto out;
 	}
-	pl.apex =
-	    dx_apex_new(psl, cfg.detect.cfg.psl_private, cfg.detect.cfg.cache_entries, pl.key);
+	pl.prep =
+	    dx_qprep_new(psl, cfg.detect.cfg.psl_private, cfg.detect.cfg.cache_entries, pl.key);
 	pl.engine = dx_detect_new(&cfg.detect.cfg, pl.allow, pl.key, dx_detector_on_alert,
 				  dx_detector_on_window, &pl);
-	if (pl.engine == NULL || pl.apex == NULL) {
+	if (pl.engine == NULL || pl.prep == NULL) {
 		fprintf(stderr,
 			"dnsexfild: out of memory for the detection tables "
 			"([detect] max_apexes %u, max_subdomains %u)\n",
@@ -626,7 +628,7 @@ out:
 	dx_allow_free(protect);
 	dx_store_close(pl.store);
 	dx_detect_free(pl.engine);
-	dx_apex_free(pl.apex);
+	dx_qprep_free(pl.prep);
 	dx_allow_free(pl.allow);
 	struct dx_reload *left = atomic_exchange(&pl.reload, NULL); /* sent, never applied */
 	if (left) {

@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "lib/clock.h"
 #include "lib/dns.h"
 #include "lib/log.h"
 #include "lib/prep.h"
@@ -89,7 +90,7 @@ static void emit(struct parser *ps, const dx_pkt_t *pk, const uint8_t *msg, size
 	q->af = pk->af;
 	q->flags = (uint8_t) ((pk->proto == DX_PROTO_TCP ? DX_Q_TCP : 0) |
 			      (truncated ? DX_Q_TRUNCATED : 0) | (pk->has_vni ? DX_Q_HAS_VNI : 0));
-	dx_query_prepare(pl->apex, q); /* the detector's per-message work, done here */
+	dx_query_prepare(pl->prep, q); /* the detector's per-message work, done here */
 	dx_count(&pl->par.dns_msgs, 1);
 	dx_count(q->dns.is_response ? &pl->par.responses : &pl->par.queries, 1);
 	if (pk->has_vni) {
@@ -164,6 +165,7 @@ void *dx_parser_run(void *arg)
 		dx_ring_release(pl->ring_a);
 	}
 	dx_tcp_free(ps.tcp);
+	pl->cpu_s[1] = dx_clock_thread_cpu();
 	atomic_store_explicit(&pl->parser_done, true, memory_order_release);
 	return NULL;
 }

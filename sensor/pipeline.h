@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "lib/apex.h"
+#include "lib/prep.h"
 #include "lib/config.h"
 #include "lib/counters.h"
 #include "lib/detect.h"
@@ -66,13 +66,15 @@ typedef struct dx_pipeline {
 	pthread_t main_thread; /* woken with SIGUSR2 when the detector finishes */
 	dx_store_t *store;     /* used by the detector thread only, once started */
 	dx_detect_t *engine;   /* likewise */
-	dx_apex_t *apex;       /* the parser thread's apex resolver and caches */
+	dx_qprep_t *prep;      /* the parser thread's: dx_query_prepare() */
 	dx_respond_t *respond; /* likewise */
 	dx_hook_t *hook;       /* its worker thread; NULL without a hook */
 	uint64_t alerts_by_sev[DX_SEV_CRITICAL + 1]; /* detector thread; read after join */
 	uint64_t store_errors;
 	dx_counters_t cap, par, det;
 	int64_t cap_last_ts; /* capture thread only: newest frame time read */
+	double cpu_s[3];     /* CPU seconds of the capture, parser and detector threads, each
+				written by its own thread as it ends; read after join */
 	/* per mirror session (VNI), kept apart: written by the parser thread only. Slot i is in
 	 * use once vni_used > i; sessions beyond DX_VNI_STATS share the last slot ("other"). */
 	struct {
@@ -110,5 +112,6 @@ void dx_detector_on_window(void *ctx, const dx_window_stats_t *w);
  * or -1 after printing one error line. */
 int dx_capture_open(dx_pipeline_t *pl, const char *write_path);
 
-/** Idle back-off for a ring consumer or a waiting producer: 50 µs doubling to 1 ms. */
+/** Idle back-off for a ring consumer or a waiting producer: 4 yields, then sleeps of 50 µs
+ * doubling to 1 ms. */
 void dx_backoff(unsigned *step);

@@ -8,7 +8,7 @@ out=$(mktemp) err=$(mktemp) db=$(mktemp -d)
 trap 'rm -rf "$out" "$err" "$db"' EXIT
 "$bin" -r "$pcap" -d "$db/golden.db" --dump >"$out" 2>"$err"
 echo "exit $?" >>"$out"
-grep -v -e ' s wall, ' -e '^database ' "$err" >>"$out"
+grep -v -e ' s wall, ' -e '^CPU: ' -e '^database ' "$err" >>"$out"
 if [ -n "${DX_REGEN:-}" ]; then
 	cp "$out" "$exp"
 	exit 0

@@ -10,7 +10,7 @@
 #include "tests/testutil.h"
 
 static const psl_ctx_t *psl;
-static dx_apex_t *ax; /* the parser's part: dx_query_prepare() in feed() */
+static dx_qprep_t *qp; /* the parser's part: dx_query_prepare() in feed() */
 static const dx_hash_key_t key = {3, 4};
 #define T0 1709251200000000LL /* 2024-03-01, µs */
 
@@ -81,9 +81,9 @@ static dx_detect_t *mk(dx_detect_cfg_t *cfg, const dx_allow_t *al)
 		dx_detect_cfg_defaults(&def);
 		cfg = &def;
 	}
-	dx_apex_free(ax);
-	ax = dx_apex_new(psl, cfg->psl_private, cfg->cache_entries, key);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ax);
+	dx_qprep_free(qp);
+	qp = dx_qprep_new(psl, cfg->psl_private, cfg->cache_entries, key);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(qp);
 	dx_detect_t *d = dx_detect_new(cfg, al, key, on_alert, on_window, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	return d;
@@ -104,7 +104,7 @@ static void feed(dx_detect_t *d, dx_ts_t ts, const char *name, unsigned qtype, u
 	cl[0] = 10;
 	cl[2] = (uint8_t) (client >> 8);
 	cl[3] = (uint8_t) client;
-	dx_query_prepare(ax, &q);
+	dx_query_prepare(qp, &q);
 	dx_detect_add(d, &q);
 }
 
@@ -130,8 +130,8 @@ static int setup(void)
 
 static int teardown(void)
 {
-	dx_apex_free(ax);
-	ax = NULL;
+	dx_qprep_free(qp);
+	qp = NULL;
 	psl_free((psl_ctx_t *) psl);
 	return 0;
 }

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const psl_ctx_t *psl;
 	static dx_detect_t *det;
-	static dx_apex_t *ax;
+	static dx_qprep_t *qp;
 	static dx_ts_t t;
 	if (psl == NULL) {
 		psl = psl_latest(NULL);
@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.max_clients = 64;
 		cfg.max_alerts = 64;
 		dx_hash_key_t k = {1, 2};
-		ax = dx_apex_new(psl, cfg.psl_private, cfg.cache_entries, k);
+		qp = dx_qprep_new(psl, cfg.psl_private, cfg.cache_entries, k);
 		det = dx_detect_new(&cfg, NULL, k, on_alert, on_window, NULL);
 	}
 	dx_query_t q;
@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	q.ts_us = (t += 1000);
 	char line[DX_DUMP_LINEMAX];
 	dx_dump_format(&q, line);
-	dx_query_prepare(ax, &q);
+	dx_query_prepare(qp, &q);
 	dx_detect_add(det, &q);
 	return 0;
 }
