@@ -28,6 +28,7 @@
 #include "lib/detect.h"
 #include "lib/dns.h"
 #include "lib/features.h"
+#include "lib/mem.h"
 #include "lib/prep.h"
 
 #define NB DX_DETECT_BUCKETS
@@ -147,7 +148,6 @@ struct dx_detect {
 	uint32_t cms_mask, cms_adds, cms_age_at;
 
 	struct sub_ent *subs; /* sets of 4 entries, one cache line each */
-	void *subs_mem;	      /* what was allocated for subs */
 	uint32_t sub_sets;
 
 	struct client *clients;
@@ -226,15 +226,19 @@ size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg)
 	       (size_t) cfg->max_alerts * sizeof(struct alert_slot) + (size_t) CMS_ROWS * l.cms_w;
 }
 
-/* Zeroed memory aligned to a cache line, so that a 64-byte set is one line, not two (large
- * calloc() blocks start 16 bytes into a page). *mem gets the pointer to free. Pages are still
- * faulted in as first touched. */
-static void *calloc_lines(size_t bytes, void **mem)
+static size_t apexes_bytes(const dx_detect_cfg_t *cfg)
 {
-	*mem = calloc(1, bytes + 64);
-	if (*mem == NULL)
-		return NULL;
-	return (void *) (((uintptr_t) *mem + 63) & ~(uintptr_t) 63);
+	return (size_t) cfg->max_apexes * sizeof(struct apex_st);
+}
+
+static size_t subs_bytes(const dx_detect_t *d)
+{
+	return (size_t) d->sub_sets * 4 * sizeof(struct sub_ent);
+}
+
+static size_t clients_bytes(const dx_detect_t *d)
+{
+	return (size_t) d->client_sets * 4 * sizeof(struct client);
 }
 
 dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, dx_hash_key_t key,
@@ -252,18 +256,20 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, 
 	d->bucket_sec = cfg->window_sec / NB ? cfg->window_sec / NB : 1;
 	d->hour_sec = cfg->horizon_hours * 3600 / NH;
 	d->tumble_idx = NIL;
-	d->apexes = calloc(cfg->max_apexes, sizeof(*d->apexes));
+	/* the hash-indexed tables: page-aligned (a name set is one cache line), huge pages */
+	d->apexes = dx_table_alloc(apexes_bytes(cfg));
 	struct layout l = layout_of(cfg);
 	uint32_t hsize = l.hsize;
 	d->htab = malloc(hsize * sizeof(*d->htab));
 	d->sub_sets = l.sub_sets;
-	d->subs = calloc_lines((size_t) d->sub_sets * 4 * sizeof(*d->subs), &d->subs_mem);
+	d->subs = dx_table_alloc(subs_bytes(d));
 	d->client_sets = l.client_sets;
-	d->clients = calloc((size_t) d->client_sets * 4, sizeof(*d->clients));
+	d->clients = dx_table_alloc(clients_bytes(d));
 	d->scratch = calloc((size_t) d->client_sets * 4, sizeof(*d->scratch));
 	d->alerts = calloc(cfg->max_alerts, sizeof(*d->alerts));
 	uint32_t cms_w = l.cms_w;
-	d->cms = calloc((size_t) CMS_ROWS * cms_w, 1);
+	d->cms = dx_table_alloc((size_t) CMS_ROWS * cms_w);
+	d->cms_mask = cms_w - 1;
 	if (!d->apexes || !d->htab || !d->subs || !d->clients || !d->scratch || !d->alerts ||
 	    !d->cms || cfg->max_apexes == 0 || cfg->max_alerts == 0) {
 		dx_detect_free(d);
@@ -273,7 +279,6 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, 
 	while ((1u << d->hbits) < hsize)
 		d->hbits++;
 	memset(d->htab, 0xFF, hsize * sizeof(*d->htab));
-	d->cms_mask = cms_w - 1;
 	d->cms_age_at = 10 * cfg->max_apexes;
 	d->protected_max = cfg->max_apexes - cfg->max_apexes / 5;
 	for (int g = 0; g < 2; g++)
@@ -291,13 +296,14 @@ void dx_detect_free(dx_detect_t *d)
 {
 	if (d == NULL)
 		return;
-	free(d->apexes);
+	dx_table_free(d->apexes, apexes_bytes(&d->cfg));
 	free(d->htab);
-	free(d->subs_mem);
-	free(d->clients);
+	dx_table_free(d->subs, subs_bytes(d));
+	dx_table_free(d->clients, clients_bytes(d));
 	free(d->scratch);
 	free(d->alerts);
-	free(d->cms);
+	if (d->cms)
+		dx_table_free(d->cms, (size_t) CMS_ROWS * (d->cms_mask + 1));
 	free(d);
 }
 
@@ -1068,6 +1074,19 @@ static uint64_t repeated_labels(dx_detect_t *d, struct apex_st *s, const dx_quer
 		li++;
 	}
 	return skip;
+}
+
+void dx_detect_prefetch(const dx_detect_t *d, const dx_query_t *q)
+{
+	const dx_prep_t *p = &q->prep;
+	__builtin_prefetch(d->subs + (p->name_hash & (d->sub_sets - 1)) * 4);
+	__builtin_prefetch(&d->htab[htab_slot(d, p->apex_hash)]);
+	const struct client *set = d->clients + (p->client_hash & (d->client_sets - 1)) * 4;
+	for (int w = 0; w < 4; w++)
+		__builtin_prefetch(&set[w]);
+	for (int r = 0; r < CMS_ROWS; r++)
+		__builtin_prefetch(d->cms + (size_t) r * (d->cms_mask + 1) +
+				   ((p->apex_hash >> (16 * r)) & d->cms_mask));
 }
 
 void dx_detect_add(dx_detect_t *d, const dx_query_t *q)

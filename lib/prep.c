@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/mem.h"
 #include "lib/prep.h"
 
 struct pc_ent {
@@ -29,8 +30,8 @@ struct pc_ent {
 struct dx_qprep {
 	dx_apex_t *ax;
 	const dx_hash_key_t *key;
-	struct pc_ent *cache;
-	void *cache_mem;
+	struct pc_ent *cache; /* dx_table_alloc(): entries are cache lines */
+	uint32_t slots;
 	uint64_t salt;
 	unsigned bits;
 	uint64_t misses;
@@ -46,8 +47,7 @@ static uint32_t slots_for(uint32_t cache_entries)
 
 size_t dx_qprep_mem_bound(uint32_t cache_entries)
 {
-	return sizeof(dx_qprep_t) +
-	       ((size_t) slots_for(cache_entries) + 1) * sizeof(struct pc_ent) +
+	return sizeof(dx_qprep_t) + (size_t) slots_for(cache_entries) * sizeof(struct pc_ent) +
 	       dx_apex_mem_bound(cache_entries);
 }
 
@@ -59,13 +59,12 @@ dx_qprep_t *dx_qprep_new(const psl_ctx_t *psl, bool private_rules, uint32_t cach
 		return NULL;
 	uint32_t n = slots_for(cache_entries);
 	qp->ax = dx_apex_new(psl, private_rules, cache_entries, key);
-	/* one spare entry: large calloc() blocks start 16 bytes into a page, entries are lines */
-	qp->cache_mem = calloc((size_t) n + 1, sizeof(struct pc_ent));
-	if (qp->ax == NULL || qp->cache_mem == NULL) {
+	qp->slots = n;
+	qp->cache = dx_table_alloc((size_t) n * sizeof(struct pc_ent));
+	if (qp->ax == NULL || qp->cache == NULL) {
 		dx_qprep_free(qp);
 		return NULL;
 	}
-	qp->cache = (struct pc_ent *) (((uintptr_t) qp->cache_mem + 63) & ~(uintptr_t) 63);
 	qp->key = dx_apex_key(qp->ax);
 	qp->salt = dx_hash_salt();
 	while ((1u << qp->bits) < n)
@@ -78,7 +77,7 @@ void dx_qprep_free(dx_qprep_t *qp)
 	if (qp == NULL)
 		return;
 	dx_apex_free(qp->ax);
-	free(qp->cache_mem);
+	dx_table_free(qp->cache, (size_t) qp->slots * sizeof(struct pc_ent));
 	free(qp);
 }
 

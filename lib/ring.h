@@ -125,6 +125,34 @@ static inline const void *dx_ring_peek(dx_ring_t *r, size_t *len)
 	return h + 1;
 }
 
+/** Consumer: the byte position just after the record dx_ring_peek() handed out, for
+ * dx_ring_peek_at(). */
+static inline size_t dx_ring_next_pos(dx_ring_t *r)
+{
+	return atomic_load_explicit(&r->tail, memory_order_relaxed) + r->current;
+}
+
+/** Consumer: look ahead without consuming. The record at byte position *pos (from
+ * dx_ring_next_pos() or a previous call), and *pos moved past it; NULL when *pos has reached
+ * what the producer published. Valid until that record is released. */
+static inline const void *dx_ring_peek_at(dx_ring_t *r, size_t *pos, size_t *len)
+{
+	if (*pos == r->head_cache) {
+		r->head_cache = atomic_load_explicit(&r->head, memory_order_acquire);
+		if (*pos == r->head_cache)
+			return NULL;
+	}
+	size_t p = *pos & (r->cap - 1), adv = 0;
+	const struct dx_ring_hdr *h = (const struct dx_ring_hdr *) (const void *) (r->buf + p);
+	if (h->len == DX_RING_PAD) {
+		adv = r->cap - p;
+		h = (const struct dx_ring_hdr *) (const void *) r->buf;
+	}
+	*pos += adv + dx_ring_recsize(h->len);
+	*len = h->len;
+	return h + 1;
+}
+
 static inline void dx_ring_release(dx_ring_t *r)
 {
 	size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);

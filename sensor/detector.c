@@ -241,6 +241,8 @@ static void apply_reload(dx_pipeline_t *pl)
 	free(r);
 }
 
+#define LOOKAHEAD 8
+
 void *dx_detector_run(void *arg)
 {
 	dx_pipeline_t *pl = arg;
@@ -251,6 +253,8 @@ void *dx_detector_run(void *arg)
 	dx_ts_t pkt_now = 0;
 	int64_t interval = (int64_t) cfg->store.stats_interval_sec * 1000000;
 	int64_t next_stats = dx_clock_mono_us() + interval;
+	size_t ahead = 0;  /* ring B position of the next record to prefetch for */
+	unsigned lead = 0; /* records prefetched beyond the current one */
 	struct prev pv = {dx_clock_mono_us(), 0, 0, 0, 0};
 	for (;;) {
 		size_t len;
@@ -277,6 +281,20 @@ void *dx_detector_run(void *arg)
 			continue;
 		}
 		step = 0;
+		/* keep the table lines of the next LOOKAHEAD messages loading while this one runs */
+		if (lead == 0)
+			ahead = dx_ring_next_pos(pl->ring_b);
+		else
+			lead--;
+		const dx_query_t *a;
+		size_t alen;
+		while (lead < LOOKAHEAD &&
+		       (a = dx_ring_peek_at(pl->ring_b, &ahead, &alen)) != NULL) {
+			for (size_t o = 64; o < alen; o += 64) /* the record itself: ~5 lines */
+				__builtin_prefetch((const char *) a + o);
+			dx_detect_prefetch(pl->engine, a);
+			lead++;
+		}
 		dx_count(&pl->det.dns_msgs, 1);
 		dx_count(q->dns.is_response ? &pl->det.responses : &pl->det.queries, 1);
 		if (q->ts_us > pkt_now)

@@ -191,8 +191,11 @@ int main(int argc, char **argv)
 			return 1;
 		n_alerts = n_windows = 0;
 		t0 = now_s();
-		for (size_t i = 0; i < nq; i++)
+		for (size_t i = 0; i < nq; i++) {
+			if (i + 8 < nq) /* as the detector thread looks ahead in ring B */
+				dx_detect_prefetch(d, &qs[i + 8]);
 			dx_detect_add(d, &qs[i]);
+		}
 		dx_detect_finish(d);
 		t_det[r] = now_s() - t0;
 		dx_detect_free(d);
