@@ -159,6 +159,20 @@ static inline void dx_ring_release(dx_ring_t *r)
 	atomic_store_explicit(&r->tail, tail + r->current, memory_order_release);
 }
 
+/** Bytes published and not yet released: exact for either side's own index, a lower bound
+ * for the consumer and an upper bound for the producer. */
+static inline size_t dx_ring_used(dx_ring_t *r)
+{
+	return atomic_load_explicit(&r->head, memory_order_acquire) -
+	       atomic_load_explicit(&r->tail, memory_order_acquire);
+}
+
+/** Capacity in bytes. */
+static inline size_t dx_ring_cap(const dx_ring_t *r)
+{
+	return r->cap;
+}
+
 static inline bool dx_ring_empty(dx_ring_t *r)
 {
 	return atomic_load_explicit(&r->tail, memory_order_relaxed) ==

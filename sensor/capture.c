@@ -203,7 +203,8 @@ static bool push_frame(dx_pipeline_t *pl, int dlt, const struct pcap_pkthdr *h,
 	size_t need = sizeof(dx_frame_t) + caplen;
 	unsigned step = 0;
 	dx_frame_t *f;
-	while ((f = dx_ring_reserve(pl->ring_a, need)) == NULL) {
+	while ((f = dx_ring_reserve(pl->ring_a, need)) == NULL ||
+	       (!pl->live && dx_want_room(pl->ring_a, step))) {
 		if (pl->live) {
 			dx_count(&pl->cap.ring_full, 1);
 			return true;

@@ -259,7 +259,9 @@ void *dx_detector_run(void *arg)
 	for (;;) {
 		size_t len;
 		const dx_query_t *q = dx_ring_peek(pl->ring_b, &len);
-		if (q == NULL) {
+		if (q == NULL ||
+		    dx_want_batch(pl->ring_b, step,
+				  atomic_load_explicit(&pl->parser_done, memory_order_acquire))) {
 			if (atomic_load_explicit(&pl->parser_done, memory_order_acquire) &&
 			    dx_ring_empty(pl->ring_b))
 				break;

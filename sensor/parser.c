@@ -55,7 +55,8 @@ static dx_query_t *reserve_query(dx_pipeline_t *pl)
 {
 	unsigned step = 0;
 	dx_query_t *q;
-	while ((q = dx_ring_reserve(pl->ring_b, sizeof(*q))) == NULL) {
+	while ((q = dx_ring_reserve(pl->ring_b, sizeof(*q))) == NULL ||
+	       (!pl->live && dx_want_room(pl->ring_b, step))) {
 		if (pl->live) {
 			dx_count(&pl->par.ring_full, 1);
 			return NULL;
@@ -152,7 +153,9 @@ void *dx_parser_run(void *arg)
 	for (;;) {
 		size_t len;
 		const dx_frame_t *f = dx_ring_peek(pl->ring_a, &len);
-		if (f == NULL) {
+		if (f == NULL ||
+		    dx_want_batch(pl->ring_a, step,
+				  atomic_load_explicit(&pl->capture_done, memory_order_acquire))) {
 			if (atomic_load_explicit(&pl->capture_done, memory_order_acquire) &&
 			    dx_ring_empty(pl->ring_a))
 				break;
