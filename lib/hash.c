@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* SipHash-2-4, written from the paper's description; checked against its test vectors in
- * tests/test_hash.c. Input bytes are read one at a time into little-endian words, so the
- * result does not depend on alignment or host byte order. */
+/* SipHash, written from the paper's description: SipHash-1-3 for the tables, SipHash-2-4 only
+ * so that tests/test_hash.c can check the shared code against the paper's vectors. Input bytes
+ * are read one at a time into little-endian words, so the result does not depend on alignment
+ * or host byte order (the compiler turns that into one load). */
 #include <stdint.h>
 #include <sys/random.h>
 #include <time.h>
@@ -47,7 +48,7 @@ static inline uint64_t le64(const uint8_t *p)
 	       (uint64_t) p[6] << 48 | (uint64_t) p[7] << 56;
 }
 
-uint64_t dx_hash(const dx_hash_key_t *key, const void *in, size_t len)
+static inline uint64_t siphash(const dx_hash_key_t *key, const void *in, size_t len, int c, int d)
 {
 	const uint8_t *p = in;
 	uint64_t v0 = 0x736f6d6570736575ULL ^ key->k0;
@@ -59,20 +60,28 @@ uint64_t dx_hash(const dx_hash_key_t *key, const void *in, size_t len)
 	for (size_t i = 0; i < full; i += 8) {
 		uint64_t m = le64(p + i);
 		v3 ^= m;
-		SIPROUND;
-		SIPROUND;
+		for (int r = 0; r < c; r++)
+			SIPROUND;
 		v0 ^= m;
 	}
 	for (size_t i = 0; i < (len & 7); i++)
 		b |= (uint64_t) p[full + i] << (8 * i);
 	v3 ^= b;
-	SIPROUND;
-	SIPROUND;
+	for (int r = 0; r < c; r++)
+		SIPROUND;
 	v0 ^= b;
 	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
+	for (int r = 0; r < d; r++)
+		SIPROUND;
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t dx_hash(const dx_hash_key_t *key, const void *in, size_t len)
+{
+	return siphash(key, in, len, 1, 3);
+}
+
+uint64_t dx_siphash24(const dx_hash_key_t *key, const void *in, size_t len)
+{
+	return siphash(key, in, len, 2, 4);
 }
