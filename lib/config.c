@@ -178,8 +178,8 @@ void dx_config_defaults(dx_config_t *cfg)
 	cfg->capture.snaplen = 65535;
 	cfg->capture.buffer_mb = 64;
 	cfg->capture.promisc = true;
-	cfg->capture.ring_a_mb = 16;
-	cfg->capture.ring_b_slots = 16384;
+	cfg->capture.ring_a_mb = 8;
+	cfg->capture.ring_b_slots = 65536;
 	cfg->capture.tcp_flows = 1024;
 	cfg->capture.tcp_flow_bytes = 4096;
 	cfg->capture.tcp_idle_sec = 30;
