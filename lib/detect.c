@@ -69,6 +69,7 @@ struct addr {
 };
 
 struct apex_st {
+	/* what a lookup reads, then the text it compares, in the first lines */
 	uint64_t h;
 	uint32_t chain;	     /* next in the hash bucket */
 	uint32_t prev, next; /* LRU list of its segment: head = most recent */
@@ -78,6 +79,8 @@ struct apex_st {
 	bool has_vni;
 	uint8_t n_src;
 	uint8_t apex_len; /* apex text may hold a NUL byte from the wire: never strlen() it */
+	uint8_t alert_sev[DX_T_COUNT]; /* severity of alert[t] while it is open */
+	char apex[DX_DNAME_MAXTEXT + 1];
 	uint16_t cur;
 	uint32_t epoch; /* bucket epoch of b[cur] */
 	uint32_t hour_epoch;
@@ -95,7 +98,6 @@ struct apex_st {
 	uint32_t hsq, hrnd;
 	struct hour hr[NH];
 	struct tumble tum;
-	char apex[DX_DNAME_MAXTEXT + 1];
 };
 
 struct sub_ent {
@@ -421,7 +423,7 @@ static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severi
 {
 	struct apex_st *s = &d->apexes[idx];
 	uint32_t ai = s->alert[t];
-	if (ai != NIL && d->alerts[ai].a.severity >= sev)
+	if (ai != NIL && s->alert_sev[t] >= sev)
 		return; /* nothing new: counts are refreshed at the window close */
 	if (ai == NIL) {
 		if (d->free_alert != NIL) {
@@ -449,6 +451,7 @@ static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severi
 	for (int v = a->severity + 1; v <= (int) sev; v++)
 		a->raised_ts[v] = q->ts_us;
 	a->severity = sev;
+	s->alert_sev[t] = (uint8_t) sev;
 	a->score = score;
 	a->detected_ts = q->ts_us;
 	a->encoding = f->encoding;
@@ -603,7 +606,7 @@ static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, uint64_t h, 
 		d->st.apex_evictions++;
 	}
 	struct apex_st *s = &d->apexes[i];
-	memset(s, 0, offsetof(struct apex_st, apex));
+	memset(s, 0, sizeof(*s));
 	memcpy(s->apex, a, len);
 	s->apex[len] = '\0';
 	s->apex_len = (uint8_t) len;
