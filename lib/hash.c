@@ -64,8 +64,13 @@ static inline uint64_t siphash(const dx_hash_key_t *key, const void *in, size_t 
 			SIPROUND;
 		v0 ^= m;
 	}
-	for (size_t i = 0; i < (len & 7); i++)
-		b |= (uint64_t) p[full + i] << (8 * i);
+	size_t rest = len & 7;
+	if (rest != 0 &&
+	    len >= 8) /* the last 8 bytes in one load, the ones already hashed shifted out */
+		b |= le64(p + len - 8) >> (64 - 8 * rest);
+	else
+		for (size_t i = 0; i < rest; i++)
+			b |= (uint64_t) p[full + i] << (8 * i);
 	v3 ^= b;
 	for (int r = 0; r < c; r++)
 		SIPROUND;
