@@ -60,10 +60,11 @@ typedef struct dx_alert {
 	uint16_t top_qtype;
 	uint32_t vni;
 	bool has_vni;
-	char sample_qname[DX_DNAME_ESCMAX];	/* escaped presentation text */
-	char sources[DX_ALERT_SOURCES_JSON];	/* JSON array of address strings */
-	char details[DX_ALERT_DETAILS];		/* JSON object */
-	enum dx_severity logged;		/* highest severity already logged (not stored) */
+	char sample_qname[DX_DNAME_ESCMAX];  /* escaped presentation text */
+	char sources[DX_ALERT_SOURCES_JSON]; /* JSON array of address strings */
+	char details[DX_ALERT_DETAILS];	     /* JSON object */
+	enum dx_severity logged;	     /* highest severity already logged (not stored) */
+	bool refresh; /* only counts, sources, details and status changed since the last write */
 	dx_ts_t raised_ts[DX_SEV_CRITICAL + 1]; /* when each severity was first reached */
 } dx_alert_t;
 

@@ -121,7 +121,8 @@ struct client {
 
 struct alert_slot {
 	dx_alert_t a;
-	uint32_t apex; /* owner */
+	uint32_t apex;	   /* owner */
+	uint8_t n_sources; /* sources in a.sources: rebuilt only when the apex has more */
 	uint32_t next_free;
 	bool used;
 };
@@ -372,8 +373,9 @@ static uint16_t top_qtype(const struct apex_st *s)
 	return types[best];
 }
 
-static void fill_alert(dx_detect_t *d, const struct apex_st *s, dx_alert_t *a)
+static void fill_alert(dx_detect_t *d, const struct apex_st *s, struct alert_slot *sl)
 {
+	dx_alert_t *a = &sl->a;
 	const struct bucket *w = &s->sum;
 	a->last_ts = s->last_ts;
 	a->query_count = w->q;
@@ -383,17 +385,22 @@ static void fill_alert(dx_detect_t *d, const struct apex_st *s, dx_alert_t *a)
 	a->top_qtype = top_qtype(s);
 	a->vni = s->vni;
 	a->has_vni = s->has_vni;
+	/* the sources list changes only while the apex's first SRC_KEEP clients arrive, and an
+	 * open alert is refilled at every window close: format it only when it grew */
 	size_t o = 0;
-	a->sources[o++] = '[';
-	for (unsigned i = 0; i < s->n_src && i < SRC_KEEP; i++) {
-		char txt[INET6_ADDRSTRLEN];
-		if (inet_ntop(s->src[i].af == 6 ? AF_INET6 : AF_INET, s->src[i].a, txt,
-			      sizeof(txt)) == NULL)
-			continue;
-		o += (size_t) snprintf(a->sources + o, sizeof(a->sources) - o, "%s\"%s\"",
-				       i ? "," : "", txt);
+	if (sl->n_sources != s->n_src || a->sources[0] == '\0') {
+		sl->n_sources = s->n_src;
+		a->sources[o++] = '[';
+		for (unsigned i = 0; i < s->n_src && i < SRC_KEEP; i++) {
+			char txt[INET6_ADDRSTRLEN];
+			if (inet_ntop(s->src[i].af == 6 ? AF_INET6 : AF_INET, s->src[i].a, txt,
+				      sizeof(txt)) == NULL)
+				continue;
+			o += (size_t) snprintf(a->sources + o, sizeof(a->sources) - o, "%s\"%s\"",
+					       i ? "," : "", txt);
+		}
+		snprintf(a->sources + o, sizeof(a->sources) - o, "]");
 	}
-	snprintf(a->sources + o, sizeof(a->sources) - o, "]");
 	char raised[160];
 	size_t r = 0;
 	raised[r++] = '{';
@@ -448,6 +455,7 @@ static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severi
 		d->st.alerts_raised++;
 	}
 	dx_alert_t *a = &d->alerts[ai].a;
+	a->refresh = false;
 	for (int v = a->severity + 1; v <= (int) sev; v++)
 		a->raised_ts[v] = q->ts_us;
 	a->severity = sev;
@@ -456,7 +464,7 @@ static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severi
 	a->detected_ts = q->ts_us;
 	a->encoding = f->encoding;
 	dx_dname_escape(&q->dns.qname, true, a->sample_qname);
-	fill_alert(d, s, a);
+	fill_alert(d, s, &d->alerts[ai]);
 	d->on_alert(d->ctx, a);
 }
 
@@ -468,7 +476,8 @@ static void close_alerts(dx_detect_t *d, uint32_t idx, bool all)
 		if (ai == NIL)
 			continue;
 		dx_alert_t *a = &d->alerts[ai].a;
-		fill_alert(d, s, a);
+		fill_alert(d, s, &d->alerts[ai]);
+		a->refresh = true; /* what raise() set is as written */
 		/* An episode ends when its apex has been quiet for a whole window; an information
 		 * episode, when it has been quiet for the whole horizon (its evidence is there). */
 		dx_ts_t span = t == DX_T_INFO_VOLUME

@@ -242,6 +242,46 @@ static void test_store_lost_write_rewritten(void)
 	CU_ASSERT_TRUE(b.id > 0 && c.id != b.id && c.id != a.id);
 }
 
+/* A refresh (counts, sources, details, status only) updates the row in place, leaves the
+ * indexed columns as written, and writes the whole row if it was lost. */
+static void test_store_refresh(void)
+{
+	char p[128], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "refresh.db");
+	dx_store_t *st;
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	dx_alert_t a, b;
+	mk_alert(&a, "r1.example", DX_SEV_HIGH, 1709251200000000LL);
+	mk_alert(&b, "r2.example", DX_SEV_MEDIUM, 1709251200000000LL);
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &b), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_flush(st), DX_OK);
+	a.refresh = b.refresh = true;
+	a.query_count = 4242;
+	a.status = DX_ST_CLOSED;
+	snprintf(a.details, sizeof(a.details), "{\"refreshed\":1}");
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_flush(st), DX_OK);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT query_count FROM alerts WHERE apex = 'r1.example'"
+				     " AND status = 'closed' AND details = '{\"refreshed\":1}'"
+				     " AND severity = 'HIGH'"),
+			4242);
+	/* the row of b gone (a failed commit): its refresh writes it whole */
+	sqlite3 *other;
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(p, &other), SQLITE_OK);
+	CU_ASSERT_EQUAL(
+	    sqlite3_exec(other, "DELETE FROM alerts WHERE apex = 'r2.example'", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+	b.query_count = 99;
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &b), DX_OK);
+	dx_store_close(st);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT query_count FROM alerts WHERE apex = 'r2.example'"
+				     " AND severity = 'MEDIUM'"),
+			99);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts"), 2);
+}
+
 /* Escalation updates the one row of the episode; it never adds rows. */
 static void test_store_escalation_updates_one_row(void)
 {
@@ -509,6 +549,7 @@ static CU_TestInfo store_tests[] = {
     {"refuses_newer_and_garbage", test_store_refuses_newer_and_garbage},
     {"escalation_updates_one_row", test_store_escalation_updates_one_row},
     {"lost_write_rewritten", test_store_lost_write_rewritten},
+    {"refresh", test_store_refresh},
     {"batching_and_reader", test_store_batching_and_reader},
     {"retention", test_store_retention},
     {"survives_sigkill", test_store_survives_sigkill},
