@@ -57,7 +57,8 @@ sqlite3 "$dir/flood.db" "select '  ' || severity || ' ' || threat_type || ' rais
 	from alerts where apex = '$tapex' order by detected_ts"
 
 echo "== 2. hash flooding: 1,000,000 queries under 8,192 crafted vs 8,192 ordinary apexes"
-[ -f "$dir/crafted.pcap" ] || "$mk" -n 1000000 -a 8192 -c 16 -o "$dir/crafted.pcap"
+# crafted against the hash mkflood was linked with: made again whenever mkflood is newer
+[ "$dir/crafted.pcap" -nt "$mk" ] || "$mk" -n 1000000 -a 8192 -c 16 -o "$dir/crafted.pcap"
 [ -f "$dir/ordinary.pcap" ] || "$mk" -n 1000000 -a 8192 -o "$dir/ordinary.pcap"
 : >"$dir/crafted.txt"
 : >"$dir/ordinary.txt"
