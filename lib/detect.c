@@ -9,8 +9,9 @@
  * window-stats rows. Time that goes backwards (merged captures) is folded into the current
  * bucket; a window never rewinds.
  *
- * Unique subdomains are tracked in one global, bounded, 4-way set-associative table of keyed
- * hashes of the full names with the time each was last seen: a name is "new in the window" if
+ * Unique subdomains are tracked in one global, bounded, 8-way set-associative table of keyed
+ * hashes of the full names (the set from the low bits, a 31-bit tag from the high ones: two
+ * names are confused only if 51 bits agree) with the time each was last seen: a name is "new in the window" if
  * it was not seen within window_sec and "new information" if not seen within the horizon.
  * When the table is full the least recently seen entry of the set goes (counted); an evicted
  * name seen again counts as new, which errs towards detection, never towards silence.
@@ -100,10 +101,12 @@ struct apex_st {
 	struct tumble tum;
 };
 
+/* A name: 31 bits of its hash (the set takes the low bits), never 0 in a used entry; 8 to a
+ * 64-byte set. Two names of one set share a tag with probability 8 / 2^31 a lookup. */
+#define SUB_WAYS 8
 struct sub_ent {
-	uint64_t h;
+	uint32_t tag; /* 0: empty */
 	uint32_t last_sec;
-	uint32_t used;
 };
 
 struct client_bucket {
@@ -150,7 +153,7 @@ struct dx_detect {
 	uint8_t *cms; /* count-min sketch of apex frequency: CMS_ROWS × cms_mask+1 */
 	uint32_t cms_mask, cms_adds, cms_age_at;
 
-	struct sub_ent *subs; /* sets of 4 entries, one cache line each */
+	struct sub_ent *subs; /* sets of SUB_WAYS entries, one cache line each */
 	uint32_t sub_sets;
 
 	struct client *clients;
@@ -213,7 +216,7 @@ static struct layout layout_of(const dx_detect_cfg_t *cfg)
 {
 	struct layout l;
 	l.hsize = pow2_at_least(cfg->max_apexes * 2, 1024);
-	l.sub_sets = pow2_at_least(cfg->max_subdomains / 4, 16);
+	l.sub_sets = pow2_at_least(cfg->max_subdomains / SUB_WAYS, 16);
 	l.client_sets = pow2_at_least(cfg->max_clients / 4, 4);
 	l.cms_w = pow2_at_least(cfg->max_apexes, 1024);
 	return l;
@@ -224,7 +227,7 @@ size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg)
 	struct layout l = layout_of(cfg);
 	return sizeof(dx_detect_t) + (size_t) cfg->max_apexes * sizeof(struct apex_st) +
 	       (size_t) l.hsize * sizeof(uint32_t) +
-	       (size_t) l.sub_sets * 4 * sizeof(struct sub_ent) +
+	       (size_t) l.sub_sets * SUB_WAYS * sizeof(struct sub_ent) +
 	       (size_t) l.client_sets * 4 * (sizeof(struct client) + sizeof(uint32_t)) +
 	       (size_t) cfg->max_alerts * sizeof(struct alert_slot) + (size_t) CMS_ROWS * l.cms_w;
 }
@@ -236,7 +239,7 @@ static size_t apexes_bytes(const dx_detect_cfg_t *cfg)
 
 static size_t subs_bytes(const dx_detect_t *d)
 {
-	return (size_t) d->sub_sets * 4 * sizeof(struct sub_ent);
+	return (size_t) d->sub_sets * SUB_WAYS * sizeof(struct sub_ent);
 }
 
 static size_t clients_bytes(const dx_detect_t *d)
@@ -692,23 +695,23 @@ static void apex_advance(dx_detect_t *d, struct apex_st *s)
 /* Seconds since this name was last seen (UINT32_MAX: never, or forgotten); records now. */
 static uint32_t sub_seen(dx_detect_t *d, uint64_t h, uint32_t now_sec)
 {
-	struct sub_ent *set = d->subs + (h & (d->sub_sets - 1)) * 4;
+	struct sub_ent *set = d->subs + (h & (d->sub_sets - 1)) * SUB_WAYS;
 	struct sub_ent *victim = &set[0];
-	for (int w = 0; w < 4; w++) {
+	uint32_t tag = (uint32_t) (h >> 32) | 1;
+	for (int w = 0; w < SUB_WAYS; w++) {
 		struct sub_ent *e = &set[w];
-		if (e->used && e->h == h) {
+		if (e->tag == tag) {
 			uint32_t ago = now_sec >= e->last_sec ? now_sec - e->last_sec : 0;
 			if (now_sec > e->last_sec)
 				e->last_sec = now_sec;
 			return ago;
 		}
-		if (!e->used || (victim->used && e->last_sec < victim->last_sec))
+		if (e->tag == 0 || (victim->tag != 0 && e->last_sec < victim->last_sec))
 			victim = e;
 	}
-	if (victim->used && now_sec - victim->last_sec < d->cfg.horizon_hours * 3600u)
+	if (victim->tag != 0 && now_sec - victim->last_sec < d->cfg.horizon_hours * 3600u)
 		d->st.subdomain_evictions++;
-	victim->used = 1;
-	victim->h = h;
+	victim->tag = tag;
 	victim->last_sec = now_sec;
 	return UINT32_MAX;
 }
@@ -1108,7 +1111,7 @@ static uint64_t repeated_labels(dx_detect_t *d, struct apex_st *s, const dx_quer
 void dx_detect_prefetch(const dx_detect_t *d, const dx_query_t *q)
 {
 	const dx_prep_t *p = &q->prep;
-	__builtin_prefetch(d->subs + (p->name_hash & (d->sub_sets - 1)) * 4);
+	__builtin_prefetch(d->subs + (p->name_hash & (d->sub_sets - 1)) * SUB_WAYS);
 	__builtin_prefetch(&d->htab[htab_slot(d, p->apex_hash)]);
 	const struct client *set = d->clients + (p->client_hash & (d->client_sets - 1)) * 4;
 	for (int w = 0; w < 4; w++)
