@@ -6,8 +6,8 @@
 # measured alternately in one run (ROUNDS, 7, each; medians), on mkcorpus captures: plain,
 # --vxlan and --responses, and a random-subdomain flood of the same size (tests/bench/mkflood:
 # QUERIES unique names under QUERIES/10 random apexes). Prints wall time, CPU time, peak RSS,
-# messages/s, the ratio to the floor, and tshark / dnsexfild. Not a test: run it by hand on a
-# quiet machine.
+# messages/s, the ratio to the floor (the median of each round's ratio to the floor run just
+# before it), and tshark / dnsexfild. Not a test: run it by hand on a quiet machine.
 #   tests/bench/bench.sh build 1000000
 set -eu
 build=${1:-build}
@@ -77,9 +77,17 @@ for form in $forms; do
 		[ $t = dx ] && name="dnsexfild -r"
 		[ $t = dump ] && name="dnsexfild -r --dump"
 		[ $t = tshark ] && name="tshark -T fields (1 run)"
-		awk -v form=$form -v name="$name" -v w=$w -v c=$c -v r=$r -v m=$msgs -v fw=$fw 'BEGIN{
+		# the ratio: the median of each round's own ratio to the floor measured just
+		# before it, so that a slow minute of the machine affects both sides
+		if [ $t = tshark ]; then
+			ratio=$(awk -v w=$w -v fw=$fw 'BEGIN{print (fw > 0 ? w / fw : 0)}')
+		else
+			ratio=$(paste -d' ' "$dir/$t.txt" "$dir/floor.txt" |
+				awk '{print ($4 > 0 ? $1 / $4 : 0)}' | median)
+		fi
+		awk -v form=$form -v name="$name" -v w=$w -v c=$c -v r=$r -v m=$msgs -v q=$ratio 'BEGIN{
 			printf "%-10s %-22s %8.3f %8.3f %8.1f %12.0f %6.2fx\n", form, name, w, c, r/1024,
-			       (w > 0 ? m / w : 0), (fw > 0 ? w / fw : 0) }'
+			       (w > 0 ? m / w : 0), q }'
 	done
 	if [ -s "$dir/tshark.txt" ]; then
 		tw=$(cut -d' ' -f1 "$dir/tshark.txt" | median)
