@@ -580,8 +580,9 @@ void dx_config_print(const dx_config_t *cfg, FILE *out)
 
 size_t dx_config_mem_bound(const dx_config_t *cfg)
 {
-	return ((size_t) cfg->capture.ring_a_mb << 20) +
-	       (size_t) cfg->capture.ring_b_slots * dx_ring_recsize(sizeof(dx_query_t)) +
+	return dx_ring_bytes((size_t) cfg->capture.ring_a_mb << 20) +
+	       dx_ring_bytes((size_t) cfg->capture.ring_b_slots *
+			     dx_ring_recsize(sizeof(dx_query_t))) +
 	       dx_tcp_mem_bound(cfg->capture.tcp_flows, cfg->capture.tcp_flow_bytes) +
 	       dx_detect_mem_bound(&cfg->detect.cfg) +
 	       dx_qprep_mem_bound(cfg->detect.cfg.cache_entries) + DX_MEM_FIXED;

@@ -10,11 +10,17 @@
 
 #include "lib/ring.h"
 
-dx_ring_t *dx_ring_new(size_t cap_bytes, size_t max_record)
+size_t dx_ring_bytes(size_t cap_bytes)
 {
 	size_t cap = 4096;
 	while (cap < cap_bytes && cap < ((size_t) 1 << 40))
 		cap <<= 1;
+	return cap;
+}
+
+dx_ring_t *dx_ring_new(size_t cap_bytes, size_t max_record)
+{
+	size_t cap = dx_ring_bytes(cap_bytes);
 	if (dx_ring_recsize(max_record) > cap / 2 || max_record >= DX_RING_PAD)
 		return NULL;
 	dx_ring_t *r = aligned_alloc(64, sizeof(*r));

@@ -50,6 +50,9 @@ struct dx_ring_hdr {
  * twice. Free with dx_ring_free(). */
 dx_ring_t *dx_ring_new(size_t cap_bytes, size_t max_record);
 void dx_ring_free(dx_ring_t *r);
+/** The buffer dx_ring_new() allocates for cap_bytes: the next power of two (for the memory
+ * bound). */
+size_t dx_ring_bytes(size_t cap_bytes);
 
 static inline size_t dx_ring_recsize(size_t len)
 {

@@ -155,7 +155,24 @@ static void test_config_print_round_trips(void)
 	dx_config_free(&b);
 }
 
+/* The bound counts the rings as allocated: rounded up to a power of two. */
+static void test_config_mem_bound_rings_rounded(void)
+{
+	dx_config_t a, b;
+	dx_config_defaults(&a);
+	dx_config_defaults(&b);
+	a.capture.ring_a_mb = 9; /* allocated as 16 MiB */
+	b.capture.ring_a_mb = 16;
+	CU_ASSERT_EQUAL(dx_config_mem_bound(&a), dx_config_mem_bound(&b));
+	a.capture.ring_b_slots = 40000; /* ~19 MiB of records: 32 MiB allocated */
+	b.capture.ring_b_slots = 65536;
+	CU_ASSERT_EQUAL(dx_config_mem_bound(&a), dx_config_mem_bound(&b));
+	dx_config_free(&a);
+	dx_config_free(&b);
+}
+
 static CU_TestInfo config_tests[] = {
+    {"mem_bound_rings_rounded", test_config_mem_bound_rings_rounded},
     {"defaults_valid_with_input", test_config_defaults_valid_with_input},
     {"every_key", test_config_every_key},
     {"errors_name_line_and_key", test_config_errors_name_line_and_key},
