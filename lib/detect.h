@@ -55,9 +55,8 @@ typedef void (*dx_window_fn)(void *ctx, const dx_window_stats_t *w);
 
 /** Build the engine. allow is borrowed (may be NULL) and must outlive it. key must be the key
  * of the apex resolver its messages are prepared with (dx_query_prepare()). NULL on OOM. */
-dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow,
-			   dx_hash_key_t key, dx_alert_fn on_alert, dx_window_fn on_window,
-			   void *ctx);
+dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, dx_hash_key_t key,
+			   dx_alert_fn on_alert, dx_window_fn on_window, void *ctx);
 void dx_detect_free(dx_detect_t *d);
 
 /** Take new thresholds (SIGHUP): everything except the table sizes, window_sec,

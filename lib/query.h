@@ -14,7 +14,6 @@
 #include "lib/dns.h"
 #include "lib/features.h"
 
-
 enum {
 	DX_Q_TCP = 1 << 0, /* came over TCP */
 	DX_Q_TRUNCATED =
