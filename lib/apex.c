@@ -33,6 +33,7 @@
 #include "lib/apex.h"
 #include "lib/config.h"
 #include "lib/err.h"
+#include "lib/mem.h"
 
 struct cache_ent {
 	uint64_t h;
@@ -148,24 +149,16 @@ static void load_parents(dx_apex_t *ax)
 	}
 }
 
-static uint32_t cache_slots(uint32_t cache_entries)
-{
-	uint32_t n = 1024;
-	while (n < cache_entries && n < (1u << 26))
-		n <<= 1;
-	return n;
-}
-
 size_t dx_apex_mem_bound(uint32_t cache_entries)
 {
 	return sizeof(dx_apex_t) +
-	       2 * (size_t) cache_slots(cache_entries) * sizeof(struct cache_ent);
+	       2 * (size_t) dx_pow2_at_least(cache_entries, 1024) * sizeof(struct cache_ent);
 }
 
 dx_apex_t *dx_apex_new(const psl_ctx_t *psl, bool private_rules, uint32_t cache_entries,
 		       dx_hash_key_t key)
 {
-	uint32_t n = cache_slots(cache_entries);
+	uint32_t n = dx_pow2_at_least(cache_entries, 1024);
 	dx_apex_t *ax = calloc(1, sizeof(*ax));
 	if (ax == NULL)
 		return NULL;

@@ -158,8 +158,8 @@ struct dx_detect {
 
 	struct client *clients;
 	uint32_t client_sets;
-	uint32_t client_head, client_tail; /* recency list, ordered by last_sec, newest first */
-	uint32_t client_median;		   /* unique names per window of the median active client */
+	uint32_t client_head;	/* recency list, ordered by last_sec, newest first */
+	uint32_t client_median; /* unique names per window of the median active client */
 	uint32_t *scratch;
 
 	struct alert_slot *alerts;
@@ -199,14 +199,6 @@ void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
 	c->stats_min_queries = 20;
 }
 
-static uint32_t pow2_at_least(uint32_t n, uint32_t min)
-{
-	uint32_t p = min;
-	while (p < n && p < (1u << 30))
-		p <<= 1;
-	return p;
-}
-
 /* Table sizes for a configuration: one place for dx_detect_new() and dx_detect_mem_bound(). */
 struct layout {
 	uint32_t hsize, sub_sets, client_sets, cms_w;
@@ -215,10 +207,10 @@ struct layout {
 static struct layout layout_of(const dx_detect_cfg_t *cfg)
 {
 	struct layout l;
-	l.hsize = pow2_at_least(cfg->max_apexes * 2, 1024);
-	l.sub_sets = pow2_at_least(cfg->max_subdomains / SUB_WAYS, 16);
-	l.client_sets = pow2_at_least(cfg->max_clients / 4, 4);
-	l.cms_w = pow2_at_least(cfg->max_apexes, 1024);
+	l.hsize = dx_pow2_at_least(cfg->max_apexes * 2, 1024);
+	l.sub_sets = dx_pow2_at_least(cfg->max_subdomains / SUB_WAYS, 16);
+	l.client_sets = dx_pow2_at_least(cfg->max_clients / 4, 4);
+	l.cms_w = dx_pow2_at_least(cfg->max_apexes, 1024);
 	return l;
 }
 
@@ -294,7 +286,7 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, 
 	d->never_used = 0;
 	d->free_alert = NIL;
 	d->alerts_never_used = 0;
-	d->client_head = d->client_tail = NIL;
+	d->client_head = NIL;
 	return d;
 }
 
@@ -308,8 +300,7 @@ void dx_detect_free(dx_detect_t *d)
 	dx_table_free(d->clients, clients_bytes(d));
 	free(d->scratch);
 	free(d->alerts);
-	if (d->cms)
-		dx_table_free(d->cms, (size_t) CMS_ROWS * (d->cms_mask + 1));
+	dx_table_free(d->cms, (size_t) CMS_ROWS * (d->cms_mask + 1));
 	free(d);
 }
 
@@ -724,8 +715,6 @@ static void client_unlink(dx_detect_t *d, struct client *c)
 		d->client_head = c->next;
 	if (c->next != NIL)
 		d->clients[c->next].prev = c->prev;
-	else
-		d->client_tail = c->prev;
 }
 
 static void client_push_front(dx_detect_t *d, struct client *c)
@@ -736,8 +725,6 @@ static void client_push_front(dx_detect_t *d, struct client *c)
 	if (d->client_head != NIL)
 		d->clients[d->client_head].prev = i;
 	d->client_head = i;
-	if (d->client_tail == NIL)
-		d->client_tail = i;
 }
 
 /* The state of the client whose keyed hash (dx_client_hash()) is h. */
@@ -1087,24 +1074,20 @@ static bool label_seen(struct apex_st *s, uint32_t h)
 static uint64_t repeated_labels(dx_detect_t *d, struct apex_st *s, const dx_query_t *q)
 {
 	const dx_prep_t *p = &q->prep;
+	const uint32_t *hash = p->lab_hash;
+	const uint8_t *idx = p->lab_idx;
+	unsigned k = p->n_lab;
+	uint32_t all_hash[64];
+	uint8_t all_idx[64];
+	if (k > DX_PREP_LABELS) {
+		k = dx_long_labels(&d->key, &q->dns.qname, p->apex_off, all_hash, all_idx, 64);
+		hash = all_hash;
+		idx = all_idx;
+	}
 	uint64_t skip = 0;
-	if (p->n_lab <= DX_PREP_LABELS) {
-		for (unsigned j = 0; j < p->n_lab; j++)
-			if (label_seen(s, p->lab_hash[j]))
-				skip |= 1ull << p->lab_idx[j];
-		return skip;
-	}
-	const dx_name_t *n = &q->dns.qname;
-	unsigned off = p->apex_off, start = 0, li = 0;
-	for (unsigned i = 0; i <= off - 1 && li < 64; i++) {
-		if (i != off - 1 && !dx_name_is_sep(n, i))
-			continue;
-		unsigned len = i - start;
-		if (len >= 8 && label_seen(s, dx_label_hash(&d->key, n->text + start, len)))
-			skip |= 1ull << li;
-		start = i + 1;
-		li++;
-	}
+	for (unsigned j = 0; j < k; j++)
+		if (label_seen(s, hash[j]))
+			skip |= 1ull << idx[j];
 	return skip;
 }
 

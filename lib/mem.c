@@ -7,6 +7,14 @@
 
 #define HUGE_2M ((size_t) 2 << 20)
 
+uint32_t dx_pow2_at_least(uint32_t n, uint32_t min)
+{
+	uint32_t p = min;
+	while (p < n && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define DX_ASAN 1

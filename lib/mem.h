@@ -14,6 +14,11 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
+/** Slots of a table sized for n: the smallest power of two >= n and >= min (at most 2^30). */
+uint32_t dx_pow2_at_least(uint32_t n, uint32_t min);
+
 /** bytes of zeroed memory, or NULL. Free with dx_table_free(p, bytes). */
 void *dx_table_alloc(size_t bytes);
 void dx_table_free(void *p, size_t bytes);

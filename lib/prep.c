@@ -37,17 +37,10 @@ struct dx_qprep {
 	uint64_t misses;
 };
 
-static uint32_t slots_for(uint32_t cache_entries)
-{
-	uint32_t n = 1024;
-	while (n < cache_entries && n < (1u << 26))
-		n <<= 1;
-	return n;
-}
-
 size_t dx_qprep_mem_bound(uint32_t cache_entries)
 {
-	return sizeof(dx_qprep_t) + (size_t) slots_for(cache_entries) * sizeof(struct pc_ent) +
+	return sizeof(dx_qprep_t) +
+	       (size_t) dx_pow2_at_least(cache_entries, 1024) * sizeof(struct pc_ent) +
 	       dx_apex_mem_bound(cache_entries);
 }
 
@@ -57,7 +50,7 @@ dx_qprep_t *dx_qprep_new(const psl_ctx_t *psl, bool private_rules, uint32_t cach
 	dx_qprep_t *qp = calloc(1, sizeof(*qp));
 	if (qp == NULL)
 		return NULL;
-	uint32_t n = slots_for(cache_entries);
+	uint32_t n = dx_pow2_at_least(cache_entries, 1024);
 	qp->ax = dx_apex_new(psl, private_rules, cache_entries, key);
 	qp->slots = n;
 	qp->cache = dx_table_alloc((size_t) n * sizeof(struct pc_ent));
@@ -100,6 +93,27 @@ uint32_t dx_label_hash(const dx_hash_key_t *key, const char *label, size_t len)
 	return (uint32_t) dx_hash(key, label, len) | 1;
 }
 
+unsigned dx_long_labels(const dx_hash_key_t *key, const dx_name_t *n, unsigned apex_off,
+			uint32_t *hash, uint8_t *idx, unsigned max)
+{
+	unsigned found = 0, start = 0, li = 0;
+	for (unsigned i = 0; apex_off >= 2 && i <= apex_off - 1 && li < 64; i++) {
+		if (i != apex_off - 1 && !dx_name_is_sep(n, i))
+			continue;
+		unsigned len = i - start;
+		if (len >= 8) {
+			if (found < max) {
+				hash[found] = dx_label_hash(key, n->text + start, len);
+				idx[found] = (uint8_t) li;
+			}
+			found++;
+		}
+		start = i + 1;
+		li++;
+	}
+	return found;
+}
+
 /* Everything that depends on the name text alone, from scratch. */
 static void prepare_name(dx_qprep_t *qp, const dx_name_t *n, uint64_t h, struct pc_ent *e)
 {
@@ -110,26 +124,9 @@ static void prepare_name(dx_qprep_t *qp, const dx_name_t *n, uint64_t h, struct 
 	e->apex_off = (uint8_t) off;
 	e->apex_hash = dx_hash(qp->key, n->text + off, n->len - off);
 	dx_features_compute(n, off, 0, &e->f);
-	/* labels of 8+ characters left of the apex, as the detector walks them */
-	e->n_lab = 0;
-	if (off < 2)
-		return;
-	unsigned start = 0, li = 0;
-	for (unsigned i = 0; i <= off - 1 && li < 64; i++) {
-		if (i != off - 1 && !dx_name_is_sep(n, i))
-			continue;
-		unsigned len = i - start;
-		if (len >= 8) {
-			if (e->n_lab == DX_PREP_LABELS) {
-				e->n_lab++; /* more than fit: the detector hashes them itself */
-				return;
-			}
-			e->lab_hash[e->n_lab] = dx_label_hash(qp->key, n->text + start, len);
-			e->lab_idx[e->n_lab++] = (uint8_t) li;
-		}
-		start = i + 1;
-		li++;
-	}
+	/* the long labels; more than fit is marked DX_PREP_LABELS + 1: the detector walks them */
+	unsigned k = dx_long_labels(qp->key, n, off, e->lab_hash, e->lab_idx, DX_PREP_LABELS);
+	e->n_lab = (uint8_t) (k > DX_PREP_LABELS ? DX_PREP_LABELS + 1 : k);
 }
 
 void dx_query_prepare(dx_qprep_t *qp, dx_query_t *q)

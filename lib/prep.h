@@ -33,3 +33,9 @@ uint64_t dx_client_hash(const dx_hash_key_t *key, const uint8_t addr[16], uint8_
 
 /** The label hash the detector remembers long labels by (prep.lab_hash). */
 uint32_t dx_label_hash(const dx_hash_key_t *key, const char *label, size_t len);
+
+/** The labels of 8 or more characters left of the apex at apex_off (of the first 64 labels):
+ * the first max of them as hash[] (dx_label_hash()) and idx[] (label index from the left).
+ * Returns how many there are, which may exceed max. */
+unsigned dx_long_labels(const dx_hash_key_t *key, const dx_name_t *n, unsigned apex_off,
+			uint32_t *hash, uint8_t *idx, unsigned max);

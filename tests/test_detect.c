@@ -208,6 +208,30 @@ static void test_detect_long_and_qtype(void)
 	dx_detect_free(d);
 }
 
+/* A DNS blocklist: reversed addresses under a fixed, random-looking service key. The key
+ * repeats in every query, so it is left out of the features: no encoding alert. Once with one
+ * key label (hashed by the parser), once with six (more than the parser carries: the
+ * detector walks the name). */
+static void test_detect_repeated_labels(void)
+{
+	static const char *const keys[2] = {
+	    "k3x9q2m7v8w4z6r1t5y0",
+	    "k3x9q2m7v8w4z6r1.p8n2c4v6b7m9x1z3.q5w7e9r2t4y6u8i0.a1s3d5f7g9h2j4k6."
+	    "l8z0x2c4v6b8n1m3.q9w8e7r6t5y4u3i2"};
+	for (int k = 0; k < 2; k++) {
+		dx_detect_t *d = mk(NULL, NULL);
+		char name[300];
+		for (int i = 1; i <= 200; i++) {
+			snprintf(name, sizeof(name), "%d.%d.0.10.%s.bl.example", i % 250, i / 250,
+				 keys[k]);
+			feed(d, T0 + i * 100000LL, name, 1, 2, false, 0);
+		}
+		CU_ASSERT_EQUAL(sev_of("bl.example", DX_T_ENCODED_SUBDOMAIN), DX_SEV_NONE);
+		CU_ASSERT_EQUAL(sev_of("bl.example", DX_T_INFO_VOLUME), DX_SEV_NONE);
+		dx_detect_free(d);
+	}
+}
+
 /* Dictionary words, mostly NXDOMAIN: enumeration, LOW or MEDIUM, never more. */
 static void test_detect_enumeration(void)
 {
@@ -404,6 +428,7 @@ static CU_TestInfo detect_tests[] = {
     {"burst", test_detect_burst},
     {"encoded", test_detect_encoded},
     {"long_and_qtype", test_detect_long_and_qtype},
+    {"repeated_labels", test_detect_repeated_labels},
     {"enumeration", test_detect_enumeration},
     {"low_and_slow", test_detect_low_and_slow},
     {"allowlisted_and_special", test_detect_allowlisted_and_special},

@@ -56,6 +56,49 @@ static void test_ring_wraps_with_pad(void)
 	dx_ring_free(r);
 }
 
+/* Looking ahead: dx_ring_peek_at walks the records after the current one in order, across
+ * the pad at the wrap, stops at what is published, and consumes nothing. */
+static void test_ring_peek_ahead(void)
+{
+	dx_ring_t *r = dx_ring_new(4096, 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	size_t len;
+	/* move the indices so that the fourth record below wraps behind a pad */
+	for (int i = 0; i < 23; i++) { /* 23 × 128 bytes: the 4th 320-byte record wraps */
+		CU_ASSERT_PTR_NOT_NULL_FATAL(dx_ring_reserve(r, 120));
+		dx_ring_commit(r);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(dx_ring_peek(r, &len));
+		dx_ring_release(r);
+	}
+	for (int i = 0; i < 8; i++) {
+		uint8_t *p = dx_ring_reserve(r, 300);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		memset(p, 'a' + i, 300);
+		dx_ring_commit(r);
+	}
+	const uint8_t *cur = dx_ring_peek(r, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cur);
+	CU_ASSERT_EQUAL(cur[0], 'a');
+	size_t pos = dx_ring_next_pos(r);
+	for (int i = 1; i < 8; i++) {
+		const uint8_t *a = dx_ring_peek_at(r, &pos, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		CU_ASSERT_EQUAL(len, 300);
+		CU_ASSERT_EQUAL(a[0], 'a' + i);
+		CU_ASSERT_EQUAL(a[299], 'a' + i);
+	}
+	CU_ASSERT_PTR_NULL(dx_ring_peek_at(r, &pos, &len));
+	/* nothing consumed: the consumer still reads every record */
+	for (int i = 0; i < 8; i++) {
+		const uint8_t *p = dx_ring_peek(r, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		CU_ASSERT_EQUAL(p[0], 'a' + i);
+		dx_ring_release(r);
+	}
+	CU_ASSERT_TRUE(dx_ring_empty(r));
+	dx_ring_free(r);
+}
+
 static void test_ring_commit_len_shrinks(void)
 {
 	dx_ring_t *r = dx_ring_new(4096, 1000);
@@ -119,6 +162,7 @@ static void test_ring_two_threads(void)
 static CU_TestInfo ring_tests[] = {
     {"fifo_and_full", test_ring_fifo_and_full},
     {"wraps_with_pad", test_ring_wraps_with_pad},
+    {"peek_ahead", test_ring_peek_ahead},
     {"commit_len_shrinks", test_ring_commit_len_shrinks},
     {"rejects_oversize_record", test_ring_rejects_oversize_record},
     {"two_threads", test_ring_two_threads},

@@ -258,6 +258,7 @@ static void test_store_refresh(void)
 	CU_ASSERT_EQUAL(dx_store_flush(st), DX_OK);
 	a.refresh = b.refresh = true;
 	a.query_count = 4242;
+	a.severity = DX_SEV_CRITICAL; /* not a refresh's to write: the row keeps HIGH */
 	a.status = DX_ST_CLOSED;
 	snprintf(a.details, sizeof(a.details), "{\"refreshed\":1}");
 	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
