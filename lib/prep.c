@@ -11,6 +11,11 @@
  * it is kept per name in a direct-mapped cache of one 64-byte line per entry, keyed by the
  * name's keyed hash and length (as the apex resolver's own name cache is). A miss, such as
  * every query of a tunnel, costs what it cost without the cache plus one line.
+ *
+ * The client hash is kept the same way per client address, in a small direct-mapped cache
+ * whose slot comes from a cheap unkeyed mix of the address and whose entries hold the whole
+ * address: spoofed sources can make it miss, never answer for another client. It saves a
+ * SipHash of 21 bytes on nearly every message (a tenth of the parser's instructions).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +32,15 @@ struct pc_ent {
 	uint8_t n_lab, apex_off, apex_cls, len;
 };
 
+#define CLIENT_SLOTS 4096u /* 128 KiB */
+
+struct cc_ent {
+	uint8_t addr[16];
+	uint32_t vni;
+	uint8_t af; /* 0: empty */
+	uint64_t h;
+};
+
 struct dx_qprep {
 	dx_apex_t *ax;
 	const dx_hash_key_t *key;
@@ -35,11 +49,12 @@ struct dx_qprep {
 	uint64_t salt;
 	unsigned bits;
 	uint64_t misses;
+	struct cc_ent *clients; /* CLIENT_SLOTS */
 };
 
 size_t dx_qprep_mem_bound(uint32_t cache_entries)
 {
-	return sizeof(dx_qprep_t) +
+	return sizeof(dx_qprep_t) + CLIENT_SLOTS * sizeof(struct cc_ent) +
 	       (size_t) dx_pow2_at_least(cache_entries, 1024) * sizeof(struct pc_ent) +
 	       dx_apex_mem_bound(cache_entries);
 }
@@ -54,7 +69,8 @@ dx_qprep_t *dx_qprep_new(const psl_ctx_t *psl, bool private_rules, uint32_t cach
 	qp->ax = dx_apex_new(psl, private_rules, cache_entries, key);
 	qp->slots = n;
 	qp->cache = dx_table_alloc((size_t) n * sizeof(struct pc_ent));
-	if (qp->ax == NULL || qp->cache == NULL) {
+	qp->clients = calloc(CLIENT_SLOTS, sizeof(struct cc_ent));
+	if (qp->ax == NULL || qp->cache == NULL || qp->clients == NULL) {
 		dx_qprep_free(qp);
 		return NULL;
 	}
@@ -71,6 +87,7 @@ void dx_qprep_free(dx_qprep_t *qp)
 		return;
 	dx_apex_free(qp->ax);
 	dx_table_free(qp->cache, (size_t) qp->slots * sizeof(struct pc_ent));
+	free(qp->clients);
 	free(qp);
 }
 
@@ -114,6 +131,24 @@ unsigned dx_long_labels(const dx_hash_key_t *key, const dx_name_t *n, unsigned a
 	return found;
 }
 
+/* dx_client_hash(), through the client cache. */
+static uint64_t client_hash(dx_qprep_t *qp, const uint8_t addr[16], uint8_t af, uint32_t vni)
+{
+	uint64_t w0, w1;
+	memcpy(&w0, addr, 8);
+	memcpy(&w1, addr + 8, 8);
+	uint64_t x = (w0 ^ (w1 * 0x9E3779B97F4A7C15ull) ^ vni) * 0xD6E8FEB86659FD93ull;
+	struct cc_ent *e = &qp->clients[x >> (64 - 12)];
+	_Static_assert(CLIENT_SLOTS == 1u << 12, "the slot takes the top 12 bits");
+	if (e->af == af && e->vni == vni && memcmp(e->addr, addr, 16) == 0)
+		return e->h;
+	memcpy(e->addr, addr, 16);
+	e->vni = vni;
+	e->af = af;
+	e->h = dx_client_hash(qp->key, addr, af, vni);
+	return e->h;
+}
+
 /* Everything that depends on the name text alone, from scratch. */
 static void prepare_name(dx_qprep_t *qp, const dx_name_t *n, uint64_t h, struct pc_ent *e)
 {
@@ -150,7 +185,6 @@ void dx_query_prepare(dx_qprep_t *qp, dx_query_t *q)
 	p->n_lab = e->n_lab;
 	memcpy(p->lab_hash, e->lab_hash, sizeof(p->lab_hash));
 	memcpy(p->lab_idx, e->lab_idx, sizeof(p->lab_idx));
-	p->client_hash =
-	    dx_client_hash(qp->key, q->dns.is_response ? q->dst : q->src, q->af, q->vni);
+	p->client_hash = client_hash(qp, q->dns.is_response ? q->dst : q->src, q->af, q->vni);
 	p->ready = true;
 }

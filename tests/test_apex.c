@@ -213,8 +213,8 @@ static void test_apex_prefilter_exact(void)
 			r++;
 		else if (r[0] == '*' && r[1] == '.')
 			r += 2;
-		static const char *const front[] = {"", "x.", "b7.x.", "www."};
-		for (int i = 0; i < 4; i++) {
+		static const char *const front[] = {"", "x.", "b7.x.", "www.", "a.q.b7.x."};
+		for (int i = 0; i < 5; i++) {
 			snprintf(name, sizeof(name), "%s%s", front[i], r);
 			same_as_libpsl(any, name, PSL_TYPE_ANY);
 			same_as_libpsl(icann, name, PSL_TYPE_ICANN);
@@ -243,6 +243,25 @@ static void test_apex_prefilter_cost(void)
 	dx_apex_free(ax);
 }
 
+/* A tunnel's subdomain of several random labels: each new name's rest is new too, and is
+ * resolved from its cached suffix, not by a libpsl call per label (5 a name before). */
+static void test_apex_multilabel_cost(void)
+{
+	dx_apex_t *ax = dx_apex_new(psl, true, 1024, key);
+	char buf[128];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(buf, sizeof(buf), "p%07d.q%07d.r%07d.s1.flood-target.co.uk", i, i * 7,
+			 i * 13);
+		dx_name_t n;
+		unsigned off;
+		name_of(buf, &n);
+		CU_ASSERT_EQUAL(dx_apex_find(ax, &n, &off, NULL), DX_APEX_NORMAL);
+		CU_ASSERT_STRING_EQUAL(n.text + off, "flood-target.co.uk");
+	}
+	CU_ASSERT_TRUE(dx_apex_psl_calls(ax) <= 8);
+	dx_apex_free(ax);
+}
+
 static CU_TestInfo apex_tests[] = {
     {"fuzz_nul_in_label", test_apex_fuzz_nul_in_label},
     {"psl_private", test_apex_psl_private},
@@ -250,6 +269,7 @@ static CU_TestInfo apex_tests[] = {
     {"cache_cost", test_apex_cache_cost},
     {"prefilter_exact", test_apex_prefilter_exact},
     {"prefilter_cost", test_apex_prefilter_cost},
+    {"multilabel_cost", test_apex_multilabel_cost},
     {"allowlist", test_apex_allowlist},
     CU_TEST_INFO_NULL,
 };

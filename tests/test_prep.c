@@ -154,9 +154,61 @@ static void test_prep_conflicts(void)
 	dx_qprep_free(qp);
 }
 
+/* Clients through the 4,096-slot client cache: 20,000 twice (IPv4 and IPv6, addresses that
+ * differ in a byte), then addresses in many mirror sessions and both families; every client
+ * hash equals the keyed hash, whatever the cache held. */
+static void test_prep_clients(void)
+{
+	dx_qprep_t *qp = dx_qprep_new(psl, true, 1024, key);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(qp);
+	dx_query_t q;
+	query_of("www.example.com", false, &q);
+	unsigned bad = 0;
+	for (int round = 0; round < 2; round++)
+		for (uint32_t i = 0; i < 20000; i++) {
+			memset(q.src, 0, sizeof(q.src));
+			q.af = i % 3 == 0 ? 6 : 4;
+			q.vni = i % 5 == 0 ? 77 : 0;
+			q.src[i % 16] = (uint8_t) (i >> 4);
+			q.src[(i + 5) % 16] ^= (uint8_t) (i >> 12);
+			q.src[15] ^= (uint8_t) i;
+			dx_query_prepare(qp, &q);
+			bad += q.prep.client_hash != dx_client_hash(&key, q.src, q.af, q.vni);
+		}
+	/* 64 addresses, each in 200 sessions, as IPv4 and then as IPv6: the same address lands
+	 * in the slot of itself in another session, or from the other pass, now and then */
+	for (uint8_t af = 4; af <= 6; af += 2)
+		for (uint32_t a = 0; a < 64; a++)
+			for (uint32_t v = 0; v < 200; v++) {
+				memset(q.src, 0, sizeof(q.src));
+				q.src[0] = 10;
+				q.src[3] = (uint8_t) a;
+				q.vni = (v * 2654435761u) & 0xFFFFFF; /* 24 bits, spread */
+				q.af = af;
+				dx_query_prepare(qp, &q);
+				bad +=
+				    q.prep.client_hash != dx_client_hash(&key, q.src, q.af, q.vni);
+			}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* one address, one slot: the family and the session still tell clients apart */
+	uint64_t h[4];
+	for (int v = 0; v < 4; v++) {
+		memset(q.src, 0, sizeof(q.src));
+		q.src[0] = 10;
+		q.af = v & 2 ? 6 : 4; /* each variant right after one that differs in one field */
+		q.vni = v & 1 ? 9 : 0;
+		dx_query_prepare(qp, &q);
+		h[v] = q.prep.client_hash;
+		CU_ASSERT_EQUAL(h[v], dx_client_hash(&key, q.src, q.af, q.vni));
+	}
+	CU_ASSERT_TRUE(h[0] != h[1] && h[1] != h[2] && h[2] != h[3] && h[0] != h[3]);
+	dx_qprep_free(qp);
+}
+
 static CU_TestInfo prep_tests[] = {
     {"equals_scratch", test_prep_equals_scratch},
     {"conflicts", test_prep_conflicts},
+    {"clients", test_prep_clients},
     CU_TEST_INFO_NULL,
 };
 
