@@ -29,10 +29,15 @@ enum {
 	F_NONHEX = 1 << 8, /* a letter outside a-f */
 };
 
-static unsigned char_flags(uint8_t ch, bool upper)
+/* The flags of a (lower-cased) byte, and its bit among the letters a-z, from tables: tunnel
+ * labels are random, so a chain of range tests per character mispredicts. */
+static uint16_t ch_flags[256];
+static uint32_t ch_letter[256];
+
+static unsigned char_flags(uint8_t ch)
 {
 	if (ch >= 'a' && ch <= 'z')
-		return (upper ? F_UPPER : F_LOWER) | (ch > 'f' ? F_NONHEX : 0);
+		return F_LOWER | (ch > 'f' ? F_NONHEX : 0);
 	if (ch >= '0' && ch <= '9')
 		return F_DIGIT;
 	if (ch == '-')
@@ -46,12 +51,16 @@ static unsigned char_flags(uint8_t ch, bool upper)
 	return F_CTRL;
 }
 
-/* n log2 n and log2 n for n < 256, computed once under pthread_once. */
+/* n log2 n and log2 n for n < 256 and the byte tables, computed once under pthread_once. */
 static double nlog[256], lg[256];
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 static void init_tables(void)
 {
+	for (int c = 0; c < 256; c++) {
+		ch_flags[c] = (uint16_t) char_flags((uint8_t) c);
+		ch_letter[c] = c >= 'a' && c <= 'z' ? 1u << (c - 'a') : 0;
+	}
 	for (int n = 1; n < 256; n++) {
 		lg[n] = log2((double) n);
 		nlog[n] = n * lg[n];
@@ -128,11 +137,11 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 			continue;
 		uint8_t ch = (uint8_t) n->text[i];
 		bool upper = n->case_mask[i >> 3] >> (i & 7) & 1;
-		unsigned fl = char_flags(ch, upper);
-		lab |= fl;
+		unsigned fl = ch_flags[ch];
+		_Static_assert(F_LOWER == 1 && F_UPPER == 2, "a letter's case flag swaps by xor 3");
+		lab |= fl ^ (upper ? (fl & F_LOWER) * 3u : 0); /* upper: F_LOWER becomes F_UPPER */
 		lab_len++;
-		if (ch >= 'a' && ch <= 'z')
-			letters |= 1u << (ch - 'a');
+		letters |= ch_letter[ch];
 		f->sub_len++;
 		uint8_t key = upper ? (uint8_t) (ch & ~0x20) : ch;
 		if (counts[key]++ == 0)
