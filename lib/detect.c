@@ -114,12 +114,20 @@ struct client_bucket {
 };
 
 struct client {
-	uint64_t h;
 	uint32_t epoch, last_sec;
 	uint32_t prev, next; /* the recency list: head = most recently seen second */
 	uint16_t cur;
-	bool used;
 	struct client_bucket sum, b[NB];
+};
+
+/* Clients are found through sets of 4 of these (one cache line), which point into a pool of
+ * records handed out in order: a replay touches the records of the clients it sees (a few
+ * hundred: kilobytes), not a hashed table of all of them (8 MiB at the default 16,384, each
+ * page of which the first clients fault in). */
+struct client_slot {
+	uint64_t h;
+	uint32_t ref;	   /* pool index + 1; 0: empty (the table starts zeroed) */
+	uint32_t last_sec; /* the record's, kept here to choose a victim without reading it */
 };
 
 struct alert_slot {
@@ -156,8 +164,9 @@ struct dx_detect {
 	struct sub_ent *subs; /* sets of SUB_WAYS entries, one cache line each */
 	uint32_t sub_sets;
 
-	struct client *clients;
-	uint32_t client_sets;
+	struct client *clients;		  /* the pool: client_sets * 4 */
+	struct client_slot *client_slots; /* client_sets sets of 4 */
+	uint32_t client_sets, clients_never_used;
 	uint32_t client_head;	/* recency list, ordered by last_sec, newest first */
 	uint32_t client_median; /* unique names per window of the median active client */
 	uint32_t *scratch;
@@ -220,7 +229,8 @@ size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg)
 	return sizeof(dx_detect_t) + (size_t) cfg->max_apexes * sizeof(struct apex_st) +
 	       (size_t) l.hsize * sizeof(uint32_t) +
 	       (size_t) l.sub_sets * SUB_WAYS * sizeof(struct sub_ent) +
-	       (size_t) l.client_sets * 4 * (sizeof(struct client) + sizeof(uint32_t)) +
+	       (size_t) l.client_sets * 4 *
+		   (sizeof(struct client) + sizeof(struct client_slot) + sizeof(uint32_t)) +
 	       (size_t) cfg->max_alerts * sizeof(struct alert_slot) + (size_t) CMS_ROWS * l.cms_w;
 }
 
@@ -237,6 +247,11 @@ static size_t subs_bytes(const dx_detect_t *d)
 static size_t clients_bytes(const dx_detect_t *d)
 {
 	return (size_t) d->client_sets * 4 * sizeof(struct client);
+}
+
+static size_t client_slots_bytes(const dx_detect_t *d)
+{
+	return (size_t) d->client_sets * 4 * sizeof(struct client_slot);
 }
 
 dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, dx_hash_key_t key,
@@ -263,13 +278,14 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, 
 	d->subs = dx_table_alloc(subs_bytes(d));
 	d->client_sets = l.client_sets;
 	d->clients = dx_table_alloc(clients_bytes(d));
+	d->client_slots = dx_table_alloc(client_slots_bytes(d));
 	d->scratch = calloc((size_t) d->client_sets * 4, sizeof(*d->scratch));
 	d->alerts = calloc(cfg->max_alerts, sizeof(*d->alerts));
 	uint32_t cms_w = l.cms_w;
 	d->cms = dx_table_alloc((size_t) CMS_ROWS * cms_w);
 	d->cms_mask = cms_w - 1;
-	if (!d->apexes || !d->htab || !d->subs || !d->clients || !d->scratch || !d->alerts ||
-	    !d->cms || cfg->max_apexes == 0 || cfg->max_alerts == 0) {
+	if (!d->apexes || !d->htab || !d->subs || !d->clients || !d->client_slots || !d->scratch ||
+	    !d->alerts || !d->cms || cfg->max_apexes == 0 || cfg->max_alerts == 0) {
 		dx_detect_free(d);
 		return NULL;
 	}
@@ -298,6 +314,7 @@ void dx_detect_free(dx_detect_t *d)
 	free(d->htab);
 	dx_table_free(d->subs, subs_bytes(d));
 	dx_table_free(d->clients, clients_bytes(d));
+	dx_table_free(d->client_slots, client_slots_bytes(d));
 	free(d->scratch);
 	free(d->alerts);
 	dx_table_free(d->cms, (size_t) CMS_ROWS * (d->cms_mask + 1));
@@ -730,30 +747,35 @@ static void client_push_front(dx_detect_t *d, struct client *c)
 /* The state of the client whose keyed hash (dx_client_hash()) is h. */
 static struct client *client_get(dx_detect_t *d, uint64_t h)
 {
-	struct client *set = d->clients + (h & (d->client_sets - 1)) * 4;
-	struct client *victim = &set[0];
+	struct client_slot *set = d->client_slots + (h & (d->client_sets - 1)) * 4;
+	struct client_slot *slot = &set[0];
 	uint32_t now_sec = (uint32_t) (d->now / 1000000);
+	struct client *victim;
 	for (int w = 0; w < 4; w++) {
-		if (set[w].used && set[w].h == h) {
-			victim = &set[w];
+		if (set[w].ref != 0 && set[w].h == h) {
+			slot = &set[w];
+			victim = &d->clients[slot->ref - 1];
 			goto found;
 		}
-		if (!set[w].used || (victim->used && set[w].last_sec < victim->last_sec))
-			victim = &set[w];
+		if (set[w].ref == 0 || (slot->ref != 0 && set[w].last_sec < slot->last_sec))
+			slot = &set[w];
 	}
-	if (victim->used) {
+	if (slot->ref != 0) {
 		d->st.client_evictions++;
-		client_unlink(d, victim);
+		client_unlink(d, &d->clients[slot->ref - 1]);
+	} else {
+		slot->ref = ++d->clients_never_used; /* one record per slot: never past the pool */
 	}
+	victim = &d->clients[slot->ref - 1];
 	memset(victim, 0, sizeof(*victim));
-	victim->used = true;
-	victim->h = h;
+	slot->h = h;
+	slot->last_sec = now_sec;
 	victim->epoch = d->now_epoch;
 	victim->last_sec = now_sec;
 	client_push_front(d, victim);
 found:
 	if (victim->last_sec != now_sec) { /* once a second at most: keeps the list in order */
-		victim->last_sec = now_sec;
+		victim->last_sec = slot->last_sec = now_sec;
 		if (d->client_head != (uint32_t) (victim - d->clients)) {
 			client_unlink(d, victim);
 			client_push_front(d, victim);
@@ -1096,9 +1118,7 @@ void dx_detect_prefetch(const dx_detect_t *d, const dx_query_t *q)
 	const dx_prep_t *p = &q->prep;
 	__builtin_prefetch(d->subs + (p->name_hash & (d->sub_sets - 1)) * SUB_WAYS);
 	__builtin_prefetch(&d->htab[htab_slot(d, p->apex_hash)]);
-	const struct client *set = d->clients + (p->client_hash & (d->client_sets - 1)) * 4;
-	for (int w = 0; w < 4; w++)
-		__builtin_prefetch(&set[w]);
+	__builtin_prefetch(d->client_slots + (p->client_hash & (d->client_sets - 1)) * 4);
 	for (int r = 0; r < CMS_ROWS; r++)
 		__builtin_prefetch(d->cms + (size_t) r * (d->cms_mask + 1) +
 				   ((p->apex_hash >> (16 * r)) & d->cms_mask));

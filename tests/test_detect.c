@@ -328,6 +328,7 @@ static void test_detect_bounded_under_flood(void)
 	CU_ASSERT_TRUE(st.apexes <= 64);
 	CU_ASSERT_TRUE(st.apex_evictions > 19000);
 	CU_ASSERT_TRUE(st.subdomain_evictions > 0);
+	CU_ASSERT_TRUE(st.client_evictions > 19000); /* 20,001 clients, 64 places */
 	CU_ASSERT_TRUE(max_sev("tunnel.example") >= DX_SEV_HIGH);
 	dx_detect_free(d);
 }
