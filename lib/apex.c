@@ -5,9 +5,9 @@
  * libpsl costs about 650 ns per psl_registrable_domain() and 200 ns per psl_is_public_suffix()
  * on this machine, far more than the rest of a query's processing, and tunnel names are all
  * unique, so a cache keyed by the whole name alone would miss on exactly the traffic we watch.
- * Two caches, both direct-mapped and bounded:
- *   - by whole name: repeated benign names are answered at once;
- *   - by "rest", the name less its first label: the apex of rest (a few short labels) is
+ * Repeated names are answered by the parser's cache of prepared names (lib/prep.c), which
+ * asks here only on a miss; so the cache here is by "rest", direct-mapped and bounded:
+ *   - the name less its first label: the apex of rest (a few short labels) is
  *     shared by every tunnel query under it. For a name L1.rest the apex is then apex(rest),
  *     unless L1.rest is itself a public suffix (an explicit or wildcard rule one label longer
  *     than rest, or an exception), which one psl_is_public_suffix() call settles. So a new
@@ -47,7 +47,7 @@ struct cache_ent {
 struct dx_apex {
 	const psl_ctx_t *psl;
 	int psl_type;
-	struct cache_ent *names, *rests;
+	struct cache_ent *rests;
 	unsigned bits;
 	uint64_t salt; /* slots come through dx_hash_index(): see dx_hash_salt() */
 	uint64_t calls;
@@ -154,7 +154,7 @@ static void load_parents(dx_apex_t *ax)
 size_t dx_apex_mem_bound(uint32_t cache_entries)
 {
 	return sizeof(dx_apex_t) +
-	       2 * (size_t) dx_pow2_at_least(cache_entries, 1024) * sizeof(struct cache_ent);
+	       (size_t) dx_pow2_at_least(cache_entries, 1024) * sizeof(struct cache_ent);
 }
 
 dx_apex_t *dx_apex_new(const psl_ctx_t *psl, bool private_rules, uint32_t cache_entries,
@@ -164,9 +164,8 @@ dx_apex_t *dx_apex_new(const psl_ctx_t *psl, bool private_rules, uint32_t cache_
 	dx_apex_t *ax = calloc(1, sizeof(*ax));
 	if (ax == NULL)
 		return NULL;
-	ax->names = calloc(n, sizeof(*ax->names));
 	ax->rests = calloc(n, sizeof(*ax->rests));
-	if (ax->names == NULL || ax->rests == NULL) {
+	if (ax->rests == NULL) {
 		dx_apex_free(ax);
 		return NULL;
 	}
@@ -184,7 +183,6 @@ void dx_apex_free(dx_apex_t *ax)
 {
 	if (ax == NULL)
 		return;
-	free(ax->names);
 	free(ax->rests);
 	free(ax->parents);
 	free(ax);
@@ -321,14 +319,8 @@ static enum dx_apex_class special(const dx_name_t *n, unsigned *off)
 enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off,
 				uint64_t *name_hash)
 {
-	uint64_t h = dx_hash(&ax->key, n->text, n->len);
-	if (name_hash)
-		*name_hash = h;
-	return dx_apex_find_hashed(ax, n, h, off);
-}
-
-enum dx_apex_class dx_apex_find_hashed(dx_apex_t *ax, const dx_name_t *n, uint64_t h, unsigned *off)
-{
+	if (name_hash != NULL)
+		*name_hash = dx_hash(&ax->key, n->text, n->len);
 	enum dx_apex_class cls = special(n, off);
 	if (cls != DX_APEX_NORMAL)
 		return cls;
@@ -342,23 +334,16 @@ enum dx_apex_class dx_apex_find_hashed(dx_apex_t *ax, const dx_name_t *n, uint64
 		*off = last_labels_off(n, 2);
 		return DX_APEX_NORMAL;
 	}
-	struct cache_ent *ne = &ax->names[dx_hash_index(h, ax->salt, ax->bits)];
+	const char *rest = t + first_sep(n) + 1; /* n_labels >= 2: a separator exists */
+	bool below;
+	int rest_apex = rest_find(ax, rest, len - (size_t) (rest - t), &below);
 	int alen;
-	if (ne->h == h && h != 0) {
-		alen = ne->apex_len;
-	} else {
-		const char *rest = t + first_sep(n) + 1; /* n_labels >= 2: a separator exists */
-		bool below;
-		int rest_apex = rest_find(ax, rest, len - (size_t) (rest - t), &below);
-		if (below && is_public(ax, t))
-			alen = -1;
-		else if (rest_apex < 0)
-			alen = (int) len; /* rest is a public suffix: the whole name is the apex */
-		else
-			alen = rest_apex;
-		ne->h = h;
-		ne->apex_len = (int16_t) alen;
-	}
+	if (below && is_public(ax, t))
+		alen = -1;
+	else if (rest_apex < 0)
+		alen = (int) len; /* rest is a public suffix: the whole name is the apex */
+	else
+		alen = rest_apex;
 	if (alen < 0) {
 		*off = 0;
 		return DX_APEX_SUFFIX;

@@ -31,7 +31,7 @@ enum dx_apex_class {
 
 /** Create the resolver over psl (borrowed; read-only and thread-safe). private_rules: include
  * the list's PRIVATE section (x.cloudfront.net is then its own apex). cache_entries: size of
- * each of the two caches, rounded up to a power of two. NULL on OOM. */
+ * its cache of rests, rounded up to a power of two. NULL on OOM. */
 dx_apex_t *dx_apex_new(const psl_ctx_t *psl, bool private_rules, uint32_t cache_entries,
 		       dx_hash_key_t key);
 void dx_apex_free(dx_apex_t *ax);
@@ -51,10 +51,6 @@ enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off
 
 /** The hash key ax was made with. */
 const dx_hash_key_t *dx_apex_key(const dx_apex_t *ax);
-
-/** dx_apex_find() of a name whose keyed hash (under ax's key) the caller already has. */
-enum dx_apex_class dx_apex_find_hashed(dx_apex_t *ax, const dx_name_t *n, uint64_t h,
-				       unsigned *off);
 
 /** Lookups answered by libpsl (cache misses), for the stats. */
 uint64_t dx_apex_psl_calls(const dx_apex_t *ax);

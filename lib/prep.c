@@ -9,8 +9,9 @@
  * Everything but the client hash is a function of the name text alone, and benign traffic
  * asks the same names over and over (28,393 distinct names in the 1M-query bench corpus), so
  * it is kept per name in a direct-mapped cache of one 64-byte line per entry, keyed by the
- * name's keyed hash and length (as the apex resolver's own name cache is). A miss, such as
- * every query of a tunnel, costs what it cost without the cache plus one line.
+ * name's keyed hash and length; the apex resolver, asked only on a miss, keeps no name cache
+ * of its own (only one of rests). A miss, such as every query of a tunnel, costs what it cost
+ * without the cache plus one line.
  *
  * The client hash is kept the same way per client address, in a small direct-mapped cache
  * whose slot comes from a cheap unkeyed mix of the address and whose entries hold the whole
@@ -155,7 +156,7 @@ static void prepare_name(dx_qprep_t *qp, const dx_name_t *n, uint64_t h, struct 
 	unsigned off;
 	e->h = h;
 	e->len = n->len;
-	e->apex_cls = (uint8_t) dx_apex_find_hashed(qp->ax, n, h, &off);
+	e->apex_cls = (uint8_t) dx_apex_find(qp->ax, n, &off, NULL);
 	e->apex_off = (uint8_t) off;
 	e->apex_hash = dx_hash(qp->key, n->text + off, n->len - off);
 	dx_features_compute(n, off, 0, &e->f);
