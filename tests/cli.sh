@@ -97,6 +97,11 @@ n1=$(sqlite3 dnsexfild.db "select count(*) from runs")
 n2=$(sqlite3 dnsexfild.db "select count(*) from runs where end_wall is not null")
 [ "$n2" -eq $((n1 + 1)) ] && echo "ok   one runs row per start, ended" || { echo "FAIL runs $n1 $n2"; fails=$((fails + 1)); }
 "$bin" -r "$p/link-raw.pcap" -d /nonexistent-dir/x.db 2>"$dir/e"; check "unwritable database" 73 $? "/nonexistent-dir/x.db: cannot open database" "$dir/e"
+# a replay reads while the rest is set up: set-up failing with ring A full must still end
+printf '[capture]\nring_a_mb = 1\n' >"$dir/ra1.ini"
+set -- ; for i in $(seq 24); do set -- "$@" -r "$p/iodine-pirate-sea.pcap"; done # 1.8 MB
+timeout 20 "$bin" -c "$dir/ra1.ini" "$@" -d /nonexistent-dir/x.db 2>"$dir/e"
+check "unwritable database, ring A full" 73 $? "/nonexistent-dir/x.db: cannot open database" "$dir/e"
 printf '[detect]\nallowlist = %s/missing.txt\n' "$dir" >"$dir/al.ini"
 "$bin" -c "$dir/al.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "missing allowlist" 78 $? "missing.txt: cannot open allowlist" "$dir/e"
 printf 'good.example\nnot a domain!\n' >"$dir/al.txt"
