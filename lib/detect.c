@@ -277,7 +277,7 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, 
 	d->sub_sets = l.sub_sets;
 	d->subs = dx_table_alloc(subs_bytes(d));
 	d->client_sets = l.client_sets;
-	d->clients = dx_table_alloc(clients_bytes(d));
+	d->clients = dx_pool_alloc(clients_bytes(d));
 	d->client_slots = dx_table_alloc(client_slots_bytes(d));
 	d->scratch = calloc((size_t) d->client_sets * 4, sizeof(*d->scratch));
 	d->alerts = calloc(cfg->max_alerts, sizeof(*d->alerts));
@@ -313,7 +313,7 @@ void dx_detect_free(dx_detect_t *d)
 	dx_table_free(d->apexes, apexes_bytes(&d->cfg));
 	free(d->htab);
 	dx_table_free(d->subs, subs_bytes(d));
-	dx_table_free(d->clients, clients_bytes(d));
+	dx_pool_free(d->clients, clients_bytes(d));
 	dx_table_free(d->client_slots, client_slots_bytes(d));
 	free(d->scratch);
 	free(d->alerts);

@@ -37,6 +37,17 @@ void dx_table_free(void *p, size_t bytes)
 	(void) bytes;
 	free(p);
 }
+
+void *dx_pool_alloc(size_t bytes)
+{
+	return calloc(1, bytes ? bytes : 1);
+}
+
+void dx_pool_free(void *p, size_t bytes)
+{
+	(void) bytes;
+	free(p);
+}
 #else
 static size_t round_up(size_t bytes)
 {
@@ -73,5 +84,20 @@ void dx_table_free(void *p, size_t bytes)
 {
 	if (p != NULL)
 		munmap(p, round_up(bytes == 0 ? 1 : bytes));
+}
+
+void *dx_pool_alloc(size_t bytes)
+{
+	size_t len = (bytes + 4095) & ~(size_t) 4095;
+	void *p = mmap(NULL, len ? len : 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void dx_pool_free(void *p, size_t bytes)
+{
+	size_t len = (bytes + 4095) & ~(size_t) 4095;
+	if (p != NULL)
+		munmap(p, len ? len : 4096);
 }
 #endif

@@ -22,3 +22,9 @@ uint32_t dx_pow2_at_least(uint32_t n, uint32_t min);
 /** bytes of zeroed memory, or NULL. Free with dx_table_free(p, bytes). */
 void *dx_table_alloc(size_t bytes);
 void dx_table_free(void *p, size_t bytes);
+
+/** The same on ordinary pages, for a pool of records handed out in order, whose used part
+ * may be far smaller than 2 MiB (the clients: a few hundred records of 0.5 KiB, where a huge
+ * page would zero 2 MiB to hold 100 KiB). Free with dx_pool_free(p, bytes). */
+void *dx_pool_alloc(size_t bytes);
+void dx_pool_free(void *p, size_t bytes);
