@@ -100,7 +100,7 @@ n2=$(sqlite3 dnsexfild.db "select count(*) from runs where end_wall is not null"
 # a replay reads while the rest is set up: set-up failing with ring A full must still end
 printf '[capture]\nring_a_mb = 1\n' >"$dir/ra1.ini"
 set -- ; for i in $(seq 24); do set -- "$@" -r "$p/iodine-pirate-sea.pcap"; done # 1.8 MB
-timeout 20 "$bin" -c "$dir/ra1.ini" "$@" -d /nonexistent-dir/x.db 2>"$dir/e"
+timeout -k 5 20 "$bin" -c "$dir/ra1.ini" "$@" -d /nonexistent-dir/x.db 2>"$dir/e"
 check "unwritable database, ring A full" 73 $? "/nonexistent-dir/x.db: cannot open database" "$dir/e"
 printf '[detect]\nallowlist = %s/missing.txt\n' "$dir" >"$dir/al.ini"
 "$bin" -c "$dir/al.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "missing allowlist" 78 $? "missing.txt: cannot open allowlist" "$dir/e"
