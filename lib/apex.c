@@ -232,7 +232,7 @@ static int rest_find(dx_apex_t *ax, const char *rest, size_t rlen, bool *below)
 		size_t off;
 		uint64_t h;
 		struct cache_ent *e;
-	} miss[DX_DNAME_MAXTEXT / 2 + 1]; /* labels of a rest, at most */
+	} miss[DX_DNAME_MAXTEXT / 2 + 1]; /* a name of 253 characters has <= 127 labels, rest 126 */
 	unsigned k = 0;
 	int apex = -1; /* of the suffix after the last miss; a lone label has none */
 	bool next_below = false, hit = false;
