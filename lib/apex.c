@@ -216,6 +216,16 @@ static bool rules_below(const dx_apex_t *ax, const char *s, size_t n, uint64_t h
 	       memmem(s, n, "xn--", 4) != NULL;
 }
 
+/* The apex of s = L.R (n characters, a C string) as a length at its end (-1: none), from R's
+ * apex and whether R may have a rule below it: s is public only if R may (one libpsl call then
+ * says); its apex is s itself when R has none (R is public, or one label), else R's. */
+static int apex_step(dx_apex_t *ax, const char *s, size_t n, int r_apex, bool r_below)
+{
+	if (r_below && is_public(ax, s))
+		return -1;
+	return r_apex < 0 ? (int) n : r_apex;
+}
+
 /*
  * The apex of rest (rlen > 0, '.' only between labels) as a length at its end (-1: none),
  * and whether rules may sit directly below it, from the rest cache; on a miss, worked out
@@ -235,14 +245,15 @@ static int rest_find(dx_apex_t *ax, const char *rest, size_t rlen, bool *below)
 	} miss[DX_DNAME_MAXTEXT / 2 + 1]; /* a name of 253 characters has <= 127 labels, rest 126 */
 	unsigned k = 0;
 	int apex = -1; /* of the suffix after the last miss; a lone label has none */
-	bool next_below = false, hit = false;
+	bool next_below = false,
+	     known = false; /* known: apex and next_below are a cached suffix's */
 	for (size_t o = 0;;) {
 		uint64_t h = rest_hash(ax, rest + o, rlen - o);
 		struct cache_ent *e = &ax->rests[dx_hash_index(h, ax->salt, ax->bits)];
 		if (e->h == h) {
 			apex = e->apex_len;
 			next_below = e->below;
-			hit = true;
+			known = true;
 			break;
 		}
 		miss[k].off = o;
@@ -257,12 +268,9 @@ static int rest_find(dx_apex_t *ax, const char *rest, size_t rlen, bool *below)
 	while (k-- > 0) {
 		const char *s = rest + miss[k].off;
 		size_t n = rlen - miss[k].off;
-		if (!hit)
-			hit = true; /* the last label: no registrable domain (apex stays -1) */
-		else if (next_below && is_public(ax, s))
-			apex = -1;
-		else if (apex < 0)
-			apex = (int) n;
+		if (known) /* else s is the last label: no registrable domain (apex stays -1) */
+			apex = apex_step(ax, s, n, apex, next_below);
+		known = true;
 		next_below = rules_below(ax, s, n, miss[k].h);
 		miss[k].e->h = miss[k].h;
 		miss[k].e->apex_len = (int16_t) apex;
@@ -337,13 +345,7 @@ enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off
 	const char *rest = t + first_sep(n) + 1; /* n_labels >= 2: a separator exists */
 	bool below;
 	int rest_apex = rest_find(ax, rest, len - (size_t) (rest - t), &below);
-	int alen;
-	if (below && is_public(ax, t))
-		alen = -1;
-	else if (rest_apex < 0)
-		alen = (int) len; /* rest is a public suffix: the whole name is the apex */
-	else
-		alen = rest_apex;
+	int alen = apex_step(ax, t, len, rest_apex, below);
 	if (alen < 0) {
 		*off = 0;
 		return DX_APEX_SUFFIX;

@@ -49,10 +49,21 @@ void dx_pool_free(void *p, size_t bytes)
 	free(p);
 }
 #else
+static size_t page_round(size_t bytes)
+{
+	return bytes == 0 ? 4096 : (bytes + 4095) & ~(size_t) 4095;
+}
+
 static size_t round_up(size_t bytes)
 {
-	return bytes >= HUGE_2M ? (bytes + HUGE_2M - 1) & ~(HUGE_2M - 1)
-				: (bytes + 4095) & ~(size_t) 4095;
+	return bytes >= HUGE_2M ? (bytes + HUGE_2M - 1) & ~(HUGE_2M - 1) : page_round(bytes);
+}
+
+/* len bytes of zeroed ordinary pages, or NULL. */
+static void *map_pages(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
 }
 
 void *dx_table_alloc(size_t bytes)
@@ -60,11 +71,8 @@ void *dx_table_alloc(size_t bytes)
 	if (bytes == 0)
 		bytes = 1;
 	size_t len = round_up(bytes);
-	if (len < HUGE_2M) { /* small: plain pages */
-		void *p =
-		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		return p == MAP_FAILED ? NULL : p;
-	}
+	if (len < HUGE_2M) /* small: plain pages */
+		return map_pages(len);
 	/* map 2 MiB more, keep the aligned middle, give back both ends */
 	uint8_t *raw =
 	    mmap(NULL, len + HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -88,16 +96,12 @@ void dx_table_free(void *p, size_t bytes)
 
 void *dx_pool_alloc(size_t bytes)
 {
-	size_t len = (bytes + 4095) & ~(size_t) 4095;
-	void *p = mmap(NULL, len ? len : 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	return map_pages(page_round(bytes));
 }
 
 void dx_pool_free(void *p, size_t bytes)
 {
-	size_t len = (bytes + 4095) & ~(size_t) 4095;
 	if (p != NULL)
-		munmap(p, len ? len : 4096);
+		munmap(p, page_round(bytes));
 }
 #endif
