@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lib/common.h"
 #include "lib/cursor.h"
@@ -46,6 +47,22 @@ static inline size_t dx_name_size(const dx_name_t *n)
 static inline bool dx_name_is_sep(const dx_name_t *n, size_t i)
 {
 	return n->text[i] == '.' && !(n->dot_lit[i >> 3] >> (i & 7) & 1);
+}
+
+/** The first label separator in text[from, end), or end: memchr() over the label bytes
+ * (tunnel labels run to 63), stepping over literal dots. */
+static inline size_t dx_name_next_sep(const dx_name_t *n, size_t from, size_t end)
+{
+	while (from < end) {
+		const char *d = memchr(n->text + from, '.', end - from);
+		if (d == NULL)
+			return end;
+		size_t j = (size_t) (d - n->text);
+		if (!(n->dot_lit[j >> 3] >> (j & 7) & 1))
+			return j;
+		from = j + 1;
+	}
+	return end;
 }
 
 /**

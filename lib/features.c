@@ -28,6 +28,7 @@ enum {
 	F_CTRL = 1 << 7,   /* < 0x20, 0x7F, or other printable punctuation */
 	F_NONHEX = 1 << 8, /* a letter outside a-f */
 };
+_Static_assert(F_LOWER == 1 && F_UPPER == 2, "a letter's case flag swaps by xor 3");
 
 /* The flags of a (lower-cased) byte, and its bit among the letters a-z, from tables: tunnel
  * labels are random, so a chain of range tests per character mispredicts. */
@@ -113,40 +114,50 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 	uint8_t seen[256];	     /* the distinct characters, in order of first appearance */
 	unsigned n_seen = 0;
 	memset(counts, 0, sizeof(counts));
-	unsigned all = 0, lab = 0, lab_len = 0, labels = 0, li = 0;
-	uint32_t letters = 0; /* bit per letter seen in the current label */
+	unsigned all = 0, labels = 0, sub_len = 0;
 	bool random = false, long_random = false;
-	for (unsigned i = 0; i <= end; i++) {
-		if (i == end || dx_name_is_sep(n, i)) {
-			if (lab_len > 0) {
-				labels++;
-				bool r = label_random(lab, lab_len,
-						      (unsigned) __builtin_popcount(letters));
-				random |= r;
-				long_random |= r && lab_len >= 16;
-				if (r) /* the alphabet is read off the machine-made labels only */
-					all |= lab;
-			}
-			lab = 0;
-			lab_len = 0;
-			letters = 0;
-			li++;
+	/* wire case matters only if some letter of the subdomain was upper case: most names
+	 * have none, and then the loop reads no mask bits */
+	bool cased = false;
+	for (unsigned k = 0; k <= end >> 3; k++)
+		cased |= n->case_mask[k] != 0;
+	const uint8_t *t = (const uint8_t *) n->text;
+	/* label by label: [i, j) is the label, j its separator (or end) */
+	for (unsigned i = 0, li = 0; i <= end; li++) {
+		if (li < 64 && (skip >> li & 1)) { /* a repeated label: carries nothing */
+			i = (unsigned) dx_name_next_sep(n, i, end) + 1;
 			continue;
 		}
-		if (li < 64 && (skip >> li & 1))
-			continue;
-		uint8_t ch = (uint8_t) n->text[i];
-		bool upper = n->case_mask[i >> 3] >> (i & 7) & 1;
-		unsigned fl = ch_flags[ch];
-		_Static_assert(F_LOWER == 1 && F_UPPER == 2, "a letter's case flag swaps by xor 3");
-		lab |= fl ^ (upper ? (fl & F_LOWER) * 3u : 0); /* upper: F_LOWER becomes F_UPPER */
-		lab_len++;
-		letters |= ch_letter[ch];
-		f->sub_len++;
-		uint8_t key = upper ? (uint8_t) (ch & ~0x20) : ch;
-		if (counts[key]++ == 0)
-			seen[n_seen++] = key;
+		unsigned lab = 0, j = i;
+		uint32_t letters = 0; /* bit per letter seen in the label */
+		for (; j < end; j++) {
+			uint8_t ch = t[j];
+			if (ch == '.' && !(n->dot_lit[j >> 3] >> (j & 7) & 1))
+				break;
+			unsigned fl = ch_flags[ch];
+			uint8_t key = ch;
+			if (cased && (n->case_mask[j >> 3] >> (j & 7) & 1)) {
+				fl ^= (fl & F_LOWER) * 3u; /* F_LOWER becomes F_UPPER */
+				key = (uint8_t) (ch & ~0x20);
+			}
+			lab |= fl;
+			letters |= ch_letter[ch];
+			if (counts[key]++ == 0)
+				seen[n_seen++] = key;
+		}
+		unsigned lab_len = j - i;
+		if (lab_len > 0) {
+			labels++;
+			sub_len += lab_len;
+			bool r = label_random(lab, lab_len, (unsigned) __builtin_popcount(letters));
+			random |= r;
+			long_random |= r && lab_len >= 16;
+			if (r) /* the alphabet is read off the machine-made labels only */
+				all |= lab;
+		}
+		i = j + 1;
 	}
+	f->sub_len = (uint16_t) sub_len;
 	f->sub_labels = (uint8_t) labels;
 	if (f->sub_len == 0)
 		return; /* every label was a repeated one */

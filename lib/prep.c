@@ -114,11 +114,12 @@ uint32_t dx_label_hash(const dx_hash_key_t *key, const char *label, size_t len)
 unsigned dx_long_labels(const dx_hash_key_t *key, const dx_name_t *n, unsigned apex_off,
 			uint32_t *hash, uint8_t *idx, unsigned max)
 {
-	unsigned found = 0, start = 0, li = 0;
-	for (unsigned i = 0; apex_off >= 2 && i <= apex_off - 1 && li < 64; i++) {
-		if (i != apex_off - 1 && !dx_name_is_sep(n, i))
-			continue;
-		unsigned len = i - start;
+	if (apex_off < 2)
+		return 0;
+	unsigned found = 0, end = apex_off - 1; /* the dot before the apex */
+	for (unsigned start = 0, li = 0; start <= end && li < 64; li++) {
+		unsigned j = (unsigned) dx_name_next_sep(n, start, end);
+		unsigned len = j - start;
 		if (len >= 8) {
 			if (found < max) {
 				hash[found] = dx_label_hash(key, n->text + start, len);
@@ -126,8 +127,7 @@ unsigned dx_long_labels(const dx_hash_key_t *key, const dx_name_t *n, unsigned a
 			}
 			found++;
 		}
-		start = i + 1;
-		li++;
+		start = j + 1;
 	}
 	return found;
 }

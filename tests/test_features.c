@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <CUnit/CUnit.h>
+#include <math.h>
 #include <string.h>
 
 #include "lib/features.h"
@@ -107,6 +108,42 @@ static void test_features_bits_and_skip(void)
 	CU_ASSERT_EQUAL(f.encoding, DX_ENC_NONE);
 }
 
+/* Labels are walked by their separators, not by '.' bytes: a literal dot inside a label is a
+ * character (and an odd one); skipped labels leave nothing behind, wherever they are; the
+ * wire case of a letter counts only where it was upper case. */
+static void test_features_label_walk(void)
+{
+	tu_buf_t m = {.len = 0};
+	tu_put(&m, "\003a.b\013XYZabc12345\004host\001x\003com", 27); /* octal: 3 digits at most */
+	tu_u8(&m, 0);
+	dx_cur_t c = dx_cur_init(m.b, m.len);
+	dx_name_t n;
+	CU_ASSERT_EQUAL_FATAL(dx_dname_decode(&c, &n), DX_OK);
+	CU_ASSERT_EQUAL_FATAL(n.n_labels, 5);
+	unsigned apex = (unsigned) (strstr(n.text, "x.com") - n.text);
+	dx_features_t f;
+	dx_features_compute(&n, apex, 0, &f);
+	CU_ASSERT_EQUAL(f.sub_labels, 3);
+	CU_ASSERT_EQUAL(f.sub_len, 3 + 11 + 4);
+	CU_ASSERT_EQUAL(f.encoding, DX_ENC_BINARY); /* the literal dot */
+	dx_features_compute(&n, apex, 1u << 1, &f);
+	CU_ASSERT_EQUAL(f.sub_labels, 2);
+	CU_ASSERT_EQUAL(f.sub_len, 3 + 4);
+	dx_features_compute(&n, apex, 1u << 0 | 1u << 2, &f);
+	CU_ASSERT_EQUAL(f.sub_labels, 1);
+	CU_ASSERT_EQUAL(f.sub_len, 11);
+	CU_ASSERT_EQUAL(f.encoding, DX_ENC_BASE64); /* mixed case, from the wire */
+	CU_ASSERT_TRUE(f.random);
+	CU_ASSERT_DOUBLE_EQUAL(f.entropy, log2(11), 1e-5); /* X Y Z a b c 1-5: case kept */
+	dx_features_compute(&n, apex, 1u << 0 | 1u << 1, &f);
+	CU_ASSERT_EQUAL(f.sub_len, 4);
+	CU_ASSERT_FALSE(f.random);
+	CU_ASSERT_EQUAL(f.encoding, DX_ENC_NONE);
+	dx_features_compute(&n, apex, 7, &f);
+	CU_ASSERT_EQUAL(f.sub_len, 0);
+	CU_ASSERT_EQUAL(f.sub_labels, 0);
+}
+
 static void test_features_no_subdomain(void)
 {
 	dx_features_t f;
@@ -122,6 +159,7 @@ static CU_TestInfo features_tests[] = {
     {"8bit", test_features_8bit},
     {"bits_and_skip", test_features_bits_and_skip},
     {"no_subdomain", test_features_no_subdomain},
+    {"label_walk", test_features_label_walk},
     CU_TEST_INFO_NULL,
 };
 
