@@ -108,6 +108,56 @@ static inline void dx_cur_copy(dx_cur_t *c, void *dst, size_t n)
 	c->off += n;
 }
 
+/*
+ * Fixed-size headers (an IPv4, UDP or DNS header, an RR's fixed part): dx_cur_take() checks
+ * all n bytes at once and steps over them; the dx_hdr_*() reads then take offsets inside
+ * them. Each read still checks its offset against n, which the compiler folds away when n
+ * and the offset are constants, as they are at every call: one check per header instead of
+ * one per field. On failure the cursor's error is set and the header is empty (reads give 0).
+ */
+typedef struct dx_hdr {
+	const uint8_t *p;
+	size_t n;
+} dx_hdr_t;
+
+static inline dx_hdr_t dx_cur_take(dx_cur_t *c, size_t n)
+{
+	if (!dx_cur_need(c, n))
+		return (dx_hdr_t){.p = NULL, .n = 0};
+	dx_hdr_t h = {.p = c->base + c->off, .n = n};
+	c->off += n;
+	return h;
+}
+
+static inline uint8_t dx_hdr_u8(dx_hdr_t h, size_t at)
+{
+	return at < h.n ? h.p[at] : 0;
+}
+
+static inline uint16_t dx_hdr_be16(dx_hdr_t h, size_t at)
+{
+	if (h.n < 2 || at > h.n - 2)
+		return 0;
+	return (uint16_t) ((unsigned) h.p[at] << 8 | h.p[at + 1]);
+}
+
+static inline uint32_t dx_hdr_be32(dx_hdr_t h, size_t at)
+{
+	if (h.n < 4 || at > h.n - 4)
+		return 0;
+	const uint8_t *p = h.p + at;
+	return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
+}
+
+/* len bytes at offset at into dst; dst is left untouched if they are not all inside. */
+static inline void dx_hdr_copy(dx_hdr_t h, size_t at, void *dst, size_t len)
+{
+	if (len > h.n || at > h.n - len)
+		return;
+	for (size_t i = 0; i < len; i++)
+		((uint8_t *) dst)[i] = h.p[at + i];
+}
+
 /* A child cursor over the next n bytes, which cannot read past them; the parent steps over. */
 static inline dx_cur_t dx_cur_sub(dx_cur_t *c, size_t n)
 {

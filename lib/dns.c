@@ -37,10 +37,11 @@ static void walk_rrs(dx_cur_t *c, unsigned n, int section, unsigned *examined, d
 		(*examined)++;
 		if (dx_dname_skip(c) != DX_OK)
 			return;
-		uint16_t type = dx_cur_be16(c);
-		uint16_t klass = dx_cur_be16(c);
-		uint32_t ttl = dx_cur_be32(c);
-		uint16_t rdlen = dx_cur_be16(c);
+		dx_hdr_t h = dx_cur_take(c, 10); /* type, class, TTL, RDLENGTH */
+		uint16_t type = dx_hdr_be16(h, 0);
+		uint16_t klass = dx_hdr_be16(h, 2);
+		uint32_t ttl = dx_hdr_be32(h, 4);
+		uint16_t rdlen = dx_hdr_be16(h, 8);
 		if (c->err != DX_OK)
 			return;
 		if (rdlen > dx_cur_left(c)) {
@@ -70,12 +71,13 @@ static void walk_rrs(dx_cur_t *c, unsigned n, int section, unsigned *examined, d
 int dx_dns_parse(const uint8_t *msg, size_t len, dx_dns_msg_t *out, enum dx_reason *why)
 {
 	dx_cur_t c = dx_cur_init(msg, len);
-	out->id = dx_cur_be16(&c);
-	out->flags = dx_cur_be16(&c);
-	out->qdcount = dx_cur_be16(&c);
-	out->ancount = dx_cur_be16(&c);
-	out->nscount = dx_cur_be16(&c);
-	out->arcount = dx_cur_be16(&c);
+	dx_hdr_t h = dx_cur_take(&c, DX_DNS_HDRLEN);
+	out->id = dx_hdr_be16(h, 0);
+	out->flags = dx_hdr_be16(h, 2);
+	out->qdcount = dx_hdr_be16(h, 4);
+	out->ancount = dx_hdr_be16(h, 6);
+	out->nscount = dx_hdr_be16(h, 8);
+	out->arcount = dx_hdr_be16(h, 10);
 	if (c.err != DX_OK) {
 		*why = DX_R_dns_trunc;
 		return DX_ETRUNC;
@@ -100,8 +102,9 @@ int dx_dns_parse(const uint8_t *msg, size_t len, dx_dns_msg_t *out, enum dx_reas
 		*why = name_reason(rc);
 		return rc;
 	}
-	out->qtype = dx_cur_be16(&c);
-	out->qclass = dx_cur_be16(&c);
+	h = dx_cur_take(&c, 4);
+	out->qtype = dx_hdr_be16(h, 0);
+	out->qclass = dx_hdr_be16(h, 2);
 	if (c.err != DX_OK) {
 		*why = DX_R_dns_trunc;
 		return DX_ETRUNC;

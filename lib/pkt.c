@@ -149,16 +149,14 @@ static int skip_vlans(dx_cur_t *c, int et, enum dx_reason *why)
 static int decode_ipv4(dx_cur_t *c, dx_pkt_t *out, uint8_t *proto, enum dx_reason *why)
 {
 	size_t start = c->off;
-	uint8_t vihl = dx_cur_u8(c);
-	dx_cur_skip(c, 1); /* TOS */
-	uint16_t total = dx_cur_be16(c);
-	dx_cur_skip(c, 2); /* identification */
-	uint16_t frag = dx_cur_be16(c);
-	dx_cur_skip(c, 1); /* TTL */
-	*proto = dx_cur_u8(c);
-	dx_cur_skip(c, 2); /* checksum: mirrored and offloaded packets often carry a bad one */
-	dx_cur_copy(c, out->src, 4);
-	dx_cur_copy(c, out->dst, 4);
+	dx_hdr_t h = dx_cur_take(c, 20);
+	uint8_t vihl = dx_hdr_u8(h, 0);
+	uint16_t total = dx_hdr_be16(h, 2);
+	uint16_t frag = dx_hdr_be16(h, 6);
+	*proto = dx_hdr_u8(h, 9);
+	/* the checksum (10) is not checked: mirrored and offloaded packets often carry a bad one */
+	dx_hdr_copy(h, 12, out->src, 4);
+	dx_hdr_copy(h, 16, out->dst, 4);
 	if (c->err != DX_OK) {
 		*why = DX_R_trunc_ip;
 		return -1;
@@ -202,13 +200,12 @@ static int decode_ipv4(dx_cur_t *c, dx_pkt_t *out, uint8_t *proto, enum dx_reaso
 /* IPv6 (RFC 8200) and its extension headers, each bounded. */
 static int decode_ipv6(dx_cur_t *c, dx_pkt_t *out, uint8_t *proto, enum dx_reason *why)
 {
-	uint8_t ver = dx_cur_u8(c) >> 4;
-	dx_cur_skip(c, 3); /* traffic class, flow label */
-	uint16_t plen = dx_cur_be16(c);
-	uint8_t nh = dx_cur_u8(c);
-	dx_cur_skip(c, 1); /* hop limit */
-	dx_cur_copy(c, out->src, 16);
-	dx_cur_copy(c, out->dst, 16);
+	dx_hdr_t h = dx_cur_take(c, 40);
+	uint8_t ver = dx_hdr_u8(h, 0) >> 4;
+	uint16_t plen = dx_hdr_be16(h, 4);
+	uint8_t nh = dx_hdr_u8(h, 6);
+	dx_hdr_copy(h, 8, out->src, 16);
+	dx_hdr_copy(h, 24, out->dst, 16);
 	if (c->err != DX_OK) {
 		*why = DX_R_trunc_ip;
 		return -1;
@@ -311,10 +308,10 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 			return *why == DX_R_ip_frag_skipped ? DX_EUNSUP : DX_EMALF;
 
 		if (proto == DX_PROTO_UDP) {
-			pk.sport = dx_cur_be16(&c);
-			pk.dport = dx_cur_be16(&c);
-			uint16_t ulen = dx_cur_be16(&c);
-			dx_cur_skip(&c, 2); /* checksum */
+			dx_hdr_t h = dx_cur_take(&c, 8); /* ports, length, checksum */
+			pk.sport = dx_hdr_be16(h, 0);
+			pk.dport = dx_hdr_be16(h, 2);
+			uint16_t ulen = dx_hdr_be16(h, 4);
 			if (c.err != DX_OK) {
 				*why = DX_R_trunc_udp;
 				return DX_ETRUNC;
@@ -330,9 +327,13 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 			if (short_)
 				pk.truncated = true;
 
-			bool vx = port_in(cfg->vxlan_ports, cfg->n_vxlan, pk.dport);
-			bool gn = !vx && port_in(cfg->geneve_ports, cfg->n_geneve, pk.dport);
-			if ((vx || gn) && pk.sport != DX_DNS_PORT && pk.dport != DX_DNS_PORT) {
+			/* DNS on either port is never a tunnel: the tunnel ports are looked up
+			 * only for the rest */
+			bool dns = pk.sport == DX_DNS_PORT || pk.dport == DX_DNS_PORT;
+			bool vx = !dns && port_in(cfg->vxlan_ports, cfg->n_vxlan, pk.dport);
+			bool gn =
+			    !dns && !vx && port_in(cfg->geneve_ports, cfg->n_geneve, pk.dport);
+			if (vx || gn) {
 				if (pk.n_encap >= cfg->max_encap) {
 					*why = DX_R_too_many_layers;
 					return DX_EDEPTH;
@@ -389,7 +390,7 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 				}
 				continue;
 			}
-			if (pk.sport != DX_DNS_PORT && pk.dport != DX_DNS_PORT) {
+			if (!dns) {
 				*why = DX_R_not_dns_port;
 				return DX_EUNSUP;
 			}

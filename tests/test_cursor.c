@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <CUnit/CUnit.h>
+#include <stdint.h>
 
 #include "lib/cursor.h"
 
@@ -67,10 +68,46 @@ static void test_cursor_le32_copy(void)
 	CU_ASSERT_EQUAL(c.err, DX_ETRUNC);
 }
 
+/* A header is taken whole or not at all; reads inside it see the bytes, reads past its n see
+ * 0, whatever the buffer holds beyond; a failed take leaves the error and an empty header. */
+static void test_cursor_take_header(void)
+{
+	const uint8_t b[] = {0x45, 0x00, 0x01, 0x02, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE};
+	dx_cur_t c = dx_cur_init(b, sizeof(b));
+	dx_hdr_t h = dx_cur_take(&c, 6);
+	CU_ASSERT_EQUAL(c.err, DX_OK);
+	CU_ASSERT_EQUAL(c.off, 6);
+	CU_ASSERT_EQUAL(dx_hdr_u8(h, 0), 0x45);
+	CU_ASSERT_EQUAL(dx_hdr_be16(h, 2), 0x0102);
+	CU_ASSERT_EQUAL(dx_hdr_be32(h, 2), 0x0102AABBu);
+	CU_ASSERT_EQUAL(dx_hdr_u8(h, 6), 0);	      /* past n, though the buffer goes on */
+	CU_ASSERT_EQUAL(dx_hdr_be16(h, 5), 0);	      /* straddles n */
+	CU_ASSERT_EQUAL(dx_hdr_be32(h, 3), 0);	      /* straddles n */
+	CU_ASSERT_EQUAL(dx_hdr_be16(h, SIZE_MAX), 0); /* an offset that would wrap */
+	uint8_t dst[4] = {1, 2, 3, 4};
+	dx_hdr_copy(h, 4, dst, 4); /* straddles n: untouched */
+	CU_ASSERT_EQUAL(dst[0], 1);
+	dx_hdr_copy(h, 2, dst, 4);
+	CU_ASSERT_EQUAL(dst[0], 0x01);
+	CU_ASSERT_EQUAL(dst[3], 0xBB);
+	h = dx_cur_take(&c, 4); /* 3 bytes left */
+	CU_ASSERT_EQUAL(c.err, DX_ETRUNC);
+	CU_ASSERT_EQUAL(c.off, 6);
+	CU_ASSERT_PTR_NULL(h.p);
+	CU_ASSERT_EQUAL(dx_hdr_be16(h, 0), 0);
+	h = dx_cur_take(&c, 1); /* the error sticks */
+	CU_ASSERT_PTR_NULL(h.p);
+	CU_ASSERT_EQUAL(dx_hdr_u8(h, 0), 0);
+}
+
 static CU_TestInfo cursor_tests[] = {
-    {"reads_be", test_cursor_reads_be},	  {"error_sticks", test_cursor_error_sticks},
-    {"huge_skip", test_cursor_huge_skip}, {"sub_narrows", test_cursor_sub_narrows},
-    {"le32_copy", test_cursor_le32_copy}, CU_TEST_INFO_NULL,
+    {"reads_be", test_cursor_reads_be},
+    {"error_sticks", test_cursor_error_sticks},
+    {"huge_skip", test_cursor_huge_skip},
+    {"sub_narrows", test_cursor_sub_narrows},
+    {"le32_copy", test_cursor_le32_copy},
+    {"take_header", test_cursor_take_header},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo dx_suites[] = {
