@@ -87,9 +87,8 @@ static int decode_link(int dlt, dx_cur_t *c, enum dx_reason *why)
 {
 	int et;
 	switch (dlt) {
-	case DLT_EN10MB:
-		dx_cur_skip(c, 12); /* destination and source MAC */
-		et = dx_cur_be16(c);
+	case DLT_EN10MB: /* destination and source MAC, ethertype */
+		et = dx_hdr_be16(dx_cur_take(c, 14), 12);
 		break;
 	case DLT_LINUX_SLL: /* 16 bytes: type, ARPHRD, addr len, 8 addr bytes, protocol */
 		dx_cur_skip(c, 14);
@@ -341,9 +340,9 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 				uint32_t vni;
 				bool inner_eth = true;
 				if (vx) { /* RFC 7348 5: flags (I = 0x08), 24 reserved, VNI, 8 reserved */
-					uint8_t flags = dx_cur_u8(&pay);
-					dx_cur_skip(&pay, 3);
-					vni = dx_cur_be32(&pay) >> 8;
+					dx_hdr_t vh = dx_cur_take(&pay, 8);
+					uint8_t flags = dx_hdr_u8(vh, 0);
+					vni = dx_hdr_be32(vh, 4) >> 8;
 					if (pay.err != DX_OK) {
 						*why = DX_R_trunc_vxlan;
 						return DX_ETRUNC;
@@ -353,10 +352,10 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 						return DX_EMALF;
 					}
 				} else { /* RFC 8926 3.4: ver, opt len, flags, protocol, VNI, options */
-					uint8_t b0 = dx_cur_u8(&pay);
-					dx_cur_skip(&pay, 1);
-					uint16_t ptype = dx_cur_be16(&pay);
-					vni = dx_cur_be32(&pay) >> 8;
+					dx_hdr_t gh = dx_cur_take(&pay, 8);
+					uint8_t b0 = dx_hdr_u8(gh, 0);
+					uint16_t ptype = dx_hdr_be16(gh, 2);
+					vni = dx_hdr_be32(gh, 4) >> 8;
 					dx_cur_skip(&pay, (size_t) (b0 & 0x3F) * 4);
 					if (pay.err != DX_OK) {
 						*why = DX_R_trunc_geneve;
@@ -380,9 +379,8 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 				}
 				pk.n_encap++;
 				c = dx_cur_sub(&pay, dx_cur_left(&pay));
-				if (inner_eth) {
-					dx_cur_skip(&c, 12);
-					et = dx_cur_be16(&c);
+				if (inner_eth) { /* destination and source MAC, ethertype */
+					et = dx_hdr_be16(dx_cur_take(&c, 14), 12);
 					if (c.err != DX_OK) {
 						*why = DX_R_trunc_l2;
 						return DX_ETRUNC;
