@@ -159,7 +159,7 @@ struct dx_detect {
 	uint64_t apex_probes;	     /* chain entries compared (dx_detect_stats_t) */
 	uint32_t n_apex, never_used; /* slots >= never_used were never touched */
 	uint32_t lru_head[2], lru_tail[2], n_seg[2], protected_max;
-	uint8_t *cms; /* count-min sketch of apex frequency: CMS_ROWS × cms_mask+1 */
+	uint8_t *cms; /* count-min sketch of apex entries: CMS_ROWS × cms_mask+1 */
 	uint32_t cms_mask, cms_adds, cms_age_at;
 
 	struct sub_ent *subs; /* sets of SUB_WAYS entries, one cache line each */
@@ -563,9 +563,12 @@ static void close_alerts(dx_detect_t *d, uint32_t idx, bool all)
  * The apex table is a segmented LRU with a frequency filter (as TinyLFU admission does): new
  * apexes enter a probation segment and move to the protected segment (4/5 of the table) when
  * seen again; eviction takes from probation first. A count-min sketch, halved every
- * 10 × max_apexes lookups, remembers how often an apex was seen even after it was evicted, so
- * an apex that keeps coming back (a tunnel inside a flood of random apexes) is admitted
- * straight to protected, while a flood of one-off apexes only churns probation.
+ * 10 × max_apexes entries, remembers how often an apex entered the table, even after it was
+ * evicted, so an apex that keeps coming back (a tunnel inside a flood of random apexes) is
+ * admitted straight to protected, while a flood of one-off apexes only churns probation.
+ * Only entries are counted, not every lookup: the question asked at an entry is whether the
+ * apex was here before, and counting lookups cost four sketch lines per message (4 % of a
+ * replay's instructions) to answer it the same way.
  */
 static unsigned cms_add(dx_detect_t *d, uint64_t h)
 {
@@ -646,7 +649,6 @@ static void emit_window(dx_detect_t *d, struct apex_st *s, dx_ts_t start, dx_ts_
 static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, uint64_t h, bool *created)
 {
 	*created = false;
-	unsigned freq = cms_add(d, h);
 	for (uint32_t i = d->htab[htab_slot(d, h)]; i != NIL; i = d->apexes[i].chain) {
 		struct apex_st *s = &d->apexes[i];
 		d->apex_probes++;
@@ -658,6 +660,7 @@ static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, uint64_t h, 
 			return i;
 		}
 	}
+	unsigned freq = cms_add(d, h); /* entries of this apex, this one included */
 	uint32_t i;
 	if (d->never_used < d->cfg.max_apexes) {
 		i = d->never_used++;
@@ -1157,9 +1160,6 @@ void dx_detect_prefetch(const dx_detect_t *d, const dx_query_t *q)
 	__builtin_prefetch(d->subs + (p->name_hash & (d->sub_sets - 1)) * SUB_WAYS);
 	__builtin_prefetch(&d->htab[htab_slot(d, p->apex_hash)]);
 	__builtin_prefetch(d->client_slots + (p->client_hash & (d->client_sets - 1)) * 4);
-	for (int r = 0; r < CMS_ROWS; r++)
-		__builtin_prefetch(d->cms + (size_t) r * (d->cms_mask + 1) +
-				   ((p->apex_hash >> (16 * r)) & d->cms_mask));
 }
 
 void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
