@@ -31,8 +31,11 @@ enum key_type {
 	KEY_FILE,
 	KEY_LEVEL,
 	KEY_SEVERITY,
-	KEY_SCOPE
+	KEY_SCOPE,
+	KEY_SYNC
 };
+
+static const char *const sync_names[] = {"auto", "normal", "off"};
 
 struct key {
 	const char *section, *name;
@@ -132,6 +135,8 @@ static const struct key keys[] = {
      "rows after which a batch commits anyway"},
     {"store", "retention_days", OFF(store.retention_days), KEY_U32, 0, 36500,
      "delete window stats and closed alerts older than this (packet time); 0 keeps all"},
+    {"store", "synchronous", OFF(store.synchronous), KEY_SYNC, 0, 0,
+     "fsync the database at checkpoints: normal, off, or auto (normal live, off replaying)"},
     {"store", "stats_interval_sec", OFF(store.stats_interval_sec), KEY_U32, 1, 86400,
      "seconds between sensor_stats rows"},
     {"response", "hook", OFF(response.hook), KEY_STR, 0, 0,
@@ -341,6 +346,13 @@ static int set_key(dx_config_t *cfg, const struct key *k, const char *v)
 		*(int *) field = sc;
 		return DX_OK;
 	}
+	case KEY_SYNC:
+		for (size_t i = 0; i < ARRAY_SIZE(sync_names); i++)
+			if (!strcmp(v, sync_names[i])) {
+				*(int *) field = (int) i;
+				return DX_OK;
+			}
+		return DX_EINVAL;
 	}
 	return DX_EINVAL;
 }
@@ -369,6 +381,8 @@ static void describe(const struct key *k, char *buf, size_t len)
 		snprintf(buf, len, "expected LOW, MEDIUM, HIGH or CRITICAL");
 	else if (k->type == KEY_SCOPE)
 		snprintf(buf, len, "expected both, apex, wildcard or auto");
+	else if (k->type == KEY_SYNC)
+		snprintf(buf, len, "expected auto, normal or off");
 	else
 		snprintf(buf, len, "bad value");
 }
@@ -567,6 +581,13 @@ void dx_config_print(const dx_config_t *cfg, FILE *out)
 		case KEY_SCOPE:
 			fprintf(out, "%s %s\n", pre, dx_respond_scope_name(*(const int *) field));
 			break;
+		case KEY_SYNC: {
+			int sy = *(const int *) field;
+			fprintf(out, "%s %s\n", pre,
+				sy >= 0 && (size_t) sy < ARRAY_SIZE(sync_names) ? sync_names[sy]
+										: "auto");
+			break;
+		}
 		case KEY_LEVEL: {
 			int lv = *(const int *) field;
 			fprintf(out, "%s %s\n", pre,

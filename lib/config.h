@@ -24,6 +24,9 @@
 #define DX_CONFIG_ERRMAX 512
 #define DX_DEFAULT_USER "dnsexfild" /* [capture] user when unset */
 
+/** [store] synchronous: fsync at checkpoints or not; auto: yes live, no for a replay. */
+enum dx_sync { DX_SYNC_AUTO = 0, DX_SYNC_NORMAL, DX_SYNC_OFF };
+
 typedef struct dx_config {
 	struct {
 		char *interface; /* live capture, or NULL */
@@ -56,6 +59,7 @@ typedef struct dx_config {
 		uint32_t batch_rows;
 		uint32_t retention_days;
 		uint32_t stats_interval_sec;
+		int synchronous; /* enum dx_sync */
 	} store;
 	struct {
 		dx_respond_cfg_t cfg;

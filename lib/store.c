@@ -295,7 +295,7 @@ static int migrate(sqlite3 *db, int target, char *err, const char *path)
 	return DX_OK;
 }
 
-static int open_db(sqlite3 **db, const char *path, char *err)
+static int open_db(sqlite3 **db, const char *path, bool sync, char *err)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK) {
@@ -306,8 +306,10 @@ static int open_db(sqlite3 **db, const char *path, char *err)
 	sqlite3_busy_timeout(*db, 2000); /* outside readers may hold locks briefly */
 	sqlite3_extended_result_codes(*db, 1);
 	/* journal_mode answers with a row; a file that is not a database fails here. */
-	if (exec(*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		      " PRAGMA foreign_keys=ON;") != DX_OK) {
+	if (exec(*db, sync ? "PRAGMA synchronous=NORMAL; PRAGMA journal_mode=WAL;"
+			     " PRAGMA foreign_keys=ON;"
+			   : "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;"
+			     " PRAGMA foreign_keys=ON;") != DX_OK) {
 		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", path, sqlite3_errmsg(*db));
 		return DX_ESTORE;
 	}
@@ -319,7 +321,7 @@ int dx_store_create_version(const char *path, int version, char *err)
 	sqlite3 *db = NULL;
 	int rc = DX_EINVAL;
 	if (version >= 1 && version <= DX_STORE_VERSION) {
-		rc = open_db(&db, path, err);
+		rc = open_db(&db, path, true, err);
 		if (rc == DX_OK)
 			rc = migrate(db, version, err, path);
 	}
@@ -342,7 +344,7 @@ void dx_store_close(dx_store_t *st)
 }
 
 int dx_store_open(dx_store_t **out, const char *path, uint32_t flush_ms, uint32_t batch_rows,
-		  char *err)
+		  bool sync, char *err)
 {
 	dx_store_t *st = calloc(1, sizeof(*st));
 	if (st == NULL || (st->path = strdup(path)) == NULL) {
@@ -353,7 +355,7 @@ int dx_store_open(dx_store_t **out, const char *path, uint32_t flush_ms, uint32_
 	st->flush_us = (int64_t) flush_ms * 1000;
 	st->batch_rows = batch_rows ? batch_rows : 1;
 	st->txn_start_us = -1;
-	if (open_db(&st->db, path, err) != DX_OK ||
+	if (open_db(&st->db, path, sync, err) != DX_OK ||
 	    migrate(st->db, DX_STORE_VERSION, err, path) != DX_OK)
 		goto fail;
 	for (int i = 0; i < S_COUNT; i++)

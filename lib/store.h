@@ -37,11 +37,14 @@ typedef struct dx_store_stats {
 /**
  * Open (creating if needed) the database at path, migrate it to DX_STORE_VERSION and prepare
  * the statements. flush_ms: the longest a write waits for its commit; batch_rows: rows after
- * which a batch commits anyway. On failure returns DX_ESTORE with one line in err
- * (DX_CONFIG_ERRMAX bytes) naming the file: cannot open, not a database, newer schema, ...
+ * which a batch commits anyway; sync: fsync at checkpoints (PRAGMA synchronous=NORMAL), so a
+ * power loss cannot undo a checkpointed commit, or leave writing back to the kernel
+ * (synchronous=OFF: a crash of the process still loses nothing committed). On failure returns
+ * DX_ESTORE with one line in err (DX_CONFIG_ERRMAX bytes) naming the file: cannot open, not a
+ * database, newer schema, ...
  */
 int dx_store_open(dx_store_t **out, const char *path, uint32_t flush_ms, uint32_t batch_rows,
-		  char *err) DX_MUSTCHECK;
+		  bool sync, char *err) DX_MUSTCHECK;
 
 /** Commit what is pending and close. Safe on NULL. */
 void dx_store_close(dx_store_t *st);

@@ -554,7 +554,12 @@ int main(int argc, char **argv)
 		exit_code = 1;
 		goto out;
 	}
-	if (dx_store_open(&pl.store, cfg.store.path, cfg.store.flush_ms, cfg.store.batch_rows,
+	/* A replay can be run again from its files, so by default it leaves writing back to the
+	 * kernel: no fsync when the database is created nor at its closing checkpoint, ~20 ms of
+	 * a 1M-message replay here. A live sensor's alerts exist nowhere else: fsync. */
+	bool sync = cfg.store.synchronous == DX_SYNC_NORMAL ||
+		    (cfg.store.synchronous == DX_SYNC_AUTO && pl.live);
+	if (dx_store_open(&pl.store, cfg.store.path, cfg.store.flush_ms, cfg.store.batch_rows, sync,
 			  err) != DX_OK) {
 		fprintf(stderr, "dnsexfild: %s\n", err);
 		exit_code = EX_CANTCREAT;

@@ -102,6 +102,34 @@ printf '[capture]\nring_a_mb = 1\n' >"$dir/ra1.ini"
 set -- ; for i in $(seq 24); do set -- "$@" -r "$p/iodine-pirate-sea.pcap"; done # 1.8 MB
 timeout -k 5 20 "$bin" -c "$dir/ra1.ini" "$@" -d /nonexistent-dir/x.db 2>"$dir/e"
 check "unwritable database, ring A full" 73 $? "/nonexistent-dir/x.db: cannot open database" "$dir/e"
+# [store] synchronous: a replay leaves writing back to the kernel unless told otherwise (no
+# fsync at all); normal syncs the database at its checkpoints
+printf '[store]\nsynchronous = sometimes\n' >"$dir/sy.ini"
+"$bin" -c "$dir/sy.ini" -r "$p/link-raw.pcap" 2>"$dir/e"
+check "bad synchronous" 78 $? "sy.ini:2: \[store\] synchronous: bad value 'sometimes' (expected auto, normal or off)" "$dir/e"
+if command -v strace >/dev/null 2>&1; then
+	syncs() { # syncs [CONFIG]: fsync and fdatasync calls of a replay into a new database
+		rm -f "$dir"/sy.db*
+		strace -f -c -o "$dir/st" -e trace=fsync,fdatasync "$bin" ${1:+-c "$1"} \
+			-r "$p/iodine-pirate-sea.pcap" -d "$dir/sy.db" 2>/dev/null
+		awk '$NF == "fsync" || $NF == "fdatasync" {n += $4} END {print n + 0}' "$dir/st"
+	}
+	n_auto=$(syncs)
+	printf '[store]\nsynchronous = normal\n' >"$dir/sy.ini"
+	n_normal=$(syncs "$dir/sy.ini")
+	printf '[store]\nsynchronous = off\n' >"$dir/sy.ini"
+	n_off=$(syncs "$dir/sy.ini")
+	if [ "$n_auto" -eq 0 ] && [ "$n_off" -eq 0 ] && [ "$n_normal" -gt 0 ]; then
+		echo "ok   synchronous: a replay $n_auto fsyncs, off $n_off, normal $n_normal"
+	else
+		echo "FAIL synchronous: auto $n_auto, off $n_off, normal $n_normal fsyncs"
+		fails=$((fails + 1))
+	fi
+	[ "$(sqlite3 "$dir/sy.db" 'pragma integrity_check')" = ok ] && echo "ok   synchronous off: integrity" ||
+		{ echo "FAIL synchronous off: integrity"; fails=$((fails + 1)); }
+else
+	echo "FAIL strace is not installed (tests/deps.sh installs it)"; fails=$((fails + 1))
+fi
 printf '[detect]\nallowlist = %s/missing.txt\n' "$dir" >"$dir/al.ini"
 "$bin" -c "$dir/al.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "missing allowlist" 78 $? "missing.txt: cannot open allowlist" "$dir/e"
 printf 'good.example\nnot a domain!\n' >"$dir/al.txt"

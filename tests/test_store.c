@@ -92,7 +92,7 @@ static void test_store_schema_created(void)
 	char p[128], err[DX_CONFIG_ERRMAX];
 	path_of(p, sizeof(p), "new.db");
 	dx_store_t *st;
-	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, true, err), DX_OK);
 	dx_store_close(st);
 	CU_ASSERT_EQUAL(query_int(p, "PRAGMA user_version"), DX_STORE_VERSION);
 	char *mode = query_text(p, "PRAGMA journal_mode");
@@ -143,7 +143,7 @@ static void test_store_migrates_from_v1(void)
 				     " WHERE name = 'run_id'"),
 			0);
 	dx_store_t *st;
-	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, true, err), DX_OK);
 	dx_store_close(st);
 	CU_ASSERT_EQUAL(query_int(p, "PRAGMA user_version"), DX_STORE_VERSION);
 	CU_ASSERT_EQUAL(query_int(p, "SELECT est_bytes FROM alerts WHERE apex = 'old.example'"), 7);
@@ -175,7 +175,7 @@ static void test_store_refuses_newer_and_garbage(void)
 	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
 	sqlite3_close(db);
 	dx_store_t *st = NULL;
-	CU_ASSERT_EQUAL(dx_store_open(&st, p, 1000, 100, err), DX_ESTORE);
+	CU_ASSERT_EQUAL(dx_store_open(&st, p, 1000, 100, true, err), DX_ESTORE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "schema version 99 is newer"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "future.db"));
 
@@ -183,10 +183,11 @@ static void test_store_refuses_newer_and_garbage(void)
 	FILE *f = fopen(p, "w");
 	fputs("this is not an SQLite database, it is a text file of some length...\n", f);
 	fclose(f);
-	CU_ASSERT_EQUAL(dx_store_open(&st, p, 1000, 100, err), DX_ESTORE);
+	CU_ASSERT_EQUAL(dx_store_open(&st, p, 1000, 100, true, err), DX_ESTORE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "garbage.db"));
 
-	CU_ASSERT_EQUAL(dx_store_open(&st, "/nonexistent-dir/x.db", 1000, 100, err), DX_ESTORE);
+	CU_ASSERT_EQUAL(dx_store_open(&st, "/nonexistent-dir/x.db", 1000, 100, true, err),
+			DX_ESTORE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent-dir/x.db: cannot open"));
 }
 
@@ -198,7 +199,7 @@ static void test_store_lost_write_rewritten(void)
 	char p[128], err[DX_CONFIG_ERRMAX];
 	path_of(p, sizeof(p), "lost.db");
 	dx_store_t *st;
-	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, true, err), DX_OK);
 	dx_alert_t a, b, c;
 	mk_alert(&a, "kept.example", DX_SEV_HIGH, 1709251200000000LL);
 	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
@@ -249,7 +250,7 @@ static void test_store_refresh(void)
 	char p[128], err[DX_CONFIG_ERRMAX];
 	path_of(p, sizeof(p), "refresh.db");
 	dx_store_t *st;
-	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, true, err), DX_OK);
 	dx_alert_t a, b;
 	mk_alert(&a, "r1.example", DX_SEV_HIGH, 1709251200000000LL);
 	mk_alert(&b, "r2.example", DX_SEV_MEDIUM, 1709251200000000LL);
@@ -289,7 +290,7 @@ static void test_store_escalation_updates_one_row(void)
 	char p[128], err[DX_CONFIG_ERRMAX];
 	path_of(p, sizeof(p), "esc.db");
 	dx_store_t *st;
-	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, true, err), DX_OK);
 	dx_alert_t a;
 	mk_alert(&a, "t1.example", DX_SEV_MEDIUM, 1709251200000000LL);
 	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
@@ -321,7 +322,7 @@ static void test_store_batching_and_reader(void)
 	char p[128], err[DX_CONFIG_ERRMAX];
 	path_of(p, sizeof(p), "batch.db");
 	dx_store_t *st;
-	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100000, err), DX_OK);
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100000, true, err), DX_OK);
 	dx_store_tick(st, 0);
 	sqlite3 *reader;
 	CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(p, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -343,7 +344,7 @@ static void test_store_batching_and_reader(void)
 	sqlite3_close(reader);
 	/* batch_rows also commits */
 	dx_store_close(st);
-	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000000, 10, err), DX_OK);
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000000, 10, true, err), DX_OK);
 	for (int i = 0; i < 10; i++) {
 		dx_window_stats_t w;
 		memset(&w, 0, sizeof(w));
@@ -362,7 +363,7 @@ static void test_store_retention(void)
 	char p[128], err[DX_CONFIG_ERRMAX];
 	path_of(p, sizeof(p), "ret.db");
 	dx_store_t *st;
-	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100000, err), DX_OK);
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100000, true, err), DX_OK);
 	const dx_ts_t day = 86400000000LL, now = 1709251200000000LL + 100 * day;
 	for (int i = 0; i < 30; i++) { /* one window a day for 30 days */
 		dx_window_stats_t w;
@@ -409,7 +410,7 @@ static void test_store_survives_sigkill(void)
 	if (pid == 0) {
 		close(fds[0]);
 		dx_store_t *st;
-		if (dx_store_open(&st, p, 1000, 1000000, err) != DX_OK)
+		if (dx_store_open(&st, p, 1000, 1000000, true, err) != DX_OK)
 			_exit(2);
 		for (long i = 1;; i++) {
 			dx_alert_t a;
@@ -441,7 +442,7 @@ static void test_store_survives_sigkill(void)
 	CU_ASSERT_TRUE(query_int(p, "SELECT count(*) FROM alerts") >= committed);
 	/* and the sensor can open it again and go on writing */
 	dx_store_t *st;
-	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, true, err), DX_OK);
 	dx_alert_t a;
 	mk_alert(&a, "after.example", DX_SEV_LOW, 1);
 	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
@@ -456,7 +457,7 @@ static void test_store_hostile_text_is_data(void)
 	char p[128], err[DX_CONFIG_ERRMAX];
 	path_of(p, sizeof(p), "hostile.db");
 	dx_store_t *st;
-	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, true, err), DX_OK);
 	dx_alert_t a;
 	mk_alert(&a, "x');DROP TABLE alerts;--.example", DX_SEV_HIGH, 5);
 	snprintf(a.sample_qname, sizeof(a.sample_qname), "$(touch\\032/tmp/x).'\\\";--");
@@ -485,7 +486,7 @@ static void test_store_report_table_and_filters(void)
 	char p[128], err[DX_CONFIG_ERRMAX];
 	path_of(p, sizeof(p), "report.db");
 	dx_store_t *st;
-	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, err), DX_OK);
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, true, err), DX_OK);
 	dx_alert_t a, b;
 	mk_alert(&a, "t1.lab.example", DX_SEV_CRITICAL, 1709251260000000LL);
 	mk_alert(&b, "burst.example", DX_SEV_MEDIUM, 1709251200000000LL);
