@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Subdomain features, computed by the detector thread once per query.
+ * Subdomain features: computed by the parser thread once per new name (lib/prep.c), and by
+ * the detector thread again when some label of the name repeats under its apex.
  *
  * The encoding class follows the alphabets tunnels use: hex (dnscat2), base32 (iodine,
  * dnstt, OzymanDNS, sods), base64/base64url (dns2tcp, DNSExfiltrator: mixed case, '+', '/',
@@ -131,9 +132,9 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 		unsigned lab = 0, j = i;
 		uint32_t letters = 0; /* bit per letter seen in the label */
 		for (; j < end; j++) {
-			uint8_t ch = t[j];
-			if (ch == '.' && !(n->dot_lit[j >> 3] >> (j & 7) & 1))
+			if (dx_name_is_sep(n, j))
 				break;
+			uint8_t ch = t[j];
 			unsigned fl = ch_flags[ch];
 			uint8_t key = ch;
 			if (cased && (n->case_mask[j >> 3] >> (j & 7) & 1)) {
