@@ -365,6 +365,13 @@ static double frac(uint64_t a, uint64_t b)
 	return b ? (double) a / (double) b : 0.0;
 }
 
+/* frac(a, b) >= 0.5 without a division (evaluate() asks several a query): for counts below
+ * 2^32 the quotient rounded to a double is >= 0.5 exactly when 2a >= b. */
+static bool half_or_more(uint64_t a, uint64_t b)
+{
+	return b != 0 && 2 * a >= b;
+}
+
 /* Linear counting over the 64-bit source bitmap (Whang et al. 1990). */
 static uint64_t source_count(const struct apex_st *s)
 {
@@ -1028,8 +1035,8 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	const dx_detect_cfg_t *k = &d->cfg;
 	struct apex_st *s = &d->apexes[idx];
 	const struct bucket *w = &s->sum;
-	double rnd = frac(w->rnd_q, w->sq), uniq = frac(w->uniq, w->sq);
-	bool machine = rnd >= 0.5 && uniq >= 0.5; /* the window's names look made to carry data */
+	bool rnd = half_or_more(w->rnd_q, w->sq); /* most subdomain queries look machine-made */
+	bool machine = rnd && half_or_more(w->uniq, w->sq); /* names made to carry data */
 	uint32_t info_w = w->bits / 8;
 	uint64_t info_h = s->hbits / 8;
 	enum dx_severity sev;
@@ -1068,7 +1075,7 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 
 	/* 4. UNUSUAL_QTYPE */
 	sev = DX_SEV_NONE;
-	if (w->odd_q >= k->qtype_min && frac(w->odd_q, w->q) >= 0.5) {
+	if (w->odd_q >= k->qtype_min && half_or_more(w->odd_q, w->q)) {
 		sev = DX_SEV_MEDIUM;
 		if (machine && w->odd_q >= k->hf_high)
 			sev = w->odd_q >= 4 * k->hf_high ? DX_SEV_CRITICAL : DX_SEV_HIGH;
@@ -1078,15 +1085,14 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 
 	/* 5. SUBDOMAIN_ENUMERATION: many dictionary-like names, mostly NXDOMAIN. Reconnaissance,
 	 * not exfiltration: at most MEDIUM. */
-	if (w->uniq >= k->enum_min_unique && w->resp > 0 && frac(w->nx, w->resp) >= 0.5 &&
-	    rnd < 0.5)
+	if (w->uniq >= k->enum_min_unique && w->resp > 0 && half_or_more(w->nx, w->resp) && !rnd)
 		raise(d, idx, DX_T_SUBDOMAIN_ENUMERATION,
 		      w->uniq >= 4 * k->enum_min_unique ? DX_SEV_MEDIUM : DX_SEV_LOW,
 		      frac(w->uniq, 4 * k->enum_min_unique), q, f);
 
 	/* 6. INFO_VOLUME: information sent over the window or the horizon; HIGH only if the
 	 * names carrying it look machine-made */
-	bool hmachine = frac(s->hrnd, s->hsq) >= 0.5;
+	bool hmachine = half_or_more(s->hrnd, s->hsq);
 	sev = DX_SEV_NONE;
 	if (info_w >= 16 * k->info_window_bytes || info_h >= 16 * (uint64_t) k->info_horizon_bytes)
 		sev = hmachine ? DX_SEV_CRITICAL : DX_SEV_MEDIUM;
