@@ -10,6 +10,9 @@
  * because resolvers using DNS 0x20 randomise it and an analyst wants to see what was sent.
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "lib/dname.h"
 
@@ -22,6 +25,41 @@ static const uint8_t byte_class[256] = {
     ['A' ... 'Z'] = C_UPPER,
     [0x7F ... 0xFF] = C_ODD,
 };
+
+#if defined(__SSE2__)
+/* Bit i of each: byte i is upper case A-Z, odd (byte_class C_ODD), a '.'. */
+struct classes {
+	unsigned upper, odd, dot;
+};
+
+/* Lower-case the 16 bytes at src into dst and classify them: the scalar loop's byte_class
+ * for 16 bytes in a few instructions and no branch, which random tunnel labels mispredict.
+ * Unsigned ranges are tested as signed compares of the bytes moved by a bias. */
+static inline struct classes lower16(const uint8_t *src, char *dst)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *) (const void *) src);
+	__m128i up = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(0x80 - 'A')),
+				    _mm_set1_epi8((char) (-128 + 26))); /* A-Z */
+	__m128i ok = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(0x80 - 0x21)),
+				    _mm_set1_epi8((char) (-128 + 0x7F - 0x21))); /* 0x21-0x7E */
+	__m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+	_mm_storeu_si128((__m128i *) (void *) dst,
+			 _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20))));
+	unsigned d = (unsigned) _mm_movemask_epi8(dot);
+	return (struct classes){.upper = (unsigned) _mm_movemask_epi8(up),
+				.odd = (~(unsigned) _mm_movemask_epi8(ok) & 0xFFFF) | d,
+				.dot = d};
+}
+
+/* Set bit (at + i) of the mask m for each bit i of bits. */
+static inline void set_bits(uint8_t *m, size_t at, unsigned bits)
+{
+	for (; bits != 0; bits &= bits - 1) {
+		size_t t = at + (size_t) __builtin_ctz(bits);
+		m[t >> 3] |= (uint8_t) (1u << (t & 7));
+	}
+}
+#endif
 
 int dx_dname_decode(dx_cur_t *c, dx_name_t *out)
 {
@@ -68,7 +106,25 @@ int dx_dname_decode(dx_cur_t *c, dx_name_t *out)
 		const uint8_t *lab = base + pos + 1;
 		if (nl > 0)
 			out->text[tlen++] = '.';
-		for (unsigned i = 0; i < b; i++) {
+		unsigned i = 0;
+#if defined(__SSE2__)
+		/* 16 bytes at a time where 16 can be read from the message and written to the
+		 * text: the bytes read past the label are not used, those written past it are
+		 * overwritten by what follows or lie past the NUL. The scalar loop below takes
+		 * what is left (labels near the end of the message or of the text). */
+		size_t chunks = ((size_t) b + 15) & ~(size_t) 15;
+		if (chunks <= c->len - pos - 1 && chunks <= sizeof(out->text) - tlen) {
+			for (; i < b; i += 16) {
+				unsigned n = b - i < 16 ? b - i : 16, keep = (1u << n) - 1;
+				struct classes k = lower16(lab + i, out->text + tlen);
+				set_bits(mask, tlen, k.upper & keep);
+				set_bits(dots, tlen, k.dot & keep);
+				odd |= (k.odd & keep) != 0;
+				tlen += n;
+			}
+		}
+#endif
+		for (; i < b; i++) {
 			uint8_t ch = lab[i];
 			uint8_t k = byte_class[ch];
 			if (unlikely(k != 0)) {

@@ -165,6 +165,55 @@ static void test_dname_skip(void)
 	CU_ASSERT_EQUAL(dx_dname_skip(&c), DX_EPTR); /* forward pointer */
 }
 
+/* Labels are decoded 16 bytes at a time where the message has 16 bytes to read past them
+ * and byte by byte at its end: the same name must decode the same both ways, whatever its
+ * bytes (every byte value, each at every position of a label of every length 1-63). */
+static void test_dname_wide_and_narrow_agree(void)
+{
+	uint8_t wide[12 + 256 + 64], narrow[12 + 256];
+	unsigned seed = 1;
+	for (unsigned len = 1; len <= 63; len++)
+		for (unsigned v = 0; v < 256; v++) {
+			size_t w = 12;
+			uint8_t *m = wide;
+			memset(m, 0, 12);
+			m[w++] = (uint8_t) len;
+			for (unsigned i = 0; i < len;
+			     i++) { /* v at position v % len, the rest mixed */
+				seed = seed * 1103515245u + 12345u;
+				static const char mix[] = "aZ9-_.Q+/=zA";
+				m[w++] =
+				    i == v % len ? (uint8_t) v : (uint8_t) mix[(seed >> 16) % 12];
+			}
+			m[w++] = 3, m[w++] = 'c', m[w++] = 'O', m[w++] = 'm', m[w++] = 0;
+			memcpy(narrow, wide, w);
+			for (size_t i = w; i < sizeof(wide); i++) /* read past the name, not used */
+				wide[i] = (uint8_t) ".Q\x05"[i % 3];
+			dx_name_t a, b;
+			size_t ea, eb;
+			memset(&a, 0x11, sizeof(a));
+			memset(&b, 0x22, sizeof(b));
+			CU_ASSERT_EQUAL_FATAL(decode_at(wide, sizeof(wide), 12, &a, &ea), DX_OK);
+			CU_ASSERT_EQUAL_FATAL(decode_at(narrow, w, 12, &b, &eb), DX_OK);
+			CU_ASSERT_EQUAL(ea, eb);
+			CU_ASSERT_EQUAL(a.len, len + 4);
+			CU_ASSERT_EQUAL(a.len, b.len);
+			CU_ASSERT_EQUAL(a.odd_bytes, b.odd_bytes);
+			CU_ASSERT_EQUAL(a.max_label, b.max_label);
+			CU_ASSERT(memcmp(a.text, b.text, (size_t) a.len + 1) == 0);
+			CU_ASSERT(memcmp(a.case_mask, b.case_mask, sizeof(a.case_mask)) == 0);
+			CU_ASSERT(memcmp(a.dot_lit, b.dot_lit, sizeof(a.dot_lit)) == 0);
+			/* and what it should be: the byte lower-cased, its bits where they belong */
+			unsigned at = v % len;
+			uint8_t want = v >= 'A' && v <= 'Z' ? (uint8_t) (v | 0x20) : (uint8_t) v;
+			CU_ASSERT_EQUAL((uint8_t) a.text[at], want);
+			CU_ASSERT_EQUAL(a.case_mask[at >> 3] >> (at & 7) & 1, v >= 'A' && v <= 'Z');
+			CU_ASSERT_EQUAL(a.dot_lit[at >> 3] >> (at & 7) & 1, v == '.');
+			if (v <= 0x20 || v >= 0x7F || v == '.')
+				CU_ASSERT_TRUE(a.odd_bytes);
+		}
+}
+
 static CU_TestInfo dname_tests[] = {
     {"plain_lowercases", test_dname_plain_lowercases},
     {"root", test_dname_root},
@@ -178,6 +227,7 @@ static CU_TestInfo dname_tests[] = {
     {"every_prefix", test_dname_every_prefix},
     {"odd_bytes_escaped", test_dname_odd_bytes_escaped},
     {"skip", test_dname_skip},
+    {"wide_and_narrow_agree", test_dname_wide_and_narrow_agree},
     CU_TEST_INFO_NULL,
 };
 
