@@ -143,8 +143,10 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 			}
 			lab |= fl;
 			letters |= ch_letter[ch];
-			if (counts[key]++ == 0)
-				seen[n_seen++] = key;
+			/* no branch on "first time": random labels would mispredict it; the
+			 * store is in bounds as a subdomain has at most 253 characters */
+			seen[n_seen] = key;
+			n_seen += counts[key]++ == 0;
 		}
 		unsigned lab_len = j - i;
 		if (lab_len > 0) {
