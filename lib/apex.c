@@ -328,11 +328,8 @@ static enum dx_apex_class special(const dx_name_t *n, unsigned *off)
 	return DX_APEX_NORMAL;
 }
 
-enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off,
-				uint64_t *name_hash)
+enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off)
 {
-	if (name_hash != NULL)
-		*name_hash = dx_hash(&ax->key, n->text, n->len);
 	enum dx_apex_class cls = special(n, off);
 	if (cls != DX_APEX_NORMAL)
 		return cls;

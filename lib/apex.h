@@ -43,11 +43,9 @@ size_t dx_apex_mem_bound(uint32_t cache_entries);
 /**
  * The apex of n (lower-cased text): *off is the offset of the apex in n->text (0 when the
  * whole name is the apex) and the return value its class. Never fails: a name without a
- * registrable domain is its own apex, class DX_APEX_SUFFIX. If name_hash is not NULL it gets
- * the keyed hash of the whole name text (the detector's name table reuses it).
+ * registrable domain is its own apex, class DX_APEX_SUFFIX.
  */
-enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off,
-				uint64_t *name_hash);
+enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off);
 
 /** The hash key ax was made with. */
 const dx_hash_key_t *dx_apex_key(const dx_apex_t *ax);

@@ -37,6 +37,12 @@ enum key_type {
 
 static const char *const sync_names[] = {"auto", "normal", "off"};
 
+/* names[v] of a table of n names, or dflt when v is out of it. */
+static const char *name_of(const char *const *names, size_t n, int v, const char *dflt)
+{
+	return v >= 0 && (size_t) v < n ? names[v] : dflt;
+}
+
 struct key {
 	const char *section, *name;
 	size_t off; /* offsetof the field in dx_config_t */
@@ -581,20 +587,16 @@ void dx_config_print(const dx_config_t *cfg, FILE *out)
 		case KEY_SCOPE:
 			fprintf(out, "%s %s\n", pre, dx_respond_scope_name(*(const int *) field));
 			break;
-		case KEY_SYNC: {
-			int sy = *(const int *) field;
+		case KEY_SYNC:
 			fprintf(out, "%s %s\n", pre,
-				sy >= 0 && (size_t) sy < ARRAY_SIZE(sync_names) ? sync_names[sy]
-										: "auto");
+				name_of(sync_names, ARRAY_SIZE(sync_names), *(const int *) field,
+					"auto"));
 			break;
-		}
-		case KEY_LEVEL: {
-			int lv = *(const int *) field;
-			fprintf(out, "%s %s\n", pre,
-				lv >= 0 && (size_t) lv < ARRAY_SIZE(levels) ? levels[lv]
-									    : "notice");
+		case KEY_LEVEL:
+			fprintf(
+			    out, "%s %s\n", pre,
+			    name_of(levels, ARRAY_SIZE(levels), *(const int *) field, "notice"));
 			break;
-		}
 		}
 	}
 }

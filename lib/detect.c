@@ -490,13 +490,22 @@ static void fill_alert(dx_detect_t *d, const struct apex_st *s, struct alert_slo
 	dx_out_end(&out);
 }
 
-/* Raise, escalate or refresh the alert of threat t on apex idx at severity sev. */
+/* Would raise() change the alert of threat t: none open, or open below sev? Asked before
+ * the call: a busy apex over a threshold asks at every query (690,000 times in the 1M
+ * corpus) and the answer is almost always no. */
+static inline bool news(const struct apex_st *s, enum dx_threat t, enum dx_severity sev)
+{
+	return sev != DX_SEV_NONE && (s->alert[t] == NIL || s->alert_sev[t] < sev);
+}
+
+/* Raise or escalate the alert of threat t on apex idx to severity sev (callers ask news()
+ * first, so as not to compute the score for nothing). */
 static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severity sev,
 		  double score, const dx_query_t *q, const dx_features_t *f)
 {
 	struct apex_st *s = &d->apexes[idx];
 	uint32_t ai = s->alert[t];
-	if (ai != NIL && s->alert_sev[t] >= sev)
+	if (!news(s, t, sev))
 		return; /* nothing new: counts are refreshed at the window close */
 	if (ai == NIL) {
 		if (d->free_alert != NIL) {
@@ -1021,14 +1030,6 @@ static enum dx_severity cap(enum dx_severity s, enum dx_severity max)
 	return s > max ? max : s;
 }
 
-/* Would raise() change the alert of threat t: none open, or open below sev? Asked before
- * the call: a busy apex over a threshold asks at every query (690,000 times in the 1M
- * corpus) and the answer is almost always no. */
-static inline bool news(const struct apex_st *s, enum dx_threat t, enum dx_severity sev)
-{
-	return sev != DX_SEV_NONE && (s->alert[t] == NIL || s->alert_sev[t] < sev);
-}
-
 static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx_features_t *f,
 		     struct client *c)
 {
@@ -1085,9 +1086,11 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 
 	/* 5. SUBDOMAIN_ENUMERATION: many dictionary-like names, mostly NXDOMAIN. Reconnaissance,
 	 * not exfiltration: at most MEDIUM. */
+	sev = DX_SEV_NONE;
 	if (w->uniq >= k->enum_min_unique && w->resp > 0 && half_or_more(w->nx, w->resp) && !rnd)
-		raise(d, idx, DX_T_SUBDOMAIN_ENUMERATION,
-		      w->uniq >= 4 * k->enum_min_unique ? DX_SEV_MEDIUM : DX_SEV_LOW,
+		sev = w->uniq >= 4 * k->enum_min_unique ? DX_SEV_MEDIUM : DX_SEV_LOW;
+	if (news(s, DX_T_SUBDOMAIN_ENUMERATION, sev))
+		raise(d, idx, DX_T_SUBDOMAIN_ENUMERATION, sev,
 		      frac(w->uniq, 4 * k->enum_min_unique), q, f);
 
 	/* 6. INFO_VOLUME: information sent over the window or the horizon; HIGH only if the
@@ -1109,9 +1112,12 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	 * the apex it is querying. At most MEDIUM on its own. */
 	if (c && c->sum.uniq >= k->client_min_unique && d->client_median != UINT32_MAX &&
 	    c->sum.uniq >= (uint64_t) k->client_ratio * (d->client_median ? d->client_median : 1) &&
-	    f->sub_len > 0)
-		raise(d, idx, DX_T_CLIENT_ANOMALY, machine ? DX_SEV_MEDIUM : DX_SEV_LOW,
-		      frac(c->sum.uniq, 10 * (uint64_t) k->client_min_unique), q, f);
+	    f->sub_len > 0) {
+		sev = machine ? DX_SEV_MEDIUM : DX_SEV_LOW;
+		if (news(s, DX_T_CLIENT_ANOMALY, sev))
+			raise(d, idx, DX_T_CLIENT_ANOMALY, sev,
+			      frac(c->sum.uniq, 10 * (uint64_t) k->client_min_unique), q, f);
+	}
 }
 
 /* ---------------------------------------------------------------- input */

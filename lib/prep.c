@@ -156,7 +156,7 @@ static void prepare_name(dx_qprep_t *qp, const dx_name_t *n, uint64_t h, struct 
 	unsigned off;
 	e->h = h;
 	e->len = n->len;
-	e->apex_cls = (uint8_t) dx_apex_find(qp->ax, n, &off, NULL);
+	e->apex_cls = (uint8_t) dx_apex_find(qp->ax, n, &off);
 	e->apex_off = (uint8_t) off;
 	e->apex_hash = dx_hash(qp->key, n->text + off, n->len - off);
 	dx_features_compute(n, off, 0, &e->f);

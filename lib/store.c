@@ -305,11 +305,10 @@ static int open_db(sqlite3 **db, const char *path, bool sync, char *err)
 	}
 	sqlite3_busy_timeout(*db, 2000); /* outside readers may hold locks briefly */
 	sqlite3_extended_result_codes(*db, 1);
-	/* journal_mode answers with a row; a file that is not a database fails here. */
-	if (exec(*db, sync ? "PRAGMA synchronous=NORMAL; PRAGMA journal_mode=WAL;"
-			     " PRAGMA foreign_keys=ON;"
-			   : "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;"
-			     " PRAGMA foreign_keys=ON;") != DX_OK) {
+	/* synchronous first, so that switching a new file to WAL already goes by it;
+	 * journal_mode answers with a row; a file that is not a database fails there. */
+	if (exec(*db, sync ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=OFF") != DX_OK ||
+	    exec(*db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;") != DX_OK) {
 		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", path, sqlite3_errmsg(*db));
 		return DX_ESTORE;
 	}

@@ -508,9 +508,9 @@ int main(int argc, char **argv)
 	pl.main_thread = pthread_self();
 
 	/* A replay starts reading at once: the capture thread fills ring A (ring_a_mb of frames,
-	 * ~85,000 on the bench corpus) while the rest is set up here, which takes 15-25 ms (the
-	 * PSL rule list checked against libpsl, the database created) and came before the first
-	 * packet was read. Live capture starts last, after privileges are dropped. If setting up
+	 * ~85,000 on the bench corpus) while the rest is set up here (the PSL rule list checked
+	 * against libpsl, the database created: several ms), which came before the first packet
+	 * was read. Live capture starts last, after privileges are dropped. If setting up
 	 * fails, out: stops and joins it. */
 	pthread_t th_par, th_det;
 	double t0 = (double) dx_clock_mono_us() / 1e6;

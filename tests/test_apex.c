@@ -41,7 +41,7 @@ static void check(dx_apex_t *ax, const char *dotted, const char *want, enum dx_a
 		dx_name_t n;
 		unsigned off = 999;
 		name_of(dotted, &n);
-		enum dx_apex_class got = dx_apex_find(ax, &n, &off, NULL);
+		enum dx_apex_class got = dx_apex_find(ax, &n, &off);
 		CU_ASSERT_EQUAL(got, cls);
 		CU_ASSERT_STRING_EQUAL(n.text + off, want);
 		if (got != cls || strcmp(n.text + off, want) != 0)
@@ -95,7 +95,7 @@ static void test_apex_cache_cost(void)
 		dx_name_t n;
 		unsigned off;
 		name_of(buf, &n);
-		dx_apex_find(ax, &n, &off, NULL);
+		dx_apex_find(ax, &n, &off);
 		CU_ASSERT_STRING_EQUAL(n.text + off, "lab.example");
 	}
 	CU_ASSERT_TRUE(dx_apex_psl_calls(ax) <= 100 + 6);
@@ -154,7 +154,7 @@ static void test_apex_fuzz_nul_in_label(void)
 	CU_ASSERT_EQUAL_FATAL(dx_dname_decode(&c, &n), DX_OK);
 	dx_apex_t *ax = dx_apex_new(psl, true, 1024, key);
 	unsigned off = 999;
-	CU_ASSERT_EQUAL(dx_apex_find(ax, &n, &off, NULL), DX_APEX_NORMAL);
+	CU_ASSERT_EQUAL(dx_apex_find(ax, &n, &off), DX_APEX_NORMAL);
 	CU_ASSERT_STRING_EQUAL(n.text + off, "evil.com");
 	dx_apex_free(ax);
 }
@@ -182,7 +182,7 @@ static void same_as_libpsl(dx_apex_t *ax, const char *dotted, int type)
 		return;
 	name_of(dotted, &n);
 	unsigned off = 999;
-	enum dx_apex_class got = dx_apex_find(ax, &n, &off, NULL);
+	enum dx_apex_class got = dx_apex_find(ax, &n, &off);
 	if (got != DX_APEX_NORMAL && got != DX_APEX_SUFFIX)
 		return; /* arpa, local, dotless, "_.": decided before libpsl */
 	int want = ref_off(n.text, type);
@@ -236,7 +236,7 @@ static void test_apex_prefilter_cost(void)
 		dx_name_t n;
 		unsigned off;
 		name_of(buf, &n);
-		CU_ASSERT_EQUAL(dx_apex_find(ax, &n, &off, NULL), DX_APEX_NORMAL);
+		CU_ASSERT_EQUAL(dx_apex_find(ax, &n, &off), DX_APEX_NORMAL);
 		CU_ASSERT_STRING_EQUAL(n.text + off, "flood-target.com");
 	}
 	CU_ASSERT_TRUE(dx_apex_psl_calls(ax) <= 4); /* the rest, once: flood-target.com, com */
@@ -255,7 +255,7 @@ static void test_apex_multilabel_cost(void)
 		dx_name_t n;
 		unsigned off;
 		name_of(buf, &n);
-		CU_ASSERT_EQUAL(dx_apex_find(ax, &n, &off, NULL), DX_APEX_NORMAL);
+		CU_ASSERT_EQUAL(dx_apex_find(ax, &n, &off), DX_APEX_NORMAL);
 		CU_ASSERT_STRING_EQUAL(n.text + off, "flood-target.co.uk");
 	}
 	CU_ASSERT_TRUE(dx_apex_psl_calls(ax) <= 8);

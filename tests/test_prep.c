@@ -47,7 +47,8 @@ static void expect(const dx_query_t *q, dx_prep_t *want)
 	memset(want, 0, sizeof(*want));
 	const dx_name_t *n = &q->dns.qname;
 	unsigned off;
-	want->apex_cls = (uint8_t) dx_apex_find(ref, n, &off, &want->name_hash);
+	want->name_hash = dx_hash(&key, n->text, n->len);
+	want->apex_cls = (uint8_t) dx_apex_find(ref, n, &off);
 	want->apex_off = (uint8_t) off;
 	want->apex_hash = dx_hash(&key, n->text + off, n->len - off);
 	want->client_hash =
