@@ -15,12 +15,12 @@
 #include <string.h>
 
 #include "lib/config.h"
-#include "lib/prep.h"
-#include "lib/err.h"
-#include "lib/log.h"
-#include "lib/query.h"
-#include "lib/ring.h"
-#include "lib/tcp.h"
+#include "lib/prepare/prep.h"
+#include "lib/base/err.h"
+#include "lib/base/log.h"
+#include "lib/prepare/query.h"
+#include "lib/base/ring.h"
+#include "lib/decode/tcp.h"
 
 enum key_type {
 	KEY_STR,

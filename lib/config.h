@@ -14,10 +14,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "lib/common.h"
-#include "lib/detect.h"
-#include "lib/pkt.h"
-#include "lib/respond.h"
+#include "lib/base/common.h"
+#include "lib/detect/detect.h"
+#include "lib/decode/pkt.h"
+#include "lib/respond/respond.h"
 
 #define DX_MAX_FILES 1024
 #define DX_MAX_VNIS 64

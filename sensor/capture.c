@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/clock.h"
-#include "lib/log.h"
+#include "lib/base/clock.h"
+#include "lib/base/log.h"
 #include "sensor/pipeline.h"
 
 /* The first few steps only yield: with three threads on two cores, the thread a ring waits on

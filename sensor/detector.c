@@ -14,10 +14,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/clock.h"
-#include "lib/dump.h"
-#include "lib/log.h"
-#include "lib/query.h"
+#include "lib/base/clock.h"
+#include "lib/prepare/dump.h"
+#include "lib/base/log.h"
+#include "lib/prepare/query.h"
 #include "sensor/pipeline.h"
 
 void dx_detector_on_alert(void *ctx, dx_alert_t *a)

@@ -25,11 +25,11 @@
 #include <unistd.h>
 #include <errno.h>
 
-#include "lib/clock.h"
+#include "lib/base/clock.h"
 #include "lib/config.h"
-#include "lib/log.h"
-#include "lib/query.h"
-#include "lib/report.h"
+#include "lib/base/log.h"
+#include "lib/prepare/query.h"
+#include "lib/store/report.h"
 #include "sensor/pipeline.h"
 
 static void usage(FILE *out)

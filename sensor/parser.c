@@ -10,12 +10,12 @@
  */
 #include <string.h>
 
-#include "lib/clock.h"
-#include "lib/dns.h"
-#include "lib/log.h"
-#include "lib/prep.h"
-#include "lib/query.h"
-#include "lib/tcp.h"
+#include "lib/base/clock.h"
+#include "lib/decode/dns.h"
+#include "lib/base/log.h"
+#include "lib/prepare/prep.h"
+#include "lib/prepare/query.h"
+#include "lib/decode/tcp.h"
 #include "sensor/pipeline.h"
 
 struct parser {

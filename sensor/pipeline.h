@@ -17,16 +17,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "lib/prep.h"
+#include "lib/prepare/prep.h"
 #include "lib/config.h"
-#include "lib/counters.h"
-#include "lib/detect.h"
-#include "lib/hook.h"
-#include "lib/respond.h"
-#include "lib/store.h"
-#include "lib/hash.h"
-#include "lib/pkt.h"
-#include "lib/ring.h"
+#include "lib/decode/counters.h"
+#include "lib/detect/detect.h"
+#include "lib/respond/hook.h"
+#include "lib/respond/respond.h"
+#include "lib/store/store.h"
+#include "lib/base/hash.h"
+#include "lib/decode/pkt.h"
+#include "lib/base/ring.h"
 
 /** Ring A record header; caplen frame bytes follow. */
 typedef struct dx_frame {

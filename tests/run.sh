@@ -11,7 +11,7 @@ step() { echo "== $*"; }
 
 step "format check (clang-format)"
 if command -v clang-format >/dev/null 2>&1; then
-	if ! clang-format --dry-run -Werror lib/*.[ch] sensor/*.[ch] tests/*.[ch] tests/bench/*.c tests/fuzz/*.[ch] 2>&1 | head -20 | grep .; then
+	if ! clang-format --dry-run -Werror lib/*.[ch] lib/*/*.[ch] sensor/*.[ch] tests/*.[ch] tests/bench/*.c tests/fuzz/*.[ch] 2>&1 | head -20 | grep .; then
 		echo "formatted"
 	else
 		status=1

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/apex.h"
+#include "lib/prepare/apex.h"
 #include "lib/config.h"
-#include "lib/err.h"
+#include "lib/base/err.h"
 #include "tests/testutil.h"
 
 static const psl_ctx_t *psl;

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "lib/config.h"
-#include "lib/err.h"
-#include "lib/log.h"
+#include "lib/base/err.h"
+#include "lib/base/log.h"
 
 static void test_config_defaults_valid_with_input(void)
 {

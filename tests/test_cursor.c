@@ -2,7 +2,7 @@
 #include <CUnit/CUnit.h>
 #include <stdint.h>
 
-#include "lib/cursor.h"
+#include "lib/decode/cursor.h"
 
 static void test_cursor_reads_be(void)
 {

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/detect.h"
-#include "lib/prep.h"
+#include "lib/detect/detect.h"
+#include "lib/prepare/prep.h"
 #include "tests/testutil.h"
 
 static const psl_ctx_t *psl;

@@ -2,7 +2,7 @@
 #include <CUnit/CUnit.h>
 #include <string.h>
 
-#include "lib/dname.h"
+#include "lib/decode/dname.h"
 
 #define HDR 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 /* 12 bytes standing in for the DNS header */
 

@@ -2,7 +2,7 @@
 #include <CUnit/CUnit.h>
 #include <string.h>
 
-#include "lib/dns.h"
+#include "lib/decode/dns.h"
 #include "tests/testutil.h"
 
 static void test_dns_query(void)

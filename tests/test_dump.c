@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/dump.h"
-#include "lib/out.h"
+#include "lib/prepare/dump.h"
+#include "lib/base/out.h"
 #include "tests/testutil.h"
 
 static void test_dump_time(void)

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "lib/features.h"
+#include "lib/prepare/features.h"
 #include "tests/testutil.h"
 
 /* Decode a dotted name (wire case kept) and compute features with the apex being the last

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <CUnit/CUnit.h>
 
-#include "lib/hash.h"
+#include "lib/base/hash.h"
 
 /* The 64 vectors of the SipHash-2-4 reference implementation: key 00..0f, inputs 00..(n-1)
  * for n = 0..63, so every length of the final partial word is covered (the word-at-a-time

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "lib/config.h"
-#include "lib/err.h"
-#include "lib/hook.h"
-#include "lib/respond.h"
-#include "lib/store.h"
+#include "lib/base/err.h"
+#include "lib/respond/hook.h"
+#include "lib/respond/respond.h"
+#include "lib/store/store.h"
 
 static char dir[64], log_path[128], hook_path[128];
 

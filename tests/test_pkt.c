@@ -3,7 +3,7 @@
 #include <pcap/dlt.h>
 #include <string.h>
 
-#include "lib/pkt.h"
+#include "lib/decode/pkt.h"
 #include "tests/testutil.h"
 
 static dx_decode_cfg_t cfg;

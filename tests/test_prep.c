@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/dns.h"
-#include "lib/err.h"
-#include "lib/prep.h"
+#include "lib/decode/dns.h"
+#include "lib/base/err.h"
+#include "lib/prepare/prep.h"
 #include "tests/testutil.h"
 
 static const psl_ctx_t *psl;

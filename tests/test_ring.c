@@ -3,7 +3,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "lib/ring.h"
+#include "lib/base/ring.h"
 
 static void test_ring_fifo_and_full(void)
 {

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "lib/config.h"
-#include "lib/err.h"
-#include "lib/report.h"
-#include "lib/store.h"
+#include "lib/base/err.h"
+#include "lib/store/report.h"
+#include "lib/store/store.h"
 
 static char dir[64];
 

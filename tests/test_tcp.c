@@ -2,7 +2,7 @@
 #include <CUnit/CUnit.h>
 #include <string.h>
 
-#include "lib/tcp.h"
+#include "lib/decode/tcp.h"
 
 struct got {
 	int n;

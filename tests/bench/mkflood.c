@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/hash.h"
+#include "lib/base/hash.h"
 
 #define T0_US 1709251200000000LL /* 2024-03-01T00:00:00Z */
 

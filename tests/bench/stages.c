@@ -20,11 +20,11 @@
 #include <time.h>
 
 #include "lib/config.h"
-#include "lib/detect.h"
-#include "lib/dns.h"
-#include "lib/pkt.h"
-#include "lib/prep.h"
-#include "lib/query.h"
+#include "lib/detect/detect.h"
+#include "lib/decode/dns.h"
+#include "lib/decode/pkt.h"
+#include "lib/prepare/prep.h"
+#include "lib/prepare/query.h"
 
 #define SCRATCH 16384 /* ring B's default slots */
 

@@ -6,7 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "lib/apex.h"
+#include "lib/prepare/apex.h"
 #include "lib/config.h"
 #include "tests/fuzz/fuzz.h"
 

@@ -4,13 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/apex.h"
-#include "lib/detect.h"
-#include "lib/prep.h"
-#include "lib/dns.h"
-#include "lib/dump.h"
-#include "lib/features.h"
-#include "lib/query.h"
+#include "lib/prepare/apex.h"
+#include "lib/detect/detect.h"
+#include "lib/prepare/prep.h"
+#include "lib/decode/dns.h"
+#include "lib/prepare/dump.h"
+#include "lib/prepare/features.h"
+#include "lib/prepare/query.h"
 #include "tests/fuzz/fuzz.h"
 
 static void on_alert(void *ctx, dx_alert_t *a)

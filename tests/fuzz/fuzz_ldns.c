@@ -47,7 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/dns.h"
+#include "lib/decode/dns.h"
 #include "tests/fuzz/fuzz.h"
 
 #define CHECK(cond)                                                                       \

@@ -4,10 +4,10 @@
  * byte 0 is odd, to exercise truncation); a DNS payload is decoded and formatted. */
 #include <pcap/dlt.h>
 
-#include "lib/dns.h"
-#include "lib/dump.h"
-#include "lib/pkt.h"
-#include "lib/query.h"
+#include "lib/decode/dns.h"
+#include "lib/prepare/dump.h"
+#include "lib/decode/pkt.h"
+#include "lib/prepare/query.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -4,8 +4,8 @@
  * reassembled message is parsed as DNS. */
 #include <string.h>
 
-#include "lib/dns.h"
-#include "lib/tcp.h"
+#include "lib/decode/dns.h"
+#include "lib/decode/tcp.h"
 #include "tests/fuzz/fuzz.h"
 
 static void on_msg(void *ctx, const dx_pkt_t *pkt, const uint8_t *msg, size_t len, bool partial)

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Frame decoder, run by the parser thread on each frame the capture thread copied into ring A.
+ *
+ * One loop walks the layers: a link header gives an ethertype, the ethertype an IP header, IP
+ * a UDP or TCP header, and a UDP header on a tunnel port starts the loop again on the inner
+ * frame. Every length field in the packet can only narrow the view (R4): the IP total length,
+ * the IPv6 payload length and the UDP length each become a sub-cursor of min(field, captured),
+ * and a field claiming more than was captured marks the packet truncated instead of dropping
+ * it (R2): a question usually fits even when a mirror session cut the rest. Each layer kind
+ * has a cap (R8) so a crafted stack of VLAN tags, extension headers or tunnels costs bounded
+ * work.
+ */
+#include <pcap/dlt.h>
+#include <string.h>
+
+#include "lib/decode/cursor.h"
+#include "lib/decode/pkt.h"
+
+#define ETH_IPV4 0x0800
+#define ETH_IPV6 0x86DD
+#define ETH_VLAN 0x8100 /* IEEE 802.1Q */
+#define ETH_QINQ 0x88A8 /* IEEE 802.1ad */
+#define ETH_QINQ_OLD 0x9100
+#define ETH_TEB 0x6558 /* transparent Ethernet bridging (GENEVE protocol type) */
+
+void dx_decode_cfg_defaults(dx_decode_cfg_t *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->vxlan_ports[0] = DX_VXLAN_PORT;
+	cfg->n_vxlan = 1;
+	cfg->geneve_ports[0] = DX_GENEVE_PORT;
+	cfg->n_geneve = 1;
+	cfg->max_encap = 2;
+}
+
+bool dx_pkt_dlt_supported(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+	case DLT_NULL:
+	case DLT_LOOP:
+#if defined(DLT_RAW) && DLT_RAW != 12
+	case 12:
+#endif
+	case 101: /* LINKTYPE_RAW as some writers leave it */
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool port_in(const uint16_t *ports, unsigned n, uint16_t port)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (ports[i] == port)
+			return true;
+	return false;
+}
+
+/* BSD loopback: the address family in the capturing host's byte order. Values: AF_INET is 2
+ * everywhere; AF_INET6 is 10 (Linux), 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (macOS). */
+static int null_family_to_etype(uint32_t fam)
+{
+	if (fam > 0xFFFF) /* written on a host of the other byte order */
+		fam = (fam >> 24) | ((fam >> 8) & 0xFF00);
+	switch (fam) {
+	case 2:
+		return ETH_IPV4;
+	case 10:
+	case 24:
+	case 28:
+	case 30:
+		return ETH_IPV6;
+	default:
+		return -1;
+	}
+}
+
+/* The link header: returns the ethertype of what follows (or L_IP for raw), or -1 with *why. */
+static int decode_link(int dlt, dx_cur_t *c, enum dx_reason *why)
+{
+	int et;
+	switch (dlt) {
+	case DLT_EN10MB: /* destination and source MAC, ethertype */
+		et = dx_hdr_be16(dx_cur_take(c, 14), 12);
+		break;
+	case DLT_LINUX_SLL: /* 16 bytes: type, ARPHRD, addr len, 8 addr bytes, protocol */
+		dx_cur_skip(c, 14);
+		et = dx_cur_be16(c);
+		break;
+	case DLT_LINUX_SLL2: /* 20 bytes: protocol first */
+		et = dx_cur_be16(c);
+		dx_cur_skip(c, 18);
+		break;
+	case DLT_NULL:
+		et = null_family_to_etype(dx_cur_le32(c));
+		break;
+	case DLT_LOOP:
+		et = null_family_to_etype(dx_cur_be32(c));
+		break;
+	case DLT_IPV4:
+		return ETH_IPV4;
+	case DLT_IPV6:
+		return ETH_IPV6;
+	default:
+		if (dx_pkt_dlt_supported(dlt)) /* the raw IP variants */
+			return 0;
+		*why = DX_R_unknown_linktype;
+		return -1;
+	}
+	if (c->err != DX_OK) {
+		*why = DX_R_trunc_l2;
+		return -1;
+	}
+	if (et < 0) {
+		*why = DX_R_not_ip;
+		return -1;
+	}
+	return et;
+}
+
+/* 802.1Q / QinQ tags, then the ethertype of the payload. */
+static int skip_vlans(dx_cur_t *c, int et, enum dx_reason *why)
+{
+	unsigned tags = 0;
+	while (et == ETH_VLAN || et == ETH_QINQ || et == ETH_QINQ_OLD) {
+		if (++tags > DX_MAX_LAYERS) {
+			*why = DX_R_too_many_layers;
+			return -1;
+		}
+		dx_cur_skip(c, 2); /* TCI */
+		et = dx_cur_be16(c);
+		if (c->err != DX_OK) {
+			*why = DX_R_trunc_l2;
+			return -1;
+		}
+	}
+	return et;
+}
+
+/* IPv4 (RFC 791). On success *c is narrowed to the IP payload. */
+static int decode_ipv4(dx_cur_t *c, dx_pkt_t *out, uint8_t *proto, enum dx_reason *why)
+{
+	size_t start = c->off;
+	dx_hdr_t h = dx_cur_take(c, 20);
+	uint8_t vihl = dx_hdr_u8(h, 0);
+	uint16_t total = dx_hdr_be16(h, 2);
+	uint16_t frag = dx_hdr_be16(h, 6);
+	*proto = dx_hdr_u8(h, 9);
+	/* the checksum (10) is not checked: mirrored and offloaded packets often carry a bad one */
+	dx_hdr_copy(h, 12, out->src, 4);
+	dx_hdr_copy(h, 16, out->dst, 4);
+	if (c->err != DX_OK) {
+		*why = DX_R_trunc_ip;
+		return -1;
+	}
+	if ((vihl >> 4) != 4) {
+		*why = DX_R_bad_ip_version;
+		return -1;
+	}
+	size_t ihl = (size_t) (vihl & 0x0F) * 4;
+	if (ihl < 20) {
+		*why = DX_R_bad_ihl;
+		return -1;
+	}
+	/* A zero total length is what TSO-offloaded captures show: trust the capture then. */
+	size_t left_from_start = c->len - start;
+	size_t total_len = total == 0 ? left_from_start : total;
+	if (total_len < ihl) {
+		*why = DX_R_bad_ip_len;
+		return -1;
+	}
+	dx_cur_skip(c, ihl - 20); /* options */
+	if (c->err != DX_OK) {
+		*why = DX_R_trunc_ip;
+		return -1;
+	}
+	bool short_;
+	dx_cur_t pay = dx_cur_sub_upto(c, total_len - ihl, &short_);
+	if (short_)
+		out->truncated = true;
+	if ((frag & 0x1FFF) != 0) { /* non-first fragment: no L4 header here */
+		*why = DX_R_ip_frag_skipped;
+		return -1;
+	}
+	if (frag & 0x2000) /* more fragments: the payload continues elsewhere */
+		out->truncated = true;
+	out->af = 4;
+	*c = pay;
+	return 0;
+}
+
+/* IPv6 (RFC 8200) and its extension headers, each bounded. */
+static int decode_ipv6(dx_cur_t *c, dx_pkt_t *out, uint8_t *proto, enum dx_reason *why)
+{
+	dx_hdr_t h = dx_cur_take(c, 40);
+	uint8_t ver = dx_hdr_u8(h, 0) >> 4;
+	uint16_t plen = dx_hdr_be16(h, 4);
+	uint8_t nh = dx_hdr_u8(h, 6);
+	dx_hdr_copy(h, 8, out->src, 16);
+	dx_hdr_copy(h, 24, out->dst, 16);
+	if (c->err != DX_OK) {
+		*why = DX_R_trunc_ip;
+		return -1;
+	}
+	if (ver != 6) {
+		*why = DX_R_bad_ip_version;
+		return -1;
+	}
+	bool short_;
+	/* Payload length 0 is a jumbogram (RFC 2675) or TSO: take what was captured. */
+	dx_cur_t pay = dx_cur_sub_upto(c, plen == 0 ? dx_cur_left(c) : plen, &short_);
+	if (short_)
+		out->truncated = true;
+	for (unsigned n = 0;; n++) {
+		if (n > DX_MAX_LAYERS) {
+			*why = DX_R_too_many_layers;
+			return -1;
+		}
+		switch (nh) {
+		case 0:	 /* hop-by-hop options */
+		case 43: /* routing */
+		case 60: /* destination options */
+		{
+			uint8_t next = dx_cur_u8(&pay);
+			uint8_t len8 = dx_cur_u8(&pay);
+			dx_cur_skip(&pay, (size_t) len8 * 8 + 6);
+			nh = next;
+			break;
+		}
+		case 51: /* AH (RFC 4302): length in 4-octet units minus 2 */
+		{
+			uint8_t next = dx_cur_u8(&pay);
+			uint8_t len4 = dx_cur_u8(&pay);
+			dx_cur_skip(&pay, ((size_t) len4 + 2) * 4 - 2);
+			nh = next;
+			break;
+		}
+		case 44: /* fragment */
+		{
+			uint8_t next = dx_cur_u8(&pay);
+			dx_cur_skip(&pay, 1);
+			uint16_t offm = dx_cur_be16(&pay);
+			dx_cur_skip(&pay, 4);
+			if (pay.err != DX_OK)
+				break;
+			if ((offm & 0xFFF8) != 0) {
+				*why = DX_R_ip_frag_skipped;
+				return -1;
+			}
+			if (offm & 1)
+				out->truncated = true;
+			nh = next;
+			break;
+		}
+		default:
+			out->af = 6;
+			*proto = nh;
+			*c = pay;
+			return 0;
+		}
+		if (pay.err != DX_OK) {
+			*why = DX_R_trunc_ipv6_ext;
+			return -1;
+		}
+	}
+}
+
+int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t caplen,
+		  size_t wirelen, dx_pkt_t *out, enum dx_reason *why)
+{
+	dx_cur_t c = dx_cur_init(p, caplen);
+	dx_pkt_t pk;
+	memset(&pk, 0, sizeof(pk));
+	pk.truncated = caplen < wirelen;
+
+	int et = decode_link(dlt, &c, why);
+	if (et < 0)
+		return DX_EUNSUP;
+	for (;;) {
+		if (et != 0) { /* 0: raw IP, the version nibble decides */
+			et = skip_vlans(&c, et, why);
+			if (et < 0)
+				return DX_EMALF;
+			if (et != ETH_IPV4 && et != ETH_IPV6) {
+				*why = DX_R_not_ip;
+				return DX_EUNSUP;
+			}
+		} else {
+			if (dx_cur_left(&c) < 1) {
+				*why = DX_R_trunc_ip;
+				return DX_ETRUNC;
+			}
+			et = (c.base[c.off] >> 4) == 6 ? ETH_IPV6 : ETH_IPV4;
+		}
+
+		uint8_t proto = 0;
+		int rc = et == ETH_IPV4 ? decode_ipv4(&c, &pk, &proto, why)
+					: decode_ipv6(&c, &pk, &proto, why);
+		if (rc < 0)
+			return *why == DX_R_ip_frag_skipped ? DX_EUNSUP : DX_EMALF;
+
+		if (proto == DX_PROTO_UDP) {
+			dx_hdr_t h = dx_cur_take(&c, 8); /* ports, length, checksum */
+			pk.sport = dx_hdr_be16(h, 0);
+			pk.dport = dx_hdr_be16(h, 2);
+			uint16_t ulen = dx_hdr_be16(h, 4);
+			if (c.err != DX_OK) {
+				*why = DX_R_trunc_udp;
+				return DX_ETRUNC;
+			}
+			/* Length 0 over IPv6 is a jumbogram (RFC 2675): use the IP payload. */
+			if (ulen != 0 && ulen < 8) {
+				*why = DX_R_bad_udp_len;
+				return DX_EMALF;
+			}
+			bool short_;
+			dx_cur_t pay =
+			    dx_cur_sub_upto(&c, ulen == 0 ? dx_cur_left(&c) : ulen - 8u, &short_);
+			if (short_)
+				pk.truncated = true;
+
+			/* DNS on either port is never a tunnel: the tunnel ports are looked up
+			 * only for the rest */
+			bool dns = pk.sport == DX_DNS_PORT || pk.dport == DX_DNS_PORT;
+			bool vx = !dns && port_in(cfg->vxlan_ports, cfg->n_vxlan, pk.dport);
+			bool gn =
+			    !dns && !vx && port_in(cfg->geneve_ports, cfg->n_geneve, pk.dport);
+			if (vx || gn) {
+				if (pk.n_encap >= cfg->max_encap) {
+					*why = DX_R_too_many_layers;
+					return DX_EDEPTH;
+				}
+				uint32_t vni;
+				bool inner_eth = true;
+				if (vx) { /* RFC 7348 5: flags (I = 0x08), 24 reserved, VNI, 8 reserved */
+					dx_hdr_t vh = dx_cur_take(&pay, 8);
+					uint8_t flags = dx_hdr_u8(vh, 0);
+					vni = dx_hdr_be32(vh, 4) >> 8;
+					if (pay.err != DX_OK) {
+						*why = DX_R_trunc_vxlan;
+						return DX_ETRUNC;
+					}
+					if (!(flags & 0x08)) {
+						*why = DX_R_vxlan_bad_flags;
+						return DX_EMALF;
+					}
+				} else { /* RFC 8926 3.4: ver, opt len, flags, protocol, VNI, options */
+					dx_hdr_t gh = dx_cur_take(&pay, 8);
+					uint8_t b0 = dx_hdr_u8(gh, 0);
+					uint16_t ptype = dx_hdr_be16(gh, 2);
+					vni = dx_hdr_be32(gh, 4) >> 8;
+					dx_cur_skip(&pay, (size_t) (b0 & 0x3F) * 4);
+					if (pay.err != DX_OK) {
+						*why = DX_R_trunc_geneve;
+						return DX_ETRUNC;
+					}
+					if ((b0 >> 6) != 0) {
+						*why = DX_R_geneve_bad_version;
+						return DX_EMALF;
+					}
+					if (ptype == ETH_IPV4 || ptype == ETH_IPV6) {
+						inner_eth = false;
+						et = ptype;
+					} else if (ptype != ETH_TEB) {
+						*why = DX_R_geneve_unknown_proto;
+						return DX_EUNSUP;
+					}
+				}
+				if (!pk.has_vni) { /* the outermost tunnel is the mirror session */
+					pk.has_vni = true;
+					pk.vni = vni;
+				}
+				pk.n_encap++;
+				c = dx_cur_sub(&pay, dx_cur_left(&pay));
+				if (inner_eth) { /* destination and source MAC, ethertype */
+					et = dx_hdr_be16(dx_cur_take(&c, 14), 12);
+					if (c.err != DX_OK) {
+						*why = DX_R_trunc_l2;
+						return DX_ETRUNC;
+					}
+				}
+				continue;
+			}
+			if (!dns) {
+				*why = DX_R_not_dns_port;
+				return DX_EUNSUP;
+			}
+			pk.proto = DX_PROTO_UDP;
+			pk.payload = pay.base + pay.off;
+			pk.payload_len = dx_cur_left(&pay);
+			*out = pk;
+			return DX_OK;
+		}
+		if (proto == DX_PROTO_TCP) { /* RFC 9293 3.1 */
+			pk.sport = dx_cur_be16(&c);
+			pk.dport = dx_cur_be16(&c);
+			pk.tcp_seq = dx_cur_be32(&c);
+			dx_cur_skip(&c, 4); /* ack */
+			uint8_t off = dx_cur_u8(&c) >> 4;
+			pk.tcp_flags = dx_cur_u8(&c);
+			dx_cur_skip(&c, 6); /* window, checksum, urgent */
+			if (c.err != DX_OK) {
+				*why = DX_R_trunc_tcp;
+				return DX_ETRUNC;
+			}
+			if (off < 5) {
+				*why = DX_R_bad_tcp_off;
+				return DX_EMALF;
+			}
+			dx_cur_skip(&c, (size_t) (off - 5) * 4);
+			if (c.err != DX_OK) {
+				*why = DX_R_trunc_tcp;
+				return DX_ETRUNC;
+			}
+			if (pk.sport != DX_DNS_PORT && pk.dport != DX_DNS_PORT) {
+				*why = DX_R_not_dns_port;
+				return DX_EUNSUP;
+			}
+			pk.proto = DX_PROTO_TCP;
+			pk.payload = c.base + c.off;
+			pk.payload_len = dx_cur_left(&c);
+			*out = pk;
+			return DX_OK;
+		}
+		*why = DX_R_not_udp_tcp;
+		return DX_EUNSUP;
+	}
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/**
+ * @file alert.h
+ * @brief The values the detector produces and the store writes: an alert (one per apex,
+ * threat type and episode, updated in place as it escalates) and a closed window's per-apex
+ * statistics. Value types with no pointers, so they can be copied to the hook queue.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/base/common.h"
+#include "lib/decode/dname.h"
+
+enum dx_severity { DX_SEV_NONE = 0, DX_SEV_LOW, DX_SEV_MEDIUM, DX_SEV_HIGH, DX_SEV_CRITICAL };
+
+enum dx_threat {
+	DX_T_HIGH_FREQUENCY = 0,
+	DX_T_ENCODED_SUBDOMAIN,
+	DX_T_LONG_NAME,
+	DX_T_UNUSUAL_QTYPE,
+	DX_T_SUBDOMAIN_ENUMERATION,
+	DX_T_INFO_VOLUME,
+	DX_T_CLIENT_ANOMALY,
+	DX_T_COUNT
+};
+
+enum dx_encoding {
+	DX_ENC_NONE = 0,
+	DX_ENC_HEX,
+	DX_ENC_BASE32,
+	DX_ENC_BASE64,
+	DX_ENC_BASE128,
+	DX_ENC_BINARY,
+	DX_ENC_COUNT
+};
+
+enum dx_status { DX_ST_OPEN = 0, DX_ST_CLOSED, DX_ST_BLOCKED, DX_ST_ALLOWLISTED };
+
+#define DX_ALERT_SOURCES 16 /* client addresses kept per alert */
+#define DX_ALERT_SOURCES_JSON (DX_ALERT_SOURCES * 48 + 4)
+#define DX_ALERT_DETAILS 768
+
+typedef struct dx_alert {
+	int64_t id; /* database row id; 0 until first stored */
+	char apex[DX_DNAME_MAXTEXT + 1];
+	enum dx_threat threat;
+	enum dx_severity severity;
+	enum dx_status status;
+	enum dx_encoding encoding;
+	double score;
+	dx_ts_t first_ts;    /* first query of the episode */
+	dx_ts_t detected_ts; /* the query that raised it (first reached its current severity) */
+	dx_ts_t last_ts;
+	uint64_t query_count;
+	uint64_t unique_subdomains;
+	uint64_t source_count;
+	uint64_t est_bytes;
+	uint16_t top_qtype;
+	uint32_t vni;
+	bool has_vni;
+	char sample_qname[DX_DNAME_ESCMAX];  /* escaped presentation text */
+	char sources[DX_ALERT_SOURCES_JSON]; /* JSON array of address strings */
+	char details[DX_ALERT_DETAILS];	     /* JSON object */
+	enum dx_severity logged;	     /* highest severity already logged (not stored) */
+	bool refresh; /* only counts, sources, details and status changed since the last write */
+	dx_ts_t raised_ts[DX_SEV_CRITICAL + 1]; /* when each severity was first reached */
+} dx_alert_t;
+
+/** One apex's statistics over a closed window. */
+typedef struct dx_window_stats {
+	char apex[DX_DNAME_MAXTEXT + 1];
+	dx_ts_t start_ts, end_ts;
+	uint64_t query_count;
+	uint64_t subdomain_query_count;
+	uint64_t unique_subdomains;
+	uint64_t source_count;
+	uint64_t nxdomain_count;
+	uint64_t est_bytes;
+	uint32_t max_label_len;
+	uint32_t max_qname_len;
+	double mean_entropy;
+	char qtype_counts[256]; /* JSON object: {"A":12,"TXT":3} */
+} dx_window_stats_t;
+
+const char *dx_severity_name(enum dx_severity s); /* "HIGH" */
+int dx_severity_parse(const char *s);		  /* -1 if unknown; accepts any case */
+const char *dx_threat_name(enum dx_threat t);	  /* "ENCODED_SUBDOMAIN" */
+const char *dx_encoding_name(enum dx_encoding e); /* "base32" */
+const char *dx_status_name(enum dx_status s);	  /* "open" */

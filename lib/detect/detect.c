@@ -1,0 +1,1293 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Detection engine, run by the detector thread on every decoded message.
+ *
+ * Per apex: a ring of DX_DETECT_BUCKETS buckets covering window_sec of packet time, with the
+ * running sum kept equal to the buckets, so each query is evaluated against the full window
+ * in O(1) and an alert is raised by the query that crosses a threshold, not at a window edge;
+ * a ring of hourly buckets for the information horizon; a tumbling accumulator for the
+ * window-stats rows. Time that goes backwards (merged captures) is folded into the current
+ * bucket; a window never rewinds.
+ *
+ * Unique subdomains are tracked in one global, bounded, 8-way set-associative table of keyed
+ * hashes of the full names (the set from the low bits, a 31-bit tag from the high ones: two
+ * names are confused only if 51 bits agree) with the time each was last seen: a name is "new in the window" if
+ * it was not seen within window_sec and "new information" if not seen within the horizon.
+ * When the table is full the least recently seen entry of the set goes (counted); an evicted
+ * name seen again counts as new, which errs towards detection, never towards silence.
+ *
+ * Severity needs agreement (README "Detectors"): volume alone (HIGH_FREQUENCY) is capped at
+ * MEDIUM unless the apex's subdomains look machine-made and unique; a detector reaches HIGH or
+ * CRITICAL only when its own signal and encoding or information signals agree.
+ */
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/detect/detect.h"
+#include "lib/decode/dns.h"
+#include "lib/prepare/features.h"
+#include "lib/base/mem.h"
+#include "lib/base/out.h"
+#include "lib/prepare/prep.h"
+
+#define NB DX_DETECT_BUCKETS
+#define NH DX_DETECT_HOURS
+#define NIL UINT32_MAX
+#define SRC_KEEP 4
+#define SEG_PROBATION 0
+#define SEG_PROTECTED 1
+#define CMS_ROWS 4
+
+struct bucket {
+	uint32_t q;	   /* queries */
+	uint32_t sq;	   /* queries with a subdomain */
+	uint32_t uniq;	   /* subdomains new in the window */
+	uint32_t enc_uniq; /* ... of which encoded */
+	uint32_t long_uniq;
+	uint32_t rnd_q; /* subdomain queries that look machine-made */
+	uint32_t odd_q; /* unusual query types */
+	uint32_t resp, nx;
+	uint32_t bits; /* information of the new subdomains (saturating) */
+};
+
+struct hour {
+	uint64_t bits;
+	uint32_t sq, rnd_q;
+};
+
+struct tumble {
+	uint32_t q, sq, uniq, nx, max_label, max_qname;
+	double ent_sum;
+	uint64_t bits;
+	uint32_t qt[10];
+};
+
+struct addr {
+	uint8_t a[16];
+	uint8_t af;
+};
+
+struct apex_st {
+	/* what a lookup reads, then the text it compares, in the first lines */
+	uint64_t h;
+	uint32_t chain;	     /* next in the hash bucket */
+	uint32_t prev, next; /* LRU list of its segment: head = most recent */
+	uint8_t seg;	     /* SEG_PROBATION or SEG_PROTECTED */
+	uint8_t cls;
+	bool allowed;
+	bool has_vni;
+	uint8_t n_src;
+	uint8_t apex_len; /* apex text may hold a NUL byte from the wire: never strlen() it */
+	uint8_t alert_sev[DX_T_COUNT]; /* severity of alert[t] while it is open */
+	char apex[DX_DNAME_MAXTEXT + 1];
+	uint16_t cur;
+	uint32_t epoch; /* bucket epoch of b[cur] */
+	uint32_t hour_epoch;
+	uint16_t hcur;
+	uint32_t vni;
+	dx_ts_t first_ts, last_ts;
+	uint64_t total_bits, total_q;
+	uint64_t src_bits;    /* linear-counting bitmap of client addresses */
+	uint32_t lab_seen[8]; /* hashes of recent long labels: repeated ones carry no data */
+	uint8_t lab_next;
+	struct addr src[SRC_KEEP];
+	uint32_t alert[DX_T_COUNT]; /* index in the alert pool, or NIL */
+	struct bucket sum, b[NB];
+	uint64_t hbits;
+	uint32_t hsq, hrnd;
+	struct hour hr[NH];
+	struct tumble tum;
+};
+
+/* A name: 31 bits of its hash (the set takes the low bits), never 0 in a used entry; 8 to a
+ * 64-byte set. Two names of one set share a tag with probability 8 / 2^31 a lookup. */
+#define SUB_WAYS 8
+struct sub_ent {
+	uint32_t tag; /* 0: empty */
+	uint32_t last_sec;
+};
+
+struct client_bucket {
+	uint32_t q, uniq, resp, nx;
+};
+
+struct client {
+	uint32_t epoch, last_sec;
+	uint32_t prev, next; /* the recency list: head = most recently seen second */
+	uint16_t cur;
+	struct client_bucket sum, b[NB];
+};
+
+/* Clients are found through sets of 4 of these (one cache line), which point into a pool of
+ * records handed out in order: a replay touches the records of the clients it sees (a few
+ * hundred: kilobytes), not a hashed table of all of them (8 MiB at the default 16,384, each
+ * page of which the first clients fault in). */
+struct client_slot {
+	uint64_t h;
+	uint32_t ref;	   /* pool index + 1; 0: empty (the table starts zeroed) */
+	uint32_t last_sec; /* the record's, kept here to choose a victim without reading it */
+};
+
+struct alert_slot {
+	dx_alert_t a;
+	uint32_t apex;	   /* owner */
+	uint8_t n_sources; /* sources in a.sources: rebuilt only when the apex has more */
+	uint32_t next_free;
+	bool used;
+};
+
+struct dx_detect {
+	dx_detect_cfg_t cfg;
+	const dx_allow_t *allow;
+	dx_hash_key_t key;
+	dx_alert_fn on_alert;
+	dx_window_fn on_window;
+	void *ctx;
+
+	uint32_t bucket_sec, hour_sec;
+	dx_ts_t now;	     /* newest packet time seen */
+	uint32_t now_epoch;  /* now / bucket_sec */
+	uint32_t tumble_idx; /* now / window_sec of the open tumbling window; NIL before data */
+
+	struct apex_st *apexes;
+	uint32_t *htab;		     /* slot -> first apex index; slot = dx_hash_index() */
+	uint64_t hsalt;		     /* per-process random: see dx_hash_salt() */
+	unsigned hbits;		     /* log2 of the slots */
+	uint64_t apex_probes;	     /* chain entries compared (dx_detect_stats_t) */
+	uint32_t n_apex, never_used; /* slots >= never_used were never touched */
+	uint32_t lru_head[2], lru_tail[2], n_seg[2], protected_max;
+	uint8_t *cms; /* count-min sketch of apex entries: CMS_ROWS × cms_mask+1 */
+	uint32_t cms_mask, cms_adds, cms_age_at;
+
+	struct sub_ent *subs; /* sets of SUB_WAYS entries, one cache line each */
+	uint32_t sub_sets;
+
+	struct client *clients;		  /* the pool: client_sets * 4 */
+	struct client_slot *client_slots; /* client_sets sets of 4 */
+	uint32_t client_sets, clients_never_used;
+	uint32_t client_head;	/* recency list, ordered by last_sec, newest first */
+	uint32_t client_median; /* unique names per window of the median active client */
+	uint32_t *scratch;
+
+	struct alert_slot *alerts;
+	uint32_t free_alert, alerts_never_used;
+
+	dx_detect_stats_t st;
+};
+
+void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->window_sec = 300; /* the AWS recipe's window */
+	c->horizon_hours = 24;
+	c->psl_private = true;
+	c->max_apexes = 32768;
+	c->max_subdomains = 1u << 20;
+	c->max_clients = 16384;
+	c->max_alerts = 4096;
+	c->cache_entries = 65536;
+	c->hf_medium = 20; /* the recipe: > 20 / 50 / 100 in 5 minutes */
+	c->hf_high = 50;
+	c->hf_critical = 100;
+	c->enc_medium = 10; /* the recipe's encoding query: > 10 / 20 / 50 */
+	c->enc_high = 20;
+	c->enc_critical = 50;
+	c->enc_high_bytes = 1024;
+	c->long_qname = 100;
+	c->long_label = 50;
+	c->long_medium = 5;
+	c->long_high = 10;
+	c->qtype_min = 20;
+	c->enum_min_unique = 50;
+	c->info_window_bytes = 4096; /* Paxson et al. 2013: 4 KB */
+	c->info_horizon_bytes = 65536;
+	c->client_min_unique = 300;
+	c->client_ratio = 10;
+	c->stats_min_queries = 20;
+}
+
+/* Table sizes for a configuration: one place for dx_detect_new() and dx_detect_mem_bound(). */
+struct layout {
+	uint32_t hsize, sub_sets, client_sets, cms_w;
+};
+
+static struct layout layout_of(const dx_detect_cfg_t *cfg)
+{
+	struct layout l;
+	l.hsize = dx_pow2_at_least(cfg->max_apexes * 2, 1024);
+	l.sub_sets = dx_pow2_at_least(cfg->max_subdomains / SUB_WAYS, 16);
+	l.client_sets = dx_pow2_at_least(cfg->max_clients / 4, 4);
+	l.cms_w = dx_pow2_at_least(cfg->max_apexes, 1024);
+	return l;
+}
+
+size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg)
+{
+	struct layout l = layout_of(cfg);
+	return sizeof(dx_detect_t) + (size_t) cfg->max_apexes * sizeof(struct apex_st) +
+	       (size_t) l.hsize * sizeof(uint32_t) +
+	       (size_t) l.sub_sets * SUB_WAYS * sizeof(struct sub_ent) +
+	       (size_t) l.client_sets * 4 *
+		   (sizeof(struct client) + sizeof(struct client_slot) + sizeof(uint32_t)) +
+	       (size_t) cfg->max_alerts * sizeof(struct alert_slot) + (size_t) CMS_ROWS * l.cms_w;
+}
+
+static size_t apexes_bytes(const dx_detect_cfg_t *cfg)
+{
+	return (size_t) cfg->max_apexes * sizeof(struct apex_st);
+}
+
+static size_t subs_bytes(const dx_detect_t *d)
+{
+	return (size_t) d->sub_sets * SUB_WAYS * sizeof(struct sub_ent);
+}
+
+static size_t clients_bytes(const dx_detect_t *d)
+{
+	return (size_t) d->client_sets * 4 * sizeof(struct client);
+}
+
+static size_t client_slots_bytes(const dx_detect_t *d)
+{
+	return (size_t) d->client_sets * 4 * sizeof(struct client_slot);
+}
+
+dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, dx_hash_key_t key,
+			   dx_alert_fn on_alert, dx_window_fn on_window, void *ctx)
+{
+	dx_detect_t *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	d->cfg = *cfg;
+	d->allow = allow;
+	d->key = key;
+	d->on_alert = on_alert;
+	d->on_window = on_window;
+	d->ctx = ctx;
+	d->bucket_sec = cfg->window_sec / NB ? cfg->window_sec / NB : 1;
+	d->hour_sec = cfg->horizon_hours * 3600 / NH;
+	d->tumble_idx = NIL;
+	/* the hash-indexed tables: page-aligned (a name set is one cache line), huge pages */
+	d->apexes = dx_table_alloc(apexes_bytes(cfg));
+	struct layout l = layout_of(cfg);
+	uint32_t hsize = l.hsize;
+	d->htab = malloc(hsize * sizeof(*d->htab));
+	d->sub_sets = l.sub_sets;
+	d->subs = dx_table_alloc(subs_bytes(d));
+	d->client_sets = l.client_sets;
+	d->clients = dx_pool_alloc(clients_bytes(d));
+	d->client_slots = dx_table_alloc(client_slots_bytes(d));
+	d->scratch = calloc((size_t) d->client_sets * 4, sizeof(*d->scratch));
+	d->alerts = calloc(cfg->max_alerts, sizeof(*d->alerts));
+	uint32_t cms_w = l.cms_w;
+	d->cms = dx_table_alloc((size_t) CMS_ROWS * cms_w);
+	d->cms_mask = cms_w - 1;
+	if (!d->apexes || !d->htab || !d->subs || !d->clients || !d->client_slots || !d->scratch ||
+	    !d->alerts || !d->cms || cfg->max_apexes == 0 || cfg->max_alerts == 0) {
+		dx_detect_free(d);
+		return NULL;
+	}
+	d->hsalt = dx_hash_salt();
+	while ((1u << d->hbits) < hsize)
+		d->hbits++;
+	memset(d->htab, 0xFF, hsize * sizeof(*d->htab));
+	d->cms_age_at = 10 * cfg->max_apexes;
+	d->protected_max = cfg->max_apexes - cfg->max_apexes / 5;
+	for (int g = 0; g < 2; g++)
+		d->lru_head[g] = d->lru_tail[g] = NIL;
+	/* Slots are handed out in order and never pre-linked: touching every slot here would
+	 * fault in the whole table (tens of MiB) before the first packet. */
+	d->never_used = 0;
+	d->free_alert = NIL;
+	d->alerts_never_used = 0;
+	d->client_head = NIL;
+	return d;
+}
+
+void dx_detect_free(dx_detect_t *d)
+{
+	if (d == NULL)
+		return;
+	dx_table_free(d->apexes, apexes_bytes(&d->cfg));
+	free(d->htab);
+	dx_table_free(d->subs, subs_bytes(d));
+	dx_pool_free(d->clients, clients_bytes(d));
+	dx_table_free(d->client_slots, client_slots_bytes(d));
+	free(d->scratch);
+	free(d->alerts);
+	dx_table_free(d->cms, (size_t) CMS_ROWS * (d->cms_mask + 1));
+	free(d);
+}
+
+bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg)
+{
+	dx_detect_cfg_t n = *cfg;
+	bool same = n.window_sec == d->cfg.window_sec && n.horizon_hours == d->cfg.horizon_hours &&
+		    n.psl_private == d->cfg.psl_private && n.max_apexes == d->cfg.max_apexes &&
+		    n.max_subdomains == d->cfg.max_subdomains &&
+		    n.max_clients == d->cfg.max_clients && n.max_alerts == d->cfg.max_alerts &&
+		    n.cache_entries == d->cfg.cache_entries;
+	/* the structural ones stay as allocated */
+	n.window_sec = d->cfg.window_sec;
+	n.horizon_hours = d->cfg.horizon_hours;
+	n.psl_private = d->cfg.psl_private;
+	n.max_apexes = d->cfg.max_apexes;
+	n.max_subdomains = d->cfg.max_subdomains;
+	n.max_clients = d->cfg.max_clients;
+	n.max_alerts = d->cfg.max_alerts;
+	n.cache_entries = d->cfg.cache_entries;
+	d->cfg = n;
+	return same;
+}
+
+void dx_detect_set_allow(dx_detect_t *d, const dx_allow_t *allow)
+{
+	d->allow = allow;
+	for (int g = 0; g < 2; g++)
+		for (uint32_t i = d->lru_head[g]; i != NIL; i = d->apexes[i].next)
+			d->apexes[i].allowed = dx_allow_match(allow, d->apexes[i].apex);
+}
+
+void dx_detect_get_stats(const dx_detect_t *d, dx_detect_stats_t *out)
+{
+	*out = d->st;
+	out->apexes = d->n_apex;
+	out->apex_probes = d->apex_probes;
+}
+
+/* ---------------------------------------------------------------- alerts */
+
+static double frac(uint64_t a, uint64_t b)
+{
+	return b ? (double) a / (double) b : 0.0;
+}
+
+/* frac(a, b) >= 0.5 without a division (evaluate() asks several a query): for counts below
+ * 2^32 the quotient rounded to a double is >= 0.5 exactly when 2a >= b. */
+static bool half_or_more(uint64_t a, uint64_t b)
+{
+	return b != 0 && 2 * a >= b;
+}
+
+/* Linear counting over the 64-bit source bitmap (Whang et al. 1990). */
+static uint64_t source_count(const struct apex_st *s)
+{
+	int zero = 64 - __builtin_popcountll(s->src_bits);
+	if (zero == 0)
+		return 250; /* saturated: "many" */
+	uint64_t est = (uint64_t) (-64.0 * log((double) zero / 64.0) + 0.5);
+	return est < s->n_src ? s->n_src : est;
+}
+
+static uint16_t top_qtype(const struct apex_st *s)
+{
+	static const uint16_t types[10] = {1, 28, 16, 10, 5, 15, 33, 65, 12, 0};
+	unsigned best = 0;
+	for (unsigned i = 1; i < 10; i++)
+		if (s->tum.qt[i] > s->tum.qt[best])
+			best = i;
+	return types[best];
+}
+
+/* ,"name":v */
+static void put_field(dx_out_t *o, const char *name, uint64_t v)
+{
+	dx_out_str(o, ",\"");
+	dx_out_str(o, name);
+	dx_out_str(o, "\":");
+	dx_out_u64(o, v);
+}
+
+/* frac(a, b) as "%.3f" */
+static void put_frac(dx_out_t *o, uint64_t a, uint64_t b)
+{
+	double x = frac(a, b);
+	if (!dx_out_fixed3(o, x)) { /* not reached: a fraction of counts is small */
+		char t[32];
+		snprintf(t, sizeof(t), "%.3f", x);
+		dx_out_str(o, t);
+	}
+}
+
+/* A packet time as seconds with six decimals ("%lld.%06lld" of the quotient and remainder,
+ * as it was written before, for times before 1970 too). */
+static void put_ts(dx_out_t *o, dx_ts_t t)
+{
+	if (t < 0) {
+		char b[48];
+		snprintf(b, sizeof(b), "%lld.%06lld", (long long) (t / 1000000),
+			 (long long) (t % 1000000));
+		dx_out_str(o, b);
+		return;
+	}
+	dx_out_u64(o, (uint64_t) t / 1000000);
+	dx_out_str(o, ".");
+	dx_out_u64_pad(o, (uint64_t) t % 1000000, 6);
+}
+
+static void fill_alert(dx_detect_t *d, const struct apex_st *s, struct alert_slot *sl)
+{
+	dx_alert_t *a = &sl->a;
+	const struct bucket *w = &s->sum;
+	a->last_ts = s->last_ts;
+	a->query_count = w->q;
+	a->unique_subdomains = w->uniq;
+	a->source_count = source_count(s);
+	a->est_bytes = s->total_bits / 8;
+	a->top_qtype = top_qtype(s);
+	a->vni = s->vni;
+	a->has_vni = s->has_vni;
+	/* the sources list changes only while the apex's first SRC_KEEP clients arrive, and an
+	 * open alert is refilled at every window close: format it only when it grew */
+	size_t o = 0;
+	if (sl->n_sources != s->n_src || a->sources[0] == '\0') {
+		sl->n_sources = s->n_src;
+		a->sources[o++] = '[';
+		for (unsigned i = 0; i < s->n_src && i < SRC_KEEP; i++) {
+			char txt[INET6_ADDRSTRLEN];
+			if (inet_ntop(s->src[i].af == 6 ? AF_INET6 : AF_INET, s->src[i].a, txt,
+				      sizeof(txt)) == NULL)
+				continue;
+			o += (size_t) snprintf(a->sources + o, sizeof(a->sources) - o, "%s\"%s\"",
+					       i ? "," : "", txt);
+		}
+		snprintf(a->sources + o, sizeof(a->sources) - o, "]");
+	}
+	/* details, by hand: fill_alert() runs for every open alert at every window close, and
+	 * snprintf with two %.3f was most of a refresh (12,000 of ~25,000 instructions) */
+	dx_out_t out = {a->details, a->details + sizeof(a->details) - 1};
+	dx_out_str(&out, "{\"raised\":{");
+	bool first = true;
+	for (int v = DX_SEV_LOW; v <= DX_SEV_CRITICAL; v++) {
+		if (!a->raised_ts[v])
+			continue;
+		dx_out_str(&out, first ? "\"" : ",\"");
+		first = false;
+		dx_out_str(&out, dx_severity_name((enum dx_severity) v));
+		dx_out_str(&out, "\":");
+		put_ts(&out, a->raised_ts[v]);
+	}
+	dx_out_str(&out, "},\"window_sec\":");
+	dx_out_u64(&out, d->cfg.window_sec);
+	put_field(&out, "subdomain_queries", w->sq);
+	put_field(&out, "unique_subdomains", w->uniq);
+	put_field(&out, "encoded_unique", w->enc_uniq);
+	put_field(&out, "long_unique", w->long_uniq);
+	dx_out_str(&out, ",\"random_fraction\":");
+	put_frac(&out, w->rnd_q, w->sq);
+	put_field(&out, "unusual_qtype_queries", w->odd_q);
+	put_field(&out, "responses", w->resp);
+	put_field(&out, "nxdomain", w->nx);
+	put_field(&out, "info_window_bytes", w->bits / 8);
+	put_field(&out, "info_horizon_bytes", s->hbits / 8);
+	dx_out_str(&out, ",\"horizon_random_fraction\":");
+	put_frac(&out, s->hrnd, s->hsq);
+	put_field(&out, "total_queries", s->total_q);
+	dx_out_str(&out, "}");
+	dx_out_end(&out);
+}
+
+/* Would raise() change the alert of threat t: none open, or open below sev? Asked before
+ * the call: a busy apex over a threshold asks at every query (690,000 times in the 1M
+ * corpus) and the answer is almost always no. */
+static inline bool news(const struct apex_st *s, enum dx_threat t, enum dx_severity sev)
+{
+	return sev != DX_SEV_NONE && (s->alert[t] == NIL || s->alert_sev[t] < sev);
+}
+
+/* Raise or escalate the alert of threat t on apex idx to severity sev (callers ask news()
+ * first, so as not to compute the score for nothing). */
+static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severity sev,
+		  double score, const dx_query_t *q, const dx_features_t *f)
+{
+	struct apex_st *s = &d->apexes[idx];
+	uint32_t ai = s->alert[t];
+	if (!news(s, t, sev))
+		return; /* nothing new: counts are refreshed at the window close */
+	if (ai == NIL) {
+		if (d->free_alert != NIL) {
+			ai = d->free_alert;
+			d->free_alert = d->alerts[ai].next_free;
+		} else if (d->alerts_never_used < d->cfg.max_alerts) {
+			ai = d->alerts_never_used++;
+		} else {
+			d->st.alert_pool_full++;
+			return;
+		}
+		struct alert_slot *sl = &d->alerts[ai];
+		memset(&sl->a, 0, sizeof(sl->a));
+		sl->used = true;
+		sl->apex = idx;
+		s->alert[t] = ai;
+		/* the apex is wire bytes: stored, logged and passed on only escaped */
+		dx_dname_escape_text(s->apex, s->apex_len, sl->a.apex, sizeof(sl->a.apex));
+		sl->a.threat = t;
+		sl->a.first_ts = s->first_ts;
+		sl->a.status = s->allowed ? DX_ST_ALLOWLISTED : DX_ST_OPEN;
+		d->st.alerts_raised++;
+	}
+	dx_alert_t *a = &d->alerts[ai].a;
+	a->refresh = false;
+	for (int v = a->severity + 1; v <= (int) sev; v++)
+		a->raised_ts[v] = q->ts_us;
+	a->severity = sev;
+	s->alert_sev[t] = (uint8_t) sev;
+	a->score = score;
+	a->detected_ts = q->ts_us;
+	a->encoding = f->encoding;
+	dx_dname_escape(&q->dns.qname, true, a->sample_qname);
+	fill_alert(d, s, &d->alerts[ai]);
+	d->on_alert(d->ctx, a);
+}
+
+static void close_alerts(dx_detect_t *d, uint32_t idx, bool all)
+{
+	struct apex_st *s = &d->apexes[idx];
+	for (int t = 0; t < DX_T_COUNT; t++) {
+		uint32_t ai = s->alert[t];
+		if (ai == NIL)
+			continue;
+		dx_alert_t *a = &d->alerts[ai].a;
+		fill_alert(d, s, &d->alerts[ai]);
+		a->refresh = true; /* what raise() set is as written */
+		/* An episode ends when its apex has been quiet for a whole window; an information
+		 * episode, when it has been quiet for the whole horizon (its evidence is there). */
+		dx_ts_t span = t == DX_T_INFO_VOLUME
+				   ? (dx_ts_t) d->cfg.horizon_hours * 3600 * 1000000
+				   : (dx_ts_t) d->cfg.window_sec * 1000000;
+		bool quiet = d->now - s->last_ts >= span;
+		if (all || quiet) {
+			if (a->status == DX_ST_OPEN)
+				a->status = DX_ST_CLOSED;
+			d->on_alert(d->ctx, a);
+			d->alerts[ai].used = false;
+			d->alerts[ai].next_free = d->free_alert;
+			d->free_alert = ai;
+			s->alert[t] = NIL;
+		} else {
+			d->on_alert(d->ctx, a); /* refresh counts and last_ts */
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- apex table */
+
+/*
+ * The apex table is a segmented LRU with a frequency filter (as TinyLFU admission does): new
+ * apexes enter a probation segment and move to the protected segment (4/5 of the table) when
+ * seen again; eviction takes from probation first. A count-min sketch, halved every
+ * 10 × max_apexes entries, remembers how often an apex entered the table, even after it was
+ * evicted, so an apex that keeps coming back (a tunnel inside a flood of random apexes) is
+ * admitted straight to protected, while a flood of one-off apexes only churns probation.
+ * Only entries are counted, not every lookup: the question asked at an entry is whether the
+ * apex was here before, and counting lookups cost four sketch lines per message (4 % of a
+ * replay's instructions) to answer it the same way.
+ */
+static unsigned cms_add(dx_detect_t *d, uint64_t h)
+{
+	unsigned est = 255;
+	uint8_t *cell[CMS_ROWS];
+	for (int r = 0; r < CMS_ROWS; r++) {
+		cell[r] = d->cms + (size_t) r * (d->cms_mask + 1) + ((h >> (16 * r)) & d->cms_mask);
+		if (*cell[r] < est)
+			est = *cell[r];
+	}
+	for (int r = 0; r < CMS_ROWS; r++) /* conservative update: raise only the minimum */
+		if (*cell[r] == est && est < 255)
+			(*cell[r])++;
+	if (++d->cms_adds >= d->cms_age_at) {
+		for (size_t i = 0; i < (size_t) CMS_ROWS * (d->cms_mask + 1); i++)
+			d->cms[i] >>= 1;
+		d->cms_adds = 0;
+	}
+	return est + 1;
+}
+
+static void lru_unlink(dx_detect_t *d, uint32_t i)
+{
+	struct apex_st *s = &d->apexes[i];
+	int g = s->seg;
+	if (s->prev != NIL)
+		d->apexes[s->prev].next = s->next;
+	else
+		d->lru_head[g] = s->next;
+	if (s->next != NIL)
+		d->apexes[s->next].prev = s->prev;
+	else
+		d->lru_tail[g] = s->prev;
+	d->n_seg[g]--;
+}
+
+static void lru_push_front(dx_detect_t *d, uint32_t i, int g)
+{
+	struct apex_st *s = &d->apexes[i];
+	s->seg = (uint8_t) g;
+	s->prev = NIL;
+	s->next = d->lru_head[g];
+	if (d->lru_head[g] != NIL)
+		d->apexes[d->lru_head[g]].prev = i;
+	d->lru_head[g] = i;
+	if (d->lru_tail[g] == NIL)
+		d->lru_tail[g] = i;
+	d->n_seg[g]++;
+}
+
+/* Put i at the front of protected, demoting protected's oldest to probation if full. */
+static void promote(dx_detect_t *d, uint32_t i)
+{
+	lru_push_front(d, i, SEG_PROTECTED);
+	if (d->n_seg[SEG_PROTECTED] > d->protected_max) {
+		uint32_t old = d->lru_tail[SEG_PROTECTED];
+		lru_unlink(d, old);
+		lru_push_front(d, old, SEG_PROBATION);
+	}
+}
+
+static uint32_t htab_slot(const dx_detect_t *d, uint64_t h)
+{
+	return dx_hash_index(h, d->hsalt, d->hbits);
+}
+
+static void htab_remove(dx_detect_t *d, uint32_t i)
+{
+	uint32_t *p = &d->htab[htab_slot(d, d->apexes[i].h)];
+	while (*p != i)
+		p = &d->apexes[*p].chain;
+	*p = d->apexes[i].chain;
+}
+
+static void emit_window(dx_detect_t *d, struct apex_st *s, dx_ts_t start, dx_ts_t end);
+
+/* Find or create the state of apex text a[0..len), whose keyed hash is h. */
+static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, uint64_t h, bool *created)
+{
+	*created = false;
+	for (uint32_t i = d->htab[htab_slot(d, h)]; i != NIL; i = d->apexes[i].chain) {
+		struct apex_st *s = &d->apexes[i];
+		d->apex_probes++;
+		if (s->h == h && s->apex_len == len && memcmp(s->apex, a, len) == 0) {
+			if (d->lru_head[SEG_PROTECTED] != i) {
+				lru_unlink(d, i);
+				promote(d, i);
+			}
+			return i;
+		}
+	}
+	unsigned freq = cms_add(d, h); /* entries of this apex, this one included */
+	uint32_t i;
+	if (d->never_used < d->cfg.max_apexes) {
+		i = d->never_used++;
+		d->n_apex++;
+	} else { /* full: the least recently active apex of probation goes, alerts closed first */
+		i = d->lru_tail[d->n_seg[SEG_PROBATION] ? SEG_PROBATION : SEG_PROTECTED];
+		struct apex_st *old = &d->apexes[i];
+		if (d->tumble_idx != NIL && old->tum.q >= d->cfg.stats_min_queries)
+			emit_window(d, old, (dx_ts_t) d->tumble_idx * d->cfg.window_sec * 1000000,
+				    old->last_ts);
+		close_alerts(d, i, true);
+		lru_unlink(d, i);
+		htab_remove(d, i);
+		d->st.apex_evictions++;
+	}
+	struct apex_st *s = &d->apexes[i];
+	memset(s, 0, sizeof(*s));
+	memcpy(s->apex, a, len);
+	s->apex[len] = '\0';
+	s->apex_len = (uint8_t) len;
+	s->h = h;
+	for (int t = 0; t < DX_T_COUNT; t++)
+		s->alert[t] = NIL;
+	s->epoch = d->now_epoch;
+	s->hour_epoch = (uint32_t) (d->now / 1000000 / d->hour_sec);
+	s->first_ts = d->now;
+	s->allowed = dx_allow_match(d->allow, s->apex);
+	s->chain = d->htab[htab_slot(d, h)];
+	d->htab[htab_slot(d, h)] = i;
+	if (freq >= 2)
+		promote(d, i);
+	else
+		lru_push_front(d, i, SEG_PROBATION);
+	*created = true;
+	return i;
+}
+
+static void bucket_sub(struct bucket *sum, const struct bucket *b)
+{
+	sum->q -= b->q;
+	sum->sq -= b->sq;
+	sum->uniq -= b->uniq;
+	sum->enc_uniq -= b->enc_uniq;
+	sum->long_uniq -= b->long_uniq;
+	sum->rnd_q -= b->rnd_q;
+	sum->odd_q -= b->odd_q;
+	sum->resp -= b->resp;
+	sum->nx -= b->nx;
+	sum->bits -= b->bits;
+}
+
+/* Move the apex's window to the current bucket epoch. */
+static void apex_advance(dx_detect_t *d, struct apex_st *s)
+{
+	if (d->now_epoch > s->epoch) {
+		uint32_t steps = d->now_epoch - s->epoch;
+		if (steps >= NB) { /* a long gap clears everything at once */
+			memset(s->b, 0, sizeof(s->b));
+			memset(&s->sum, 0, sizeof(s->sum));
+		} else {
+			while (steps-- > 0) {
+				s->cur = (uint16_t) ((s->cur + 1) % NB);
+				bucket_sub(&s->sum, &s->b[s->cur]);
+				memset(&s->b[s->cur], 0, sizeof(s->b[s->cur]));
+			}
+		}
+		s->epoch = d->now_epoch;
+	}
+	uint32_t he = (uint32_t) (d->now / 1000000 / d->hour_sec);
+	if (he > s->hour_epoch) {
+		uint32_t steps = he - s->hour_epoch;
+		if (steps >= NH) {
+			memset(s->hr, 0, sizeof(s->hr));
+			s->hbits = 0;
+			s->hsq = s->hrnd = 0;
+		} else {
+			while (steps-- > 0) {
+				s->hcur = (uint16_t) ((s->hcur + 1) % NH);
+				s->hbits -= s->hr[s->hcur].bits;
+				s->hsq -= s->hr[s->hcur].sq;
+				s->hrnd -= s->hr[s->hcur].rnd_q;
+				memset(&s->hr[s->hcur], 0, sizeof(s->hr[s->hcur]));
+			}
+		}
+		s->hour_epoch = he;
+	}
+}
+
+/* ---------------------------------------------------------------- subdomains, clients */
+
+/* Seconds since this name was last seen (UINT32_MAX: never, or forgotten); records now. */
+static uint32_t sub_seen(dx_detect_t *d, uint64_t h, uint32_t now_sec)
+{
+	struct sub_ent *set = d->subs + (h & (d->sub_sets - 1)) * SUB_WAYS;
+	struct sub_ent *victim = &set[0];
+	uint32_t tag = (uint32_t) (h >> 32) | 1;
+	for (int w = 0; w < SUB_WAYS; w++) {
+		struct sub_ent *e = &set[w];
+		if (e->tag == tag) {
+			uint32_t ago = now_sec >= e->last_sec ? now_sec - e->last_sec : 0;
+			if (now_sec > e->last_sec)
+				e->last_sec = now_sec;
+			return ago;
+		}
+		if (e->tag == 0 || (victim->tag != 0 && e->last_sec < victim->last_sec))
+			victim = e;
+	}
+	if (victim->tag != 0 && now_sec - victim->last_sec < d->cfg.horizon_hours * 3600u)
+		d->st.subdomain_evictions++;
+	victim->tag = tag;
+	victim->last_sec = now_sec;
+	return UINT32_MAX;
+}
+
+static void client_unlink(dx_detect_t *d, struct client *c)
+{
+	if (c->prev != NIL)
+		d->clients[c->prev].next = c->next;
+	else
+		d->client_head = c->next;
+	if (c->next != NIL)
+		d->clients[c->next].prev = c->prev;
+}
+
+static void client_push_front(dx_detect_t *d, struct client *c)
+{
+	uint32_t i = (uint32_t) (c - d->clients);
+	c->prev = NIL;
+	c->next = d->client_head;
+	if (d->client_head != NIL)
+		d->clients[d->client_head].prev = i;
+	d->client_head = i;
+}
+
+/* The state of the client whose keyed hash (dx_client_hash()) is h. */
+static struct client *client_get(dx_detect_t *d, uint64_t h)
+{
+	struct client_slot *set = d->client_slots + (h & (d->client_sets - 1)) * 4;
+	struct client_slot *slot = &set[0];
+	uint32_t now_sec = (uint32_t) (d->now / 1000000);
+	struct client *victim;
+	for (int w = 0; w < 4; w++) {
+		if (set[w].ref != 0 && set[w].h == h) {
+			slot = &set[w];
+			victim = &d->clients[slot->ref - 1];
+			goto found;
+		}
+		if (set[w].ref == 0 || (slot->ref != 0 && set[w].last_sec < slot->last_sec))
+			slot = &set[w];
+	}
+	if (slot->ref != 0) {
+		d->st.client_evictions++;
+		client_unlink(d, &d->clients[slot->ref - 1]);
+	} else {
+		slot->ref = ++d->clients_never_used; /* one record per slot: never past the pool */
+	}
+	victim = &d->clients[slot->ref - 1];
+	memset(victim, 0, sizeof(*victim));
+	slot->h = h;
+	slot->last_sec = now_sec;
+	victim->epoch = d->now_epoch;
+	victim->last_sec = now_sec;
+	client_push_front(d, victim);
+found:
+	if (victim->last_sec != now_sec) { /* once a second at most: keeps the list in order */
+		victim->last_sec = slot->last_sec = now_sec;
+		if (d->client_head != (uint32_t) (victim - d->clients)) {
+			client_unlink(d, victim);
+			client_push_front(d, victim);
+		}
+	}
+	if (d->now_epoch > victim->epoch) {
+		uint32_t steps = d->now_epoch - victim->epoch;
+		if (steps >= NB) {
+			memset(victim->b, 0, sizeof(victim->b));
+			memset(&victim->sum, 0, sizeof(victim->sum));
+		} else {
+			while (steps-- > 0) {
+				victim->cur = (uint16_t) ((victim->cur + 1) % NB);
+				struct client_bucket *b = &victim->b[victim->cur];
+				victim->sum.q -= b->q;
+				victim->sum.uniq -= b->uniq;
+				victim->sum.resp -= b->resp;
+				victim->sum.nx -= b->nx;
+				memset(b, 0, sizeof(*b));
+			}
+		}
+		victim->epoch = d->now_epoch;
+	}
+	return victim;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+	return x < y ? -1 : x > y;
+}
+
+/* Once per bucket: the median of the active clients' unique-name counts, their peers' norm.
+ * The recency list is ordered by last_sec, so the walk stops at the first client quiet for a
+ * window: the cost follows the active clients, not the table (it scanned all 16,384 slots,
+ * 11 % of a replay's instructions). */
+static void client_median(dx_detect_t *d)
+{
+	uint32_t n = 0, now_sec = (uint32_t) (d->now / 1000000);
+	for (uint32_t i = d->client_head; i != NIL; i = d->clients[i].next) {
+		struct client *c = &d->clients[i];
+		if (now_sec - c->last_sec >= d->cfg.window_sec)
+			break;
+		if (d->now_epoch - c->epoch < NB)
+			d->scratch[n++] = c->sum.uniq;
+	}
+	if (n < 5) { /* too few peers to compare with */
+		d->client_median = UINT32_MAX;
+		return;
+	}
+	qsort(d->scratch, n, sizeof(*d->scratch), cmp_u32);
+	d->client_median = d->scratch[n / 2];
+}
+
+/* ---------------------------------------------------------------- windows */
+
+static void emit_window(dx_detect_t *d, struct apex_st *s, dx_ts_t start, dx_ts_t end)
+{
+	static const char *const qn[10] = {"A",	 "AAAA", "TXT",	  "NULL", "CNAME",
+					   "MX", "SRV",	 "HTTPS", "PTR",  "other"};
+	dx_window_stats_t w;
+	memset(&w, 0, sizeof(w));
+	dx_dname_escape_text(s->apex, s->apex_len, w.apex, sizeof(w.apex));
+	w.start_ts = start;
+	w.end_ts = end;
+	w.query_count = s->tum.q;
+	w.subdomain_query_count = s->tum.sq;
+	w.unique_subdomains = s->tum.uniq;
+	w.source_count = source_count(s);
+	w.nxdomain_count = s->tum.nx;
+	w.est_bytes = s->tum.bits / 8;
+	w.max_label_len = s->tum.max_label;
+	w.max_qname_len = s->tum.max_qname;
+	w.mean_entropy = s->tum.sq ? s->tum.ent_sum / s->tum.sq : 0.0;
+	/* {"A":12,"TXT":3}, written by hand: snprintf per type was most of a window row's cost.
+	 * At most 10 × (8 + 10 digits + 4) bytes: fits the 256 of qtype_counts. */
+	_Static_assert(sizeof(w.qtype_counts) >= 3 + 10 * 22, "qtype_counts too small");
+	dx_out_t o = {w.qtype_counts, w.qtype_counts + sizeof(w.qtype_counts) - 1};
+	dx_out_str(&o, "{");
+	for (int i = 0; i < 10; i++) {
+		if (s->tum.qt[i] == 0)
+			continue;
+		dx_out_str(&o, o.p > w.qtype_counts + 1 ? ",\"" : "\"");
+		dx_out_str(&o, qn[i]);
+		dx_out_str(&o, "\":");
+		dx_out_u64(&o, s->tum.qt[i]);
+	}
+	dx_out_str(&o, "}");
+	dx_out_end(&o);
+	d->on_window(d->ctx, &w);
+}
+
+/* Close the open tumbling window at end: a stats row per busy apex, every open alert
+ * refreshed (and closed if its apex went quiet). */
+static void close_window(dx_detect_t *d, dx_ts_t end)
+{
+	dx_ts_t start = (dx_ts_t) d->tumble_idx * d->cfg.window_sec * 1000000;
+	for (int g = 0; g < 2; g++)
+		for (uint32_t i = d->lru_head[g]; i != NIL; i = d->apexes[i].next) {
+			struct apex_st *s = &d->apexes[i];
+			if (s->tum.q >= d->cfg.stats_min_queries)
+				emit_window(d, s, start, end);
+			memset(&s->tum, 0, sizeof(s->tum));
+			close_alerts(d, i, false);
+		}
+}
+
+static void advance_time(dx_detect_t *d, dx_ts_t t)
+{
+	if (t <= d->now && d->tumble_idx != NIL)
+		return; /* backwards or equal: folded into the current bucket */
+	d->now = t;
+	uint32_t sec = (uint32_t) (t / 1000000);
+	uint32_t epoch = sec / d->bucket_sec;
+	if (epoch != d->now_epoch) {
+		d->now_epoch = epoch;
+		client_median(d);
+	}
+	uint32_t idx = sec / d->cfg.window_sec;
+	if (d->tumble_idx == NIL)
+		d->tumble_idx = idx;
+	else if (idx > d->tumble_idx) {
+		close_window(d, (dx_ts_t) (d->tumble_idx + 1) * d->cfg.window_sec * 1000000);
+		d->tumble_idx = idx;
+	}
+}
+
+void dx_detect_finish(dx_detect_t *d)
+{
+	if (d->tumble_idx != NIL)
+		close_window(d, d->now); /* the last window is partial */
+}
+
+/* ---------------------------------------------------------------- detectors */
+
+static int qtype_slot(uint16_t t)
+{
+	switch (t) {
+	case 1:
+		return 0;
+	case 28:
+		return 1;
+	case 16:
+		return 2;
+	case 10:
+		return 3;
+	case 5:
+		return 4;
+	case 15:
+		return 5;
+	case 33:
+		return 6;
+	case 65:
+		return 7;
+	case 12:
+		return 8;
+	default:
+		return 9;
+	}
+}
+
+/* TXT, NULL, CNAME, MX, SRV, KEY, private use and unassigned types: what tunnels use to get
+ * room for data in answers. */
+static bool unusual_qtype(uint16_t t)
+{
+	switch (t) {
+	case 1:	  /* A */
+	case 28:  /* AAAA */
+	case 65:  /* HTTPS */
+	case 64:  /* SVCB */
+	case 12:  /* PTR */
+	case 2:	  /* NS */
+	case 6:	  /* SOA */
+	case 43:  /* DS */
+	case 48:  /* DNSKEY */
+	case 257: /* CAA */
+		return false;
+	default:
+		return true;
+	}
+}
+
+static enum dx_severity cap(enum dx_severity s, enum dx_severity max)
+{
+	return s > max ? max : s;
+}
+
+static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx_features_t *f,
+		     struct client *c)
+{
+	const dx_detect_cfg_t *k = &d->cfg;
+	struct apex_st *s = &d->apexes[idx];
+	const struct bucket *w = &s->sum;
+	bool rnd = half_or_more(w->rnd_q, w->sq); /* most subdomain queries look machine-made */
+	bool machine = rnd && half_or_more(w->uniq, w->sq); /* names made to carry data */
+	uint32_t info_w = w->bits / 8;
+	uint64_t info_h = s->hbits / 8;
+	enum dx_severity sev;
+
+	/* 1. HIGH_FREQUENCY: the AWS recipe, volume alone capped at MEDIUM */
+	sev = w->sq > k->hf_critical ? DX_SEV_CRITICAL
+	      : w->sq > k->hf_high   ? DX_SEV_HIGH
+	      : w->sq > k->hf_medium ? DX_SEV_MEDIUM
+				     : DX_SEV_NONE;
+	if (!machine)
+		sev = cap(sev, DX_SEV_MEDIUM);
+	if (news(s, DX_T_HIGH_FREQUENCY, sev))
+		raise(d, idx, DX_T_HIGH_FREQUENCY, sev, frac(w->sq, k->hf_critical), q, f);
+
+	/* 2. ENCODED_SUBDOMAIN: unique long machine-made labels, corroborated by the bytes they
+	 * carry */
+	sev = w->enc_uniq > k->enc_critical && info_w >= 4 * k->enc_high_bytes ? DX_SEV_CRITICAL
+	      : (w->enc_uniq > k->enc_high ||
+		 (w->enc_uniq >= k->enc_medium && info_w >= k->enc_high_bytes))
+		  ? DX_SEV_HIGH
+	      : w->enc_uniq > k->enc_medium	? DX_SEV_MEDIUM
+	      : w->enc_uniq > k->enc_medium / 2 ? DX_SEV_LOW
+						: DX_SEV_NONE;
+	if (news(s, DX_T_ENCODED_SUBDOMAIN, sev))
+		raise(d, idx, DX_T_ENCODED_SUBDOMAIN, sev, frac(w->enc_uniq, k->enc_critical), q,
+		      f);
+
+	/* 3. LONG_NAME */
+	sev = w->long_uniq >= k->long_high && machine ? DX_SEV_HIGH
+	      : w->long_uniq >= k->long_medium	      ? DX_SEV_MEDIUM
+						      : DX_SEV_NONE;
+	if (sev == DX_SEV_HIGH && w->long_uniq >= 5 * k->long_high)
+		sev = DX_SEV_CRITICAL;
+	if (news(s, DX_T_LONG_NAME, sev))
+		raise(d, idx, DX_T_LONG_NAME, sev, frac(w->long_uniq, 5 * k->long_high), q, f);
+
+	/* 4. UNUSUAL_QTYPE */
+	sev = DX_SEV_NONE;
+	if (w->odd_q >= k->qtype_min && half_or_more(w->odd_q, w->q)) {
+		sev = DX_SEV_MEDIUM;
+		if (machine && w->odd_q >= k->hf_high)
+			sev = w->odd_q >= 4 * k->hf_high ? DX_SEV_CRITICAL : DX_SEV_HIGH;
+	}
+	if (news(s, DX_T_UNUSUAL_QTYPE, sev))
+		raise(d, idx, DX_T_UNUSUAL_QTYPE, sev, frac(w->odd_q, 4 * k->hf_high), q, f);
+
+	/* 5. SUBDOMAIN_ENUMERATION: many dictionary-like names, mostly NXDOMAIN. Reconnaissance,
+	 * not exfiltration: at most MEDIUM. */
+	sev = DX_SEV_NONE;
+	if (w->uniq >= k->enum_min_unique && w->resp > 0 && half_or_more(w->nx, w->resp) && !rnd)
+		sev = w->uniq >= 4 * k->enum_min_unique ? DX_SEV_MEDIUM : DX_SEV_LOW;
+	if (news(s, DX_T_SUBDOMAIN_ENUMERATION, sev))
+		raise(d, idx, DX_T_SUBDOMAIN_ENUMERATION, sev,
+		      frac(w->uniq, 4 * k->enum_min_unique), q, f);
+
+	/* 6. INFO_VOLUME: information sent over the window or the horizon; HIGH only if the
+	 * names carrying it look machine-made */
+	bool hmachine = half_or_more(s->hrnd, s->hsq);
+	sev = DX_SEV_NONE;
+	if (info_w >= 16 * k->info_window_bytes || info_h >= 16 * (uint64_t) k->info_horizon_bytes)
+		sev = hmachine ? DX_SEV_CRITICAL : DX_SEV_MEDIUM;
+	else if (info_w >= k->info_window_bytes || info_h >= k->info_horizon_bytes)
+		sev = hmachine ? DX_SEV_HIGH : DX_SEV_MEDIUM;
+	else if (info_h >= k->info_horizon_bytes / 4)
+		sev = DX_SEV_MEDIUM;
+	else if (info_h >= k->info_horizon_bytes / 16)
+		sev = DX_SEV_LOW;
+	if (news(s, DX_T_INFO_VOLUME, sev))
+		raise(d, idx, DX_T_INFO_VOLUME, sev, frac(info_h, k->info_horizon_bytes), q, f);
+
+	/* 7. CLIENT_ANOMALY: one client making new names far faster than its peers; charged to
+	 * the apex it is querying. At most MEDIUM on its own. */
+	if (c && c->sum.uniq >= k->client_min_unique && d->client_median != UINT32_MAX &&
+	    c->sum.uniq >= (uint64_t) k->client_ratio * (d->client_median ? d->client_median : 1) &&
+	    f->sub_len > 0) {
+		sev = machine ? DX_SEV_MEDIUM : DX_SEV_LOW;
+		if (news(s, DX_T_CLIENT_ANOMALY, sev))
+			raise(d, idx, DX_T_CLIENT_ANOMALY, sev,
+			      frac(c->sum.uniq, 10 * (uint64_t) k->client_min_unique), q, f);
+	}
+}
+
+/* ---------------------------------------------------------------- input */
+
+static void add_source(struct apex_st *s, const dx_query_t *q, uint64_t h)
+{
+	uint64_t bit = 1ull << (h & 63);
+	if (s->src_bits & bit)
+		return;
+	s->src_bits |= bit;
+	if (s->n_src < SRC_KEEP) {
+		memcpy(s->src[s->n_src].a, q->src, 16);
+		s->src[s->n_src].af = q->af;
+		s->n_src++;
+	}
+}
+
+/* Is long label hash h (dx_label_hash()) one already seen under this apex? Remembers it if
+ * not (8 per apex, round robin). */
+static bool label_seen(struct apex_st *s, uint32_t h)
+{
+	bool seen = false;
+	for (int k = 0; k < 8; k++)
+		seen |= s->lab_seen[k] == h;
+	if (!seen) {
+		s->lab_seen[s->lab_next] = h;
+		s->lab_next = (uint8_t) ((s->lab_next + 1) & 7);
+	}
+	return seen;
+}
+
+/* Labels of 8 or more characters already seen under this apex: a DNSBL's service key, a
+ * tenant or zone id. They repeat in every query, so they carry no information and say nothing
+ * about whether the varying part is machine-made; left out of the features. Tunnel data labels
+ * never repeat. The parser hashed the first DX_PREP_LABELS of them; a name with more is walked
+ * here. */
+static uint64_t repeated_labels(dx_detect_t *d, struct apex_st *s, const dx_query_t *q)
+{
+	const dx_prep_t *p = &q->prep;
+	const uint32_t *hash = p->lab_hash;
+	const uint8_t *idx = p->lab_idx;
+	unsigned k = p->n_lab;
+	uint32_t all_hash[64];
+	uint8_t all_idx[64];
+	if (k > DX_PREP_LABELS) {
+		k = dx_long_labels(&d->key, &q->dns.qname, p->apex_off, all_hash, all_idx, 64);
+		hash = all_hash;
+		idx = all_idx;
+	}
+	uint64_t skip = 0;
+	for (unsigned j = 0; j < k; j++)
+		if (label_seen(s, hash[j]))
+			skip |= 1ull << idx[j];
+	return skip;
+}
+
+void dx_detect_prefetch(const dx_detect_t *d, const dx_query_t *q)
+{
+	const dx_prep_t *p = &q->prep;
+	__builtin_prefetch(d->subs + (p->name_hash & (d->sub_sets - 1)) * SUB_WAYS);
+	__builtin_prefetch(&d->htab[htab_slot(d, p->apex_hash)]);
+	__builtin_prefetch(d->client_slots + (p->client_hash & (d->client_sets - 1)) * 4);
+}
+
+void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
+{
+	DX_REQUIRE(q->prep.ready);
+	advance_time(d, q->ts_us);
+	const dx_name_t *n = &q->dns.qname;
+	unsigned off = q->prep.apex_off;
+	enum dx_apex_class cls = (enum dx_apex_class) q->prep.apex_cls;
+	bool created;
+	uint32_t idx = apex_get(d, n->text + off, n->len - off, q->prep.apex_hash, &created);
+	struct apex_st *s = &d->apexes[idx];
+	s->cls = (uint8_t) cls;
+	apex_advance(d, s);
+	struct bucket *b = &s->b[s->cur];
+	uint32_t now_sec = (uint32_t) (d->now / 1000000);
+
+	if (q->dns.is_response) {
+		d->st.responses++;
+		b->resp++;
+		s->sum.resp++;
+		if (q->dns.rcode == 3) {
+			b->nx++;
+			s->sum.nx++;
+			s->tum.nx++;
+		}
+		struct client *c = client_get(d, q->prep.client_hash);
+		c->b[c->cur].resp++;
+		c->sum.resp++;
+		if (q->dns.rcode == 3) {
+			c->b[c->cur].nx++;
+			c->sum.nx++;
+		}
+		return;
+	}
+
+	d->st.queries++;
+	if (q->ts_us > s->last_ts)
+		s->last_ts = q->ts_us;
+	if (q->flags & DX_Q_HAS_VNI) {
+		s->has_vni = true;
+		s->vni = q->vni;
+	}
+	struct client *c = client_get(d, q->prep.client_hash);
+	add_source(s, q, q->prep.client_hash);
+	c->b[c->cur].q++;
+	c->sum.q++;
+
+	dx_features_t f = q->prep.f;
+	uint64_t skip = repeated_labels(d, s, q);
+	if (skip != 0)
+		dx_features_compute(n, off, skip, &f);
+	s->total_q++;
+	b->q++;
+	s->sum.q++;
+	s->tum.q++;
+	s->tum.qt[qtype_slot(q->dns.qtype)]++;
+	if (n->len > s->tum.max_qname)
+		s->tum.max_qname = n->len;
+	if (f.max_label > s->tum.max_label)
+		s->tum.max_label = f.max_label;
+	if (unusual_qtype(q->dns.qtype)) {
+		b->odd_q++;
+		s->sum.odd_q++;
+	}
+	if (f.sub_len > 0) {
+		b->sq++;
+		s->sum.sq++;
+		s->tum.sq++;
+		s->tum.ent_sum += f.entropy;
+		struct hour *hr = &s->hr[s->hcur];
+		hr->sq++;
+		s->hsq++;
+		if (f.random) {
+			b->rnd_q++;
+			s->sum.rnd_q++;
+			hr->rnd_q++;
+			s->hrnd++;
+		}
+		uint32_t ago = sub_seen(d, q->prep.name_hash, now_sec);
+		if (ago >= d->cfg.window_sec) { /* new in the window */
+			b->uniq++;
+			s->sum.uniq++;
+			s->tum.uniq++;
+			c->b[c->cur].uniq++;
+			c->sum.uniq++;
+			if (f.encoded) {
+				b->enc_uniq++;
+				s->sum.enc_uniq++;
+			}
+			if (n->len > d->cfg.long_qname || f.max_label > d->cfg.long_label) {
+				b->long_uniq++;
+				s->sum.long_uniq++;
+			}
+			uint32_t room = UINT32_MAX - b->bits;
+			uint32_t add = f.bits < room ? f.bits : room;
+			b->bits += add;
+			s->sum.bits += add;
+			s->tum.bits += f.bits;
+		}
+		if (ago >= d->cfg.horizon_hours * 3600u) { /* new information */
+			hr->bits += f.bits;
+			s->hbits += f.bits;
+			s->total_bits += f.bits;
+		}
+	}
+	if (cls != DX_APEX_NORMAL)
+		return; /* counted, but public suffixes, arpa, local, dotless, _. never alert */
+	d->st.detector_queries++;
+	evaluate(d, idx, q, &f, c);
+}

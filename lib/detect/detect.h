@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/**
+ * @file detect.h
+ * @brief The detection engine: per-apex sliding windows in packet time, a long horizon of the
+ * information sent, per-client rates, the seven detectors and their severities.
+ *
+ * Owned and run by the detector thread. Everything is allocated by dx_detect_new() and bounded
+ * by dx_detect_cfg_t: apexes, remembered subdomains, clients and open alerts; the least
+ * recently active entry is evicted (and counted) when a table is full, so memory stays flat
+ * under a flood of random names or random apexes. Time is the packets' time only.
+ *
+ * Memory: max_apexes × ~2.1 KiB + max_subdomains × 16 B + max_clients × ~0.5 KiB
+ * + max_alerts × ~2.6 KiB + 2 × cache_entries × 16 B.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/detect/alert.h"
+#include "lib/prepare/apex.h"
+#include "lib/base/common.h"
+#include "lib/base/hash.h"
+#include "lib/prepare/query.h"
+
+#define DX_DETECT_BUCKETS 30 /* a window is 30 buckets of window_sec / 30 */
+#define DX_DETECT_HOURS 24   /* horizon buckets of horizon_hours / 24 */
+
+typedef struct dx_detect_cfg {
+	uint32_t window_sec;	/* sliding window */
+	uint32_t horizon_hours; /* information horizon */
+	bool psl_private;
+	uint32_t max_apexes, max_subdomains, max_clients, max_alerts, cache_entries;
+	uint32_t hf_medium, hf_high, hf_critical;	/* subdomain queries in the window */
+	uint32_t enc_medium, enc_high, enc_critical;	/* unique encoded subdomains */
+	uint32_t enc_high_bytes;			/* ... or this many bytes of them */
+	uint32_t long_qname, long_label;		/* what counts as long */
+	uint32_t long_medium, long_high;		/* unique long names */
+	uint32_t qtype_min;				/* unusual-type queries */
+	uint32_t enum_min_unique;			/* unique names, mostly NXDOMAIN */
+	uint32_t info_window_bytes, info_horizon_bytes; /* HIGH budgets */
+	uint32_t client_min_unique, client_ratio;
+	uint32_t stats_min_queries; /* window-stats rows only for apexes this busy */
+} dx_detect_cfg_t;
+
+void dx_detect_cfg_defaults(dx_detect_cfg_t *c);
+
+typedef struct dx_detect dx_detect_t;
+
+/** Called when an alert opens, escalates, is refreshed at a window close, or closes. The
+ * alert is owned by the engine; the callee may set a->id (the store does) and nothing else. */
+typedef void (*dx_alert_fn)(void *ctx, dx_alert_t *a);
+/** Called once per apex per closed (tumbling) window with at least stats_min_queries. */
+typedef void (*dx_window_fn)(void *ctx, const dx_window_stats_t *w);
+
+/** Build the engine. allow is borrowed (may be NULL) and must outlive it. key must be the key
+ * of the apex resolver its messages are prepared with (dx_query_prepare()). NULL on OOM. */
+dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, dx_hash_key_t key,
+			   dx_alert_fn on_alert, dx_window_fn on_window, void *ctx);
+void dx_detect_free(dx_detect_t *d);
+
+/** Take new thresholds (SIGHUP): everything except the table sizes, window_sec,
+ * horizon_hours and psl_private, which need a restart (returned false if those differ). */
+bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg);
+
+/** Swap the allowlist (SIGHUP); state is kept. */
+void dx_detect_set_allow(dx_detect_t *d, const dx_allow_t *allow);
+
+/** Bytes dx_detect_new() allocates for cfg (the apex caches are the parser's:
+ * dx_apex_mem_bound()). */
+size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg);
+
+/** Feed one decoded message (query or response), in packet-time order, prepared by
+ * dx_query_prepare(). */
+void dx_detect_add(dx_detect_t *d, const dx_query_t *q);
+
+/** Start loading the table entries q will touch (q prepared), a few messages before
+ * dx_detect_add(q): the name table alone is a cache miss per new name. No effect on results. */
+void dx_detect_prefetch(const dx_detect_t *d, const dx_query_t *q);
+
+/** End of input: close the current window (stats rows) and refresh every open alert. */
+void dx_detect_finish(dx_detect_t *d);
+
+typedef struct dx_detect_stats {
+	uint64_t queries, responses, detector_queries; /* detector_queries: fed the detectors */
+	uint64_t apexes, apex_evictions, subdomain_evictions, client_evictions;
+	uint64_t alerts_raised, alert_pool_full;
+	uint64_t
+	    apex_probes; /* apex hash-chain entries compared (lookups cost 1 + this / queries) */
+} dx_detect_stats_t;
+
+void dx_detect_get_stats(const dx_detect_t *d, dx_detect_stats_t *out);

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/**
+ * @file query.h
+ * @brief dx_query_t: one decoded DNS message as it crosses ring B from the parser thread to
+ * the detector thread. Self-contained, no pointers: once the slot is released nothing may
+ * point into it (style 2.5).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/decode/dns.h"
+#include "lib/prepare/features.h"
+
+enum {
+	DX_Q_TCP = 1 << 0, /* came over TCP */
+	DX_Q_TRUNCATED =
+	    1 << 1, /* the frame or TCP message was cut short; decoded as far as it went */
+	DX_Q_HAS_VNI = 1 << 2, /* came through VXLAN/GENEVE; vni is valid */
+};
+
+#define DX_PREP_LABELS 4 /* long-label hashes carried per message */
+
+/** What the detector needs of a message that depends on the message alone: computed by
+ * dx_query_prepare() in the parser thread, so that the parser and the detector share the
+ * per-message work (the detector thread alone was the bottleneck). */
+typedef struct dx_prep {
+	uint64_t name_hash;   /* keyed hash of the whole name text: the name table's key */
+	uint64_t apex_hash;   /* of the apex text: the apex table's key */
+	uint64_t client_hash; /* of the client (a query's source, a response's destination) */
+	dx_features_t f;      /* of the subdomain, no label left out */
+	uint32_t lab_hash[DX_PREP_LABELS]; /* labels of 8+ characters left of the apex, hash|1 */
+	uint8_t lab_idx[DX_PREP_LABELS];   /* ... and their index from the left */
+	uint8_t n_lab;			   /* entries; > DX_PREP_LABELS: more than fit */
+	uint8_t apex_off;		   /* offset of the apex in dns.qname.text */
+	uint8_t apex_cls;		   /* enum dx_apex_class */
+	bool ready;			   /* set by dx_query_prepare() */
+} dx_prep_t;
+
+typedef struct dx_query {
+	dx_ts_t ts_us;
+	uint8_t src[16], dst[16]; /* innermost addresses: the DNS client and server */
+	uint16_t sport, dport;
+	uint32_t vni;
+	uint8_t af;	  /* 4 or 6 */
+	uint8_t flags;	  /* DX_Q_* */
+	dx_prep_t prep;	  /* dx_query_prepare() */
+	dx_dns_msg_t dns; /* last: a record ends after dns.qname's text (dx_query_size()) */
+} dx_query_t;
+
+/** Bytes of q that hold data: ring B records are committed at this length. */
+static inline size_t dx_query_size(const dx_query_t *q)
+{
+	return offsetof(dx_query_t, dns.qname) + dx_name_size(&q->dns.qname);
+}

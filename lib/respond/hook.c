@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Hook runner. The detector thread submits requests; one worker thread (owned here) runs them
+ * one at a time, so a hook that hangs, crashes or floods its output delays only later hooks,
+ * never capture or detection, and the bounded queue refuses what does not fit.
+ *
+ * The hook is started with posix_spawn(): a fixed argv of validated domains, no shell, stdin
+ * from /dev/null, stdout to /dev/null, stderr to a pipe we read (at most DX_HOOK_STDERR_MAX
+ * bytes kept, the rest read and dropped so the hook never blocks on a full pipe), in a process
+ * group of its own so a timeout kills the hook and whatever it started (the aws CLI).
+ * Results go back through a second queue; the database is written by the thread that owns it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/base/clock.h"
+#include "lib/base/err.h"
+#include "lib/respond/hook.h"
+
+extern char **environ;
+
+bool dx_hook_domain_valid(const char *d)
+{
+	size_t n = strlen(d);
+	if (n == 0 || n > DX_HOOK_DOMAIN_MAX)
+		return false;
+	const char *p = d;
+	if (p[0] == '*' && p[1] == '.')
+		p += 2;
+	int labels = 0;
+	size_t lab = 0;
+	for (;; p++) {
+		char c = *p;
+		if (c == '.' || c == '\0') {
+			if (lab == 0)
+				return false; /* empty label */
+			labels++;
+			lab = 0;
+			if (c == '\0')
+				break;
+			continue;
+		}
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+		if (!ok || (c == '-' && lab == 0)) /* no label, so no argument, starts with '-' */
+			return false;
+		lab++;
+	}
+	return labels >= 2;
+}
+
+/* environ, less any DNSEXFIL_* already there, plus ours. The strings live in buf. */
+static char **build_env(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, char *buf, size_t len)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 10, sizeof(*env));
+	if (env == NULL)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "DNSEXFIL_", 9) != 0)
+			env[k++] = environ[i];
+	size_t o = 0;
+#define ADD(...)                                                  \
+	do {                                                      \
+		int w_ = snprintf(buf + o, len - o, __VA_ARGS__); \
+		if (w_ > 0 && (size_t) w_ < len - o) {            \
+			env[k++] = buf + o;                       \
+			o += (size_t) w_ + 1;                     \
+		}                                                 \
+	} while (0)
+	ADD("DNSEXFIL_APEX=%s", r->apex);
+	ADD("DNSEXFIL_SEVERITY=%s", r->severity);
+	ADD("DNSEXFIL_THREAT=%s", r->threat);
+	ADD("DNSEXFIL_ALERT_ID=%lld", (long long) r->alert_id);
+	ADD("DNSEXFIL_EST_BYTES=%llu", (unsigned long long) r->est_bytes);
+	ADD("DNSEXFIL_SOURCES=%s", r->sources);
+	if (r->has_vni)
+		ADD("DNSEXFIL_VNI=%u", r->vni);
+	else
+		ADD("DNSEXFIL_VNI=");
+	ADD("DNSEXFIL_DB=%s", cfg->db_path ? cfg->db_path : "");
+#undef ADD
+	env[k] = NULL;
+	return env;
+}
+
+/* One attempt. Returns the exit code as in dx_hook_result_t; appends stderr to res. */
+static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_result_t *res,
+		    int64_t deadline_us, double *exec_wall)
+{
+	char *argv[DX_HOOK_MAX_DOMAINS + 3];
+	int a = 0;
+	argv[a++] = (char *) cfg->path;
+	argv[a++] = (char *) (r->action == DX_HOOK_ADD ? "add" : "remove");
+	for (int i = 0; i < r->n_domains; i++)
+		argv[a++] = (char *) r->domains[i];
+	argv[a] = NULL;
+
+	/* posix_spawn reports a missing program only on some implementations (valgrind's, for
+	 * one, forks and exits 127): check first, so "cannot run" is always reported the same */
+	if (access(cfg->path, X_OK) != 0) {
+		snprintf(res->stderr_text, sizeof(res->stderr_text), "dnsexfild: cannot run %s: %s",
+			 cfg->path, strerror(errno));
+		*exec_wall = dx_clock_wall();
+		return -2;
+	}
+	char envbuf[2048];
+	char **env = build_env(cfg, r, envbuf, sizeof(envbuf));
+	int pfd[2] = {-1, -1};
+	if (env == NULL || pipe2(pfd, O_CLOEXEC) != 0) {
+		free(env);
+		snprintf(res->stderr_text, sizeof(res->stderr_text), "dnsexfild: out of resources");
+		return -2;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDERR_FILENO);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setpgroup(&at, 0); /* its own group: a timeout kills its children too */
+	sigset_t none, all;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&at, &none); /* our threads block signals; the hook must not */
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+					  POSIX_SPAWN_SETSIGDEF);
+	pid_t pid;
+	*exec_wall = dx_clock_wall();
+	int rc = posix_spawn(&pid, cfg->path, &fa, &at, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	free(env);
+	close(pfd[1]);
+	if (rc != 0) {
+		close(pfd[0]);
+		snprintf(res->stderr_text, sizeof(res->stderr_text), "dnsexfild: cannot run %s: %s",
+			 cfg->path, strerror(rc));
+		return -2;
+	}
+	size_t have = strlen(res->stderr_text);
+	bool exited = false, eof = false;
+	int status = 0;
+	for (;;) {
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
+			exited = true;
+		int64_t left = deadline_us - dx_clock_mono_us();
+		if (!exited && left <= 0) { /* too slow: the hook and everything it started */
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			close(pfd[0]);
+			return -1;
+		}
+		if (eof) {
+			if (exited)
+				break;
+			struct timespec ts = {0, 10 * 1000000L};
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		/* Once the hook has exited, only what is already in the pipe is read: a child it
+		 * left running may hold the pipe open forever. */
+		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+		int ms = exited ? 0 : (left / 1000 > 50 ? 50 : (int) (left / 1000) + 1);
+		int pr = poll(&p, 1, ms);
+		if (pr <= 0) {
+			if (exited)
+				break;
+			continue;
+		}
+		char chunk[4096];
+		ssize_t k = read(pfd[0], chunk, sizeof(chunk));
+		if (k <= 0) {
+			eof = true;
+			continue;
+		}
+		if (have < DX_HOOK_STDERR_MAX) { /* keep the start, read and drop the rest */
+			size_t take = (size_t) k < DX_HOOK_STDERR_MAX - have
+					  ? (size_t) k
+					  : DX_HOOK_STDERR_MAX - have;
+			memcpy(res->stderr_text + have, chunk, take);
+			have += take;
+			res->stderr_text[have] = '\0';
+		}
+	}
+	close(pfd[0]);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -2;
+}
+
+static void run_with(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_result_t *res,
+		     _Atomic int64_t *stop_deadline)
+{
+	memset(res, 0, sizeof(*res));
+	res->seq = r->seq;
+	res->action = r->action;
+	res->n_domains = r->n_domains;
+	memcpy(res->block_ids, r->block_ids, sizeof(res->block_ids));
+	res->state = DX_HOOK_FAILED;
+	uint32_t backoff = cfg->backoff_ms;
+	for (uint32_t attempt = 0; attempt <= cfg->retries; attempt++) {
+		int64_t now = dx_clock_mono_us();
+		int64_t sd = stop_deadline ? atomic_load(stop_deadline) : 0;
+		if (attempt > 0) {
+			int64_t wake = now + (int64_t) backoff * 1000;
+			if (sd && wake > sd)
+				break; /* shutting down: no more retries */
+			struct timespec ts = {backoff / 1000, (long) (backoff % 1000) * 1000000L};
+			nanosleep(&ts, NULL);
+			backoff *= 2;
+			now = dx_clock_mono_us();
+		}
+		int64_t deadline = now + (int64_t) cfg->timeout_ms * 1000;
+		if (sd && sd < deadline)
+			deadline = sd;
+		res->stderr_text[0] = '\0';
+		double exec_wall;
+		res->exit_code = run_once(cfg, r, res, deadline, &exec_wall);
+		if (res->attempts++ == 0)
+			res->latency_ms = (exec_wall - r->ref_wall) * 1000.0;
+		if (res->exit_code == 0) {
+			res->state = DX_HOOK_DONE;
+			return;
+		}
+		if (res->exit_code == -1 && res->stderr_text[0] == '\0')
+			snprintf(res->stderr_text, sizeof(res->stderr_text),
+				 "dnsexfild: killed after %u ms", cfg->timeout_ms);
+	}
+}
+
+void dx_hook_run(const dx_hook_cfg_t *cfg, const dx_hook_req_t *req, dx_hook_result_t *res)
+{
+	run_with(cfg, req, res, NULL);
+}
+
+/* ---- the worker and its two queues ---- */
+
+struct dx_hook {
+	dx_hook_cfg_t cfg;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	dx_hook_req_t *reqs;
+	dx_hook_result_t *res;
+	uint32_t cap, rcap;
+	uint32_t r_head, r_n; /* requests */
+	uint32_t o_head, o_n; /* results */
+	uint32_t running;
+	bool stopping, joined;
+	_Atomic int64_t stop_deadline;
+};
+
+static void push_result(dx_hook_t *h, const dx_hook_result_t *r)
+{
+	pthread_mutex_lock(&h->mu);
+	if (h->o_n < h->rcap) {
+		h->res[(h->o_head + h->o_n) % h->rcap] = *r;
+		h->o_n++;
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void *worker(void *arg)
+{
+	dx_hook_t *h = arg;
+	dx_hook_req_t req;
+	dx_hook_result_t res;
+	for (;;) {
+		pthread_mutex_lock(&h->mu);
+		while (h->r_n == 0 && !h->stopping)
+			pthread_cond_wait(&h->cv, &h->mu);
+		if (h->r_n == 0) {
+			pthread_mutex_unlock(&h->mu);
+			return NULL;
+		}
+		req = h->reqs[h->r_head];
+		h->r_head = (h->r_head + 1) % h->cap;
+		h->r_n--;
+		h->running = 1;
+		bool late = h->stopping && dx_clock_mono_us() >= atomic_load(&h->stop_deadline);
+		pthread_mutex_unlock(&h->mu);
+		if (late) { /* past the shutdown deadline: recorded, not run */
+			memset(&res, 0, sizeof(res));
+			res.seq = req.seq;
+			res.action = req.action;
+			res.n_domains = req.n_domains;
+			memcpy(res.block_ids, req.block_ids, sizeof(res.block_ids));
+			res.state = DX_HOOK_FAILED;
+			res.exit_code = -1;
+			snprintf(res.stderr_text, sizeof(res.stderr_text),
+				 "dnsexfild: not run, shutting down");
+		} else {
+			run_with(&h->cfg, &req, &res, &h->stop_deadline);
+		}
+		push_result(h, &res);
+		pthread_mutex_lock(&h->mu);
+		h->running = 0;
+		pthread_mutex_unlock(&h->mu);
+	}
+}
+
+dx_hook_t *dx_hook_new(const dx_hook_cfg_t *cfg)
+{
+	dx_hook_t *h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	h->cfg = *cfg;
+	h->cap = cfg->queue ? cfg->queue : 64;
+	h->rcap = 2 * h->cap + 1;
+	h->reqs = calloc(h->cap, sizeof(*h->reqs));
+	h->res = calloc(h->rcap, sizeof(*h->res));
+	if (h->reqs == NULL || h->res == NULL) {
+		free(h->reqs);
+		free(h->res);
+		free(h);
+		return NULL;
+	}
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	atomic_init(&h->stop_deadline, 0);
+	if (pthread_create(&h->thread, NULL, worker, h) != 0) {
+		pthread_mutex_destroy(&h->mu);
+		pthread_cond_destroy(&h->cv);
+		free(h->reqs);
+		free(h->res);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int dx_hook_submit(dx_hook_t *h, const dx_hook_req_t *req)
+{
+	int rc = DX_OK;
+	pthread_mutex_lock(&h->mu);
+	if (h->stopping || h->r_n == h->cap) {
+		rc = DX_EAGAIN;
+	} else {
+		h->reqs[(h->r_head + h->r_n) % h->cap] = *req;
+		h->r_n++;
+		pthread_cond_signal(&h->cv);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return rc;
+}
+
+bool dx_hook_poll(dx_hook_t *h, dx_hook_result_t *out)
+{
+	bool got = false;
+	pthread_mutex_lock(&h->mu);
+	if (h->o_n > 0) {
+		*out = h->res[h->o_head];
+		h->o_head = (h->o_head + 1) % h->rcap;
+		h->o_n--;
+		got = true;
+	}
+	pthread_mutex_unlock(&h->mu);
+	return got;
+}
+
+uint32_t dx_hook_busy(dx_hook_t *h)
+{
+	pthread_mutex_lock(&h->mu);
+	uint32_t n = h->r_n + h->running;
+	pthread_mutex_unlock(&h->mu);
+	return n;
+}
+
+void dx_hook_stop(dx_hook_t *h, uint32_t deadline_ms)
+{
+	if (h == NULL || h->joined)
+		return;
+	atomic_store(&h->stop_deadline, dx_clock_mono_us() + (int64_t) deadline_ms * 1000);
+	pthread_mutex_lock(&h->mu);
+	h->stopping = true;
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	pthread_join(h->thread, NULL);
+	h->joined = true;
+}
+
+void dx_hook_free(dx_hook_t *h)
+{
+	if (h == NULL)
+		return;
+	dx_hook_stop(h, 0);
+	pthread_mutex_destroy(&h->mu);
+	pthread_cond_destroy(&h->cv);
+	free(h->reqs);
+	free(h->res);
+	free(h);
+}

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Block policy, owned by the detector thread (which owns the database too).
+ *
+ * An alert at or above min_severity that is not allowlisted asks for its apex to be blocked,
+ * once: the apex's block is tracked here until it expires (block_ttl_sec of packet time after
+ * the apex was last active; DNS Firewall never expires entries itself, so we send "remove").
+ * Domains are validated to DNS Firewall syntax before anything is written or run; the
+ * organisation's own zones (protect) are never blocked; at most max_blocks_per_hour new
+ * blocks per hour of packet time, the refusal logged once per hour. Every request and its fate
+ * is a blocks row, one per domain.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/base/err.h"
+#include "lib/base/log.h"
+#include "lib/respond/respond.h"
+
+enum bstate { B_FREE = 0, B_PENDING, B_ACTIVE, B_DRY, B_FAILED, B_REMOVING };
+
+struct block {
+	char apex[DX_DNAME_MAXTEXT + 1];
+	enum bstate state;
+	int n;
+	char domains[DX_HOOK_MAX_DOMAINS][DX_HOOK_DOMAIN_MAX + 1];
+	int64_t add_ids[DX_HOOK_MAX_DOMAINS]; /* blocks rows of the add */
+	int64_t rm_ids[DX_HOOK_MAX_DOMAINS];  /* and of the remove, once expired */
+	uint64_t seq;			      /* the request in flight */
+	int64_t alert_id;
+	dx_ts_t last_active, requested;
+};
+
+struct dx_respond {
+	dx_respond_cfg_t cfg;
+	dx_store_t *st;
+	dx_hook_t *hook;
+	const dx_allow_t *protect;
+	struct block *blocks;
+	uint32_t hw; /* slots [hw, max_blocks) were never used: the scans stop at hw, so an alert
+		      * update costs nothing while there are no blocks (a flood of alerts) */
+	dx_ts_t *recent; /* times of the last max_blocks_per_hour new blocks, a ring */
+	uint32_t recent_i;
+	dx_ts_t rate_logged;
+	uint64_t seq;
+	dx_ts_t now;
+	dx_respond_stats_t st_;
+};
+
+static const char *const scopes[] = {"both", "apex", "wildcard", "auto"};
+
+int dx_respond_scope_parse(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (strcmp(s, scopes[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *dx_respond_scope_name(int scope)
+{
+	return scope >= 0 && scope < 4 ? scopes[scope] : "?";
+}
+
+dx_respond_t *dx_respond_new(const dx_respond_cfg_t *cfg, dx_store_t *st, dx_hook_t *hook,
+			     const dx_allow_t *protect)
+{
+	dx_respond_t *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	r->cfg = *cfg;
+	if (r->cfg.max_blocks == 0)
+		r->cfg.max_blocks = 1;
+	r->blocks = calloc(r->cfg.max_blocks, sizeof(*r->blocks));
+	r->recent =
+	    calloc(cfg->max_blocks_per_hour ? cfg->max_blocks_per_hour : 1, sizeof(*r->recent));
+	if (r->blocks == NULL || r->recent == NULL) {
+		dx_respond_free(r);
+		return NULL;
+	}
+	r->st = st;
+	r->hook = hook;
+	r->protect = protect;
+	return r;
+}
+
+void dx_respond_free(dx_respond_t *r)
+{
+	if (r == NULL)
+		return;
+	free(r->blocks);
+	free(r->recent);
+	free(r);
+}
+
+void dx_respond_set_cfg(dx_respond_t *r, const dx_respond_cfg_t *cfg)
+{
+	uint32_t per_hour = r->cfg.max_blocks_per_hour, max_blocks = r->cfg.max_blocks;
+	r->cfg = *cfg;
+	r->cfg.max_blocks = max_blocks;
+	if (cfg->max_blocks_per_hour > per_hour || cfg->max_blocks_per_hour == 0)
+		r->cfg.max_blocks_per_hour = per_hour; /* the ring was sized at start */
+}
+
+void dx_respond_get_stats(const dx_respond_t *r, dx_respond_stats_t *out)
+{
+	*out = r->st_;
+}
+
+static struct block *find(dx_respond_t *r, const char *apex)
+{
+	for (uint32_t i = 0; i < r->hw; i++)
+		if (r->blocks[i].state != B_FREE && strcmp(r->blocks[i].apex, apex) == 0)
+			return &r->blocks[i];
+	return NULL;
+}
+
+static struct block *slot(dx_respond_t *r)
+{
+	struct block *old = NULL;
+	for (uint32_t i = 0; i < r->hw; i++) {
+		struct block *b = &r->blocks[i];
+		if (b->state == B_FREE)
+			return b;
+		if ((b->state == B_FAILED || b->state == B_DRY) &&
+		    (old == NULL || b->last_active < old->last_active))
+			old = b; /* forget the oldest finished record rather than refuse */
+	}
+	if (r->hw < r->cfg.max_blocks)
+		return &r->blocks[r->hw++];
+	if (old)
+		memset(old, 0, sizeof(*old));
+	return old;
+}
+
+static bool rate_ok(dx_respond_t *r, dx_ts_t now)
+{
+	uint32_t n = r->cfg.max_blocks_per_hour;
+	if (n == 0)
+		return false;
+	dx_ts_t oldest = r->recent[r->recent_i]; /* the slot about to be overwritten */
+	if (oldest != 0 && now - oldest < 3600 * 1000000LL)
+		return false;
+	r->recent[r->recent_i] = now ? now : 1;
+	r->recent_i = (r->recent_i + 1) % n;
+	return true;
+}
+
+/* Submit add or remove for block b; returns false if the queue is full. */
+static bool submit(dx_respond_t *r, struct block *b, enum dx_hook_action act, const dx_alert_t *a,
+		   const int64_t *ids, double ref_wall)
+{
+	dx_hook_req_t q;
+	memset(&q, 0, sizeof(q));
+	q.seq = ++r->seq;
+	q.action = act;
+	q.n_domains = b->n;
+	for (int i = 0; i < b->n; i++) {
+		memcpy(q.domains[i], b->domains[i], sizeof(q.domains[i]));
+		q.block_ids[i] = ids[i];
+	}
+	snprintf(q.apex, sizeof(q.apex), "%s", b->apex);
+	q.alert_id = b->alert_id;
+	q.ref_wall = ref_wall;
+	if (a) {
+		snprintf(q.severity, sizeof(q.severity), "%s", dx_severity_name(a->severity));
+		snprintf(q.threat, sizeof(q.threat), "%s", dx_threat_name(a->threat));
+		q.est_bytes = a->est_bytes;
+		q.vni = a->vni;
+		q.has_vni = a->has_vni;
+		/* the sources JSON array, as a comma-separated list of addresses */
+		size_t o = 0;
+		for (const char *p = a->sources; *p && o + 1 < sizeof(q.sources); p++)
+			if (*p != '[' && *p != ']' && *p != '"')
+				q.sources[o++] = *p;
+		q.sources[o] = '\0';
+	}
+	if (dx_hook_submit(r->hook, &q) != DX_OK) {
+		r->st_.queue_full++;
+		return false;
+	}
+	b->seq = q.seq;
+	return true;
+}
+
+void dx_respond_alert(dx_respond_t *r, dx_alert_t *a, double ref_wall)
+{
+	if (a->last_ts > r->now)
+		r->now = a->last_ts;
+	struct block *b = find(r, a->apex);
+	if (b) {
+		if (a->last_ts > b->last_active)
+			b->last_active = a->last_ts;
+		if (a->status == DX_ST_OPEN && (b->state == B_ACTIVE || b->state == B_PENDING))
+			a->status = DX_ST_BLOCKED;
+		else if (a->status == DX_ST_BLOCKED && b->state == B_FAILED)
+			a->status = DX_ST_OPEN;
+		return; /* idempotent: one block per apex at a time */
+	}
+	if ((int) a->severity < r->cfg.min_severity || a->status != DX_ST_OPEN)
+		return; /* below the block severity, allowlisted, or closed */
+	if (r->hook == NULL && !r->cfg.dry_run)
+		return;
+	if (dx_allow_match(r->protect, a->apex)) {
+		if (r->st_.refused_protected++ == 0)
+			dx_log(DX_LOG_WARN, DX_GRP_HOOK, "%s is protected: not blocked", a->apex);
+		return;
+	}
+	char doms[DX_HOOK_MAX_DOMAINS][DX_HOOK_DOMAIN_MAX + 1];
+	int n = 0;
+	int scope = r->cfg.scope;
+	if (scope == DX_SCOPE_AUTO) /* the AWS recipe */
+		scope = a->unique_subdomains > 10 ? DX_SCOPE_WILDCARD : DX_SCOPE_APEX;
+	if (scope == DX_SCOPE_BOTH || scope == DX_SCOPE_APEX)
+		snprintf(doms[n++], sizeof(doms[0]), "%s", a->apex);
+	if (scope == DX_SCOPE_BOTH || scope == DX_SCOPE_WILDCARD)
+		snprintf(doms[n++], sizeof(doms[0]), "*.%.250s", a->apex);
+	for (int i = 0; i < n; i++)
+		if (!dx_hook_domain_valid(doms[i])) {
+			r->st_.refused_invalid++;
+			dx_log(DX_LOG_WARN, DX_GRP_HOOK,
+			       "not blocking %s: not a valid DNS Firewall domain", a->apex);
+			return;
+		}
+	dx_ts_t now = a->detected_ts;
+	if (!r->cfg.dry_run && !rate_ok(r, now)) {
+		r->st_.rate_limited++;
+		if (r->rate_logged == 0 || now - r->rate_logged >= 3600 * 1000000LL) {
+			dx_log(DX_LOG_WARN, DX_GRP_HOOK,
+			       "max_blocks_per_hour (%u) reached: %s and later apexes not blocked",
+			       r->cfg.max_blocks_per_hour, a->apex);
+			r->rate_logged = now;
+		}
+		return;
+	}
+	b = slot(r);
+	if (b == NULL) {
+		r->st_.queue_full++;
+		return;
+	}
+	snprintf(b->apex, sizeof(b->apex), "%s", a->apex);
+	b->n = n;
+	memcpy(b->domains, doms, sizeof(doms));
+	b->alert_id = a->id;
+	b->last_active = a->last_ts;
+	b->requested = now;
+	dx_ts_t expires = r->cfg.block_ttl_sec ? now + (dx_ts_t) r->cfg.block_ttl_sec * 1000000 : 0;
+	const char *state = r->cfg.dry_run ? "dry_run" : "pending";
+	for (int i = 0; i < n; i++)
+		if (dx_store_add_block(r->st, doms[i], a->apex, a->id ? a->id : 0, "add", now,
+				       expires, state, &b->add_ids[i]) != DX_OK)
+			b->add_ids[i] = 0;
+	if (r->cfg.dry_run) {
+		b->state = B_DRY;
+		r->st_.dry_run++;
+		dx_log(DX_LOG_NOTICE, DX_GRP_HOOK, "dry run: would block %s%s%s", doms[0],
+		       n > 1 ? " " : "", n > 1 ? doms[1] : "");
+		return;
+	}
+	r->st_.requested++;
+	if (submit(r, b, DX_HOOK_ADD, a, b->add_ids, ref_wall)) {
+		b->state = B_PENDING;
+		a->status = DX_ST_BLOCKED;
+	} else {
+		b->state = B_FAILED;
+		for (int i = 0; i < n; i++)
+			dx_store_update_block(r->st, b->add_ids[i], "failed", -1,
+					      "dnsexfild: hook queue full", 0, 0);
+	}
+}
+
+static struct block *by_seq(dx_respond_t *r, uint64_t seq)
+{
+	for (uint32_t i = 0; i < r->hw; i++)
+		if (r->blocks[i].state != B_FREE && r->blocks[i].seq == seq)
+			return &r->blocks[i];
+	return NULL;
+}
+
+void dx_respond_tick(dx_respond_t *r, dx_ts_t now)
+{
+	if (now > r->now)
+		r->now = now;
+	dx_hook_result_t res;
+	while (r->hook && dx_hook_poll(r->hook, &res)) {
+		bool ok = res.state == DX_HOOK_DONE;
+		for (int i = 0; i < res.n_domains; i++)
+			dx_store_update_block(r->st, res.block_ids[i], ok ? "done" : "failed",
+					      res.exit_code, res.stderr_text, res.attempts,
+					      res.latency_ms);
+		struct block *b = by_seq(r, res.seq);
+		if (res.action == DX_HOOK_ADD) {
+			if (ok)
+				r->st_.done++;
+			else
+				r->st_.failed++;
+			dx_log(ok ? DX_LOG_NOTICE : DX_LOG_ERR, DX_GRP_HOOK,
+			       "block %s %s: exit %d after %u attempt%s, %.0f ms after detection",
+			       b ? b->apex : "?", ok ? "done" : "FAILED", res.exit_code,
+			       res.attempts, res.attempts == 1 ? "" : "s", res.latency_ms);
+			if (b)
+				b->state = ok ? B_ACTIVE : B_FAILED;
+		} else if (b && ok) {
+			r->st_.removed++;
+			for (int i = 0; i < b->n; i++)
+				dx_store_update_block(r->st, b->add_ids[i], "removed",
+						      DX_STORE_KEEP, NULL, 0, -1);
+			dx_log(DX_LOG_NOTICE, DX_GRP_HOOK, "block %s expired and removed", b->apex);
+			memset(b, 0, sizeof(*b));
+		} else if (b) {
+			b->state = B_ACTIVE; /* the remove failed: tried again at a later tick */
+		}
+	}
+	if (r->cfg.block_ttl_sec == 0 || r->hook == NULL)
+		return;
+	dx_ts_t ttl = (dx_ts_t) r->cfg.block_ttl_sec * 1000000;
+	for (uint32_t i = 0; i < r->hw; i++) {
+		struct block *b = &r->blocks[i];
+		/* Expire block_ttl after the apex was last active: a tunnel still knocking stays
+		 * cut off. */
+		if (b->state != B_ACTIVE || r->now - b->last_active < ttl ||
+		    r->now - b->requested < ttl)
+			continue;
+		for (int k = 0; k < b->n; k++)
+			if (dx_store_add_block(r->st, b->domains[k], b->apex, b->alert_id, "remove",
+					       r->now, 0, "pending", &b->rm_ids[k]) != DX_OK)
+				b->rm_ids[k] = 0;
+		if (submit(r, b, DX_HOOK_REMOVE, NULL, b->rm_ids, 0))
+			b->state = B_REMOVING;
+	}
+}

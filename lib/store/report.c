@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The report command. Runs in its own process against a read-only connection, so it never
+ * blocks the sensor (WAL readers do not block the writer). Filters are bound parameters.
+ * Text from the database is printed through a filter that replaces control bytes, in case the
+ * file was written by something other than dnsexfild.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/detect/alert.h"
+#include "lib/config.h"
+#include "lib/base/err.h"
+#include "lib/store/report.h"
+#include "lib/store/store.h"
+
+#define SEV_RANK                                                                   \
+	"(CASE severity WHEN 'LOW' THEN 1 WHEN 'MEDIUM' THEN 2 WHEN 'HIGH' THEN 3" \
+	" WHEN 'CRITICAL' THEN 4 ELSE 0 END)"
+#define WHERE                                                             \
+	" WHERE (?1 IS NULL OR detected_ts >= ?1) AND " SEV_RANK " >= ?2" \
+	" AND (?3 IS NULL OR apex = ?3) ORDER BY detected_ts DESC, id DESC LIMIT ?4"
+
+static const char sql_table[] =
+    "SELECT apex, severity, threat_type, substr(first_seen, 1, 19),"
+    " substr(detected, 1, 19), query_count, unique_subdomains, source_count, est_bytes,"
+    " encoding, coalesce(block_state, '-'), status FROM v_alerts" WHERE;
+
+static const char sql_json[] =
+    "SELECT json_object('id', id, 'apex', apex, 'severity', severity, 'threat_type',"
+    " threat_type, 'score', score, 'first_ts', first_ts, 'detected_ts', detected_ts,"
+    " 'last_ts', last_ts, 'query_count', query_count, 'unique_subdomains',"
+    " unique_subdomains, 'source_count', source_count, 'est_bytes', est_bytes, 'encoding',"
+    " encoding, 'top_qtype', top_qtype, 'sample_qname', sample_qname, 'sources',"
+    " json(sources), 'vni', vni, 'status', status, 'block_state', block_state, 'details',"
+    " json(details)) FROM v_alerts" WHERE;
+
+static const char *const heads[] = {"APEX",	 "SEVERITY", "THREAT", "FIRST SEEN",
+				    "DETECTED",	 "QUERIES",  "UNIQUE", "SOURCES",
+				    "EST.BYTES", "ENCODING", "BLOCK",  "STATUS"};
+#define NCOL 12
+
+int dx_report_parse_since(const char *s, double newest, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end != s && *end == '\0' && v >= 0) { /* epoch seconds */
+		*out = v;
+		return DX_OK;
+	}
+	if (end != s && v > 0 && end[1] == '\0') { /* 30m, 24h, 7d */
+		double unit = *end == 's'   ? 1
+			      : *end == 'm' ? 60
+			      : *end == 'h' ? 3600
+			      : *end == 'd' ? 86400
+					    : 0;
+		if (unit > 0) {
+			*out = newest - v * unit;
+			return DX_OK;
+		}
+	}
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	const char *const fmts[] = {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+				    "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
+	for (size_t i = 0; i < ARRAY_SIZE(fmts); i++) {
+		memset(&tm, 0, sizeof(tm));
+		const char *e = strptime(s, fmts[i], &tm);
+		if (e != NULL && *e == '\0') {
+			*out = (double) timegm(&tm);
+			return DX_OK;
+		}
+	}
+	return DX_EINVAL;
+}
+
+/* Database text to the terminal: control bytes become '?'. */
+static void safe_copy(char *dst, size_t cap, const unsigned char *src)
+{
+	size_t i = 0;
+	for (; src && src[i] && i + 1 < cap; i++)
+		dst[i] = (char) (src[i] < 0x20 || src[i] == 0x7F ? '?' : src[i]);
+	dst[i] = '\0';
+}
+
+int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int rc = DX_ESTORE;
+	char **cells = NULL;
+	size_t n_rows = 0, cap_rows = 0;
+
+	if (sqlite3_open_v2(o->db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		snprintf(err, DX_CONFIG_ERRMAX, "%s: cannot open database: %s", o->db,
+			 db ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 2000);
+	int version = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (version <= 0 || version > DX_STORE_VERSION) {
+		snprintf(err, DX_CONFIG_ERRMAX,
+			 version <= 0 ? "%s: not a dnsexfild database (%s)"
+				      : "%s: schema version newer than this dnsexfild (%s)",
+			 o->db, version < 0 ? sqlite3_errmsg(db) : "user_version");
+		goto out;
+	}
+	double since = 0;
+	bool have_since = false;
+	if (o->since) {
+		double newest = 0;
+		if (sqlite3_prepare_v2(db, "SELECT max(detected_ts) FROM alerts", -1, &s, NULL) ==
+			SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW)
+			newest = sqlite3_column_double(s, 0);
+		sqlite3_finalize(s);
+		s = NULL;
+		if (dx_report_parse_since(o->since, newest, &since) != DX_OK) {
+			snprintf(err, DX_CONFIG_ERRMAX,
+				 "--since '%.64s': expected epoch seconds, YYYY-MM-DD[THH:MM[:SS]] "
+				 "(UTC), or a span such as 30m, 24h, 7d",
+				 o->since);
+			rc = DX_EINVAL;
+			goto out;
+		}
+		have_since = true;
+	}
+	if (sqlite3_prepare_v2(db, o->json ? sql_json : sql_table, -1, &s, NULL) != SQLITE_OK) {
+		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", o->db, sqlite3_errmsg(db));
+		goto out;
+	}
+	if (have_since)
+		sqlite3_bind_double(s, 1, since);
+	sqlite3_bind_int(s, 2, o->min_severity);
+	if (o->apex)
+		sqlite3_bind_text(s, 3, o->apex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, o->limit > 0 ? o->limit : -1);
+
+	int step;
+	size_t width[NCOL];
+	for (int c = 0; c < NCOL; c++)
+		width[c] = strlen(heads[c]);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (o->json) {
+			char line[8192];
+			safe_copy(line, sizeof(line), sqlite3_column_text(s, 0));
+			fprintf(out, "%s\n", line);
+			continue;
+		}
+		if (n_rows == cap_rows) {
+			cap_rows = cap_rows ? cap_rows * 2 : 64;
+			char **nc = realloc(cells, cap_rows * NCOL * sizeof(*cells));
+			if (nc == NULL) {
+				snprintf(err, DX_CONFIG_ERRMAX, "out of memory");
+				goto out;
+			}
+			cells = nc;
+		}
+		for (int c = 0; c < NCOL; c++) {
+			char buf[300];
+			safe_copy(buf, sizeof(buf), sqlite3_column_text(s, c));
+			char *d = strdup(buf);
+			cells[n_rows * NCOL + (size_t) c] = d;
+			if (d && strlen(d) > width[c])
+				width[c] = strlen(d);
+		}
+		n_rows++;
+	}
+	if (step != SQLITE_DONE) {
+		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", o->db, sqlite3_errmsg(db));
+		goto out;
+	}
+	if (!o->json) {
+		for (int c = 0; c < NCOL; c++)
+			fprintf(out, "%-*s%s", c == NCOL - 1 ? 0 : (int) width[c], heads[c],
+				c == NCOL - 1 ? "\n" : "  ");
+		for (size_t r = 0; r < n_rows; r++)
+			for (int c = 0; c < NCOL; c++) {
+				const char *v = cells[r * NCOL + (size_t) c];
+				bool num = c >= 5 && c <= 8;
+				fprintf(out, num ? "%*s%s" : "%-*s%s",
+					c == NCOL - 1 ? 0 : (int) width[c], v ? v : "",
+					c == NCOL - 1 ? "\n" : "  ");
+			}
+		if (n_rows == 0)
+			fprintf(out, "(no alerts)\n");
+	}
+	rc = DX_OK;
+out:
+	for (size_t i = 0; cells && i < n_rows * NCOL; i++)
+		free(cells[i]);
+	free(cells);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return rc;
+}

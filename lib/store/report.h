@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/**
+ * @file report.h
+ * @brief `dnsexfild report`: the alerts of a database as an aligned table or JSON lines.
+ * Opens the database read-only, so it is safe while the sensor writes.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "lib/base/common.h"
+
+typedef struct dx_report_opts {
+	const char *db;
+	const char *since; /* epoch seconds, ISO 8601 date/time (UTC), or "30m"/"24h"/"7d"
+	                         before the newest alert in the database; NULL: all */
+	const char *apex;  /* NULL: all */
+	int min_severity;  /* enum dx_severity; 0: all */
+	long limit;	   /* rows, newest first */
+	bool json;
+} dx_report_opts_t;
+
+/** Print the report to out. On failure returns DX_ESTORE (or DX_EINVAL for a bad --since)
+ * with one line in err (DX_CONFIG_ERRMAX bytes). */
+int dx_report(const dx_report_opts_t *o, FILE *out, char *err) DX_MUSTCHECK;
+
+/** Parse a --since value into epoch seconds; relative forms are relative to newest. */
+int dx_report_parse_since(const char *s, double newest, double *out) DX_MUSTCHECK;

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/**
+ * @file store.h
+ * @brief The alert database: SQLite, one writing connection owned by the detector thread.
+ *
+ * Schema (README "Database") created and migrated through PRAGMA user_version; STRICT tables;
+ * WAL with synchronous=NORMAL so readers (the sqlite3 shell, a SIEM forwarder) never block the
+ * writer. Statements are prepared once. Writes go into one open transaction that the caller
+ * commits with dx_store_tick() (at most every flush interval of wall time) or dx_store_flush()
+ * (window close, shutdown). All values are bound parameters: nothing from the wire is SQL text.
+ *
+ * A write that fails at run time (disk full, file removed, read-only) is counted and logged at
+ * most once a minute; the batch is rolled back and later writes are tried again.
+ */
+#pragma once
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "lib/detect/alert.h"
+#include "lib/base/common.h"
+
+#define DX_STORE_VERSION 3 /* PRAGMA user_version written by this build */
+
+typedef struct dx_store dx_store_t;
+
+/** A snapshot of the sensor's counters, for sensor_stats. */
+typedef struct dx_store_stats {
+	double wall;	/* Unix time of the snapshot (wall clock) */
+	dx_ts_t pkt_ts; /* packet time of the newest message seen, 0 if none */
+	uint64_t packets, bytes, dns_msgs, queries, responses, truncated;
+	uint64_t ring_a_full, ring_b_full, pcap_drop, pcap_ifdrop;
+	uint64_t apexes_tracked, evictions, alerts, rows_written;
+	char malformed[1024]; /* JSON object, reason -> count */
+} dx_store_stats_t;
+
+/**
+ * Open (creating if needed) the database at path, migrate it to DX_STORE_VERSION and prepare
+ * the statements. flush_ms: the longest a write waits for its commit; batch_rows: rows after
+ * which a batch commits anyway; sync: fsync at checkpoints (PRAGMA synchronous=NORMAL), so a
+ * power loss cannot undo a checkpointed commit, or leave writing back to the kernel
+ * (synchronous=OFF: a crash of the process still loses nothing committed). On failure returns
+ * DX_ESTORE with one line in err (DX_CONFIG_ERRMAX bytes) naming the file: cannot open, not a
+ * database, newer schema, ...
+ */
+int dx_store_open(dx_store_t **out, const char *path, uint32_t flush_ms, uint32_t batch_rows,
+		  bool sync, char *err) DX_MUSTCHECK;
+
+/** Commit what is pending and close. Safe on NULL. */
+void dx_store_close(dx_store_t *st);
+
+/** For tests of migration: create path at schema version (1..DX_STORE_VERSION) and close. */
+int dx_store_create_version(const char *path, int version, char *err) DX_MUSTCHECK;
+
+/** Record this run's start (wall clock); remembers its id for later rows. */
+int dx_store_run_begin(dx_store_t *st, const char *version, const char *config_digest,
+		       const char *input, double wall) DX_MUSTCHECK;
+/** Record the run's end. */
+int dx_store_run_end(dx_store_t *st, double wall) DX_MUSTCHECK;
+
+/** Insert the alert (a->id == 0; sets a->id) or update its row in place (escalation). */
+int dx_store_put_alert(dx_store_t *st, dx_alert_t *a) DX_MUSTCHECK;
+
+/** Insert one closed window's statistics for one apex (replaces a row with the same key). */
+int dx_store_add_window(dx_store_t *st, const dx_window_stats_t *w) DX_MUSTCHECK;
+
+/** Insert a counter snapshot (committed at once). */
+int dx_store_add_stats(dx_store_t *st, const dx_store_stats_t *s) DX_MUSTCHECK;
+
+#define DX_STORE_KEEP INT32_MIN /* dx_store_update_block(): leave hook_exit as it is */
+
+/** Insert a blocks row (action "add" or "remove", state "pending" or "dry_run"); *id gets its
+ * row id. expires 0: never. */
+int dx_store_add_block(dx_store_t *st, const char *domain, const char *apex, int64_t alert_id,
+		       const char *action, dx_ts_t requested, dx_ts_t expires, const char *state,
+		       int64_t *id) DX_MUSTCHECK;
+
+/** Record a block's fate. hook_exit DX_STORE_KEEP, hook_stderr NULL, attempts 0 and
+ * latency_ms < 0 leave those columns as they are. Ignores id 0. */
+void dx_store_update_block(dx_store_t *st, int64_t id, const char *state, int hook_exit,
+			   const char *hook_stderr, uint32_t attempts, double latency_ms);
+
+/** Commit the open batch now. */
+int dx_store_flush(dx_store_t *st) DX_MUSTCHECK;
+
+/** Commit the open batch if it is older than flush_ms at mono_us (a monotonic µs clock the
+ * caller reads; the library reads none). Cheap to call often. */
+void dx_store_tick(dx_store_t *st, int64_t mono_us);
+
+/**
+ * Retention: delete window statistics that ended, and closed alerts last seen, before
+ * now - days (packet time), at most max_rows rows per call so the writer is never held long.
+ * Returns rows deleted (>= 0) or DX_ESTORE.
+ */
+int dx_store_retention(dx_store_t *st, dx_ts_t now, uint32_t days, unsigned max_rows);
+
+/** Rows written (committed or pending) and failed writes since open. */
+uint64_t dx_store_rows_written(const dx_store_t *st);
+uint64_t dx_store_errors(const dx_store_t *st);
+
+/** Microsecond packet time as the REAL seconds stored in *_ts columns. */
+static inline double dx_store_ts(dx_ts_t t)
+{
+	return (double) t / 1e6;
+}
