@@ -21,7 +21,6 @@
 
 #define DX_MAX_FILES 1024
 #define DX_MAX_VNIS 64
-#define DX_CONFIG_ERRMAX 512
 #define DX_DEFAULT_USER "dnsexfild" /* [capture] user when unset */
 
 /** [store] synchronous: fsync at checkpoints or not; auto: yes live, no for a replay. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/prepare/allow.h"
 #include "lib/prepare/apex.h"
 #include "lib/config.h"
 #include "lib/base/err.h"

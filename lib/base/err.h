@@ -27,5 +27,8 @@ enum dx_err {
 	DX_ECONFIG = -1008 /* bad configuration */
 };
 
+/** Size of an error line handed back to the caller (file, line, key and reason). */
+#define DX_CONFIG_ERRMAX 512
+
 /** Text for any dx_err (or any negated errno); never NULL. */
 const char *dx_strerror(int err);

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,4 +46,28 @@ uint64_t dx_hash_salt(void);
 static inline uint32_t dx_hash_index(uint64_t h, uint64_t salt, unsigned bits)
 {
 	return (uint32_t) ((h * salt) >> (64 - bits));
+}
+
+/* Sets of non-zero 64-bit hashes, open addressing with linear probing (0 = empty), mask + 1
+ * slots (a power of two). The caller keeps the load at most one half, so a probe ends. */
+static inline bool dx_hset_has(const uint64_t *slots, uint32_t mask, uint64_t h)
+{
+	for (uint32_t i = (uint32_t) h & mask;; i = (i + 1) & mask) {
+		if (slots[i] == h)
+			return true;
+		if (slots[i] == 0)
+			return false;
+	}
+}
+
+/** Add h (non-zero); true if it was not there. */
+static inline bool dx_hset_put(uint64_t *slots, uint32_t mask, uint64_t h)
+{
+	uint32_t i = (uint32_t) h & mask;
+	while (slots[i] != 0 && slots[i] != h)
+		i = (i + 1) & mask;
+	if (slots[i] == h)
+		return false;
+	slots[i] = h;
+	return true;
 }

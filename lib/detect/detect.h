@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "lib/detect/alert.h"
+#include "lib/prepare/allow.h"
 #include "lib/prepare/apex.h"
 #include "lib/base/common.h"
 #include "lib/base/hash.h"

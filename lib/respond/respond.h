@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lib/detect/alert.h"
+#include "lib/prepare/allow.h"
 #include "lib/prepare/apex.h"
 #include "lib/respond/hook.h"
 #include "lib/store/store.h"

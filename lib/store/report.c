@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "lib/detect/alert.h"
-#include "lib/config.h"
 #include "lib/base/err.h"
 #include "lib/store/report.h"
 #include "lib/store/store.h"

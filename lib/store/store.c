@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/config.h"
 #include "lib/base/err.h"
 #include "lib/base/log.h"
+#include "lib/decode/dns.h"
 #include "lib/store/store.h"
 
 static const char *const migrations[] = {

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "lib/prepare/allow.h"
 #include "lib/prepare/apex.h"
 #include "lib/config.h"
 #include "tests/fuzz/fuzz.h"
