@@ -87,8 +87,10 @@ static const struct key keys[] = {
      "horizon of the information estimate, hours"},
     {"detect", "psl_private", OFF(detect.cfg.psl_private), KEY_BOOL, 0, 0,
      "apply the Public Suffix List's private section (x.cloudfront.net is its own apex)"},
+    {"detect", "builtin_allowlist", OFF(detect.builtin_allowlist), KEY_BOOL, 0, 0,
+     "apply the built-in allowlist (contrib/allowlist.txt, compiled in)"},
     {"detect", "allowlist", OFF(detect.allowlist), KEY_STR, 0, 0,
-     "file of domains never to alert on (one per line, # comments)"},
+     "file of more domains never to alert on as threats (one per line, # comments)"},
     {"detect", "max_apexes", OFF(detect.cfg.max_apexes), KEY_U32, 64, 1u << 24,
      "apexes tracked at once (about 2.1 KiB each)"},
     {"detect", "max_subdomains", OFF(detect.cfg.max_subdomains), KEY_U32, 1024, 1u << 28,
@@ -200,6 +202,7 @@ void dx_config_defaults(dx_config_t *cfg)
 	cfg->capture.geneve_ports[0] = DX_GENEVE_PORT;
 	cfg->capture.n_geneve = 1;
 	dx_detect_cfg_defaults(&cfg->detect.cfg);
+	cfg->detect.builtin_allowlist = true;
 	cfg->response.cfg.min_severity = DX_SEV_HIGH;
 	cfg->response.cfg.scope = DX_SCOPE_BOTH;
 	cfg->response.cfg.max_blocks_per_hour = 20;

@@ -50,7 +50,8 @@ typedef struct dx_config {
 	} capture;
 	struct {
 		dx_detect_cfg_t cfg;
-		char *allowlist; /* file of domains never to alert on, or NULL */
+		char *allowlist;	/* file of domains never to alert on, or NULL */
+		bool builtin_allowlist; /* the list compiled from contrib/allowlist.txt */
 	} detect;
 	struct {
 		char *path; /* the database; default dnsexfild.db */

@@ -32,10 +32,13 @@ void dx_detector_on_alert(void *ctx, dx_alert_t *a)
 	if (a->status != before && dx_store_put_alert(pl->store, a) != DX_OK)
 		pl->store_errors++;
 	if (a->severity > a->logged) {
-		if (a->logged == DX_SEV_NONE)
-			pl->alerts_by_sev[a->severity]++;
-		else {
-			pl->alerts_by_sev[a->logged]--;
+		/* threats by the highest severity each alert reached; allowlisted ones apart */
+		if (a->status == DX_ST_ALLOWLISTED) {
+			if (a->logged == DX_SEV_NONE)
+				pl->alerts_allowlisted++;
+		} else {
+			if (a->logged != DX_SEV_NONE)
+				pl->alerts_by_sev[a->logged]--;
 			pl->alerts_by_sev[a->severity]++;
 		}
 		char t[32];
@@ -164,17 +167,23 @@ static void write_metrics(dx_pipeline_t *pl)
 	  V("evictions_total", "{table=\"apex\"}", ds.apex_evictions);
 	  V("evictions_total", "{table=\"name\"}", ds.subdomain_evictions);
 	  V("evictions_total", "{table=\"client\"}", ds.client_evictions););
-	C("alerts_total", "Alerts raised (highest severity reached), by severity.",
+	C("alerts_total",
+	  "Alerts raised (highest severity reached), by severity; allowlisted apart.",
 	  for (int v = DX_SEV_LOW; v <= DX_SEV_CRITICAL; v++) fprintf(
 	      f, "dnsexfild_alerts_total{severity=\"%s\"} %llu\n",
 	      dx_severity_name((enum dx_severity) v), (unsigned long long) pl->alerts_by_sev[v]););
+	C("alerts_allowlisted_total", "Alerts on allowlisted apexes (stored, never blocked).",
+	  V("alerts_allowlisted_total", "", pl->alerts_allowlisted););
 	C("blocks_total", "Block requests, by outcome.",
 	  V("blocks_total", "{state=\"requested\"}", rs.requested);
 	  V("blocks_total", "{state=\"done\"}", rs.done);
 	  V("blocks_total", "{state=\"failed\"}", rs.failed);
 	  V("blocks_total", "{state=\"dry_run\"}", rs.dry_run);
-	  V("blocks_total", "{state=\"removed\"}", rs.removed);
-	  V("blocks_total", "{state=\"rate_limited\"}", rs.rate_limited););
+	  V("blocks_total", "{state=\"removed\"}", rs.removed););
+	C("blocks_refused_total", "Block requests refused, by reason.",
+	  for (int k = 0; k < DX_REF_COUNT; k++)
+	      fprintf(f, "dnsexfild_blocks_refused_total{reason=\"%s\"} %llu\n",
+		      dx_refusal_name((enum dx_refusal) k), (unsigned long long) rs.refused[k]););
 	C("db_rows_total", "Database rows written.",
 	  V("db_rows_total", "", dx_store_rows_written(pl->store)););
 	C("db_errors_total", "Database writes that failed.",
@@ -234,8 +243,11 @@ static void apply_reload(dx_pipeline_t *pl)
 		       "psl_private need a restart; kept");
 	dx_detect_set_allow(pl->engine, r->allow);
 	dx_respond_set_cfg(pl->respond, &r->respond);
+	dx_respond_set_lists(pl->respond, r->allow, r->protect);
 	dx_allow_free(pl->allow);
+	dx_allow_free(pl->protect);
 	pl->allow = r->allow;
+	pl->protect = r->protect;
 	dx_log(DX_LOG_NOTICE, DX_GRP_MAIN, "configuration reloaded (%u allowlist entries)",
 	       r->allow ? dx_allow_count(r->allow) : 0);
 	free(r);

@@ -98,27 +98,29 @@ static void summary(dx_pipeline_t *pl, double wall)
 	fputc('\n', stderr);
 	dx_detect_stats_t ds;
 	dx_detect_get_stats(pl->engine, &ds);
-	fprintf(stderr,
-		"detection: %llu apexes tracked, alerts CRITICAL %llu, HIGH %llu, MEDIUM %llu, "
-		"LOW %llu; evicted %llu apexes, %llu names, %llu clients\n",
-		(unsigned long long) ds.apexes,
-		(unsigned long long) pl->alerts_by_sev[DX_SEV_CRITICAL],
-		(unsigned long long) pl->alerts_by_sev[DX_SEV_HIGH],
-		(unsigned long long) pl->alerts_by_sev[DX_SEV_MEDIUM],
-		(unsigned long long) pl->alerts_by_sev[DX_SEV_LOW],
-		(unsigned long long) ds.apex_evictions, (unsigned long long) ds.subdomain_evictions,
-		(unsigned long long) ds.client_evictions);
+	fprintf(
+	    stderr,
+	    "detection: %llu apexes tracked, alerts CRITICAL %llu, HIGH %llu, MEDIUM %llu, "
+	    "LOW %llu, allowlisted %llu; evicted %llu apexes, %llu names, %llu clients\n",
+	    (unsigned long long) ds.apexes, (unsigned long long) pl->alerts_by_sev[DX_SEV_CRITICAL],
+	    (unsigned long long) pl->alerts_by_sev[DX_SEV_HIGH],
+	    (unsigned long long) pl->alerts_by_sev[DX_SEV_MEDIUM],
+	    (unsigned long long) pl->alerts_by_sev[DX_SEV_LOW],
+	    (unsigned long long) pl->alerts_allowlisted, (unsigned long long) ds.apex_evictions,
+	    (unsigned long long) ds.subdomain_evictions, (unsigned long long) ds.client_evictions);
 	dx_respond_stats_t rs;
 	dx_respond_get_stats(pl->respond, &rs);
 	fprintf(
 	    stderr,
-	    "response: %llu blocks requested, %llu done, %llu failed, %llu dry run, %llu removed; "
-	    "refused %llu rate-limited, %llu protected, %llu invalid, %llu queue full\n",
+	    "response: %llu blocks requested, %llu done, %llu failed, %llu dry run, %llu removed, "
+	    "%llu queue full; refused",
 	    (unsigned long long) rs.requested, (unsigned long long) rs.done,
 	    (unsigned long long) rs.failed, (unsigned long long) rs.dry_run,
-	    (unsigned long long) rs.removed, (unsigned long long) rs.rate_limited,
-	    (unsigned long long) rs.refused_protected, (unsigned long long) rs.refused_invalid,
-	    (unsigned long long) rs.queue_full);
+	    (unsigned long long) rs.removed, (unsigned long long) rs.queue_full);
+	for (int k = 0; k < DX_REF_COUNT; k++)
+		fprintf(stderr, "%s %s %llu", k ? "," : "", dx_refusal_name((enum dx_refusal) k),
+			(unsigned long long) rs.refused[k]);
+	fputc('\n', stderr);
 	fprintf(stderr, "database %s: %llu rows written, %llu failed writes\n", pl->cfg->store.path,
 		(unsigned long long) dx_store_rows_written(pl->store),
 		(unsigned long long) (dx_store_errors(pl->store)));
@@ -239,49 +241,77 @@ static void config_digest(const dx_config_t *cfg, char out[17])
 /* A comma-separated list of zones as an allow-style set (for [response] protect). */
 static int load_protect(const char *list, dx_hash_key_t key, dx_allow_t **out, char *err)
 {
-	*out = dx_allow_new(key);
-	if (*out == NULL)
+	dx_allow_t *p = dx_allow_new(key);
+	if (p == NULL) {
+		snprintf(err, DX_CONFIG_ERRMAX, "out of memory");
 		return DX_ENOMEM;
-	if (list == NULL)
-		return DX_OK;
+	}
 	char buf[1024];
-	snprintf(buf, sizeof(buf), "%s", list);
+	snprintf(buf, sizeof(buf), "%s", list ? list : "");
 	char *save = NULL;
 	for (char *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save))
-		if (dx_allow_add(*out, t) != DX_OK) {
-			snprintf(err, DX_CONFIG_ERRMAX,
-				 "[response] protect: '%.80s' is not a domain", t);
+		if (dx_allow_add(p, t) != DX_OK) {
+			char esc[4 * 80 + 1];
+			dx_dname_escape_text(t, strnlen(t, 80), esc, sizeof(esc));
+			snprintf(err, DX_CONFIG_ERRMAX, "[response] protect: '%s' is not a domain",
+				 esc);
+			dx_allow_free(p);
 			return DX_ECONFIG;
 		}
+	*out = p;
+	return DX_OK;
+}
+
+/* The allowlist (built-in and the file's) and the protect zones of configuration c: start,
+ * --check-config and SIGHUP build them here, so all three refuse the same lists. Writes the
+ * two sets on success only. */
+static int build_lists(const dx_config_t *c, const psl_ctx_t *psl, dx_hash_key_t key,
+		       dx_allow_t **allow, dx_allow_t **protect, char *err)
+{
+	unsigned skipped = 0;
+	dx_allow_t *al = NULL, *pr = NULL;
+	int rc = dx_allow_build(&al, c->detect.builtin_allowlist, c->detect.allowlist, psl, key,
+				&skipped, err);
+	if (rc == DX_OK)
+		rc = load_protect(c->response.protect, key, &pr, err);
+	if (rc != DX_OK) {
+		dx_allow_free(al);
+		return rc;
+	}
+	if (skipped > 0)
+		dx_log(DX_LOG_WARN, DX_GRP_MAIN,
+		       "%u built-in allowlist entries are public suffixes in the Public Suffix "
+		       "List in use: left out",
+		       skipped);
+	*allow = al;
+	*protect = pr;
 	return DX_OK;
 }
 
 /* SIGHUP: read the configuration file again and build the [detect]/[response] settings and
- * allowlist for the detector thread. On any error the old configuration stays. */
-static struct dx_reload *prepare_reload(const char *path, int dry, dx_hash_key_t key, char *err)
+ * lists for the detector thread. On any error the old configuration stays. */
+static struct dx_reload *prepare_reload(const char *path, int dry, const psl_ctx_t *psl,
+					dx_hash_key_t key, char *err)
 {
 	dx_config_t c;
 	dx_config_defaults(&c);
-	struct dx_reload *r = NULL;
-	dx_allow_t *al = NULL;
-	if (path && dx_config_load(&c, path, err) != DX_OK)
-		goto fail;
-	if (dry && dx_config_set(&c, "response", "dry_run", "yes", err) != DX_OK)
-		goto fail;
-	if (c.detect.allowlist && dx_allow_load(&al, c.detect.allowlist, key, err) != DX_OK)
-		goto fail;
-	r = calloc(1, sizeof(*r));
+	struct dx_reload *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		snprintf(err, DX_CONFIG_ERRMAX, "out of memory");
 		goto fail;
 	}
+	if (path && dx_config_load(&c, path, err) != DX_OK)
+		goto fail;
+	if (dry && dx_config_set(&c, "response", "dry_run", "yes", err) != DX_OK)
+		goto fail;
+	if (build_lists(&c, psl, key, &r->allow, &r->protect, err) != DX_OK)
+		goto fail;
 	r->detect = c.detect.cfg;
 	r->respond = c.response.cfg;
-	r->allow = al;
 	dx_config_free(&c);
 	return r;
 fail:
-	dx_allow_free(al);
+	free(r);
 	dx_config_free(&c);
 	return NULL;
 }
@@ -437,7 +467,23 @@ int main(int argc, char **argv)
 	int level = cfg.log.level + verbose;
 	atomic_store(&dx_log_level, level < 0 ? 0 : level > DX_LOG_DEBUG ? DX_LOG_DEBUG : level);
 	if (check) {
+		const psl_ctx_t *cpsl = psl_latest(NULL);
+		dx_allow_t *al = NULL, *pr = NULL;
+		static const dx_hash_key_t ckey = {1, 2};
+		if (build_lists(&cfg, cpsl, ckey, &al, &pr, err) != DX_OK) {
+			fprintf(stderr, "dnsexfild: %s\n", err);
+			psl_free((psl_ctx_t *) cpsl);
+			dx_config_free(&cfg);
+			return EX_CONFIG;
+		}
 		dx_config_print(&cfg, stdout);
+		fprintf(stderr, "dnsexfild: allowlist: %u entries (built-in list %s%s%s)\n",
+			dx_allow_count(al), cfg.detect.builtin_allowlist ? "on" : "off",
+			cfg.detect.allowlist ? ", and " : "",
+			cfg.detect.allowlist ? cfg.detect.allowlist : "");
+		dx_allow_free(al);
+		dx_allow_free(pr);
+		psl_free((psl_ctx_t *) cpsl);
 		fprintf(stderr, "dnsexfild: memory bound with this configuration: %zu MiB\n",
 			dx_config_mem_bound(&cfg) >> 20);
 		dx_config_free(&cfg);
@@ -470,7 +516,6 @@ int main(int argc, char **argv)
 	int exit_code = 0;
 	pthread_t th_cap;
 	bool cap_running = false; /* a replay's capture thread, started before the rest is set up */
-	dx_allow_t *protect = NULL;
 	const psl_ctx_t *psl = NULL;
 	pl.ring_a = dx_ring_new((size_t) cfg.capture.ring_a_mb << 20,
 				sizeof(dx_frame_t) + cfg.capture.snaplen);
@@ -530,16 +575,15 @@ int main(int argc, char **argv)
 		exit_code = 1;
 		goto out;
 	}
-	if (cfg.detect.allowlist &&
-	    dx_allow_load(&pl.allow, cfg.detect.allowlist, pl.key, err) != DX_OK) {
-		fprintf(stderr, "dnsexfild: %s\n", err);
-		exit_code = EX_CONFIG;
-		goto out;
-	}
 	psl = psl_latest(NULL);
 	if (psl == NULL) {
 		fprintf(stderr, "dnsexfild: cannot load the Public Suffix List (libpsl)\n");
 		exit_code = 1;
+		goto out;
+	}
+	if (build_lists(&cfg, psl, pl.key, &pl.allow, &pl.protect, err) != DX_OK) {
+		fprintf(stderr, "dnsexfild: %s\n", err);
+		exit_code = EX_CONFIG;
 		goto out;
 	}
 	pl.prep =
@@ -565,11 +609,6 @@ int main(int argc, char **argv)
 		exit_code = EX_CANTCREAT;
 		goto out;
 	}
-	if (load_protect(cfg.response.protect, pl.key, &protect, err) != DX_OK) {
-		fprintf(stderr, "dnsexfild: %s\n", err);
-		exit_code = EX_CONFIG;
-		goto out;
-	}
 	dx_hook_cfg_t hcfg = {
 	    .path = cfg.response.hook,
 	    .timeout_ms = cfg.response.hook_timeout_ms,
@@ -583,7 +622,8 @@ int main(int argc, char **argv)
 		exit_code = 1;
 		goto out;
 	}
-	pl.respond = dx_respond_new(&cfg.response.cfg, pl.store, pl.hook, protect);
+	pl.respond =
+	    dx_respond_new(&cfg.response.cfg, pl.store, pl.hook, psl, pl.allow, pl.protect, pl.key);
 	if (pl.respond == NULL) {
 		fprintf(stderr, "dnsexfild: out of memory for the block table\n");
 		exit_code = 1;
@@ -611,7 +651,7 @@ int main(int argc, char **argv)
 		struct timespec tick = {0, 100 * 1000000L};
 		int sig = sigtimedwait(&sigs, NULL, &tick);
 		if (sig == SIGHUP) {
-			struct dx_reload *r = prepare_reload(config_path, dry, pl.key, err);
+			struct dx_reload *r = prepare_reload(config_path, dry, psl, pl.key, err);
 			if (r == NULL) {
 				dx_log(DX_LOG_ERR, DX_GRP_MAIN,
 				       "SIGHUP: %s; keeping the configuration", err);
@@ -619,6 +659,7 @@ int main(int argc, char **argv)
 				struct dx_reload *old = atomic_exchange(&pl.reload, r);
 				if (old) { /* never applied: replaced by this one */
 					dx_allow_free(old->allow);
+					dx_allow_free(old->protect);
 					free(old);
 				}
 				dx_log(DX_LOG_INFO, DX_GRP_MAIN, "SIGHUP: %s read",
@@ -655,7 +696,7 @@ out:
 	}
 	dx_hook_free(pl.hook);
 	dx_respond_free(pl.respond);
-	dx_allow_free(protect);
+	dx_allow_free(pl.protect);
 	dx_store_close(pl.store);
 	dx_detect_free(pl.engine);
 	dx_qprep_free(pl.prep);
@@ -663,6 +704,7 @@ out:
 	struct dx_reload *left = atomic_exchange(&pl.reload, NULL); /* sent, never applied */
 	if (left) {
 		dx_allow_free(left->allow);
+		dx_allow_free(left->protect);
 		free(left);
 	}
 	psl_free((psl_ctx_t *) psl);

@@ -44,7 +44,8 @@ typedef struct dx_frame {
 struct dx_reload {
 	dx_detect_cfg_t detect;
 	dx_respond_cfg_t respond;
-	dx_allow_t *allow; /* may be NULL: none */
+	dx_allow_t *allow;   /* may be NULL: none */
+	dx_allow_t *protect; /* may be NULL: none */
 };
 
 typedef struct dx_pipeline {
@@ -70,6 +71,7 @@ typedef struct dx_pipeline {
 	dx_respond_t *respond; /* likewise */
 	dx_hook_t *hook;       /* its worker thread; NULL without a hook */
 	uint64_t alerts_by_sev[DX_SEV_CRITICAL + 1]; /* detector thread; read after join */
+	uint64_t alerts_allowlisted;		     /* likewise: not counted above */
 	uint64_t store_errors;
 	dx_counters_t cap, par, det;
 	int64_t cap_last_ts; /* capture thread only: newest frame time read */
@@ -87,6 +89,7 @@ typedef struct dx_pipeline {
 	_Atomic bool snapshot_now;	    /* SIGUSR1: write a stats snapshot now */
 	_Atomic(struct dx_reload *) reload; /* SIGHUP: new settings for the detector thread */
 	dx_allow_t *allow;		    /* the allowlist in use (detector thread's) */
+	dx_allow_t *protect;		    /* [response] protect in use (likewise) */
 } dx_pipeline_t;
 
 /** The label of VNI counter slot i: the VNI, or "other" for the overflow slot. */

@@ -134,7 +134,38 @@ printf '[detect]\nallowlist = %s/missing.txt\n' "$dir" >"$dir/al.ini"
 "$bin" -c "$dir/al.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "missing allowlist" 78 $? "missing.txt: cannot open allowlist" "$dir/e"
 printf 'good.example\nnot a domain!\n' >"$dir/al.txt"
 printf '[detect]\nallowlist = %s/al.txt\n' "$dir" >"$dir/al.ini"
-"$bin" -c "$dir/al.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "bad allowlist line" 78 $? "al.txt:2: 'not a domain!' is not a domain name" "$dir/e"
+"$bin" -c "$dir/al.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "bad allowlist line" 78 $? "al.txt:2: 'not\\\\032a\\\\032domain!' is not a host name" "$dir/e"
+[ "$(wc -l <"$dir/e")" -eq 1 ] && echo "ok   bad allowlist line: one line" || { echo "FAIL bad allowlist: not one line"; cat "$dir/e"; fails=$((fails + 1)); }
+# what an allowlist may not be: each refused in one line naming the file (and line), exit 78,
+# at start and by --check-config alike; /dev/zero and a FIFO must not hang start-up
+mkfifo "$dir/fifo"
+for bad in "co.uk:1: 'co.uk' is a public suffix" "com:1: 'com' is a single label" \
+	"github.io:1: 'github.io' is a public suffix" "-bad.com:1: '-bad.com' has a label" \
+	"a..b:1: 'a..b' has an empty label"; do
+	printf '%s\n' "${bad%%:*}" >"$dir/al.txt"
+	for how in start check; do
+		if [ $how = start ]; then
+			timeout 10 "$bin" -c "$dir/al.ini" -r "$p/link-raw.pcap" 2>"$dir/e"
+		else
+			timeout 10 "$bin" -c "$dir/al.ini" --check-config >/dev/null 2>"$dir/e"
+		fi
+		check "allowlist entry ${bad%%:*} refused ($how)" 78 $? "al.txt:${bad#*:}" "$dir/e"
+	done
+done
+for f in "$dir" /dev/zero "$dir/fifo"; do
+	printf '[detect]\nallowlist = %s\n' "$f" >"$dir/alf.ini"
+	timeout 10 "$bin" -c "$dir/alf.ini" -r "$p/link-raw.pcap" 2>"$dir/e"
+	check "allowlist $f refused" 78 $? "$f: is " "$dir/e"
+done
+# the built-in list is on by default and --check-config says so; it can be switched off
+"$bin" -c /dev/null --check-config >"$dir/o" 2>"$dir/e"
+check "check-config: built-in allowlist on" 0 $? "allowlist: [1-9][0-9]* entries (built-in list on)" "$dir/e"
+grep -q '^builtin_allowlist = yes' "$dir/o" && echo "ok   check-config prints builtin_allowlist" ||
+	{ echo "FAIL builtin_allowlist not printed"; fails=$((fails + 1)); }
+printf 'mine.example\n' >"$dir/al.txt"
+printf '[detect]\nbuiltin_allowlist = no\nallowlist = %s/al.txt\n' "$dir" >"$dir/off.ini"
+"$bin" -c "$dir/off.ini" --check-config >/dev/null 2>"$dir/e"
+check "check-config: built-in off, the file's entry" 0 $? "allowlist: 1 entries (built-in list off, and $dir/al.txt)" "$dir/e"
 printf '[detect]\nhf_high = 10\n' >"$dir/hf.ini"
 "$bin" -c "$dir/hf.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "inconsistent thresholds" 78 $? "hf_medium < hf_high < hf_critical" "$dir/e"
 # Blocking through the sensor: a hook that records its calls; HIGH alerts become blocks rows

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""detect_captures.py BIN ALLOWLIST
+"""detect_captures.py BIN
 
-The acceptance measurements of the detection engine, on real captures, as a test:
+The acceptance measurements of the detection engine, on real captures, as a test, with the
+defaults a new user gets (no -c: the built-in allowlist, nothing else) and --dry-run, so the
+block requests are recorded:
   * every tunnel capture in ../shared/pcaps (lab/ and public/, labels.csv) raises HIGH or
     CRITICAL for its tunnel apex; prints the queries and packet-time seconds from the tunnel's
     first query to the first HIGH alert;
+  * no block requested for any apex but a labelled tunnel's;
   * no HIGH or CRITICAL alert that is not allowlisted on any benign apex of those captures, nor
     on mkcorpus.py captures with --tunnel-share 0 (three seeds); on a --tunnel-share 0.02
     capture every labelled tunnel apex is caught and no benign one;
@@ -22,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 
-BIN, ALLOW = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+BIN = os.path.abspath(sys.argv[1])
 SHARED = os.environ.get("DX_SHARED", os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
 PCAPS = os.path.join(SHARED, "pcaps")
 if not os.path.isdir(PCAPS):
@@ -30,9 +33,6 @@ if not os.path.isdir(PCAPS):
     sys.exit(77)
 
 tmp = tempfile.mkdtemp(prefix="dx_detect_")
-cfg = os.path.join(tmp, "dnsexfild.ini")
-with open(cfg, "w") as f:
-    f.write("[detect]\nallowlist = %s\n" % ALLOW)
 failures = []
 
 
@@ -41,7 +41,7 @@ def run(pcap, name):
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(db + suffix):
             os.unlink(db + suffix)
-    p = subprocess.run([BIN, "-c", cfg, "-d", db, "-r", pcap, "--dump", "-q"],
+    p = subprocess.run([BIN, "-d", db, "-r", pcap, "--dump", "-q", "--dry-run"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                        errors="replace")
     if p.returncode != 0:
@@ -57,6 +57,14 @@ def alerts(db):
                        " coalesce(json_extract(details, '$.raised.HIGH'),"
                        " json_extract(details, '$.raised.CRITICAL'), detected_ts),"
                        " est_bytes, query_count FROM alerts ORDER BY id").fetchall()
+    con.close()
+    return rows
+
+
+def blocked(db):
+    """The apexes a block was requested for."""
+    con = sqlite3.connect(db)
+    rows = {r[0] for r in con.execute("SELECT DISTINCT apex FROM blocks")}
     con.close()
     return rows
 
@@ -117,6 +125,8 @@ for folder in ("lab", "public"):
                                              not tunnel_apexes)]
         for r in bad:
             failures.append("%s: benign apex %s raised %s %s" % (fname, r[0], r[2], r[1]))
+        for apex in sorted(blocked(db) - tunnel_apexes):
+            failures.append("%s: block requested for %s" % (fname, apex))
         if not tunnel_apexes:
             print("%-45s %-18s %s" % (fname[:45], "(benign)", "no HIGH/CRITICAL"
                                       if not bad else "%d HIGH/CRITICAL" % len(bad)))
@@ -143,6 +153,8 @@ for seed in (1, 2, 3):
               "--responses"], pcap)
     db, _ = run(pcap, "benign%d" % seed)
     bad = [r for r in alerts(db) if r[2] in HIGH and r[3] != "allowlisted"]
+    for apex in sorted(blocked(db)):
+        failures.append("mkcorpus seed %d: block requested for %s" % (seed, apex))
     print("mkcorpus seed %d, tunnel share 0: %d HIGH/CRITICAL" % (seed, len(bad)))
     for r in bad:
         failures.append("mkcorpus seed %d: %s raised %s %s" % (seed, r[0], r[2], r[1]))
@@ -161,6 +173,9 @@ for apex, label in sorted(truth.items()):
         failures.append("mkcorpus share: tunnel %s missed" % apex)
     if label != "tunnel" and apex in caught:
         failures.append("mkcorpus share: benign %s raised HIGH" % apex)
+for apex in sorted(blocked(db)):
+    if truth.get(apex) != "tunnel":
+        failures.append("mkcorpus share: block requested for benign %s" % apex)
 print("mkcorpus tunnel share 0.02: %d tunnel apexes, %d caught, %d benign flagged" % (
     sum(1 for l in truth.values() if l == "tunnel"),
     len([a for a in caught if truth.get(a) == "tunnel"]),

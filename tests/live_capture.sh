@@ -111,13 +111,15 @@ sleep 1.5
 	ok "SIGUSR1: metrics file written" || bad "no metrics after SIGUSR1"
 [ "$(sqlite3 "$dir/a.db" 'select count(*) from sensor_stats')" -ge 1 ] && ok "SIGUSR1: a sensor_stats row" || bad "no stats row"
 printf 'allowed-one.example\nallowed-two.example\n' >"$dir/allow.txt"
+# the built-in entries and the file's two, as --check-config counts them
+want=$("$bin" -c "$dir/sensor.ini" -i lo --check-config 2>&1 >/dev/null | sed -n 's/.*allowlist: \([0-9]*\) entries.*/\1/p')
 kill -HUP "$a"
 sleep 1.5
-grep -q "configuration reloaded (2 allowlist entries)" "$dir/a.err" && ok "SIGHUP: reloaded" || { bad "no reload"; cat "$dir/a.err"; }
+grep -q "configuration reloaded ($want allowlist entries)" "$dir/a.err" && [ "$want" -gt 2 ] && ok "SIGHUP: reloaded ($want allowlist entries)" || { bad "no reload"; cat "$dir/a.err"; }
 printf 'bad line!\n' >"$dir/allow.txt"
 kill -HUP "$a"
 sleep 1
-grep -q "SIGHUP: .*allow.txt:1: 'bad line!' is not a domain name; keeping the configuration" "$dir/a.err" &&
+grep -q "SIGHUP: .*allow.txt:1: 'bad\\\\032line!' is not a host name.*; keeping the configuration" "$dir/a.err" &&
 	ok "SIGHUP with a bad allowlist: old configuration kept" || bad "bad reload not reported"
 kill -TERM "$a" "$b"
 wait "$a"; ra=$?

@@ -32,8 +32,13 @@ static const char hook_src[] =
     "esac\n"
     "exit 0\n";
 
+static const psl_ctx_t *psl;
+
 static int setup(void)
 {
+	psl = psl_latest(NULL);
+	if (psl == NULL)
+		return 1;
 	snprintf(dir, sizeof(dir), "/tmp/dx_hook_XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -51,6 +56,7 @@ static int setup(void)
 
 static int teardown(void)
 {
+	psl_free((psl_ctx_t *) psl);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : 1;
@@ -303,7 +309,7 @@ static void test_hook_policy(void)
 			       .max_blocks_per_hour = 2,
 			       .block_ttl_sec = 3600,
 			       .max_blocks = 64};
-	dx_respond_t *r = dx_respond_new(&rc, st, h, protect);
+	dx_respond_t *r = dx_respond_new(&rc, st, h, psl, NULL, protect, key);
 	dx_alert_t a;
 	/* below min_severity: nothing */
 	mk_alert(&a, "low.example", DX_SEV_MEDIUM, T0);
@@ -333,8 +339,8 @@ static void test_hook_policy(void)
 	dx_respond_get_stats(r, &s);
 	CU_ASSERT_EQUAL(s.requested, 2);
 	CU_ASSERT_EQUAL(s.done, 2);
-	CU_ASSERT_EQUAL(s.rate_limited, 1);
-	CU_ASSERT_EQUAL(s.refused_protected, 1);
+	CU_ASSERT_EQUAL(s.refused[DX_REF_RATE_LIMITED], 1);
+	CU_ASSERT_EQUAL(s.refused[DX_REF_PROTECTED], 1);
 	CU_ASSERT_EQUAL(
 	    q1(db, "SELECT count(*) FROM blocks WHERE action = 'add' AND state = 'done'"), 4);
 	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks WHERE apex = 't1.example'"), 2);
@@ -379,7 +385,7 @@ static void test_hook_dry_run_and_scope(void)
 			       .dry_run = true,
 			       .max_blocks_per_hour = 20,
 			       .max_blocks = 64};
-	dx_respond_t *r = dx_respond_new(&rc, st, NULL, NULL);
+	dx_respond_t *r = dx_respond_new(&rc, st, NULL, psl, NULL, NULL, key);
 	dx_alert_t a;
 	mk_alert(&a, "dry.example", DX_SEV_CRITICAL, T0);
 	dx_respond_alert(r, &a, 0);
@@ -397,9 +403,122 @@ static void test_hook_dry_run_and_scope(void)
 	dx_respond_alert(r, &a, 0);
 	dx_respond_stats_t s;
 	dx_respond_get_stats(r, &s);
-	CU_ASSERT_EQUAL(s.refused_invalid, 1);
+	CU_ASSERT_EQUAL(s.refused[DX_REF_INVALID], 1);
 	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks"), 2);
 	dx_respond_free(r);
+	dx_store_close(st);
+}
+
+/* Domains that must never be blocked, whatever alert asks (the second gate, independent of the
+ * detector's): public suffixes of either section, top-level domains, arpa, the parent of a
+ * protect zone, allowlist entries and their parents. Each refusal is counted by reason, none
+ * reaches the hook or the blocks table, and each apex is logged once an hour however often
+ * its alerts come back. */
+static void test_hook_never_blocked(void)
+{
+	fresh_log();
+	setenv("HOOK_MODE", "ok", 1);
+	char db[160];
+	dx_store_t *st = open_db("never.db", db);
+	dx_hook_cfg_t c = hcfg(5000, 0);
+	c.db_path = db;
+	dx_hook_t *h = dx_hook_new(&c);
+	dx_allow_t *protect = dx_allow_new(key), *allow = dx_allow_new(key);
+	CU_ASSERT_EQUAL(dx_allow_add(protect, "corp.example.com"), DX_OK);
+	CU_ASSERT_EQUAL(dx_allow_add(allow, "avts.mcafee.com"), DX_OK);
+	CU_ASSERT_EQUAL(dx_allow_add(allow, "sophosxl.net"), DX_OK);
+	dx_respond_cfg_t rc = {.min_severity = DX_SEV_HIGH,
+			       .scope = DX_SCOPE_BOTH,
+			       .max_blocks_per_hour = 1000,
+			       .max_blocks = 64};
+	dx_respond_t *r = dx_respond_new(&rc, st, h, psl, allow, protect, key);
+	static const struct {
+		const char *apex;
+		enum dx_refusal why;
+	} cases[] = {
+	    {"co.uk", DX_REF_PUBLIC_SUFFIX},
+	    {"github.io", DX_REF_PUBLIC_SUFFIX},
+	    {"s3.amazonaws.com", DX_REF_PUBLIC_SUFFIX},
+	    {"cloudfront.net", DX_REF_PUBLIC_SUFFIX},
+	    {"com", DX_REF_SINGLE_LABEL},
+	    {"localhost", DX_REF_SINGLE_LABEL},
+	    {"in-addr.arpa", DX_REF_ARPA},
+	    {"10.in-addr.arpa", DX_REF_ARPA},
+	    {"example.com", DX_REF_PROTECT_PARENT},
+	    {"corp.example.com", DX_REF_PROTECTED},
+	    {"mcafee.com", DX_REF_ALLOWLISTED},
+	    {"avts.mcafee.com", DX_REF_ALLOWLISTED},
+	    {"x.sophosxl.net", DX_REF_ALLOWLISTED},
+	    {"ab\\000cd.evil.co.uk", DX_REF_INVALID},
+	    {"evil\\.co.uk", DX_REF_INVALID},
+	};
+	/* stderr to a file, to count the log lines */
+	char errp[192];
+	snprintf(errp, sizeof(errp), "%s/never.err", dir);
+	fflush(stderr);
+	int saved = dup(2);
+	FILE *ef = fopen(errp, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ef);
+	dup2(fileno(ef), 2);
+	dx_alert_t a;
+	for (int round = 0; round < 20; round++)
+		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+			enum dx_refusal got = dx_respond_refusal(r, cases[i].apex);
+			CU_ASSERT_EQUAL(got, cases[i].why);
+			if (got != cases[i].why && round == 0)
+				fprintf(stdout, "\n  %s: %s, want %s\n", cases[i].apex,
+					dx_refusal_name(got), dx_refusal_name(cases[i].why));
+			mk_alert(&a, cases[i].apex, DX_SEV_CRITICAL, T0 + round * 60000000LL);
+			dx_respond_alert(r, &a, 0);
+			CU_ASSERT_EQUAL(a.status, DX_ST_OPEN);
+		}
+	/* an hour later each is logged once more */
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		mk_alert(&a, cases[i].apex, DX_SEV_CRITICAL, T0 + HOUR + 1);
+		dx_respond_alert(r, &a, 0);
+	}
+	/* and an ordinary apex is still blocked */
+	CU_ASSERT_EQUAL(dx_respond_refusal(r, "evil.co.uk"), DX_REF_COUNT);
+	mk_alert(&a, "evil.co.uk", DX_SEV_CRITICAL, T0 + HOUR + 2);
+	dx_respond_alert(r, &a, 0);
+	CU_ASSERT_EQUAL(a.status, DX_ST_BLOCKED);
+	drain(r, h, T0 + HOUR + 10);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fclose(ef);
+	dx_respond_stats_t s;
+	dx_respond_get_stats(r, &s);
+	unsigned want[DX_REF_COUNT] = {0};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		want[cases[i].why] += 21;
+	for (int k = 0; k < DX_REF_COUNT; k++)
+		CU_ASSERT_EQUAL(s.refused[k], want[k]);
+	CU_ASSERT_EQUAL(s.requested, 1);
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks"), 2);
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM blocks WHERE apex != 'evil.co.uk'"), 0);
+	char *log = slurp(log_path);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "argv: [add] [evil.co.uk] [*.evil.co.uk]"));
+	CU_ASSERT_PTR_NULL(strstr(log, "[co.uk]"));
+	unsigned runs = 0;
+	for (const char *p = log; (p = strstr(p, "argv:")) != NULL; p++)
+		runs++;
+	CU_ASSERT_EQUAL(runs, 1);
+	free(log);
+	char *err = slurp(errp);
+	unsigned lines = 0;
+	for (const char *p = err; (p = strstr(p, "not blocking ")) != NULL; p++)
+		lines++;
+	CU_ASSERT_EQUAL(lines, 2 * ARRAY_SIZE(cases));
+	if (lines != 2 * ARRAY_SIZE(cases))
+		fprintf(stdout, "\n%s\n", err);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not blocking co.uk: public_suffix"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not blocking example.com: protect_parent"));
+	free(err);
+	dx_hook_free(h);
+	dx_respond_free(r);
+	dx_allow_free(protect);
+	dx_allow_free(allow);
 	dx_store_close(st);
 }
 
@@ -411,6 +530,7 @@ static CU_TestInfo hook_tests[] = {
     {"flood_and_crash", test_hook_flood_and_crash},
     {"policy", test_hook_policy},
     {"dry_run_and_scope", test_hook_dry_run_and_scope},
+    {"never_blocked", test_hook_never_blocked},
     CU_TEST_INFO_NULL,
 };
 

@@ -286,6 +286,54 @@ static unsigned last_labels_off(const dx_name_t *n, int k)
 	return 0;
 }
 
+/* The apex of name text s[0..n) whose '.'s are all separators (no NUL): a length at its end,
+ * -1 if it has no registrable domain (s is public, or one label). */
+static int clean_apex(dx_apex_t *ax, const char *s, size_t n)
+{
+	const char *dot = memchr(s, '.', n);
+	if (dot == NULL)
+		return -1;
+	bool below;
+	int rest_apex = rest_find(ax, dot + 1, n - (size_t) (dot + 1 - s), &below);
+	return apex_step(ax, s, n, rest_apex, below);
+}
+
+/*
+ * A name with a NUL byte or a '.' inside a label (DNS allows any byte; no registry does).
+ * libpsl sees C strings and dots, so such a label must never reach it, and such a name must
+ * never steer the apex to a public suffix: "ab\000cd.evil.co.uk" once got the apex "co.uk".
+ * The labels after the last such label are ordinary: if they hold a registrable domain it is
+ * the apex, as for any name (a tunnel cannot hide its data behind a NUL). Otherwise the odd
+ * label is part of the apex itself, which no resolver can reach: the apex is that label and
+ * all after it (at least two labels), a key of its own that never alerts.
+ */
+static enum dx_apex_class hostile(dx_apex_t *ax, const dx_name_t *n, unsigned *off)
+{
+	const char *t = n->text;
+	size_t len = n->len, bad = 0;
+	for (size_t i = 0; i < len; i++)
+		if (t[i] == '\0' || (t[i] == '.' && !dx_name_is_sep(n, i)))
+			bad = i;
+	size_t end = bad; /* the separator after the last odd label, or len */
+	while (end < len && !dx_name_is_sep(n, end))
+		end++;
+	if (end < len) {
+		const char *clean = t + end + 1;
+		int alen = clean_apex(ax, clean, len - end - 1);
+		if (alen >= 0) {
+			*off = (unsigned) (len - (size_t) alen);
+			return DX_APEX_NORMAL;
+		}
+	}
+	size_t start = bad; /* the odd label's first character */
+	while (start > 0 && !dx_name_is_sep(n, start - 1))
+		start--;
+	*off = (unsigned) start;
+	if (end == len) /* the odd label is the last: take two labels */
+		*off = last_labels_off(n, 2);
+	return DX_APEX_HOSTILE;
+}
+
 static enum dx_apex_class special(const dx_name_t *n, unsigned *off)
 {
 	const char *t = n->text;
@@ -310,14 +358,8 @@ enum dx_apex_class dx_apex_find(dx_apex_t *ax, const dx_name_t *n, unsigned *off
 		return cls;
 	const char *t = n->text;
 	size_t len = n->len;
-	if (n->odd_bytes && (has_literal_dot(n) || memchr(t, '\0', len) != NULL)) {
-		/* A '.' or a NUL byte inside a label: libpsl (C strings) would see labels that are
-		 * not there, or stop early. Aggregate such names by their last two real labels
-		 * (they are hostile or broken either way). Found by fuzz_dns: a NUL in the first
-		 * label made the search for "rest" below run off the name. */
-		*off = last_labels_off(n, 2);
-		return DX_APEX_NORMAL;
-	}
+	if (n->odd_bytes && (has_literal_dot(n) || memchr(t, '\0', len) != NULL))
+		return hostile(ax, n, off);
 	const char *rest = t + first_sep(n) + 1; /* n_labels >= 2: a separator exists */
 	bool below;
 	int rest_apex = rest_find(ax, rest, len - (size_t) (rest - t), &below);

@@ -4,9 +4,10 @@
  * @brief The apex (registrable domain) of a query name, from the Public Suffix List (libpsl),
  * with caches so libpsl stays off the profile.
  *
- * Names that are a public suffix, dotless names, *.arpa, *.local and QNAME-minimisation
- * probes ("_.example.com", RFC 9156) get an apex for counting but are marked not to feed the
- * tunnel detectors.
+ * Names that are a public suffix, dotless names, *.arpa, *.local, QNAME-minimisation
+ * probes ("_.example.com", RFC 9156) and names whose apex would hold a NUL or a '.' inside a
+ * label get an apex for counting but are marked not to feed the tunnel detectors. No name
+ * gets a public suffix as its apex with class DX_APEX_NORMAL.
  */
 #pragma once
 
@@ -26,7 +27,8 @@ enum dx_apex_class {
 	DX_APEX_DOTLESS,
 	DX_APEX_ARPA,
 	DX_APEX_LOCAL,
-	DX_APEX_QMIN, /* "_." probe */
+	DX_APEX_QMIN,	 /* "_." probe */
+	DX_APEX_HOSTILE, /* a NUL or '.' inside a label of the apex: no resolver reaches it */
 };
 
 /** Create the resolver over psl (borrowed; read-only and thread-safe). private_rules: include

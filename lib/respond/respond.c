@@ -5,10 +5,14 @@
  * An alert at or above min_severity that is not allowlisted asks for its apex to be blocked,
  * once: the apex's block is tracked here until it expires (block_ttl_sec of packet time after
  * the apex was last active; DNS Firewall never expires entries itself, so we send "remove").
- * Domains are validated to DNS Firewall syntax before anything is written or run; the
- * organisation's own zones (protect) are never blocked; at most max_blocks_per_hour new
- * blocks per hour of packet time, the refusal logged once per hour. Every request and its fate
- * is a blocks row, one per domain.
+ * Before anything is written or run, the apex must pass dx_respond_refusal(): DNS Firewall
+ * syntax, not a single label, not under arpa, not a public suffix of either section, not a
+ * protect zone nor above or below one, not allowlisted nor above an allowlist entry. The
+ * detector already keeps such apexes from alerting; this is the second, independent gate, so
+ * that no name a mirrored host sends can steer a block at a whole suffix. Each refusal is
+ * counted by reason and logged once per apex per hour of packet time. At most
+ * max_blocks_per_hour new blocks per hour of packet time. Every request and its fate is a
+ * blocks row, one per domain.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,11 +36,25 @@ struct block {
 	dx_ts_t last_active, requested;
 };
 
+/* Refused apexes remembered for the once-an-hour log line: 4-way sets, the oldest line goes.
+ * With more refused apexes than entries a line may come back sooner, still one per alert
+ * update at most. */
+#define LOGGED_SETS 128
+#define LOGGED_WAYS 4
+
+struct logged {
+	uint64_t h;
+	dx_ts_t at;
+};
+
 struct dx_respond {
 	dx_respond_cfg_t cfg;
 	dx_store_t *st;
 	dx_hook_t *hook;
-	const dx_allow_t *protect;
+	const psl_ctx_t *psl;
+	const dx_allow_t *allow, *protect;
+	dx_hash_key_t key;
+	struct logged logged[LOGGED_SETS][LOGGED_WAYS];
 	struct block *blocks;
 	uint32_t hw; /* slots [hw, max_blocks) were never used: the scans stop at hw, so an alert
 		      * update costs nothing while there are no blocks (a flood of alerts) */
@@ -63,8 +81,18 @@ const char *dx_respond_scope_name(int scope)
 	return scope >= 0 && scope < 4 ? scopes[scope] : "?";
 }
 
+static const char *const refusal_names[DX_REF_COUNT] = {
+    "invalid",	 "single_label",   "arpa",	  "public_suffix",
+    "protected", "protect_parent", "allowlisted", "rate_limited"};
+
+const char *dx_refusal_name(enum dx_refusal r)
+{
+	return r < DX_REF_COUNT ? refusal_names[r] : "?";
+}
+
 dx_respond_t *dx_respond_new(const dx_respond_cfg_t *cfg, dx_store_t *st, dx_hook_t *hook,
-			     const dx_allow_t *protect)
+			     const psl_ctx_t *psl, const dx_allow_t *allow,
+			     const dx_allow_t *protect, dx_hash_key_t key)
 {
 	dx_respond_t *r = calloc(1, sizeof(*r));
 	if (r == NULL)
@@ -81,8 +109,61 @@ dx_respond_t *dx_respond_new(const dx_respond_cfg_t *cfg, dx_store_t *st, dx_hoo
 	}
 	r->st = st;
 	r->hook = hook;
+	r->psl = psl;
+	r->allow = allow;
 	r->protect = protect;
+	r->key = key;
 	return r;
+}
+
+void dx_respond_set_lists(dx_respond_t *r, const dx_allow_t *allow, const dx_allow_t *protect)
+{
+	r->allow = allow;
+	r->protect = protect;
+}
+
+enum dx_refusal dx_respond_refusal(const dx_respond_t *r, const char *apex)
+{
+	size_t n = strlen(apex);
+	if (strchr(apex, '.') == NULL)
+		return DX_REF_SINGLE_LABEL;
+	if (n >= 5 && memcmp(apex + n - 5, ".arpa", 5) == 0)
+		return DX_REF_ARPA;
+	char wild[DX_HOOK_DOMAIN_MAX + 1];
+	snprintf(wild, sizeof(wild), "*.%.250s", apex);
+	if (!dx_hook_domain_valid(apex) || !dx_hook_domain_valid(wild))
+		return DX_REF_INVALID;
+	if (r->psl == NULL || psl_is_public_suffix2(r->psl, apex, PSL_TYPE_ANY))
+		return DX_REF_PUBLIC_SUFFIX; /* without the list, nothing is known to be safe */
+	if (dx_allow_match(r->protect, apex))
+		return DX_REF_PROTECTED;
+	if (dx_allow_has_below(r->protect, apex))
+		return DX_REF_PROTECT_PARENT;
+	if (dx_allow_match(r->allow, apex) || dx_allow_has_below(r->allow, apex))
+		return DX_REF_ALLOWLISTED;
+	return DX_REF_COUNT;
+}
+
+/* Count a refusal; log it if this apex was not logged within the hour of packet time. */
+static void refuse(dx_respond_t *r, const char *apex, enum dx_refusal why, dx_ts_t now)
+{
+	r->st_.refused[why]++;
+	uint64_t h = dx_hash(&r->key, apex, strlen(apex)) | 1;
+	struct logged *set = r->logged[(h >> 32) % LOGGED_SETS], *l = &set[0];
+	for (int w = 0; w < LOGGED_WAYS; w++) {
+		if (set[w].h == h) {
+			if (now >= set[w].at && now - set[w].at < 3600 * 1000000LL)
+				return;
+			l = &set[w];
+			break;
+		}
+		if (set[w].at < l->at)
+			l = &set[w];
+	}
+	l->h = h;
+	l->at = now;
+	dx_log(DX_LOG_WARN, DX_GRP_HOOK, "not blocking %s: %s (logged once an hour per apex)", apex,
+	       dx_refusal_name(why));
 }
 
 void dx_respond_free(dx_respond_t *r)
@@ -202,9 +283,10 @@ void dx_respond_alert(dx_respond_t *r, dx_alert_t *a, double ref_wall)
 		return; /* below the block severity, allowlisted, or closed */
 	if (r->hook == NULL && !r->cfg.dry_run)
 		return;
-	if (dx_allow_match(r->protect, a->apex)) {
-		if (r->st_.refused_protected++ == 0)
-			dx_log(DX_LOG_WARN, DX_GRP_HOOK, "%s is protected: not blocked", a->apex);
+	dx_ts_t now = a->detected_ts;
+	enum dx_refusal why = dx_respond_refusal(r, a->apex);
+	if (why != DX_REF_COUNT) {
+		refuse(r, a->apex, why, now);
 		return;
 	}
 	char doms[DX_HOOK_MAX_DOMAINS][DX_HOOK_DOMAIN_MAX + 1];
@@ -216,16 +298,8 @@ void dx_respond_alert(dx_respond_t *r, dx_alert_t *a, double ref_wall)
 		snprintf(doms[n++], sizeof(doms[0]), "%s", a->apex);
 	if (scope == DX_SCOPE_BOTH || scope == DX_SCOPE_WILDCARD)
 		snprintf(doms[n++], sizeof(doms[0]), "*.%.250s", a->apex);
-	for (int i = 0; i < n; i++)
-		if (!dx_hook_domain_valid(doms[i])) {
-			r->st_.refused_invalid++;
-			dx_log(DX_LOG_WARN, DX_GRP_HOOK,
-			       "not blocking %s: not a valid DNS Firewall domain", a->apex);
-			return;
-		}
-	dx_ts_t now = a->detected_ts;
 	if (!r->cfg.dry_run && !rate_ok(r, now)) {
-		r->st_.rate_limited++;
+		r->st_.refused[DX_REF_RATE_LIMITED]++;
 		if (r->rate_logged == 0 || now - r->rate_logged >= 3600 * 1000000LL) {
 			dx_log(DX_LOG_WARN, DX_GRP_HOOK,
 			       "max_blocks_per_hour (%u) reached: %s and later apexes not blocked",

@@ -23,15 +23,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[64], err[DX_CONFIG_ERRMAX];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	dx_hash_key_t k = {5, 6};
-	dx_allow_t *al = NULL;
-	if (dx_allow_load(&al, path, k, err) == DX_OK) {
+	dx_allow_t *al = dx_allow_new(k);
+	if (al != NULL && dx_allow_load(al, path, NULL, err) == DX_OK) {
 		char name[256];
 		size_t n = size < sizeof(name) - 1 ? size : sizeof(name) - 1;
 		memcpy(name, data, n);
 		name[n] = '\0';
 		dx_allow_match(al, name);
-		dx_allow_free(al);
+		dx_allow_has_below(al, name);
 	}
+	dx_allow_free(al);
 	close(fd);
 	return 0;
 }
