@@ -35,17 +35,39 @@
 static void usage(FILE *out)
 {
 	fputs(
-	    "usage: dnsexfild [-c CONFIG] (-r FILE [-r FILE ...] | -i IFACE) [-f BPF]\n"
-	    "                 [--dump] [-v | -q] [--check-config]\n"
+	    "usage: dnsexfild [-c CONFIG] (-r FILE [-r FILE ...] | -i IFACE [-w FILE]) [-f BPF]\n"
+	    "                 [-d DB] [--hook PATH] [--dry-run] [--dump] [-v | -q] [--check-config]\n"
+	    "       dnsexfild report [-d DB] [OPTIONS]   (dnsexfild report --help)\n"
 	    "  -r FILE         read a pcap or pcapng file ('-' for standard input); repeat for more\n"
 	    "  -i IFACE        capture live on IFACE until SIGINT or SIGTERM\n"
+	    "  -w FILE         live: also write every frame read to a pcap file\n"
 	    "  -f BPF          capture filter replacing the default\n"
 	    "  -c CONFIG       INI configuration file (flags override it)\n"
+	    "  -d DB           the SQLite alert database ([store] path; default dnsexfild.db)\n"
+	    "  --hook PATH     block through PATH ([response] hook)\n"
+	    "  --dry-run       record block requests as dry_run, run nothing\n"
 	    "  --dump          print one line per decoded DNS message on standard output\n"
 	    "  --check-config  validate the configuration, print it and exit\n"
 	    "  -v, -q          more or less logging\n"
 	    "  -h, -V          help, version\n",
 	    out);
+}
+
+static void report_usage(FILE *out)
+{
+	fputs("usage: dnsexfild report [-d DB] [--since T] [--severity S] [--apex A] [--status S]\n"
+	      "                        [--limit N] [--json]\n"
+	      "  -d DB           the database (default dnsexfild.db), opened read-only\n"
+	      "  --since T       alerts detected since T: epoch seconds, YYYY-MM-DD[THH:MM[:SS]]\n"
+	      "                  (UTC), or 30m, 24h, 7d before the newest alert\n"
+	      "  --severity S    at least S: LOW, MEDIUM, HIGH or CRITICAL\n"
+	      "  --apex A        this apex only\n"
+	      "  --status S      open, closed, blocked, allowlisted or all (default: all but\n"
+	      "                  allowlisted, which are not threats)\n"
+	      "  --limit N       at most N alerts, newest first (default 50)\n"
+	      "  --json          one JSON object per alert and line\n"
+	      "  -h              this help\n",
+	      out);
 }
 
 static void print_reasons(const dx_counters_t *c, int malformed, const char *title)
@@ -135,13 +157,14 @@ static void summary(dx_pipeline_t *pl, double wall)
 
 static int report_main(int argc, char **argv)
 {
-	enum { R_SINCE = 300, R_SEV, R_APEX, R_LIMIT, R_JSON };
+	enum { R_SINCE = 300, R_SEV, R_APEX, R_LIMIT, R_JSON, R_STATUS };
 	static const struct option longopts[] = {
 	    {"since", required_argument, NULL, R_SINCE},
 	    {"severity", required_argument, NULL, R_SEV},
 	    {"apex", required_argument, NULL, R_APEX},
 	    {"limit", required_argument, NULL, R_LIMIT},
 	    {"json", no_argument, NULL, R_JSON},
+	    {"status", required_argument, NULL, R_STATUS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -182,11 +205,23 @@ static int report_main(int argc, char **argv)
 		case R_JSON:
 			o.json = true;
 			break;
+		case R_STATUS:
+			if (strcmp(optarg, "all") != 0 && strcmp(optarg, "open") != 0 &&
+			    strcmp(optarg, "closed") != 0 && strcmp(optarg, "blocked") != 0 &&
+			    strcmp(optarg, "allowlisted") != 0) {
+				fprintf(stderr,
+					"dnsexfild report: --status '%s': expected open, closed, "
+					"blocked, allowlisted or all\n",
+					optarg);
+				return EX_USAGE;
+			}
+			o.status = optarg;
+			break;
 		case 'h':
-			usage(stdout);
+			report_usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			report_usage(stderr);
 			return EX_USAGE;
 		}
 	}

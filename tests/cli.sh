@@ -88,6 +88,21 @@ python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$dir/o
 "$bin" report --since tomorrow 2>"$dir/e"; check "report bad since" 64 $? "--since 'tomorrow'" "$dir/e"
 "$bin" report -d "$dir/none.db" 2>"$dir/e"; check "report missing db" 66 $? "none.db" "$dir/e"
 "$bin" report -d "$dir/bad.pcap" 2>"$dir/e"; check "report not a database" 65 $? "bad.pcap" "$dir/e"
+"$bin" report --help >"$dir/o" 2>&1; check "report --help is the report's usage" 0 $? "usage: dnsexfild report" "$dir/o"
+grep -q -- "--status" "$dir/o" && ! grep -q -- "--check-config" "$dir/o" && echo "ok   report --help lists its own flags" ||
+	{ echo "FAIL report --help"; cat "$dir/o"; fails=$((fails + 1)); }
+"$bin" report --bogus 2>"$dir/e"; check "report bad flag: the report's usage" 64 $? "usage: dnsexfild report" "$dir/e"
+"$bin" report --status maybe 2>"$dir/e"; check "report bad status" 64 $? "--status 'maybe'" "$dir/e"
+# allowlisted alerts are stored, but not threats: apart in the summary, not in the default report
+printf 'pirate.sea\n' >"$dir/pal.txt"
+printf '[detect]\nallowlist = %s/pal.txt\n' "$dir" >"$dir/pal.ini"
+"$bin" -c "$dir/pal.ini" -r "$p/iodine-pirate-sea.pcap" -d "$dir/pal.db" -q 2>"$dir/e"
+check "allowlisted: summary" 0 $? "alerts CRITICAL 0, HIGH 0, MEDIUM 0, LOW 0, allowlisted [1-9]" "$dir/e"
+"$bin" report -d "$dir/pal.db" >"$dir/o"; check "allowlisted: not in the default report" 0 $? "(no alerts)" "$dir/o"
+"$bin" report -d "$dir/pal.db" --status allowlisted >"$dir/o"; check "report --status allowlisted" 0 $? "pirate.sea .* allowlisted$" "$dir/o"
+"$bin" report -d "$dir/pal.db" --status all --json >"$dir/o"; check "report --status all" 0 $? '"status":"allowlisted"' "$dir/o"
+[ "$(sqlite3 "$dir/pal.db" "select count(*) from alerts where status != 'allowlisted'")" = 0 ] && echo "ok   allowlisted: stored with status allowlisted" ||
+	{ echo "FAIL allowlisted status"; fails=$((fails + 1)); }
 for q in "$p"/../contrib/sql/*.sql; do
 	sqlite3 -bail dnsexfild.db <"$q" >"$dir/o" 2>&1 && [ -s "$dir/o" ] && echo "ok   $(basename "$q") runs" || { echo "FAIL $(basename "$q"):"; cat "$dir/o"; fails=$((fails + 1)); }
 done

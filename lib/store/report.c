@@ -20,7 +20,10 @@
 	" WHEN 'CRITICAL' THEN 4 ELSE 0 END)"
 #define WHERE                                                             \
 	" WHERE (?1 IS NULL OR detected_ts >= ?1) AND " SEV_RANK " >= ?2" \
-	" AND (?3 IS NULL OR apex = ?3) ORDER BY detected_ts DESC, id DESC LIMIT ?4"
+	" AND (?3 IS NULL OR apex = ?3)"                                  \
+	" AND (CASE WHEN ?5 IS NULL THEN status != 'allowlisted'"         \
+	" WHEN ?5 = 'all' THEN 1 ELSE status = ?5 END)"                   \
+	" ORDER BY detected_ts DESC, id DESC LIMIT ?4"
 
 static const char sql_table[] =
     "SELECT apex, severity, threat_type, substr(first_seen, 1, 19),"
@@ -141,6 +144,8 @@ int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
 	if (o->apex)
 		sqlite3_bind_text(s, 3, o->apex, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, o->limit > 0 ? o->limit : -1);
+	if (o->status)
+		sqlite3_bind_text(s, 5, o->status, -1, SQLITE_STATIC);
 
 	int step;
 	size_t width[NCOL];

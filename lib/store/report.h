@@ -13,11 +13,13 @@
 
 typedef struct dx_report_opts {
 	const char *db;
-	const char *since; /* epoch seconds, ISO 8601 date/time (UTC), or "30m"/"24h"/"7d"
+	const char *since;  /* epoch seconds, ISO 8601 date/time (UTC), or "30m"/"24h"/"7d"
 	                         before the newest alert in the database; NULL: all */
-	const char *apex;  /* NULL: all */
-	int min_severity;  /* enum dx_severity; 0: all */
-	long limit;	   /* rows, newest first */
+	const char *apex;   /* NULL: all */
+	int min_severity;   /* enum dx_severity; 0: all */
+	const char *status; /* open, closed, blocked, allowlisted or all; NULL: all but
+			       allowlisted (they are not threats) */
+	long limit;	    /* rows, newest first */
 	bool json;
 } dx_report_opts_t;
 
