@@ -23,6 +23,10 @@ struct seen {
 	int n_apex;
 	int windows;
 	dx_window_stats_t last_window;
+	/* the facts of each alert as last written */
+	enum dx_encoding encoding[64][DX_T_COUNT];
+	uint16_t top_qtype[64][DX_T_COUNT];
+	char details[64][DX_T_COUNT][DX_ALERT_DETAILS];
 };
 
 static struct seen seen;
@@ -46,6 +50,9 @@ static void on_alert(void *ctx, dx_alert_t *a)
 		seen.first_at[s][a->threat][a->severity] = a->detected_ts;
 	}
 	seen.status[s][a->threat] = a->status;
+	seen.encoding[s][a->threat] = a->encoding;
+	seen.top_qtype[s][a->threat] = a->top_qtype;
+	snprintf(seen.details[s][a->threat], DX_ALERT_DETAILS, "%s", a->details);
 	a->id = 1;
 }
 
@@ -423,6 +430,58 @@ static void test_detect_hostile_apex_escaped(void)
 	dx_detect_free(d);
 }
 
+/* The facts an alert states are the apex's: top_qtype the most common type of its subdomain
+ * queries (it was A for every alert: the window's type counts were cleared before the alerts
+ * were refreshed from them), one encoding for all its alerts (HIGH_FREQUENCY took the
+ * crossing query's, here a hostname-like one), and details.at the counts when each severity
+ * was reached. A tunnel of NULL (or KEY) queries with every third name hostname-like, and a
+ * few A queries. */
+static void test_detect_facts(void)
+{
+	static const unsigned types[] = {10, 25};
+	for (size_t k = 0; k < ARRAY_SIZE(types); k++) {
+		dx_detect_t *d = mk(NULL, NULL);
+		char lab[64], name[128];
+		unsigned seed = 5;
+		for (int i = 0; i < 120; i++) {
+			if (i % 3 == 2)
+				snprintf(name, sizeof(name), "host%d.facts.example", i);
+			else {
+				rnd_label(lab, 40, B32, &seed);
+				snprintf(name, sizeof(name), "%s.t.facts.example", lab);
+			}
+			/* types[k] mostly; every tenth an A query */
+			feed(d, T0 + i * 50000LL, name, i % 10 == 9 ? 1 : types[k], 7, false, 0);
+		}
+		/* ten minutes later: the first window's counts are gone, the alerts refreshed */
+		feed(d, T0 + 700 * 1000000LL, "www.facts.example", 1, 7, false, 0);
+		dx_detect_finish(d);
+		int s = slot("facts.example");
+		int n = 0;
+		for (int t = 0; t < DX_T_COUNT; t++) {
+			if (seen.sev[s][t] == DX_SEV_NONE)
+				continue;
+			n++;
+			CU_ASSERT_EQUAL(seen.top_qtype[s][t], types[k]);
+			CU_ASSERT_EQUAL(seen.encoding[s][t], DX_ENC_BASE32);
+			if (seen.top_qtype[s][t] != types[k] ||
+			    seen.encoding[s][t] != DX_ENC_BASE32)
+				fprintf(stderr, "\n  %s: top_qtype %u, encoding %d\n",
+					dx_threat_name((enum dx_threat) t), seen.top_qtype[s][t],
+					seen.encoding[s][t]);
+		}
+		CU_ASSERT_TRUE(n >= 3);
+		/* HIGH_FREQUENCY reached MEDIUM at the 21st subdomain query: details.at keeps that
+		 * beside the refreshed counts */
+		CU_ASSERT_TRUE(seen.sev[s][DX_T_HIGH_FREQUENCY] >= DX_SEV_MEDIUM);
+		const char *det = seen.details[s][DX_T_HIGH_FREQUENCY];
+		CU_ASSERT_PTR_NOT_NULL(strstr(det, "\"at\":{\"LOW\":{\"queries\":21,"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(det, "\"MEDIUM\":{\"queries\":21,"
+						   "\"subdomain_queries\":21,"));
+		dx_detect_free(d);
+	}
+}
+
 static CU_TestInfo detect_tests[] = {
     {"hostile_apex_escaped", test_detect_hostile_apex_escaped},
     {"volume_alone_is_medium", test_detect_volume_alone_is_medium},
@@ -437,6 +496,7 @@ static CU_TestInfo detect_tests[] = {
     {"hash_flood", test_detect_hash_flood},
     {"window_stats", test_detect_window_stats},
     {"client_anomaly", test_detect_client_anomaly},
+    {"facts", test_detect_facts},
     CU_TEST_INFO_NULL,
 };
 

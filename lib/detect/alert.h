@@ -40,7 +40,15 @@ enum dx_status { DX_ST_OPEN = 0, DX_ST_CLOSED, DX_ST_BLOCKED, DX_ST_ALLOWLISTED 
 
 #define DX_ALERT_SOURCES 16 /* client addresses kept per alert */
 #define DX_ALERT_SOURCES_JSON (DX_ALERT_SOURCES * 48 + 4)
-#define DX_ALERT_DETAILS 768
+#define DX_ALERT_DETAILS 1536
+
+/** The window's counts when an alert first reached a severity (details.at), so a row whose
+ * refreshed counts fell below a threshold still shows what crossed it. */
+typedef struct dx_alert_at {
+	uint32_t queries, subdomain_queries, unique_subdomains, encoded_unique, long_unique,
+	    unusual_qtype_queries, info_window_bytes;
+	uint64_t info_horizon_bytes;
+} dx_alert_at_t;
 
 typedef struct dx_alert {
 	int64_t id; /* database row id; 0 until first stored */
@@ -48,7 +56,7 @@ typedef struct dx_alert {
 	enum dx_threat threat;
 	enum dx_severity severity;
 	enum dx_status status;
-	enum dx_encoding encoding;
+	enum dx_encoding encoding; /* the apex's: the most common of its machine-made names */
 	double score;
 	dx_ts_t first_ts;    /* first query of the episode */
 	dx_ts_t detected_ts; /* the query that raised it (first reached its current severity) */
@@ -57,7 +65,7 @@ typedef struct dx_alert {
 	uint64_t unique_subdomains;
 	uint64_t source_count;
 	uint64_t est_bytes;
-	uint16_t top_qtype;
+	uint16_t top_qtype; /* the most common type of the apex's subdomain queries */
 	uint32_t vni;
 	bool has_vni;
 	char sample_qname[DX_DNAME_ESCMAX];  /* escaped presentation text */
@@ -66,6 +74,7 @@ typedef struct dx_alert {
 	enum dx_severity logged;	     /* highest severity already logged (not stored) */
 	bool refresh; /* only counts, sources, details and status changed since the last write */
 	dx_ts_t raised_ts[DX_SEV_CRITICAL + 1]; /* when each severity was first reached */
+	dx_alert_at_t at[DX_SEV_CRITICAL + 1];	/* and the counts then */
 } dx_alert_t;
 
 /** One apex's statistics over a closed window. */

@@ -40,6 +40,7 @@
 #define SEG_PROBATION 0
 #define SEG_PROTECTED 1
 #define CMS_ROWS 4
+#define QT_SLOTS 16
 
 struct bucket {
 	uint32_t q;	   /* queries */
@@ -96,6 +97,11 @@ struct apex_st {
 	struct addr src[SRC_KEEP];
 	uint32_t alert[DX_T_COUNT]; /* index in the alert pool, or NIL */
 	struct bucket sum, b[NB];
+	/* since the apex entered the table (its alerts' first_ts): subdomain queries by type,
+	 * for top_qtype, and machine-made ones by encoding, so all its alerts name one */
+	uint32_t qt_n[QT_SLOTS];
+	uint16_t qt_other; /* the first type counted in the last slot */
+	uint32_t enc_n[DX_ENC_COUNT];
 	uint64_t hbits;
 	uint32_t hsq, hrnd;
 	struct hour hr[NH];
@@ -382,14 +388,40 @@ static uint64_t source_count(const struct apex_st *s)
 	return est < s->n_src ? s->n_src : est;
 }
 
+/* Query types an alert can name, one slot each; the last slot holds every other type. */
+static const uint16_t qt_types[QT_SLOTS - 1] = {1,  28, 16, 10, 5,   15, 33, 65,
+						12, 25, 2,  6,	255, 64, 99};
+
+static unsigned qt_slot(uint16_t t)
+{
+	for (unsigned i = 0; i < QT_SLOTS - 1; i++)
+		if (qt_types[i] == t)
+			return i;
+	return QT_SLOTS - 1;
+}
+
+/* The most common type of the apex's subdomain queries (ties: the earlier slot); 0 if none
+ * was counted yet. */
 static uint16_t top_qtype(const struct apex_st *s)
 {
-	static const uint16_t types[10] = {1, 28, 16, 10, 5, 15, 33, 65, 12, 0};
 	unsigned best = 0;
-	for (unsigned i = 1; i < 10; i++)
-		if (s->tum.qt[i] > s->tum.qt[best])
+	for (unsigned i = 1; i < QT_SLOTS; i++)
+		if (s->qt_n[i] > s->qt_n[best])
 			best = i;
-	return types[best];
+	if (s->qt_n[best] == 0)
+		return 0;
+	return best == QT_SLOTS - 1 ? s->qt_other : qt_types[best];
+}
+
+/* The most common encoding of the apex's machine-made subdomain queries (ties: the richer
+ * alphabet); none if it had none. */
+static enum dx_encoding apex_encoding(const struct apex_st *s)
+{
+	int best = DX_ENC_NONE;
+	for (int e = DX_ENC_NONE + 1; e < DX_ENC_COUNT; e++)
+		if (s->enc_n[e] > 0 && s->enc_n[e] >= s->enc_n[best])
+			best = e;
+	return (enum dx_encoding) best;
 }
 
 /* ,"name":v */
@@ -437,7 +469,10 @@ static void fill_alert(dx_detect_t *d, const struct apex_st *s, struct alert_slo
 	a->unique_subdomains = w->uniq;
 	a->source_count = source_count(s);
 	a->est_bytes = s->total_bits / 8;
-	a->top_qtype = top_qtype(s);
+	uint16_t top = top_qtype(s);
+	if (top != 0) /* else the raising query's type, set by raise() */
+		a->top_qtype = top;
+	a->encoding = apex_encoding(s);
 	a->vni = s->vni;
 	a->has_vni = s->has_vni;
 	/* the sources list changes only while the apex's first SRC_KEEP clients arrive, and an
@@ -470,6 +505,26 @@ static void fill_alert(dx_detect_t *d, const struct apex_st *s, struct alert_slo
 		dx_out_str(&out, "\":");
 		put_ts(&out, a->raised_ts[v]);
 	}
+	dx_out_str(&out, "},\"at\":{");
+	first = true;
+	for (int v = DX_SEV_LOW; v <= DX_SEV_CRITICAL; v++) {
+		if (!a->raised_ts[v])
+			continue;
+		const dx_alert_at_t *at = &a->at[v];
+		dx_out_str(&out, first ? "\"" : ",\"");
+		first = false;
+		dx_out_str(&out, dx_severity_name((enum dx_severity) v));
+		dx_out_str(&out, "\":{\"queries\":");
+		dx_out_u64(&out, at->queries);
+		put_field(&out, "subdomain_queries", at->subdomain_queries);
+		put_field(&out, "unique_subdomains", at->unique_subdomains);
+		put_field(&out, "encoded_unique", at->encoded_unique);
+		put_field(&out, "long_unique", at->long_unique);
+		put_field(&out, "unusual_qtype_queries", at->unusual_qtype_queries);
+		put_field(&out, "info_window_bytes", at->info_window_bytes);
+		put_field(&out, "info_horizon_bytes", at->info_horizon_bytes);
+		dx_out_str(&out, "}");
+	}
 	dx_out_str(&out, "},\"window_sec\":");
 	dx_out_u64(&out, d->cfg.window_sec);
 	put_field(&out, "subdomain_queries", w->sq);
@@ -501,7 +556,7 @@ static inline bool news(const struct apex_st *s, enum dx_threat t, enum dx_sever
 /* Raise or escalate the alert of threat t on apex idx to severity sev (callers ask news()
  * first, so as not to compute the score for nothing). */
 static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severity sev,
-		  double score, const dx_query_t *q, const dx_features_t *f)
+		  double score, const dx_query_t *q)
 {
 	struct apex_st *s = &d->apexes[idx];
 	uint32_t ai = s->alert[t];
@@ -531,13 +586,17 @@ static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severi
 	}
 	dx_alert_t *a = &d->alerts[ai].a;
 	a->refresh = false;
-	for (int v = a->severity + 1; v <= (int) sev; v++)
+	const struct bucket *w = &s->sum;
+	for (int v = a->severity + 1; v <= (int) sev; v++) {
 		a->raised_ts[v] = q->ts_us;
+		a->at[v] = (dx_alert_at_t){w->q,	 w->sq,	   w->uniq,	w->enc_uniq,
+					   w->long_uniq, w->odd_q, w->bits / 8, s->hbits / 8};
+	}
 	a->severity = sev;
 	s->alert_sev[t] = (uint8_t) sev;
 	a->score = score;
 	a->detected_ts = q->ts_us;
-	a->encoding = f->encoding;
+	a->top_qtype = q->dns.qtype;
 	dx_dname_escape(&q->dns.qname, true, a->sample_qname);
 	fill_alert(d, s, &d->alerts[ai]);
 	d->on_alert(d->ctx, a);
@@ -1050,7 +1109,7 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	if (!machine)
 		sev = cap(sev, DX_SEV_MEDIUM);
 	if (news(s, DX_T_HIGH_FREQUENCY, sev))
-		raise(d, idx, DX_T_HIGH_FREQUENCY, sev, frac(w->sq, k->hf_critical), q, f);
+		raise(d, idx, DX_T_HIGH_FREQUENCY, sev, frac(w->sq, k->hf_critical), q);
 
 	/* 2. ENCODED_SUBDOMAIN: unique long machine-made labels, corroborated by the bytes they
 	 * carry */
@@ -1062,8 +1121,7 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	      : w->enc_uniq > k->enc_medium / 2 ? DX_SEV_LOW
 						: DX_SEV_NONE;
 	if (news(s, DX_T_ENCODED_SUBDOMAIN, sev))
-		raise(d, idx, DX_T_ENCODED_SUBDOMAIN, sev, frac(w->enc_uniq, k->enc_critical), q,
-		      f);
+		raise(d, idx, DX_T_ENCODED_SUBDOMAIN, sev, frac(w->enc_uniq, k->enc_critical), q);
 
 	/* 3. LONG_NAME */
 	sev = w->long_uniq >= k->long_high && machine ? DX_SEV_HIGH
@@ -1072,7 +1130,7 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	if (sev == DX_SEV_HIGH && w->long_uniq >= 5 * k->long_high)
 		sev = DX_SEV_CRITICAL;
 	if (news(s, DX_T_LONG_NAME, sev))
-		raise(d, idx, DX_T_LONG_NAME, sev, frac(w->long_uniq, 5 * k->long_high), q, f);
+		raise(d, idx, DX_T_LONG_NAME, sev, frac(w->long_uniq, 5 * k->long_high), q);
 
 	/* 4. UNUSUAL_QTYPE */
 	sev = DX_SEV_NONE;
@@ -1082,7 +1140,7 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 			sev = w->odd_q >= 4 * k->hf_high ? DX_SEV_CRITICAL : DX_SEV_HIGH;
 	}
 	if (news(s, DX_T_UNUSUAL_QTYPE, sev))
-		raise(d, idx, DX_T_UNUSUAL_QTYPE, sev, frac(w->odd_q, 4 * k->hf_high), q, f);
+		raise(d, idx, DX_T_UNUSUAL_QTYPE, sev, frac(w->odd_q, 4 * k->hf_high), q);
 
 	/* 5. SUBDOMAIN_ENUMERATION: many dictionary-like names, mostly NXDOMAIN. Reconnaissance,
 	 * not exfiltration: at most MEDIUM. */
@@ -1091,7 +1149,7 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 		sev = w->uniq >= 4 * k->enum_min_unique ? DX_SEV_MEDIUM : DX_SEV_LOW;
 	if (news(s, DX_T_SUBDOMAIN_ENUMERATION, sev))
 		raise(d, idx, DX_T_SUBDOMAIN_ENUMERATION, sev,
-		      frac(w->uniq, 4 * k->enum_min_unique), q, f);
+		      frac(w->uniq, 4 * k->enum_min_unique), q);
 
 	/* 6. INFO_VOLUME: information sent over the window or the horizon; HIGH only if the
 	 * names carrying it look machine-made */
@@ -1106,7 +1164,7 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	else if (info_h >= k->info_horizon_bytes / 16)
 		sev = DX_SEV_LOW;
 	if (news(s, DX_T_INFO_VOLUME, sev))
-		raise(d, idx, DX_T_INFO_VOLUME, sev, frac(info_h, k->info_horizon_bytes), q, f);
+		raise(d, idx, DX_T_INFO_VOLUME, sev, frac(info_h, k->info_horizon_bytes), q);
 
 	/* 7. CLIENT_ANOMALY: one client making new names far faster than its peers; charged to
 	 * the apex it is querying. At most MEDIUM on its own. */
@@ -1116,7 +1174,7 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 		sev = machine ? DX_SEV_MEDIUM : DX_SEV_LOW;
 		if (news(s, DX_T_CLIENT_ANOMALY, sev))
 			raise(d, idx, DX_T_CLIENT_ANOMALY, sev,
-			      frac(c->sum.uniq, 10 * (uint64_t) k->client_min_unique), q, f);
+			      frac(c->sum.uniq, 10 * (uint64_t) k->client_min_unique), q);
 	}
 }
 
@@ -1250,6 +1308,12 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 		s->sum.sq++;
 		s->tum.sq++;
 		s->tum.ent_sum += f.entropy;
+		unsigned qs = qt_slot(q->dns.qtype);
+		if (qs == QT_SLOTS - 1 && s->qt_n[qs] == 0)
+			s->qt_other = q->dns.qtype;
+		s->qt_n[qs]++;
+		if (f.random)
+			s->enc_n[f.encoding]++;
 		struct hour *hr = &s->hr[s->hcur];
 		hr->sq++;
 		s->hsq++;
