@@ -538,11 +538,23 @@ int main(int argc, char **argv)
 	/* The tables' hash key: random when live, so nobody can precompute colliding names; fixed
 	 * for a replay, because bounded tables under pressure evict by hash and the same capture
 	 * must always give the same rows (a replay is forensics on recorded traffic). */
+	/* A guessable key would undo the protection against crafted collisions: live capture
+	 * waits for the kernel's entropy (getrandom) and refuses to start without it. */
+	pl.key = DX_REPLAY_KEY;
+	int rnd = dx_hash_random(&pl.key, sizeof(pl.key));
 	if (!pl.live) {
 		pl.key = DX_REPLAY_KEY;
-	} else if (getrandom(&pl.key, sizeof(pl.key), 0) != (ssize_t) sizeof(pl.key)) {
-		pl.key.k0 = (uint64_t) time(NULL) ^ (uint64_t) (uintptr_t) &pl;
-		pl.key.k1 = (uint64_t) getpid() * 0x9E3779B97F4A7C15ULL;
+		if (rnd != DX_OK)
+			dx_log(DX_LOG_WARN, DX_GRP_MAIN,
+			       "getrandom: %s: this replay's tables use a fixed slot multiplier",
+			       strerror(-rnd));
+	} else if (rnd != DX_OK) {
+		fprintf(stderr,
+			"dnsexfild: cannot draw a random table key (getrandom: %s): not capturing "
+			"live with a guessable one\n",
+			strerror(-rnd));
+		dx_config_free(&cfg);
+		return EX_OSERR;
 	}
 	static char outbuf[1 << 16];
 	if (dump)

@@ -4,21 +4,35 @@
  * are read one at a time into little-endian words, so the result does not depend on alignment
  * or host byte order (the compiler turns that into one load). */
 #include <stdint.h>
+#include <errno.h>
 #include <sys/random.h>
-#include <time.h>
+
+#include "lib/base/err.h"
 
 #include "lib/base/hash.h"
+
+int dx_hash_random(void *buf, size_t n)
+{
+	uint8_t *p = buf;
+	while (n > 0) {
+		/* flags 0: blocks until the kernel's pool is initialised, never returns guesses */
+		ssize_t r = getrandom(p, n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += r;
+		n -= (size_t) r;
+	}
+	return DX_OK;
+}
 
 uint64_t dx_hash_salt(void)
 {
 	uint64_t s;
-	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t) sizeof(s)) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		s = ((uint64_t) ts.tv_nsec << 32 ^ (uint64_t) ts.tv_sec ^
-		     (uint64_t) (uintptr_t) &s) *
-		    0x9E3779B97F4A7C15ULL;
-	}
+	if (dx_hash_random(&s, sizeof(s)) != DX_OK)
+		s = DX_FIXED_SALT; /* a replay only: main refuses to capture live without getrandom */
 	return s | 1;
 }
 

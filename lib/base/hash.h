@@ -27,9 +27,17 @@ uint64_t dx_hash(const dx_hash_key_t *key, const void *in, size_t len);
 /** SipHash-2-4 (the paper's own): for checking the shared code against its vectors. */
 uint64_t dx_siphash24(const dx_hash_key_t *key, const void *in, size_t len);
 
+/** Fill buf with n bytes from getrandom(), waiting until the kernel has entropy (never a
+ * clock-derived guess). DX_OK, or a negated errno (ENOSYS, EPERM under a seccomp filter). */
+int dx_hash_random(void *buf, size_t n);
+
+/** The multiplier dx_hash_salt() falls back to when getrandom() fails: main allows that for a
+ * replay only, whose key is published anyway; live capture refuses to start. */
+#define DX_FIXED_SALT 0x9E3779B97F4A7C15ULL
+
 /**
- * A random odd multiplier for dx_hash_index(), drawn from getrandom() at each call (falling
- * back to the clock and addresses if that fails).
+ * A random odd multiplier for dx_hash_index(), drawn from getrandom() at each call
+ * (DX_FIXED_SALT if that fails).
  *
  * Why a second secret: a replay uses a fixed, published hash key so that tables which evict
  * under pressure behave the same on every run. Set-associative tables (names, clients, TCP
