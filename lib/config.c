@@ -445,7 +445,8 @@ static int finish(int rc, struct parse_state *ps, const char *name, char *err)
 		snprintf(err, DX_CONFIG_ERRMAX, "%s: cannot open: %s", name, strerror(errno));
 		return DX_ENOENT;
 	}
-	snprintf(err, DX_CONFIG_ERRMAX, "%s:%d: %s", name, rc,
+	/* the reason is cut to leave room for the file name and line: one line in all */
+	snprintf(err, DX_CONFIG_ERRMAX, "%s:%d: %.400s", name, rc,
 		 ps->first[0] ? ps->first : "syntax error (expected [section] or key = value)");
 	return DX_ECONFIG;
 }

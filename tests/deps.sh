@@ -4,7 +4,7 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-	gcc libc6-dev meson ninja-build pkg-config python3 \
+	gcc clang libc6-dev meson ninja-build pkg-config python3 \
 	libpcap-dev libpsl-dev publicsuffix libsqlite3-dev sqlite3 libinih-dev libcunit1-dev libldns-dev valgrind \
 	tshark tcpdump clang-format awscli unbound dnsutils iodine dns2tcp netcat-openbsd iproute2 strace >/dev/null
 # unbound's own service is not wanted: the tests start their own on loopback

@@ -1,7 +1,9 @@
 #!/bin/sh
 # run.sh: build and run every test suite twice, as CI does: a normal build (warnings are
-# errors) and an AddressSanitizer + UndefinedBehaviorSanitizer build. Prints one closing line
-# "N passed, N failed, N skipped" and exits non-zero on any failure.
+# errors) and an AddressSanitizer + UndefinedBehaviorSanitizer build; the unit and fuzz suites
+# once more under valgrind; and build the variants a packager may choose (each build counts
+# as one test). Prints one closing line "N passed, N failed, N skipped" and exits non-zero on
+# any failure.
 # Run from the repository root; build directories are build-ci and build-asan.
 set -u
 cd "$(dirname "$0")/.."
@@ -23,6 +25,26 @@ rm -rf build-ci build-asan
 meson setup build-ci -Dwerror=true >/dev/null && ninja -C build-ci >/dev/null || exit 1
 meson test -C build-ci --print-errorlogs --num-processes 2 || status=1
 
+step "build variants without a warning: gcc debug, gcc release and minsize, clang debug and release, tests off"
+for v in "gcc debug" "gcc release" "gcc minsize" "clang debug" "clang release" "gcc plain notests"; do
+	set -- $v
+	d=build-v-$1-$2${3:-}
+	rm -rf "$d"
+	opt=""
+	[ "${3:-}" = notests ] && opt="-Dtests=disabled"
+	if command -v "$1" >/dev/null 2>&1; then
+		if CC=$1 meson setup "$d" --buildtype="$2" -Dwerror=true $opt >/dev/null && ninja -C "$d" >/dev/null; then
+			echo "ok   $v"; echo OK >>build-ci/variants.txt
+		else
+			echo "FAIL $v"; ninja -C "$d" 2>&1 | grep -E "error|warning" | head -5; status=1
+			echo FAIL >>build-ci/variants.txt
+		fi
+	else
+		echo "skip $v: $1 not installed"; echo SKIP >>build-ci/variants.txt
+	fi
+	rm -rf "$d"
+done
+
 step "valgrind: unit and fuzz-corpus suites (memcheck, leaks are errors)"
 if command -v valgrind >/dev/null 2>&1; then
 	meson test -C build-ci --setup valgrind --suite unit --suite fuzz --print-errorlogs \
@@ -38,7 +60,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --num-processes 2 || status=1
 
 python3 - build-ci/meson-logs/testlog.json build-ci/meson-logs/testlog-valgrind.json \
-	build-asan/meson-logs/testlog.json <<'PY' || status=1
+	build-asan/meson-logs/testlog.json build-ci/variants.txt <<'PY' || status=1
 import json, sys
 passed = failed = skipped = 0
 for path in sys.argv[1:]:
@@ -47,7 +69,7 @@ for path in sys.argv[1:]:
     except FileNotFoundError:
         continue
     for line in lines:
-        r = json.loads(line)["result"]
+        r = line.strip() if path.endswith(".txt") else json.loads(line)["result"]
         if r in ("OK", "EXPECTEDFAIL"):
             passed += 1
         elif r == "SKIP":

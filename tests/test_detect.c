@@ -36,7 +36,7 @@ static int slot(const char *apex)
 	for (int i = 0; i < seen.n_apex; i++)
 		if (strcmp(seen.apex[i], apex) == 0)
 			return i;
-	snprintf(seen.apex[seen.n_apex], sizeof(seen.apex[0]), "%s", apex);
+	snprintf(seen.apex[seen.n_apex], sizeof(seen.apex[0]), "%.63s", apex);
 	return seen.n_apex++;
 }
 
