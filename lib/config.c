@@ -9,12 +9,16 @@
  * line number. Numbers go through strtoul with errno, the end pointer and [min, max] checked.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/config.h"
+#include "lib/decode/dname.h"
 #include "lib/prepare/prep.h"
 #include "lib/base/err.h"
 #include "lib/base/log.h"
@@ -410,10 +414,11 @@ int dx_config_set(dx_config_t *cfg, const char *section, const char *name, const
 		return rc;
 	}
 	if (rc != DX_OK) {
-		char why[96];
+		char why[96], esc[4 * 80 + 1]; /* operator text reaches the terminal escaped */
 		describe(k, why, sizeof(why));
-		snprintf(err, DX_CONFIG_ERRMAX, "[%s] %s: bad value '%.80s' (%s)", section, name,
-			 value, why);
+		dx_dname_escape_text(value, strnlen(value, 80), esc, sizeof(esc));
+		snprintf(err, DX_CONFIG_ERRMAX, "[%s] %s: bad value '%s' (%s)", section, name, esc,
+			 why);
 		return DX_ECONFIG;
 	}
 	return DX_OK;
@@ -422,6 +427,7 @@ int dx_config_set(dx_config_t *cfg, const char *section, const char *name, const
 struct parse_state {
 	dx_config_t *cfg;
 	char first[DX_CONFIG_ERRMAX];
+	bool seen[ARRAY_SIZE(keys)]; /* set once: a second line for the key is an error */
 };
 
 static int on_ini(void *user, const char *section, const char *name, const char *value)
@@ -430,6 +436,16 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	if (name == NULL) /* a section header alone */
 		return 1;
 	char err[DX_CONFIG_ERRMAX];
+	const struct key *k = find_key(section, name);
+	if (k != NULL && k->type != KEY_FILE && ps->seen[k - keys]) {
+		/* the later line would silently win: say so instead */
+		if (ps->first[0] == '\0')
+			snprintf(ps->first, sizeof(ps->first), "[%s] %s: duplicate key", section,
+				 name);
+		return 0;
+	}
+	if (k != NULL)
+		ps->seen[k - keys] = true;
 	if (dx_config_set(ps->cfg, section, name, value, err) == DX_OK)
 		return 1;
 	if (ps->first[0] == '\0')
@@ -451,21 +467,99 @@ static int finish(int rc, struct parse_state *ps, const char *name, char *err)
 	return DX_ECONFIG;
 }
 
+/* Bytes that inih would take wrong without a word: a NUL ends its line early (the rest of
+ * the value is lost), a line of INI_MAX_LINE or more is cut and the rest read as another
+ * line. Checked before parsing; returns the first offending line (0: none) and why. */
+static int prescan(const char *text, size_t n, const char **why)
+{
+	int line = 1;
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] == '\0') {
+			*why = "a NUL byte in the line";
+			return line;
+		}
+		if (text[i] == '\n') {
+			line++;
+			len = 0;
+		} else if (++len >= DX_CONFIG_MAX_LINE) {
+			*why = "line longer than the 198 characters a line may have";
+			return line;
+		}
+	}
+	return 0;
+}
+
+/* The whole file in a NUL-terminated buffer, at most DX_CONFIG_MAX_BYTES: a regular file or
+ * a character device (-c /dev/null for the defaults; /dev/zero is then a NUL, not a hang). */
+static char *slurp(const char *path, size_t *n, char *err)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, DX_CONFIG_ERRMAX, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat sb;
+	const char *why = NULL;
+	if (fstat(fd, &sb) != 0)
+		why = strerror(errno);
+	else if (S_ISDIR(sb.st_mode))
+		why = "is a directory, not a configuration file";
+	else if (!S_ISREG(sb.st_mode) && !S_ISCHR(sb.st_mode))
+		why = "is not a regular file (a FIFO or socket)";
+	char *buf = why ? NULL : malloc(DX_CONFIG_MAX_BYTES + 1);
+	size_t got = 0;
+	while (buf != NULL && got <= DX_CONFIG_MAX_BYTES) {
+		ssize_t r = read(fd, buf + got, DX_CONFIG_MAX_BYTES + 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			why = strerror(errno);
+		if (r <= 0)
+			break;
+		got += (size_t) r;
+	}
+	if (buf == NULL && why == NULL)
+		why = "out of memory";
+	else if (got > DX_CONFIG_MAX_BYTES)
+		why = "is larger than the 1 MiB a configuration may have";
+	close(fd);
+	if (why != NULL) {
+		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", path, why);
+		free(buf);
+		return NULL;
+	}
+	buf[got] = '\0';
+	*n = got;
+	return buf;
+}
+
+static int parse_text(dx_config_t *cfg, const char *text, size_t n, const char *name, char *err)
+{
+	const char *why = NULL;
+	int bad = prescan(text, n, &why);
+	if (bad > 0) {
+		snprintf(err, DX_CONFIG_ERRMAX, "%s:%d: %s", name, bad, why);
+		return DX_ECONFIG;
+	}
+	struct parse_state ps = {.cfg = cfg, .first = ""};
+	return finish(ini_parse_string(text, on_ini, &ps), &ps, name, err);
+}
+
 int dx_config_load(dx_config_t *cfg, const char *path, char *err)
 {
-	struct parse_state ps = {.cfg = cfg, .first = ""};
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return finish(-1, &ps, path, err);
-	int rc = ini_parse_file(f, on_ini, &ps);
-	fclose(f);
-	return finish(rc, &ps, path, err);
+	size_t n = 0;
+	char *text = slurp(path, &n, err);
+	if (text == NULL)
+		return DX_ENOENT;
+	int rc = parse_text(cfg, text, n, path, err);
+	free(text);
+	return rc;
 }
 
 int dx_config_load_string(dx_config_t *cfg, const char *text, const char *name, char *err)
 {
-	struct parse_state ps = {.cfg = cfg, .first = ""};
-	return finish(ini_parse_string(text, on_ini, &ps), &ps, name, err);
+	return parse_text(cfg, text, strlen(text), name, err);
 }
 
 int dx_config_validate(const dx_config_t *cfg, char *err)
@@ -479,6 +573,16 @@ int dx_config_validate(const dx_config_t *cfg, char *err)
 		snprintf(err, DX_CONFIG_ERRMAX,
 			 "no input: give -r FILE or -i IFACE "
 			 "([capture] file or interface)");
+		return DX_ECONFIG;
+	}
+	return dx_config_check(cfg, err);
+}
+
+int dx_config_check(const dx_config_t *cfg, char *err)
+{
+	if (cfg->response.hook && access(cfg->response.hook, X_OK) != 0) {
+		snprintf(err, DX_CONFIG_ERRMAX, "[response] hook: %.300s: %s", cfg->response.hook,
+			 strerror(errno));
 		return DX_ECONFIG;
 	}
 	if ((size_t) cfg->capture.ring_a_mb << 20 < 4u * (cfg->capture.snaplen + 64u)) {
@@ -533,13 +637,69 @@ static void print_list(FILE *out, const char *pre, const uint32_t *v, uint32_t n
 	fputc('\n', out);
 }
 
+static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
+
+/* "name = value" lines of key k (several for a repeated key, the bare "name =" for none). */
+static void print_value(const dx_config_t *cfg, const struct key *k, FILE *out)
+{
+	const void *field = (const char *) cfg + k->off;
+	char pre[64];
+	snprintf(pre, sizeof(pre), "%s =", k->name);
+	switch (k->type) {
+	case KEY_STR: {
+		const char *s = *(char *const *) field;
+		if (s == NULL && k->off == offsetof(dx_config_t, capture.user))
+			s = DX_DEFAULT_USER; /* NULL stands for the default */
+		fprintf(out, "%s%s%s\n", pre, s ? " " : "", s ? s : "");
+		break;
+	}
+	case KEY_FILE:
+		if (cfg->capture.n_files == 0)
+			fprintf(out, "%s\n", pre);
+		for (uint32_t f = 0; f < cfg->capture.n_files; f++)
+			fprintf(out, "%s %s\n", pre, cfg->capture.files[f]);
+		break;
+	case KEY_U32:
+		fprintf(out, "%s %u\n", pre, *(const uint32_t *) field);
+		break;
+	case KEY_BOOL:
+		fprintf(out, "%s %s\n", pre, *(const bool *) field ? "yes" : "no");
+		break;
+	case KEY_PORTS: {
+		const uint16_t *p = field;
+		uint32_t n =
+		    p == cfg->capture.vxlan_ports ? cfg->capture.n_vxlan : cfg->capture.n_geneve;
+		uint32_t tmp[DX_MAX_PORTS];
+		for (uint32_t j = 0; j < n; j++)
+			tmp[j] = p[j];
+		print_list(out, pre, tmp, n);
+		break;
+	}
+	case KEY_VNIS:
+		print_list(out, pre, cfg->capture.vnis, cfg->capture.n_vnis);
+		break;
+	case KEY_SEVERITY:
+		fprintf(out, "%s %s\n", pre, dx_severity_name(*(const int *) field));
+		break;
+	case KEY_SCOPE:
+		fprintf(out, "%s %s\n", pre, dx_respond_scope_name(*(const int *) field));
+		break;
+	case KEY_SYNC:
+		fprintf(out, "%s %s\n", pre,
+			name_of(sync_names, ARRAY_SIZE(sync_names), *(const int *) field, "auto"));
+		break;
+	case KEY_LEVEL:
+		fprintf(out, "%s %s\n", pre,
+			name_of(levels, ARRAY_SIZE(levels), *(const int *) field, "notice"));
+		break;
+	}
+}
+
 void dx_config_print(const dx_config_t *cfg, FILE *out)
 {
-	static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
 	const char *section = "";
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const struct key *k = &keys[i];
-		const void *field = (const char *) cfg + k->off;
 		if (strcmp(section, k->section) != 0) {
 			fprintf(out, "%s[%s]\n", i ? "\n" : "", k->section);
 			section = k->section;
@@ -550,59 +710,62 @@ void dx_config_print(const dx_config_t *cfg, FILE *out)
 			fprintf(out, "# %s; yes or no\n", k->help);
 		else
 			fprintf(out, "# %s\n", k->help);
-		char pre[64];
-		snprintf(pre, sizeof(pre), "%s =", k->name);
-		switch (k->type) {
-		case KEY_STR: {
-			const char *s = *(char *const *) field;
-			if (s == NULL && k->off == offsetof(dx_config_t, capture.user))
-				s = DX_DEFAULT_USER; /* NULL stands for the default */
-			fprintf(out, "%s%s%s\n", pre, s ? " " : "", s ? s : "");
-			break;
-		}
-		case KEY_FILE:
-			if (cfg->capture.n_files == 0)
-				fprintf(out, "%s\n", pre);
-			for (uint32_t f = 0; f < cfg->capture.n_files; f++)
-				fprintf(out, "%s %s\n", pre, cfg->capture.files[f]);
-			break;
-		case KEY_U32:
-			fprintf(out, "%s %u\n", pre, *(const uint32_t *) field);
-			break;
-		case KEY_BOOL:
-			fprintf(out, "%s %s\n", pre, *(const bool *) field ? "yes" : "no");
-			break;
-		case KEY_PORTS: {
-			const uint16_t *p = field;
-			uint32_t n = p == cfg->capture.vxlan_ports ? cfg->capture.n_vxlan
-								   : cfg->capture.n_geneve;
-			uint32_t tmp[DX_MAX_PORTS];
-			for (uint32_t j = 0; j < n; j++)
-				tmp[j] = p[j];
-			print_list(out, pre, tmp, n);
-			break;
-		}
-		case KEY_VNIS:
-			print_list(out, pre, cfg->capture.vnis, cfg->capture.n_vnis);
-			break;
-		case KEY_SEVERITY:
-			fprintf(out, "%s %s\n", pre, dx_severity_name(*(const int *) field));
-			break;
-		case KEY_SCOPE:
-			fprintf(out, "%s %s\n", pre, dx_respond_scope_name(*(const int *) field));
-			break;
-		case KEY_SYNC:
-			fprintf(out, "%s %s\n", pre,
-				name_of(sync_names, ARRAY_SIZE(sync_names), *(const int *) field,
-					"auto"));
-			break;
-		case KEY_LEVEL:
-			fprintf(
-			    out, "%s %s\n", pre,
-			    name_of(levels, ARRAY_SIZE(levels), *(const int *) field, "notice"));
-			break;
-		}
+		print_value(cfg, k, out);
 	}
+}
+
+/* The keys SIGHUP applies to a running sensor: the detectors' thresholds, the allowlists and
+ * the block policy. Everything else is allocated, opened or handed to a thread at start. */
+static bool reloads(const struct key *k)
+{
+	static const char *const detect_fixed[] = {"window_sec", "horizon_hours",  "psl_private",
+						   "max_apexes", "max_subdomains", "max_clients",
+						   "max_alerts", "cache_entries"};
+	static const char *const response_live[] = {
+	    "min_severity", "block_scope",	   "protect",
+	    "dry_run",	    "max_blocks_per_hour", "block_ttl_sec"};
+	if (strcmp(k->section, "detect") == 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(detect_fixed); i++)
+			if (strcmp(k->name, detect_fixed[i]) == 0)
+				return false;
+		return true;
+	}
+	if (strcmp(k->section, "response") == 0)
+		for (size_t i = 0; i < ARRAY_SIZE(response_live); i++)
+			if (strcmp(k->name, response_live[i]) == 0)
+				return true;
+	return false;
+}
+
+unsigned dx_config_restart_keys(const dx_config_t *a, const dx_config_t *b, char *out, size_t n)
+{
+	unsigned count = 0;
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const struct key *k = &keys[i];
+		/* inputs come from the command line as often as from the file */
+		if (reloads(k) || k->type == KEY_FILE ||
+		    k->off == offsetof(dx_config_t, capture.interface))
+			continue;
+		char va[1024], vb[1024];
+		FILE *fa = fmemopen(va, sizeof(va), "w"), *fb = fmemopen(vb, sizeof(vb), "w");
+		if (fa)
+			print_value(a, k, fa);
+		if (fb)
+			print_value(b, k, fb);
+		if (fa)
+			fclose(fa);
+		if (fb)
+			fclose(fb);
+		if (fa == NULL || fb == NULL || strcmp(va, vb) == 0)
+			continue;
+		count++;
+		int w = snprintf(out + o, n - o, "%s[%s] %s", o ? ", " : "", k->section, k->name);
+		if (w > 0 && (size_t) w < n - o)
+			o += (size_t) w;
+	}
+	return count;
 }
 
 size_t dx_config_mem_bound(const dx_config_t *cfg)

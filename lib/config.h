@@ -21,7 +21,9 @@
 
 #define DX_MAX_FILES 1024
 #define DX_MAX_VNIS 64
-#define DX_DEFAULT_USER "dnsexfild" /* [capture] user when unset */
+#define DX_DEFAULT_USER "dnsexfild"    /* [capture] user when unset */
+#define DX_CONFIG_MAX_BYTES (1u << 20) /* a configuration file, at most */
+#define DX_CONFIG_MAX_LINE 199	       /* inih's INI_MAX_LINE less the newline */
 
 /** [store] synchronous: fsync at checkpoints or not; auto: yes live, no for a replay. */
 enum dx_sync { DX_SYNC_AUTO = 0, DX_SYNC_NORMAL, DX_SYNC_OFF };
@@ -80,8 +82,10 @@ typedef struct dx_config {
 void dx_config_defaults(dx_config_t *cfg);
 
 /** Read an INI file over cfg (which holds defaults or earlier values). On failure returns
- * DX_ECONFIG (bad content) or DX_ENOENT (cannot open) and writes one line "path:LINE: [section]
- * key: reason" into err (DX_CONFIG_ERRMAX bytes); cfg then holds a mix: free it and exit. */
+ * DX_ECONFIG (bad content: a bad value, an unknown or duplicate key, a NUL byte, a line over
+ * 198 characters) or DX_ENOENT (cannot open; a directory, FIFO or a file over 1 MiB) and
+ * writes one line "path:LINE: [section] key: reason" into err (DX_CONFIG_ERRMAX bytes); cfg
+ * then holds a mix: free it and exit. */
 int dx_config_load(dx_config_t *cfg, const char *path, char *err) DX_MUSTCHECK;
 
 /** The same for INI text in memory (tests); name stands in for the path in messages. */
@@ -92,8 +96,18 @@ int dx_config_load_string(dx_config_t *cfg, const char *text, const char *name,
 int dx_config_set(dx_config_t *cfg, const char *section, const char *key, const char *value,
 		  char *err) DX_MUSTCHECK;
 
-/** Cross-field checks, after the file and the flags: exactly one input, and so on. */
+/** Cross-field checks, after the file and the flags: exactly one input, then
+ * dx_config_check(). */
 int dx_config_validate(const dx_config_t *cfg, char *err) DX_MUSTCHECK;
+
+/** Every check but the inputs' (threshold order, ring sizes, ports, the hook executable):
+ * what start, --check-config and SIGHUP all refuse. DX_ECONFIG with err. */
+int dx_config_check(const dx_config_t *cfg, char *err) DX_MUSTCHECK;
+
+/** Keys whose value differs between a and b and that a running sensor cannot change (table
+ * sizes, capture, store, hook runner...), as "[section] key, ..." in out (cut at n bytes);
+ * the number of them. For the SIGHUP warning. */
+unsigned dx_config_restart_keys(const dx_config_t *a, const dx_config_t *b, char *out, size_t n);
 
 /** Print the effective configuration as INI (every key, defaults included). */
 void dx_config_print(const dx_config_t *cfg, FILE *out);

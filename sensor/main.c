@@ -323,24 +323,70 @@ static int build_lists(const dx_config_t *c, const psl_ctx_t *psl, dx_hash_key_t
 	return DX_OK;
 }
 
-/* SIGHUP: read the configuration file again and build the [detect]/[response] settings and
- * lists for the detector thread. On any error the old configuration stays. */
-static struct dx_reload *prepare_reload(const char *path, int dry, const psl_ctx_t *psl,
-					dx_hash_key_t key, char *err)
+/* What the command line sets over the configuration file. */
+struct flags {
+	const char *config_path, *iface, *bpf, *db, *hook;
+	const char **files;
+	int n_files, dry;
+};
+
+/*
+ * The configuration of a start, a --check-config or a SIGHUP: defaults, the file, the flags
+ * over it, then one validation. need_input: an input must be given (a start; not a check of a
+ * file alone, nor a reload, whose inputs stay as they are). The lists (allowlist, protect)
+ * are built and checked by build_lists(), which all three call too. DX_OK, or an error with
+ * one line in err; cfg is then to be freed.
+ */
+static int load_config(const struct flags *fl, bool need_input, dx_config_t *cfg, char *err)
+{
+	dx_config_defaults(cfg);
+	int rc = DX_OK;
+	if (fl->config_path)
+		rc = dx_config_load(cfg, fl->config_path, err);
+	/* Flags override the file: an input on the command line replaces the file's inputs. */
+	if (rc == DX_OK && (fl->iface || fl->n_files > 0))
+		dx_config_clear_inputs(cfg);
+	if (rc == DX_OK && fl->iface)
+		rc = dx_config_set(cfg, "capture", "interface", fl->iface, err);
+	for (int i = 0; rc == DX_OK && i < fl->n_files; i++)
+		rc = dx_config_set(cfg, "capture", "file", fl->files[i], err);
+	if (rc == DX_OK && fl->bpf)
+		rc = dx_config_set(cfg, "capture", "bpf", fl->bpf, err);
+	if (rc == DX_OK && fl->db)
+		rc = dx_config_set(cfg, "store", "path", fl->db, err);
+	if (rc == DX_OK && fl->hook)
+		rc = dx_config_set(cfg, "response", "hook", fl->hook, err);
+	if (rc == DX_OK && fl->dry)
+		rc = dx_config_set(cfg, "response", "dry_run", "yes", err);
+	if (rc == DX_OK && cfg->store.path == NULL)
+		rc = dx_config_set(cfg, "store", "path", "dnsexfild.db", err);
+	if (rc == DX_OK)
+		rc = need_input ? dx_config_validate(cfg, err) : dx_config_check(cfg, err);
+	return rc;
+}
+
+/* SIGHUP: read the configuration file again, judge it as start would, and build the
+ * [detect]/[response] settings and lists for the detector thread. On any error the running
+ * configuration stays. Keys that only a restart can change are named in one warning. */
+static struct dx_reload *prepare_reload(const struct flags *fl, const dx_config_t *running,
+					const psl_ctx_t *psl, dx_hash_key_t key, char *err)
 {
 	dx_config_t c;
-	dx_config_defaults(&c);
 	struct dx_reload *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		snprintf(err, DX_CONFIG_ERRMAX, "out of memory");
+		dx_config_defaults(&c);
 		goto fail;
 	}
-	if (path && dx_config_load(&c, path, err) != DX_OK)
-		goto fail;
-	if (dry && dx_config_set(&c, "response", "dry_run", "yes", err) != DX_OK)
+	if (load_config(fl, false, &c, err) != DX_OK)
 		goto fail;
 	if (build_lists(&c, psl, key, &r->allow, &r->protect, err) != DX_OK)
 		goto fail;
+	char keys[512];
+	if (dx_config_restart_keys(running, &c, keys, sizeof(keys)) > 0)
+		dx_log(DX_LOG_WARN, DX_GRP_MAIN,
+		       "SIGHUP: %s changed: only a restart applies that; the running value is kept",
+		       keys);
 	r->detect = c.detect.cfg;
 	r->respond = c.response.cfg;
 	dx_config_free(&c);
@@ -386,13 +432,13 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config_path = NULL, *iface = NULL, *bpf = NULL, *db = NULL, *hook = NULL;
+	struct flags fl = {0};
 	const char *write_path = NULL;
-	int dry = 0;
 	const char **files = calloc((size_t) argc + 1, sizeof(*files));
 	int n_files = 0, verbose = 0, dump = 0, check = 0;
 	if (files == NULL)
 		return 1;
+	fl.files = files;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "r:i:f:c:d:w:vqhV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -400,16 +446,16 @@ int main(int argc, char **argv)
 			files[n_files++] = optarg;
 			break;
 		case 'i':
-			iface = optarg;
+			fl.iface = optarg;
 			break;
 		case 'f':
-			bpf = optarg;
+			fl.bpf = optarg;
 			break;
 		case 'c':
-			config_path = optarg;
+			fl.config_path = optarg;
 			break;
 		case 'd':
-			db = optarg;
+			fl.db = optarg;
 			break;
 		case 'w':
 			write_path = optarg;
@@ -427,10 +473,10 @@ int main(int argc, char **argv)
 			check = 1;
 			break;
 		case OPT_HOOK:
-			hook = optarg;
+			fl.hook = optarg;
 			break;
 		case OPT_DRY:
-			dry = 1;
+			fl.dry = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -452,12 +498,13 @@ int main(int argc, char **argv)
 		free(files);
 		return EX_USAGE;
 	}
-	if (!iface && n_files == 0 && !config_path) {
+	fl.n_files = n_files;
+	if (!fl.iface && n_files == 0 && !fl.config_path) {
 		usage(stderr);
 		free(files);
 		return EX_USAGE;
 	}
-	if (iface && n_files > 0) {
+	if (fl.iface && n_files > 0) {
 		fprintf(stderr, "dnsexfild: -i and -r exclude each other\n");
 		free(files);
 		return EX_USAGE;
@@ -465,39 +512,13 @@ int main(int argc, char **argv)
 
 	dx_config_t cfg;
 	char err[DX_CONFIG_ERRMAX];
-	dx_config_defaults(&cfg);
-	int rc = DX_OK;
-	if (config_path)
-		rc = dx_config_load(&cfg, config_path, err);
-	/* Flags override the file: an input on the command line replaces the file's inputs. */
-	if (rc == DX_OK && (iface || n_files > 0))
-		dx_config_clear_inputs(&cfg);
-	if (rc == DX_OK && iface)
-		rc = dx_config_set(&cfg, "capture", "interface", iface, err);
-	for (int i = 0; rc == DX_OK && i < n_files; i++)
-		rc = dx_config_set(&cfg, "capture", "file", files[i], err);
-	if (rc == DX_OK && bpf)
-		rc = dx_config_set(&cfg, "capture", "bpf", bpf, err);
-	if (rc == DX_OK && db)
-		rc = dx_config_set(&cfg, "store", "path", db, err);
-	if (rc == DX_OK && hook)
-		rc = dx_config_set(&cfg, "response", "hook", hook, err);
-	if (rc == DX_OK && dry)
-		rc = dx_config_set(&cfg, "response", "dry_run", "yes", err);
-	if (rc == DX_OK && cfg.response.hook && access(cfg.response.hook, X_OK) != 0) {
-		snprintf(err, DX_CONFIG_ERRMAX, "[response] hook: %s: %s", cfg.response.hook,
-			 strerror(errno));
-		rc = DX_ECONFIG;
-	}
-	if (rc == DX_OK && cfg.store.path == NULL)
-		rc = dx_config_set(&cfg, "store", "path", "dnsexfild.db", err);
-	free(files);
-	if (rc == DX_OK && !(check && !iface && n_files == 0 && config_path))
-		rc = dx_config_validate(&cfg, err);
+	/* --check-config of a file alone judges everything but the inputs */
+	int rc = load_config(&fl, !(check && !fl.iface && n_files == 0), &cfg, err);
 	if (rc != DX_OK) {
 		fprintf(stderr, "dnsexfild: %s\n", err);
 		dx_config_free(&cfg);
-		return config_path ? EX_CONFIG : EX_USAGE;
+		free(files);
+		return fl.config_path ? EX_CONFIG : EX_USAGE;
 	}
 	int level = cfg.log.level + verbose;
 	atomic_store(&dx_log_level, level < 0 ? 0 : level > DX_LOG_DEBUG ? DX_LOG_DEBUG : level);
@@ -509,6 +530,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "dnsexfild: %s\n", err);
 			psl_free((psl_ctx_t *) cpsl);
 			dx_config_free(&cfg);
+			free(files);
 			return EX_CONFIG;
 		}
 		dx_config_print(&cfg, stdout);
@@ -522,6 +544,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dnsexfild: memory bound with this configuration: %zu MiB\n",
 			dx_config_mem_bound(&cfg) >> 20);
 		dx_config_free(&cfg);
+		free(files);
 		return 0;
 	}
 
@@ -537,9 +560,9 @@ int main(int argc, char **argv)
 	dx_config_decode(&cfg, &pl.dcfg);
 	/* The tables' hash key: random when live, so nobody can precompute colliding names; fixed
 	 * for a replay, because bounded tables under pressure evict by hash and the same capture
-	 * must always give the same rows (a replay is forensics on recorded traffic). */
-	/* A guessable key would undo the protection against crafted collisions: live capture
-	 * waits for the kernel's entropy (getrandom) and refuses to start without it. */
+	 * must always give the same rows (a replay is forensics on recorded traffic). A guessable
+	 * key would undo that protection: live capture waits for the kernel's entropy
+	 * (getrandom) and refuses to start without it. */
 	pl.key = DX_REPLAY_KEY;
 	int rnd = dx_hash_random(&pl.key, sizeof(pl.key));
 	if (!pl.live) {
@@ -554,6 +577,7 @@ int main(int argc, char **argv)
 			"live with a guessable one\n",
 			strerror(-rnd));
 		dx_config_free(&cfg);
+		free(files);
 		return EX_OSERR;
 	}
 	static char outbuf[1 << 16];
@@ -698,7 +722,7 @@ int main(int argc, char **argv)
 		struct timespec tick = {0, 100 * 1000000L};
 		int sig = sigtimedwait(&sigs, NULL, &tick);
 		if (sig == SIGHUP) {
-			struct dx_reload *r = prepare_reload(config_path, dry, psl, pl.key, err);
+			struct dx_reload *r = prepare_reload(&fl, &cfg, psl, pl.key, err);
 			if (r == NULL) {
 				dx_log(DX_LOG_ERR, DX_GRP_MAIN,
 				       "SIGHUP: %s; keeping the configuration", err);
@@ -710,7 +734,7 @@ int main(int argc, char **argv)
 					free(old);
 				}
 				dx_log(DX_LOG_INFO, DX_GRP_MAIN, "SIGHUP: %s read",
-				       config_path ? config_path : "(defaults)");
+				       fl.config_path ? fl.config_path : "(defaults)");
 			}
 		} else if (sig == SIGUSR1) {
 			atomic_store(&pl.snapshot_now, true);
@@ -760,5 +784,6 @@ out:
 	dx_ring_free(pl.ring_a);
 	dx_ring_free(pl.ring_b);
 	dx_config_free(&cfg);
+	free(files); /* the -r list: SIGHUP reads the flags again until here */
 	return exit_code;
 }

@@ -183,6 +183,26 @@ printf '[detect]\nbuiltin_allowlist = no\nallowlist = %s/al.txt\n' "$dir" >"$dir
 check "check-config: built-in off, the file's entry" 0 $? "allowlist: 1 entries (built-in list off, and $dir/al.txt)" "$dir/e"
 printf '[detect]\nhf_high = 10\n' >"$dir/hf.ini"
 "$bin" -c "$dir/hf.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "inconsistent thresholds" 78 $? "hf_medium < hf_high < hf_critical" "$dir/e"
+# --check-config refuses what start refuses (it validated nothing without an input)
+"$bin" -c "$dir/hf.ini" --check-config >/dev/null 2>"$dir/e"; check "check-config: inconsistent thresholds" 78 $? "hf_medium < hf_high < hf_critical" "$dir/e"
+printf '[response]\nhook = %s/nohook\n' "$dir" >"$dir/nh.ini"
+"$bin" -c "$dir/nh.ini" --check-config >/dev/null 2>"$dir/e"; check "check-config: hook not executable" 78 $? "\[response\] hook: $dir/nohook: No such file" "$dir/e"
+"$bin" -c "$dir/nh.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "start: hook not executable" 78 $? "\[response\] hook: $dir/nohook: No such file" "$dir/e"
+# what inih would take wrong without a word: each one line naming file, line and key
+printf '[detect]\nhf_high = 60\nhf_high = 70\n' >"$dir/dup.ini"
+"$bin" -c "$dir/dup.ini" --check-config >/dev/null 2>"$dir/e"; check "duplicate key" 78 $? "dup.ini:3: \[detect\] hf_high: duplicate key" "$dir/e"
+printf '[capture]\nfile = a.pcap\nfile = b.pcap\n' >"$dir/twofiles.ini"
+"$bin" -c "$dir/twofiles.ini" --check-config >"$dir/o" 2>"$dir/e"; check "a repeated file key is not a duplicate" 0 $? "file = b.pcap" "$dir/o"
+printf '[capture]\nbpf = udp\000 port 53\n' >"$dir/nul.ini"
+"$bin" -c "$dir/nul.ini" --check-config >/dev/null 2>"$dir/e"; check "NUL in a value" 78 $? "nul.ini:2: a NUL byte" "$dir/e"
+{ printf '[capture]\nbpf = '; head -c 300 /dev/zero | tr '\0' 'x'; printf '\n'; } >"$dir/long.ini"
+"$bin" -c "$dir/long.ini" --check-config >/dev/null 2>"$dir/e"; check "line over 198 characters" 78 $? "long.ini:2: line longer than the 198" "$dir/e"
+mkfifo "$dir/cfg.fifo"
+for f in "$dir" "$dir/cfg.fifo" /dev/zero; do
+	timeout 10 "$bin" -c "$f" --check-config >/dev/null 2>"$dir/e"
+	check "config $f refused, no hang" 78 $? "$f" "$dir/e"
+done
+[ "$(wc -l <"$dir/e")" -eq 1 ] && echo "ok   /dev/zero as config: one line" || { echo "FAIL /dev/zero config"; cat "$dir/e"; fails=$((fails + 1)); }
 # Blocking through the sensor: a hook that records its calls; HIGH alerts become blocks rows
 cat >"$dir/hook" <<'HOOK'
 #!/bin/sh

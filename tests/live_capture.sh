@@ -121,6 +121,23 @@ kill -HUP "$a"
 sleep 1
 grep -q "SIGHUP: .*allow.txt:1: 'bad\\\\032line!' is not a host name.*; keeping the configuration" "$dir/a.err" &&
 	ok "SIGHUP with a bad allowlist: old configuration kept" || bad "bad reload not reported"
+# SIGHUP judges the file as start does: an order of thresholds start would refuse is
+# refused (it was applied, and the next restart then failed); a key only a restart can change
+# is named in one warning, the reloadable ones applied
+printf 'allowed-one.example\n' >"$dir/allow.txt"
+cp "$dir/sensor.ini" "$dir/sensor.ini.good"
+printf '[detect]\nhf_medium = 3000\n' >>"$dir/sensor.ini"
+kill -HUP "$a"
+sleep 1
+grep -q "SIGHUP: \[detect\] hf_medium < hf_high < hf_critical does not hold (3000, 50, 100); keeping the configuration" "$dir/a.err" &&
+	ok "SIGHUP: thresholds start refuses are refused" || { bad "SIGHUP accepted hf_medium = 3000"; tail -3 "$dir/a.err"; }
+cp "$dir/sensor.ini.good" "$dir/sensor.ini"
+printf '[capture]\nsnaplen = 1500\n' >>"$dir/sensor.ini"
+kill -HUP "$a"
+sleep 1
+grep -q "SIGHUP: \[capture\] snaplen changed: only a restart applies that" "$dir/a.err" &&
+	ok "SIGHUP: a key that needs a restart is named" || { bad "no restart warning"; tail -3 "$dir/a.err"; }
+cp "$dir/sensor.ini.good" "$dir/sensor.ini"
 kill -TERM "$a" "$b"
 wait "$a"; ra=$?
 wait "$b"; rb=$?

@@ -171,6 +171,57 @@ static void test_config_mem_bound_rings_rounded(void)
 	dx_config_free(&b);
 }
 
+/* What SIGHUP can and cannot change: the keys only a restart applies are named, the
+ * reloadable ones (thresholds, allowlists, block policy) and the inputs are not. */
+static void test_config_restart_keys(void)
+{
+	dx_config_t a, b;
+	char err[DX_CONFIG_ERRMAX], out[512];
+	dx_config_defaults(&a);
+	dx_config_defaults(&b);
+	CU_ASSERT_EQUAL(dx_config_restart_keys(&a, &b, out, sizeof(out)), 0);
+	CU_ASSERT_EQUAL_FATAL(dx_config_load_string(&b,
+						    "[detect]\nhf_high = 60\nallowlist = x.txt\n"
+						    "[response]\nprotect = corp.example\n"
+						    "[capture]\nfile = a.pcap\n",
+						    "b", err),
+			      DX_OK);
+	CU_ASSERT_EQUAL(dx_config_restart_keys(&a, &b, out, sizeof(out)), 0);
+	CU_ASSERT_EQUAL_FATAL(dx_config_load_string(&b,
+						    "[capture]\nsnaplen = 1500\n[detect]\n"
+						    "max_apexes = 100\n[store]\npath = o.db\n",
+						    "b2", err),
+			      DX_OK);
+	CU_ASSERT_EQUAL(dx_config_restart_keys(&a, &b, out, sizeof(out)), 3);
+	CU_ASSERT_STRING_EQUAL(out, "[capture] snaplen, [detect] max_apexes, [store] path");
+	dx_config_free(&a);
+	dx_config_free(&b);
+}
+
+/* What inih alone would take wrong without a word: a key given twice, a NUL in a line, a line
+ * over its buffer; each one line with the line number. */
+static void test_config_silent_errors(void)
+{
+	dx_config_t c;
+	char err[DX_CONFIG_ERRMAX];
+	dx_config_defaults(&c);
+	CU_ASSERT_EQUAL(
+	    dx_config_load_string(&c, "[detect]\nhf_high = 60\n\nhf_high = 70\n", "d", err),
+	    DX_ECONFIG);
+	CU_ASSERT_STRING_EQUAL(err, "d:4: [detect] hf_high: duplicate key");
+	dx_config_free(&c);
+	char longl[400];
+	snprintf(longl, sizeof(longl), "[capture]\nbpf = %0250d\n", 1);
+	CU_ASSERT_EQUAL(dx_config_load_string(&c, longl, "l", err), DX_ECONFIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "l:2: line longer than"));
+	dx_config_free(&c);
+	/* exactly 198 characters still fit */
+	snprintf(longl, sizeof(longl), "[capture]\nbpf = %0192d\n", 1);
+	CU_ASSERT_EQUAL(strlen(strchr(longl, '\n') + 1), 199);
+	CU_ASSERT_EQUAL(dx_config_load_string(&c, longl, "l", err), DX_OK);
+	dx_config_free(&c);
+}
+
 static CU_TestInfo config_tests[] = {
     {"mem_bound_rings_rounded", test_config_mem_bound_rings_rounded},
     {"defaults_valid_with_input", test_config_defaults_valid_with_input},
@@ -179,6 +230,8 @@ static CU_TestInfo config_tests[] = {
     {"cross_field", test_config_cross_field},
     {"missing_file", test_config_missing_file},
     {"print_round_trips", test_config_print_round_trips},
+    {"restart_keys", test_config_restart_keys},
+    {"silent_errors", test_config_silent_errors},
     CU_TEST_INFO_NULL,
 };
 
