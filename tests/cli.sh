@@ -242,6 +242,19 @@ for h in "hang:killed after 500 ms" "crash:^139 " "chatty:^3 xxxxxxxx"; do
 		echo "FAIL $name hook: exit $rc, blocks '$st', '$msg'"; fails=$((fails + 1))
 	fi
 done
+# shutdown_ms bounds the end of a replay also while a hook runs (it waited for the hook's
+# whole hook_timeout_ms: 60 s here); the block is recorded as failed
+printf '[response]\nhook_timeout_ms = 60000\nshutdown_ms = 1000\n' >"$dir/sd.ini"
+rm -f "$dir/h.db"*
+t0=$(date +%s%N)
+timeout 60 "$bin" -q -c "$dir/sd.ini" -r "$p/iodine-pirate-sea.pcap" -d "$dir/h.db" --hook "$dir/hang" 2>"$dir/e"
+rc=$? ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+st=$(sqlite3 "$dir/h.db" "select group_concat(state || ':' || hook_stderr, ' ') from blocks")
+if [ $rc = 0 ] && [ $ms -lt 5000 ] && echo "$st" | grep -q "failed:dnsexfild: killed at shutdown"; then
+	echo "ok   shutdown_ms bounds a running hook: ${ms} ms"
+else
+	echo "FAIL shutdown with a running hook: exit $rc after $ms ms, '$st'"; fails=$((fails + 1))
+fi
 
 echo "cli: $fails failed"
 [ "$fails" -eq 0 ]

@@ -30,6 +30,7 @@ static const char hook_src[] =
     "         [ $n -ge 3 ] || { echo \"try $n failed\" >&2; exit 1; } ;;\n"
     "  flood) yes xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx | head -c 3000000 >&2 ;;\n"
     "  crash) kill -SEGV $$ ;;\n"
+    "  detach) setsid sleep 30 & echo $! >\"$HOOK_LOG.sleep\" ;;\n"
     "esac\n"
     "exit 0\n";
 
@@ -551,10 +552,83 @@ static void test_hook_never_blocked(void)
 	dx_store_close(st);
 }
 
+/* A timed-out run is retried like a failed one. */
+static void test_hook_timeout_retried(void)
+{
+	fresh_log();
+	setenv("HOOK_MODE", "hang", 1);
+	dx_hook_cfg_t c = hcfg(200, 2);
+	c.backoff_ms = 10;
+	dx_hook_req_t r = req("hang.example");
+	dx_hook_result_t res;
+	dx_hook_run(&c, &r, &res);
+	CU_ASSERT_EQUAL(res.state, DX_HOOK_FAILED);
+	CU_ASSERT_EQUAL(res.exit_code, -1);
+	CU_ASSERT_EQUAL(res.attempts, 3);
+}
+
+/* What a hook leaves running is ended when it exits, even if it left its process group and
+ * session (setsid): the sensor is its subreaper. */
+static void test_hook_detached_leftover(void)
+{
+	fresh_log();
+	setenv("HOOK_MODE", "detach", 1);
+	dx_hook_t *h = dx_hook_new(&(dx_hook_cfg_t){.path = hook_path, .timeout_ms = 5000});
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h); /* makes this process the subreaper */
+	dx_hook_cfg_t c = hcfg(5000, 0);
+	dx_hook_req_t r = req("detach.example");
+	dx_hook_result_t res;
+	dx_hook_run(&c, &r, &res);
+	CU_ASSERT_EQUAL(res.state, DX_HOOK_DONE);
+	char sp[200];
+	snprintf(sp, sizeof(sp), "%s.sleep", log_path);
+	char *pid = slurp(sp);
+	CU_ASSERT_TRUE(atoi(pid) > 0);
+	CU_ASSERT_TRUE(gone(atoi(pid)));
+	free(pid);
+	unlink(sp);
+	dx_hook_free(h);
+}
+
+/* shutdown_ms bounds the stop also when a hook is already running (it waited for the hook's
+ * whole timeout): the run is killed at the deadline and recorded as failed. */
+static void test_hook_shutdown_bounds_running(void)
+{
+	fresh_log();
+	setenv("HOOK_MODE", "hang", 1);
+	dx_hook_cfg_t c = hcfg(60000, 3);
+	dx_hook_t *h = dx_hook_new(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	dx_hook_req_t r = req("hang.example");
+	CU_ASSERT_EQUAL(dx_hook_submit(h, &r), DX_OK);
+	struct timespec ts = {0, 300 * 1000000L};
+	nanosleep(&ts, NULL); /* the hook is running */
+	double t0 = mono();
+	dx_hook_stop(h, 500);
+	double took = mono() - t0;
+	CU_ASSERT_TRUE(took < 2.0);
+	dx_hook_result_t res;
+	CU_ASSERT_TRUE_FATAL(dx_hook_poll(h, &res));
+	CU_ASSERT_EQUAL(res.state, DX_HOOK_FAILED);
+	CU_ASSERT_EQUAL(res.exit_code, -1);
+	CU_ASSERT_EQUAL(res.attempts, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.stderr_text, "killed at shutdown"));
+	char sp[200];
+	snprintf(sp, sizeof(sp), "%s.sleep", log_path);
+	char *pid = slurp(sp);
+	CU_ASSERT_TRUE(gone(atoi(pid)));
+	free(pid);
+	unlink(sp);
+	dx_hook_free(h);
+}
+
 static CU_TestInfo hook_tests[] = {
     {"domain_valid", test_hook_domain_valid},
     {"argv_and_env", test_hook_argv_and_env},
     {"timeout_kills", test_hook_timeout_kills},
+    {"timeout_retried", test_hook_timeout_retried},
+    {"detached_leftover", test_hook_detached_leftover},
+    {"shutdown_bounds_running", test_hook_shutdown_bounds_running},
     {"retry_then_success", test_hook_retry_then_success},
     {"flood_and_crash", test_hook_flood_and_crash},
     {"policy", test_hook_policy},

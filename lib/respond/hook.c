@@ -10,6 +10,7 @@
  * group of its own so a timeout kills the hook and whatever it started (the aws CLI).
  * Results go back through a second queue; the database is written by the thread that owns it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,11 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/base/clock.h"
+#include "lib/base/common.h"
 #include "lib/base/err.h"
 #include "lib/respond/hook.h"
 
@@ -97,9 +100,52 @@ static char **build_env(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, char *
 	return env;
 }
 
+/* The earlier of deadline and the shutdown deadline (0: none), which may be set while a
+ * hook runs: shutdown_ms bounds the exit whatever is running. */
+static int64_t deadline_now(int64_t deadline, _Atomic int64_t *stop)
+{
+	int64_t sd = stop ? atomic_load(stop) : 0;
+	return sd && sd < deadline ? sd : deadline;
+}
+
+/*
+ * The sensor is the subreaper of what its hooks start (dx_hook_new()), so a process a hook
+ * left behind, even one that detached with setsid() into a session of its own, becomes our
+ * child when the hook exits. One hook runs at a time: once it has ended, every child of ours
+ * is such a leftover, and is ended with its group. Under systemd the unit's cgroup does the
+ * same at stop; this covers replays and a sensor run by hand.
+ */
+static void end_leftovers(void)
+{
+	DIR *tasks = opendir("/proc/self/task");
+	if (tasks == NULL)
+		return;
+	pid_t kids[64];
+	int n = 0;
+	for (struct dirent *t; (t = readdir(tasks)) != NULL;) {
+		if (t->d_name[0] == '.')
+			continue;
+		char path[96];
+		snprintf(path, sizeof(path), "/proc/self/task/%.32s/children", t->d_name);
+		FILE *c = fopen(path, "r");
+		if (c == NULL)
+			continue;
+		int k;
+		while (n < (int) ARRAY_SIZE(kids) && fscanf(c, "%d", &k) == 1)
+			kids[n++] = (pid_t) k;
+		fclose(c);
+	}
+	closedir(tasks);
+	for (int i = 0; i < n; i++) {
+		kill(-kids[i], SIGKILL); /* its own group or session, if it made one */
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+}
+
 /* One attempt. Returns the exit code as in dx_hook_result_t; appends stderr to res. */
 static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_result_t *res,
-		    int64_t deadline_us, double *exec_wall)
+		    int64_t deadline_us, _Atomic int64_t *stop, double *exec_wall)
 {
 	char *argv[DX_HOOK_MAX_DOMAINS + 3];
 	int a = 0;
@@ -157,14 +203,19 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 	bool exited = false, eof = false;
 	int status = 0;
 	for (;;) {
-		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
+		/* exited, but not reaped yet: the zombie keeps its pid, so its group can still be
+		 * killed below without any risk of hitting a new process that took the number */
+		siginfo_t si = {0};
+		if (!exited && waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == pid)
 			exited = true;
-		int64_t left = deadline_us - dx_clock_mono_us();
+		int64_t left = deadline_now(deadline_us, stop) - dx_clock_mono_us();
 		if (!exited && left <= 0) { /* too slow: the hook and everything it started */
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			close(pfd[0]);
+			end_leftovers();
 			return -1;
 		}
 		if (eof) {
@@ -200,6 +251,9 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 		}
 	}
 	close(pfd[0]);
+	kill(-pid, SIGKILL); /* what it left in its group */
+	waitpid(pid, &status, 0);
+	end_leftovers(); /* and what it left elsewhere */
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	if (WIFSIGNALED(status))
@@ -224,26 +278,39 @@ static void run_with(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_r
 			int64_t wake = now + (int64_t) backoff * 1000;
 			if (sd && wake > sd)
 				break; /* shutting down: no more retries */
-			struct timespec ts = {backoff / 1000, (long) (backoff % 1000) * 1000000L};
-			nanosleep(&ts, NULL);
+			/* in slices: a shutdown that starts meanwhile ends the wait */
+			while ((now = dx_clock_mono_us()) < wake) {
+				sd = stop_deadline ? atomic_load(stop_deadline) : 0;
+				if (sd && wake > sd)
+					break;
+				int64_t us = wake - now < 20000 ? wake - now : 20000;
+				struct timespec ts = {0, (long) us * 1000};
+				nanosleep(&ts, NULL);
+			}
+			if (sd && wake > sd)
+				break;
 			backoff *= 2;
 			now = dx_clock_mono_us();
 		}
 		int64_t deadline = now + (int64_t) cfg->timeout_ms * 1000;
-		if (sd && sd < deadline)
-			deadline = sd;
 		res->stderr_text[0] = '\0';
 		double exec_wall;
-		res->exit_code = run_once(cfg, r, res, deadline, &exec_wall);
+		res->exit_code = run_once(cfg, r, res, deadline, stop_deadline, &exec_wall);
 		if (res->attempts++ == 0)
 			res->latency_ms = (exec_wall - r->ref_wall) * 1000.0;
 		if (res->exit_code == 0) {
 			res->state = DX_HOOK_DONE;
 			return;
 		}
+		sd = stop_deadline ? atomic_load(stop_deadline) : 0;
+		bool at_stop = sd && dx_clock_mono_us() >= sd;
 		if (res->exit_code == -1 && res->stderr_text[0] == '\0')
 			snprintf(res->stderr_text, sizeof(res->stderr_text),
-				 "dnsexfild: killed after %u ms", cfg->timeout_ms);
+				 at_stop ? "dnsexfild: killed at shutdown (shutdown_ms)"
+					 : "dnsexfild: killed after %u ms",
+				 cfg->timeout_ms);
+		if (at_stop)
+			break; /* shutting down: no more retries */
 	}
 }
 
@@ -337,6 +404,8 @@ dx_hook_t *dx_hook_new(const dx_hook_cfg_t *cfg)
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
 	atomic_init(&h->stop_deadline, 0);
+	/* what a hook leaves running, even detached, is reparented to us: see end_leftovers() */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (pthread_create(&h->thread, NULL, worker, h) != 0) {
 		pthread_mutex_destroy(&h->mu);
 		pthread_cond_destroy(&h->cv);
