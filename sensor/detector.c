@@ -255,16 +255,42 @@ static void apply_reload(dx_pipeline_t *pl)
 
 #define LOOKAHEAD 8
 
+/*
+ * The detector thread's periodic work, busy or idle alike: hook results and block expiry, the
+ * database's commit clock, a pending SIGHUP, and every stats_interval_sec a snapshot and a
+ * retention step. Retention counts in packet time; live, packet time is the wall clock, and an
+ * idle sensor's clock goes on (its newest packet's does not), so old rows still go.
+ */
+static void housekeeping(dx_pipeline_t *pl, dx_ts_t pkt_now, int64_t *next_stats, struct prev *pv)
+{
+	const dx_config_t *cfg = pl->cfg;
+	dx_respond_tick(pl->respond, pkt_now);
+	int64_t now = dx_clock_mono_us();
+	dx_store_tick(pl->store, now);
+	apply_reload(pl);
+	if (now >= *next_stats || atomic_exchange(&pl->snapshot_now, false)) {
+		periodic(pl, pkt_now, pv);
+		dx_ts_t ref = pkt_now;
+		if (pl->live) {
+			dx_ts_t wall = (dx_ts_t) (dx_clock_wall() * 1e6);
+			if (wall > ref)
+				ref = wall;
+		}
+		if (dx_store_retention(pl->store, ref, cfg->store.retention_days, 1000) < 0)
+			pl->store_errors++;
+		*next_stats = now + (int64_t) cfg->store.stats_interval_sec * 1000000;
+	}
+}
+
 void *dx_detector_run(void *arg)
 {
 	dx_pipeline_t *pl = arg;
-	const dx_config_t *cfg = pl->cfg;
 	char line[DX_DUMP_LINEMAX];
 	unsigned step = 0;
 	uint64_t n = 0;
 	dx_ts_t pkt_now = 0;
-	int64_t interval = (int64_t) cfg->store.stats_interval_sec * 1000000;
-	int64_t next_stats = dx_clock_mono_us() + interval;
+	int64_t next_stats =
+	    dx_clock_mono_us() + (int64_t) pl->cfg->store.stats_interval_sec * 1000000;
 	size_t ahead = 0;  /* ring B position of the next record to prefetch for */
 	unsigned lead = 0; /* records prefetched beyond the current one */
 	struct prev pv = {dx_clock_mono_us(), 0, 0, 0, 0};
@@ -281,15 +307,7 @@ void *dx_detector_run(void *arg)
 			if (step >= 8 && (step - 8) % 64 == 0) {
 				if (pl->dump)
 					fflush(pl->dump_out);
-				dx_respond_tick(pl->respond, pkt_now);
-				int64_t now = dx_clock_mono_us();
-				dx_store_tick(pl->store, now);
-				apply_reload(pl);
-				if (now >= next_stats ||
-				    atomic_exchange(&pl->snapshot_now, false)) {
-					periodic(pl, pkt_now, &pv);
-					next_stats = now + interval;
-				}
+				housekeeping(pl, pkt_now, &next_stats, &pv);
 			}
 			dx_backoff(&step);
 			continue;
@@ -319,19 +337,8 @@ void *dx_detector_run(void *arg)
 			fwrite(line, 1, k, pl->dump_out);
 		}
 		dx_ring_release(pl->ring_b);
-		if ((++n & 1023) == 0) {
-			dx_respond_tick(pl->respond, pkt_now);
-			int64_t now = dx_clock_mono_us();
-			dx_store_tick(pl->store, now);
-			apply_reload(pl);
-			if (now >= next_stats || atomic_exchange(&pl->snapshot_now, false)) {
-				periodic(pl, pkt_now, &pv);
-				if (dx_store_retention(pl->store, pkt_now,
-						       cfg->store.retention_days, 1000) < 0)
-					pl->store_errors++;
-				next_stats = now + interval;
-			}
-		}
+		if ((++n & 1023) == 0)
+			housekeeping(pl, pkt_now, &next_stats, &pv);
 	}
 	dx_detect_finish(pl->engine);
 	/* Queued hooks get shutdown_ms to finish; their fate is recorded before we exit. */
