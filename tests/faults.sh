@@ -5,7 +5,8 @@
 # database on a full filesystem (a 256 KiB tmpfs: capture goes on to the end, failed writes
 # are counted, the error is logged at most once a minute); the database deleted while the
 # sensor runs; the database made read-only (chattr +i) and writable again while the sensor
-# writes. Uses ../shared/tools/mkcorpus.py for a busy capture. Skips (77) without it,
+# writes; a damaged database refused at open; report on a read-only mount. Uses
+# ../shared/tools/mkcorpus.py for a busy capture. Skips (77) without it,
 # or when a tmpfs cannot be mounted (not root).
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -116,6 +117,37 @@ if chattr +i "$dir/ro.db" 2>/dev/null && chattr -i "$dir/ro.db"; then
 	[ $fails -eq 0 ] || sed -n '1,20p' "$dir/e"
 else
 	echo "skip read-only database: chattr +i not supported on this filesystem"
+fi
+
+# 6. a damaged database whose header is intact (pages overwritten): refused at open, one line
+# naming the file, exit 73, nothing replayed into it (every write used to fail, exit 0)
+small=${DX_PCAPS:?}/iodine-pirate-sea.pcap
+rm -f "$dir"/dmg.db*
+"$bin" -q -r "$dir/busy.pcap" -d "$dir/dmg.db" >/dev/null 2>&1
+sqlite3 "$dir/dmg.db" "pragma wal_checkpoint(truncate)" >/dev/null
+head -c 16384 /dev/urandom | dd of="$dir/dmg.db" bs=4096 seek=3 conv=notrunc 2>/dev/null
+"$bin" -q -r "$small" -d "$dir/dmg.db" >"$dir/o" 2>"$dir/e"
+rc=$?
+if [ $rc -eq 73 ] && [ "$(wc -l <"$dir/e")" -eq 1 ] && grep -q "dmg.db: the database is damaged" "$dir/e" &&
+	! grep -q "DNS messages" "$dir/e"; then
+	ok "damaged database: refused at open, one line, exit 73"
+else
+	bad "damaged database: exit $rc"; cat "$dir/e"
+fi
+
+# 7. report reads a database on a read-only mount (a WAL database needs its -shm file even to
+# be read: it said 'not a dnsexfild database', exit 65)
+if mount -t tmpfs -o size=8m tmpfs "$dir/small" 2>/dev/null; then
+	"$bin" -q -r "$small" -d "$dir/small/ro.db" >/dev/null 2>&1
+	want=$("$bin" report -d "$dir/small/ro.db" --json | wc -l)
+	mount -o remount,ro "$dir/small"
+	"$bin" report -d "$dir/small/ro.db" --json >"$dir/o" 2>"$dir/e"
+	rc=$?
+	[ $rc -eq 0 ] && [ "$(wc -l <"$dir/o")" = "$want" ] && [ "$want" -gt 0 ] &&
+		ok "report on a read-only mount: $want alerts" || { bad "report on a read-only mount: exit $rc"; cat "$dir/e"; }
+	umount "$dir/small"
+else
+	echo "skip report on a read-only mount: cannot mount a tmpfs here"
 fi
 
 echo "faults: $fails failed"

@@ -87,6 +87,45 @@ static void safe_copy(char *dst, size_t cap, const unsigned char *src)
 	dst[i] = '\0';
 }
 
+/*
+ * Open path read-only into *db and read its user_version: the version, -1 if it is not a
+ * database, -2 if it could not be read for want of a writable directory. A WAL database needs
+ * its -shm file even to be read; on a read-only mount, or in a directory the reader cannot
+ * write, that fails. immutable: open it as a file nobody writes (no locks, no -shm), which a
+ * read-only mount guarantees; a sensor still writing there would be read as of some moment.
+ */
+static int user_version(const char *path, bool immutable, sqlite3 **db)
+{
+	sqlite3_close(*db);
+	*db = NULL;
+	char uri[4200];
+	const char *name = path;
+	int flags = SQLITE_OPEN_READONLY;
+	if (immutable) { /* file:PATH?immutable=1, with '?', '#' and '%' escaped */
+		size_t o = (size_t) snprintf(uri, sizeof(uri), "file:");
+		for (const char *p = path; *p && o + 4 < sizeof(uri); p++)
+			o += (size_t) (*p == '?' || *p == '#' || *p == '%'
+					   ? snprintf(uri + o, sizeof(uri) - o, "%%%02X",
+						      (unsigned char) *p)
+					   : (uri[o] = *p, 1));
+		snprintf(uri + o, sizeof(uri) - o, "?immutable=1");
+		name = uri;
+		flags |= SQLITE_OPEN_URI;
+	}
+	if (sqlite3_open_v2(name, db, flags, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(*db, 2000);
+	sqlite3_stmt *s = NULL;
+	int version = -1, rc = sqlite3_prepare_v2(*db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	int prim = rc & 0xff;
+	if (version < 0 && !immutable && (prim == SQLITE_CANTOPEN || prim == SQLITE_READONLY))
+		return -2;
+	return version;
+}
+
 int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
 {
 	sqlite3 *db = NULL;
@@ -95,18 +134,13 @@ int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
 	char **cells = NULL;
 	size_t n_rows = 0, cap_rows = 0;
 
-	if (sqlite3_open_v2(o->db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		snprintf(err, DX_CONFIG_ERRMAX, "%s: cannot open database: %s", o->db,
-			 db ? sqlite3_errmsg(db) : "out of memory");
+	int version = user_version(o->db, false, &db);
+	if (version == -2) /* a WAL file where -shm cannot be made: a read-only mount */
+		version = user_version(o->db, true, &db);
+	if (db == NULL) {
+		snprintf(err, DX_CONFIG_ERRMAX, "%s: cannot open database: out of memory", o->db);
 		goto out;
 	}
-	sqlite3_busy_timeout(db, 2000);
-	int version = -1;
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		version = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	s = NULL;
 	if (version <= 0 || version > DX_STORE_VERSION) {
 		snprintf(err, DX_CONFIG_ERRMAX,
 			 version <= 0 ? "%s: not a dnsexfild database (%s)"
