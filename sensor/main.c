@@ -143,8 +143,10 @@ static void summary(dx_pipeline_t *pl, double wall)
 		fprintf(stderr, "%s %s %llu", k ? "," : "", dx_refusal_name((enum dx_refusal) k),
 			(unsigned long long) rs.refused[k]);
 	fputc('\n', stderr);
-	fprintf(stderr, "database %s: %llu rows written, %llu failed writes\n", pl->cfg->store.path,
-		(unsigned long long) dx_store_rows_written(pl->store),
+	/* written: committed, in the file; lost: written into a batch that failed */
+	fprintf(stderr, "database %s: %llu rows written, %llu lost, %llu failed writes\n",
+		pl->cfg->store.path, (unsigned long long) dx_store_rows_written(pl->store),
+		(unsigned long long) dx_store_rows_lost(pl->store),
 		(unsigned long long) (dx_store_errors(pl->store)));
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
@@ -755,11 +757,21 @@ int main(int argc, char **argv)
 		pcap_close(pl.pcap);
 		pl.pcap = NULL;
 	}
-	summary(&pl, wall);
 	if (dx_store_run_end(pl.store, dx_clock_wall()) != DX_OK)
 		pl.store_errors++;
+	summary(&pl, wall);
 	if (pl.capture_failed)
 		exit_code = 1;
+	/* A replay is forensics: one whose rows did not all reach the database must not look
+	 * like a good one to the script that ran it. */
+	if (!pl.live && (dx_store_rows_lost(pl.store) > 0 || dx_store_errors(pl.store) > 0)) {
+		fprintf(stderr,
+			"dnsexfild: %s: %llu rows could not be stored (%llu failed writes)\n",
+			cfg.store.path, (unsigned long long) dx_store_rows_lost(pl.store),
+			(unsigned long long) dx_store_errors(pl.store));
+		if (exit_code == 0)
+			exit_code = EX_IOERR;
+	}
 out:
 	if (cap_running) { /* setting up failed after a replay's capture thread started */
 		atomic_store(&pl.stop, true);

@@ -232,9 +232,11 @@ struct dx_store {
 	int64_t last_tick_us;
 	int64_t flush_us;
 	uint32_t batch_rows, txn_rows;
-	uint64_t rows, errors;
-	int64_t max_id;	 /* the highest alert id handed out */
-	int64_t next_id; /* after a failed commit: the next alert id to hand out; 0 before */
+	uint64_t rows, errors; /* rows committed; failed statements and commits */
+	uint64_t pending;      /* rows of the open transaction: written once it commits */
+	uint64_t lost;	       /* rows of transactions that failed or were rolled back */
+	int64_t max_id;	       /* the highest alert id handed out */
+	int64_t next_id;       /* after a failed commit: the next alert id to hand out; 0 before */
 	dx_ratelimit_t err_rl;
 };
 
@@ -421,15 +423,31 @@ static int begin(dx_store_t *st)
 	return DX_OK;
 }
 
+/* A row was stored: committed now if no transaction is open, else when it commits. */
+static void row_done(dx_store_t *st)
+{
+	if (st->in_txn && sqlite3_get_autocommit(st->db) == 0)
+		st->pending++;
+	else
+		st->rows++;
+}
+
 int dx_store_flush(dx_store_t *st)
 {
 	if (!st->in_txn)
 		return DX_OK;
 	st->in_txn = false;
-	if (exec(st->db, "COMMIT") == DX_OK)
+	/* SQLite rolls a transaction back by itself on some errors (SQLITE_FULL): its rows are
+	 * gone then, and COMMIT would only say there is no transaction */
+	if (sqlite3_get_autocommit(st->db) == 0 && exec(st->db, "COMMIT") == DX_OK) {
+		st->rows += st->pending;
+		st->pending = 0;
 		return DX_OK;
+	}
 	failed(st, "commit");
 	exec(st->db, "ROLLBACK"); /* the batch is lost, counted; the next one starts afresh */
+	st->lost += st->pending;
+	st->pending = 0;
 	return DX_ESTORE;
 }
 
@@ -449,9 +467,10 @@ static int step(dx_store_t *st, sqlite3_stmt *s, const char *what)
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE) {
 		failed(st, what);
+		st->lost++;
 		return DX_ESTORE;
 	}
-	st->rows++;
+	row_done(st);
 	if (st->in_txn && ++st->txn_rows >= st->batch_rows)
 		return dx_store_flush(st);
 	return DX_OK;
@@ -567,6 +586,7 @@ int dx_store_put_alert(dx_store_t *st, dx_alert_t *a)
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE) {
 		failed(st, "alerts");
+		st->lost++;
 		return DX_ESTORE;
 	}
 	if (insert)
@@ -574,7 +594,7 @@ int dx_store_put_alert(dx_store_t *st, dx_alert_t *a)
 written:
 	if (a->id > st->max_id)
 		st->max_id = a->id;
-	st->rows++;
+	row_done(st);
 	if (++st->txn_rows >= st->batch_rows)
 		return dx_store_flush(st);
 	return DX_OK;
@@ -667,6 +687,11 @@ uint64_t dx_store_rows_written(const dx_store_t *st)
 	return st->rows;
 }
 
+uint64_t dx_store_rows_lost(const dx_store_t *st)
+{
+	return st->lost;
+}
+
 uint64_t dx_store_errors(const dx_store_t *st)
 {
 	return st->errors;
@@ -697,10 +722,11 @@ int dx_store_add_block(dx_store_t *st, const char *domain, const char *apex, int
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE) {
 		failed(st, "blocks");
+		st->lost++;
 		return DX_ESTORE;
 	}
 	*id = sqlite3_last_insert_rowid(st->db);
-	st->rows++;
+	row_done(st);
 	/* a block request is news: commit it now rather than at the next tick */
 	return dx_store_flush(st);
 }

@@ -94,8 +94,13 @@ void dx_store_tick(dx_store_t *st, int64_t mono_us);
  */
 int dx_store_retention(dx_store_t *st, dx_ts_t now, uint32_t days, unsigned max_rows);
 
-/** Rows written (committed or pending) and failed writes since open. */
+/** Rows committed since open (a row of the open transaction counts once it commits), and
+ * failed writes (statements, commits). */
 uint64_t dx_store_rows_written(const dx_store_t *st);
+/** Rows that were written into a transaction that then failed or was rolled back, or whose
+ * statement failed: not in the file. (An alert's row is written whole again at its next
+ * update, so a lost alert row may come back.) */
+uint64_t dx_store_rows_lost(const dx_store_t *st);
 uint64_t dx_store_errors(const dx_store_t *st);
 
 /** Microsecond packet time as the REAL seconds stored in *_ts columns. */
