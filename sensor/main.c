@@ -419,6 +419,24 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+/* Signals stay blocked from before the first thread starts (every thread inherits the mask),
+ * so set-up steps that can take a while (loading the lists, opening and checking the
+ * database) ask between them whether SIGINT or SIGTERM came: Ctrl-C always works. */
+static bool stop_pending(void)
+{
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	struct timespec zero = {0, 0};
+	int sig = sigtimedwait(&stop, NULL, &zero);
+	if (sig != SIGINT && sig != SIGTERM)
+		return false;
+	fprintf(stderr, "dnsexfild: %s during start-up: stopping\n",
+		sig == SIGINT ? "SIGINT" : "SIGTERM");
+	return true;
+}
+
 enum { OPT_DUMP = 256, OPT_CHECK, OPT_HOOK, OPT_DRY };
 
 int main(int argc, char **argv)
@@ -659,6 +677,8 @@ int main(int argc, char **argv)
 		exit_code = EX_CONFIG;
 		goto out;
 	}
+	if (stop_pending())
+		goto out;
 	pl.prep =
 	    dx_qprep_new(psl, cfg.detect.cfg.psl_private, cfg.detect.cfg.cache_entries, pl.key);
 	pl.engine = dx_detect_new(&cfg.detect.cfg, pl.allow, pl.key, dx_detector_on_alert,
@@ -682,6 +702,8 @@ int main(int argc, char **argv)
 		exit_code = EX_CANTCREAT;
 		goto out;
 	}
+	if (stop_pending())
+		goto out;
 	dx_hook_cfg_t hcfg = {
 	    .path = cfg.response.hook,
 	    .timeout_ms = cfg.response.hook_timeout_ms,

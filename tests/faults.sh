@@ -158,5 +158,22 @@ else
 	echo "skip report on a read-only mount: cannot mount a tmpfs here"
 fi
 
+# 8. SIGTERM while setting up (here: opening a database another process holds locked for
+# 1.5 s): the sensor stops as soon as the step ends, before reading the capture
+rm -f "$dir"/lk.db*
+"$bin" -q -r "$small" -d "$dir/lk.db" >/dev/null 2>&1
+sqlite3 "$dir/lk.db" "begin exclusive; insert into runs(version, config_digest, input, start_wall) values ('x', 'x', 'x', 1);" ".shell sleep 1.5" "commit;" &
+lk=$!
+sleep 0.2
+"$bin" -q -r "$dir/busy.pcap" -d "$dir/lk.db" >/dev/null 2>"$dir/e" &
+pid=$!
+sleep 0.3
+kill -TERM $pid
+wait $pid
+rc=$?
+wait $lk
+[ $rc -eq 0 ] && grep -q "SIGTERM during start-up: stopping" "$dir/e" && ! grep -q "DNS messages" "$dir/e" &&
+	ok "SIGTERM during set-up: stops before reading" || { bad "SIGTERM during set-up: exit $rc"; cat "$dir/e"; }
+
 echo "faults: $fails failed"
 [ $fails -eq 0 ]
