@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/config.h"
+#include "lib/store/store.h"
 #include "lib/decode/dname.h"
 #include "lib/prepare/prep.h"
 #include "lib/base/err.h"
@@ -145,6 +146,8 @@ static const struct key keys[] = {
      "longest a written row waits for its commit, ms"},
     {"store", "batch_rows", OFF(store.batch_rows), KEY_U32, 1, 1000000,
      "rows after which a batch commits anyway"},
+    {"store", "queue_rows", OFF(store.queue_rows), KEY_U32, 16, 1u << 20,
+     "rows that may wait while another process holds the database locked (about 4 KiB each)"},
     {"store", "retention_days", OFF(store.retention_days), KEY_U32, 0, 36500,
      "delete window stats and closed alerts older than this (packet time); 0 keeps all"},
     {"store", "synchronous", OFF(store.synchronous), KEY_SYNC, 0, 0,
@@ -219,6 +222,7 @@ void dx_config_defaults(dx_config_t *cfg)
 	cfg->response.shutdown_ms = 10000;
 	cfg->store.flush_ms = 1000;
 	cfg->store.batch_rows = 5000;
+	cfg->store.queue_rows = 1024;
 	cfg->store.retention_days = 30;
 	cfg->store.stats_interval_sec = 60;
 	cfg->log.level = DX_LOG_NOTICE;
@@ -775,5 +779,6 @@ size_t dx_config_mem_bound(const dx_config_t *cfg)
 			     dx_ring_recsize(sizeof(dx_query_t))) +
 	       dx_tcp_mem_bound(cfg->capture.tcp_flows, cfg->capture.tcp_flow_bytes) +
 	       dx_detect_mem_bound(&cfg->detect.cfg) +
-	       dx_qprep_mem_bound(cfg->detect.cfg.cache_entries) + DX_MEM_FIXED;
+	       dx_qprep_mem_bound(cfg->detect.cfg.cache_entries) +
+	       dx_store_mem_bound(cfg->store.queue_rows) + DX_MEM_FIXED;
 }

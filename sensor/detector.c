@@ -188,6 +188,14 @@ static void write_metrics(dx_pipeline_t *pl)
 	  V("db_rows_total", "", dx_store_rows_written(pl->store)););
 	C("db_errors_total", "Database writes that failed.",
 	  V("db_errors_total", "", dx_store_errors(pl->store)););
+	const uint64_t *lb = dx_store_lost_by_table(pl->store);
+	C("db_rows_lost_total", "Rows that never reached the database, by table.",
+	  V("db_rows_lost_total", "{table=\"alerts\"}", lb[DX_TAB_ALERTS]);
+	  V("db_rows_lost_total", "{table=\"apex_window_stats\"}", lb[DX_TAB_WINDOWS]);
+	  V("db_rows_lost_total", "{table=\"sensor_stats\"}", lb[DX_TAB_STATS]);
+	  V("db_rows_lost_total", "{table=\"blocks\"}", lb[DX_TAB_BLOCKS]););
+	C("db_rows_waiting", "Rows waiting for a lock another process holds.",
+	  V("db_rows_waiting", "", dx_store_waiting(pl->store)););
 #undef C
 #undef V
 	if (fclose(f) != 0 || rename(tmp, path) != 0)
@@ -345,6 +353,9 @@ void *dx_detector_run(void *arg)
 	dx_hook_stop(pl->hook, pl->cfg->response.shutdown_ms);
 	dx_respond_tick(pl->respond, pkt_now);
 	snapshot(pl, pkt_now);
+	/* rows still waiting for a lock held elsewhere get shutdown_ms too */
+	int64_t now = dx_clock_mono_us();
+	(void) dx_store_drain(pl->store, now, now + (int64_t) pl->cfg->response.shutdown_ms * 1000);
 	write_metrics(pl);
 	if (dx_store_flush(pl->store) != DX_OK)
 		pl->store_errors++;

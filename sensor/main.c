@@ -144,10 +144,16 @@ static void summary(dx_pipeline_t *pl, double wall)
 			(unsigned long long) rs.refused[k]);
 	fputc('\n', stderr);
 	/* written: committed, in the file; lost: written into a batch that failed */
-	fprintf(stderr, "database %s: %llu rows written, %llu lost, %llu failed writes\n",
-		pl->cfg->store.path, (unsigned long long) dx_store_rows_written(pl->store),
-		(unsigned long long) dx_store_rows_lost(pl->store),
-		(unsigned long long) (dx_store_errors(pl->store)));
+	fprintf(stderr, "database %s: %llu rows written, %llu lost", pl->cfg->store.path,
+		(unsigned long long) dx_store_rows_written(pl->store),
+		(unsigned long long) dx_store_rows_lost(pl->store));
+	const uint64_t *lb = dx_store_lost_by_table(pl->store);
+	if (dx_store_rows_lost(pl->store) > 0)
+		fprintf(
+		    stderr, " (alerts %llu, window stats %llu, sensor stats %llu, blocks %llu)",
+		    (unsigned long long) lb[DX_TAB_ALERTS], (unsigned long long) lb[DX_TAB_WINDOWS],
+		    (unsigned long long) lb[DX_TAB_STATS], (unsigned long long) lb[DX_TAB_BLOCKS]);
+	fprintf(stderr, ", %llu failed writes\n", (unsigned long long) dx_store_errors(pl->store));
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	fprintf(stderr, "%.3f s wall, %.0f messages/s, peak RSS %ld MiB (bound %zu MiB)\n", wall,
@@ -696,8 +702,8 @@ int main(int argc, char **argv)
 	 * a 1M-message replay here. A live sensor's alerts exist nowhere else: fsync. */
 	bool sync = cfg.store.synchronous == DX_SYNC_NORMAL ||
 		    (cfg.store.synchronous == DX_SYNC_AUTO && pl.live);
-	if (dx_store_open(&pl.store, cfg.store.path, cfg.store.flush_ms, cfg.store.batch_rows, sync,
-			  err) != DX_OK) {
+	if (dx_store_open(&pl.store, cfg.store.path, cfg.store.flush_ms, cfg.store.batch_rows,
+			  cfg.store.queue_rows, sync, err) != DX_OK) {
 		fprintf(stderr, "dnsexfild: %s\n", err);
 		exit_code = EX_CANTCREAT;
 		goto out;

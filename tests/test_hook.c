@@ -279,7 +279,7 @@ static dx_store_t *open_db(const char *name, char *path)
 	char err[DX_CONFIG_ERRMAX];
 	snprintf(path, 160, "%s/%s", dir, name);
 	dx_store_t *st = NULL;
-	CU_ASSERT_EQUAL(dx_store_open(&st, path, 1000, 1, true, err), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_open(&st, path, 1000, 1, 1024, true, err), DX_OK);
 	return st;
 }
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/base/err.h"
 #include "lib/base/log.h"
@@ -214,12 +215,38 @@ static const char *const stmt_sql[S_COUNT] = {
 		" malformed, apexes_tracked, evictions, alerts, rows_written, run_id)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
 		" ?16, ?17, ?18)",
-    [S_BLOCK_INS] = "INSERT INTO blocks(domain, apex, alert_id, action, requested_ts,"
-		    " expires_ts, state, attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+    [S_BLOCK_INS] = "INSERT INTO blocks(id, domain, apex, alert_id, action, requested_ts,"
+		    " expires_ts, state, attempts) VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
     [S_BLOCK_UPD] = "UPDATE blocks SET state = ?2, hook_exit = coalesce(?3, hook_exit),"
 		    " hook_stderr = coalesce(?4, hook_stderr),"
 		    " attempts = max(attempts, ?5), latency_ms = coalesce(?6, latency_ms)"
 		    " WHERE id = ?1",
+};
+
+enum op_kind { OP_ALERT, OP_WINDOW, OP_STATS, OP_BLOCK_ADD, OP_BLOCK_UPD };
+
+struct op {
+	enum op_kind kind;
+	union {
+		dx_alert_t alert;
+		dx_window_stats_t window;
+		dx_store_stats_t stats;
+		struct {
+			int64_t id, alert_id;
+			char domain[DX_DNAME_MAXTEXT + 3], apex[DX_DNAME_MAXTEXT + 1];
+			char action[8], state[12];
+			dx_ts_t requested, expires;
+		} add;
+		struct {
+			int64_t id;
+			char state[12];
+			int hook_exit;
+			bool has_stderr;
+			char stderr_text[DX_STORE_STDERR_MAX + 1];
+			uint32_t attempts;
+			double latency_ms;
+		} upd;
+	} u;
 };
 
 struct dx_store {
@@ -236,8 +263,13 @@ struct dx_store {
 	uint64_t pending;      /* rows of the open transaction: written once it commits */
 	uint64_t lost;	       /* rows of transactions that failed or were rolled back */
 	int64_t max_id;	       /* the highest alert id handed out */
-	int64_t next_id;       /* after a failed commit: the next alert id to hand out; 0 before */
+	int64_t max_block_id;
 	dx_ratelimit_t err_rl;
+	/* rows waiting while another process holds the write lock: see enqueue() */
+	struct op *q;
+	uint32_t q_cap, q_head, q_n;
+	uint64_t queued, lost_by[DX_STORE_TABLES], pending_by[DX_STORE_TABLES];
+	bool q_full_logged;
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -360,6 +392,7 @@ void dx_store_close(dx_store_t *st)
 {
 	if (st == NULL)
 		return;
+	free(st->q);
 	if (st->in_txn && exec(st->db, "COMMIT") != DX_OK)
 		dx_log(DX_LOG_ERR, DX_GRP_STORE, "%s: final commit: %s", st->path,
 		       sqlite3_errmsg(st->db));
@@ -370,8 +403,19 @@ void dx_store_close(dx_store_t *st)
 	free(st);
 }
 
+/* The highest id of a table, 0 if empty. */
+static int64_t max_id(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
 int dx_store_open(dx_store_t **out, const char *path, uint32_t flush_ms, uint32_t batch_rows,
-		  bool sync, char *err)
+		  uint32_t queue_rows, bool sync, char *err)
 {
 	dx_store_t *st = calloc(1, sizeof(*st));
 	if (st == NULL || (st->path = strdup(path)) == NULL) {
@@ -391,6 +435,18 @@ int dx_store_open(dx_store_t **out, const char *path, uint32_t flush_ms, uint32_
 			snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", path, sqlite3_errmsg(st->db));
 			goto fail;
 		}
+	st->q_cap = queue_rows ? queue_rows : 1;
+	st->q = calloc(st->q_cap, sizeof(*st->q));
+	if (st->q == NULL) {
+		snprintf(err, DX_CONFIG_ERRMAX, "%s: out of memory for queue_rows %u", path,
+			 queue_rows);
+		goto fail;
+	}
+	st->max_id = max_id(st->db, "SELECT coalesce(max(id), 0) FROM alerts");
+	st->max_block_id = max_id(st->db, "SELECT coalesce(max(id), 0) FROM blocks");
+	/* From now on a write waits a few ms for a lock held elsewhere, then its row waits in
+	 * the queue instead of the detector thread (opening and migrating waited 2 s). */
+	sqlite3_busy_timeout(st->db, DX_STORE_BUSY_MS);
 	*out = st;
 	return DX_OK;
 fail:
@@ -401,8 +457,6 @@ fail:
 static void failed(dx_store_t *st, const char *what)
 {
 	st->errors++;
-	if (st->next_id <= st->max_id) /* alert ids given in the lost batch stay taken */
-		st->next_id = st->max_id + 1;
 	/* At most one line a minute of the caller's clock, whatever the failure rate. */
 	if (dx_ratelimit_ok(&st->err_rl, st->last_tick_us, 60 * 1000000LL))
 		dx_log(DX_LOG_ERR, DX_GRP_STORE, "%s: %s: %s (%llu writes failed so far)", st->path,
@@ -423,16 +477,20 @@ static int begin(dx_store_t *st)
 	return DX_OK;
 }
 
-/* A row was stored: committed now if no transaction is open, else when it commits. */
-static void row_done(dx_store_t *st)
+/* A row of table t was stored: committed now if no transaction is open, else when it
+ * commits. */
+static void row_done(dx_store_t *st, enum dx_store_table t)
 {
-	if (st->in_txn && sqlite3_get_autocommit(st->db) == 0)
+	if (st->in_txn && sqlite3_get_autocommit(st->db) == 0) {
 		st->pending++;
-	else
+		st->pending_by[t]++;
+	} else {
 		st->rows++;
+	}
 }
 
-int dx_store_flush(dx_store_t *st)
+/* Commit the open batch. */
+static int commit(dx_store_t *st)
 {
 	if (!st->in_txn)
 		return DX_OK;
@@ -442,38 +500,80 @@ int dx_store_flush(dx_store_t *st)
 	if (sqlite3_get_autocommit(st->db) == 0 && exec(st->db, "COMMIT") == DX_OK) {
 		st->rows += st->pending;
 		st->pending = 0;
+		memset(st->pending_by, 0, sizeof(st->pending_by));
 		return DX_OK;
 	}
 	failed(st, "commit");
 	exec(st->db, "ROLLBACK"); /* the batch is lost, counted; the next one starts afresh */
 	st->lost += st->pending;
 	st->pending = 0;
+	for (int t = 0; t < DX_STORE_TABLES; t++)
+		st->lost_by[t] += st->pending_by[t];
+	memset(st->pending_by, 0, sizeof(st->pending_by));
 	return DX_ESTORE;
+}
+
+static void drain(dx_store_t *st);
+
+int dx_store_flush(dx_store_t *st)
+{
+	int rc = commit(st);
+	if (rc == DX_OK && st->q_n > 0)
+		drain(st); /* and what waits for a lock, if it is gone */
+	return rc;
 }
 
 void dx_store_tick(dx_store_t *st, int64_t mono_us)
 {
 	st->last_tick_us = mono_us;
+	if (st->q_n > 0) {
+		drain(st);
+		return;
+	}
 	/* A failed commit is counted and logged by dx_store_flush(); nothing more to do here. */
 	if (st->in_txn && mono_us - st->txn_start_us >= st->flush_us && dx_store_flush(st) != DX_OK)
 		return;
 }
 
-/* Run a bound statement to completion; counts the row. */
-static int step(dx_store_t *st, sqlite3_stmt *s, const char *what)
+/* SQLITE_BUSY: another connection holds the write lock (a second sqlite3 writing, a backup). */
+static bool is_busy(int rc)
+{
+	return (rc & 0xff) == SQLITE_BUSY;
+}
+
+/* Run a bound statement to completion; counts the row. DX_EAGAIN, uncounted, if the
+ * database is locked by another writer: the caller queues the row. */
+static int step(dx_store_t *st, sqlite3_stmt *s, const char *what, enum dx_store_table t)
 {
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
+	if (is_busy(rc))
+		return DX_EAGAIN;
 	if (rc != SQLITE_DONE) {
 		failed(st, what);
 		st->lost++;
+		st->lost_by[t]++;
 		return DX_ESTORE;
 	}
-	row_done(st);
+	row_done(st, t);
 	if (st->in_txn && ++st->txn_rows >= st->batch_rows)
-		return dx_store_flush(st);
+		return commit(st);
 	return DX_OK;
+}
+
+/* The runs rows come once at start and once at the end: they may wait for a lock as opening
+ * does, rather than queue (later rows need the run's id). */
+static int step_waiting(dx_store_t *st, sqlite3_stmt *s, const char *what)
+{
+	sqlite3_busy_timeout(st->db, 2000);
+	int rc = step(st, s, what, DX_TAB_RUNS);
+	sqlite3_busy_timeout(st->db, DX_STORE_BUSY_MS);
+	if (rc == DX_EAGAIN) {
+		failed(st, what);
+		rc = DX_ESTORE;
+	}
+	return rc;
 }
 
 int dx_store_run_begin(dx_store_t *st, const char *version, const char *config_digest,
@@ -484,7 +584,7 @@ int dx_store_run_begin(dx_store_t *st, const char *version, const char *config_d
 	sqlite3_bind_text(s, 2, config_digest, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 3, input, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_double(s, 4, wall);
-	int rc = step(st, s, "runs");
+	int rc = step_waiting(st, s, "runs");
 	if (rc == DX_OK)
 		st->run_id = sqlite3_last_insert_rowid(st->db);
 	return rc;
@@ -497,7 +597,7 @@ int dx_store_run_end(dx_store_t *st, double wall)
 	sqlite3_stmt *s = st->stmt[S_RUN_END];
 	sqlite3_bind_int64(s, 1, st->run_id);
 	sqlite3_bind_double(s, 2, wall);
-	return step(st, s, "runs");
+	return step_waiting(st, s, "runs");
 }
 
 /* The refresh of a row already written: 1 if updated, 0 if the row is not there (lost with a
@@ -522,131 +622,11 @@ static int refresh_alert(dx_store_t *st, const dx_alert_t *a, const char *tn)
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
+	if (is_busy(rc))
+		return -2;
 	if (rc != SQLITE_DONE)
 		return -1;
 	return sqlite3_changes(st->db) > 0 ? 1 : 0;
-}
-
-int dx_store_put_alert(dx_store_t *st, dx_alert_t *a)
-{
-	if (begin(st) != DX_OK)
-		return DX_ESTORE;
-	bool insert = a->id == 0;
-	sqlite3_stmt *s = st->stmt[S_ALERT_PUT];
-	char qtype[16];
-	const char *tn = dx_dns_type_name(a->top_qtype);
-	if (tn == NULL) {
-		snprintf(qtype, sizeof(qtype), "TYPE%u", a->top_qtype);
-		tn = qtype;
-	}
-	if (a->refresh && !insert) {
-		int r = refresh_alert(st, a, tn);
-		if (r < 0) {
-			failed(st, "alerts");
-			return DX_ESTORE;
-		}
-		if (r > 0)
-			goto written;
-	}
-	sqlite3_bind_text(s, 1, a->apex, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, dx_threat_name(a->threat), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, dx_severity_name(a->severity), -1, SQLITE_STATIC);
-	sqlite3_bind_double(s, 4, a->score);
-	sqlite3_bind_double(s, 5, dx_store_ts(a->first_ts));
-	sqlite3_bind_double(s, 6, dx_store_ts(a->detected_ts));
-	sqlite3_bind_double(s, 7, dx_store_ts(a->last_ts));
-	sqlite3_bind_int64(s, 8, (sqlite3_int64) a->query_count);
-	sqlite3_bind_int64(s, 9, (sqlite3_int64) a->unique_subdomains);
-	sqlite3_bind_int64(s, 10, (sqlite3_int64) a->source_count);
-	sqlite3_bind_int64(s, 11, (sqlite3_int64) a->est_bytes);
-	sqlite3_bind_text(s, 12, dx_encoding_name(a->encoding), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 13, tn, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 14, a->sample_qname, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 15, a->sources[0] ? a->sources : "[]", -1, SQLITE_STATIC);
-	if (a->has_vni)
-		sqlite3_bind_int64(s, 16, a->vni);
-	else
-		sqlite3_bind_null(s, 16);
-	sqlite3_bind_text(s, 17, a->details[0] ? a->details : "{}", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 18, dx_status_name(a->status), -1, SQLITE_STATIC);
-	if (st->run_id)
-		sqlite3_bind_int64(s, 19, st->run_id);
-	else
-		sqlite3_bind_null(s, 19);
-	/* A new alert takes SQLite's next id, unless a commit has failed: then ids are handed
-	 * out here, past every id given before, so a lost row's id is never given twice. */
-	if (!insert)
-		sqlite3_bind_int64(s, 20, a->id);
-	else if (st->next_id > 0)
-		sqlite3_bind_int64(s, 20, st->next_id++);
-	else
-		sqlite3_bind_null(s, 20);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE) {
-		failed(st, "alerts");
-		st->lost++;
-		return DX_ESTORE;
-	}
-	if (insert)
-		a->id = sqlite3_last_insert_rowid(st->db);
-written:
-	if (a->id > st->max_id)
-		st->max_id = a->id;
-	row_done(st);
-	if (++st->txn_rows >= st->batch_rows)
-		return dx_store_flush(st);
-	return DX_OK;
-}
-
-int dx_store_add_window(dx_store_t *st, const dx_window_stats_t *w)
-{
-	if (begin(st) != DX_OK)
-		return DX_ESTORE;
-	sqlite3_stmt *s = st->stmt[S_WINDOW];
-	sqlite3_bind_text(s, 1, w->apex, -1, SQLITE_STATIC);
-	sqlite3_bind_double(s, 2, dx_store_ts(w->start_ts));
-	sqlite3_bind_double(s, 3, dx_store_ts(w->end_ts));
-	sqlite3_bind_int64(s, 4, (sqlite3_int64) w->query_count);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64) w->subdomain_query_count);
-	sqlite3_bind_int64(s, 6, (sqlite3_int64) w->unique_subdomains);
-	sqlite3_bind_int64(s, 7, (sqlite3_int64) w->source_count);
-	sqlite3_bind_int64(s, 8, (sqlite3_int64) w->nxdomain_count);
-	sqlite3_bind_text(s, 9, w->qtype_counts[0] ? w->qtype_counts : "{}", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 10, w->max_label_len);
-	sqlite3_bind_int64(s, 11, w->max_qname_len);
-	sqlite3_bind_double(s, 12, w->mean_entropy);
-	sqlite3_bind_int64(s, 13, (sqlite3_int64) w->est_bytes);
-	return step(st, s, "apex_window_stats");
-}
-
-int dx_store_add_stats(dx_store_t *st, const dx_store_stats_t *x)
-{
-	if (begin(st) != DX_OK)
-		return DX_ESTORE;
-	sqlite3_stmt *s = st->stmt[S_STATS];
-	sqlite3_bind_double(s, 1, x->wall);
-	if (x->pkt_ts)
-		sqlite3_bind_double(s, 2, dx_store_ts(x->pkt_ts));
-	else
-		sqlite3_bind_null(s, 2);
-	const uint64_t v[] = {x->packets,   x->bytes,	   x->dns_msgs,	   x->queries,
-			      x->responses, x->truncated,  x->ring_a_full, x->ring_b_full,
-			      x->pcap_drop, x->pcap_ifdrop};
-	for (int i = 0; i < 10; i++)
-		sqlite3_bind_int64(s, 3 + i, (sqlite3_int64) v[i]);
-	sqlite3_bind_text(s, 13, x->malformed[0] ? x->malformed : "{}", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 14, (sqlite3_int64) x->apexes_tracked);
-	sqlite3_bind_int64(s, 15, (sqlite3_int64) x->evictions);
-	sqlite3_bind_int64(s, 16, (sqlite3_int64) x->alerts);
-	sqlite3_bind_int64(s, 17, (sqlite3_int64) x->rows_written);
-	if (st->run_id)
-		sqlite3_bind_int64(s, 18, st->run_id);
-	else
-		sqlite3_bind_null(s, 18);
-	int rc = step(st, s, "sensor_stats");
-	return rc == DX_OK ? dx_store_flush(st) : rc;
 }
 
 int dx_store_retention(dx_store_t *st, dx_ts_t now, uint32_t days, unsigned max_rows)
@@ -697,9 +677,232 @@ uint64_t dx_store_errors(const dx_store_t *st)
 	return st->errors;
 }
 
-int dx_store_add_block(dx_store_t *st, const char *domain, const char *apex, int64_t alert_id,
-		       const char *action, dx_ts_t requested, dx_ts_t expires, const char *state,
-		       int64_t *id)
+/* ---- rows waiting for the database ----
+ *
+ * Another process holding the write lock (a sqlite3 shell in a transaction, a backup) made
+ * every statement wait the busy timeout, two seconds each, and the detector thread with it:
+ * a live sensor then dropped at ring B. Now the writer waits at most a few milliseconds;
+ * a row that finds the database locked is copied into a bounded queue (queue_rows, allocated
+ * at open), so are all rows after it while the queue is not empty (order is kept), and the
+ * queue is written in one transaction as soon as the lock goes (each tick tries). A row that
+ * does not fit is counted as lost by table and said once. Ids the rows need before they are
+ * written (an alert's, a block's) are handed out here, as SQLite would: the next after the
+ * highest.
+ */
+static const enum dx_store_table op_table[] = {[OP_ALERT] = DX_TAB_ALERTS,
+					       [OP_WINDOW] = DX_TAB_WINDOWS,
+					       [OP_STATS] = DX_TAB_STATS,
+					       [OP_BLOCK_ADD] = DX_TAB_BLOCKS,
+					       [OP_BLOCK_UPD] = DX_TAB_BLOCKS};
+
+size_t dx_store_mem_bound(uint32_t queue_rows)
+{
+	return sizeof(dx_store_t) + (size_t) queue_rows * sizeof(struct op);
+}
+
+/* A slot at the queue's tail for kind, or NULL (counted as lost) if it is full. */
+static struct op *enqueue(dx_store_t *st, enum op_kind kind)
+{
+	if (st->q_n == st->q_cap) {
+		st->lost++;
+		st->lost_by[op_table[kind]]++;
+		if (!st->q_full_logged)
+			dx_log(DX_LOG_ERR, DX_GRP_STORE,
+			       "%s: locked by another process and %u rows waiting (queue_rows): "
+			       "rows are lost until it is released (counted by table)",
+			       st->path, st->q_cap);
+		st->q_full_logged = true;
+		return NULL;
+	}
+	struct op *o = &st->q[(st->q_head + st->q_n++) % st->q_cap];
+	o->kind = kind;
+	st->queued++;
+	return o;
+}
+
+/* The database was locked at the first statement of a batch: nothing of ours is in it. */
+static void locked(dx_store_t *st)
+{
+	if (st->in_txn && sqlite3_get_autocommit(st->db) == 0)
+		exec(st->db, "ROLLBACK");
+	st->in_txn = false;
+}
+
+static int do_alert(dx_store_t *st, dx_alert_t *a)
+{
+	if (begin(st) != DX_OK)
+		return DX_ESTORE;
+	bool insert = a->id == 0;
+	sqlite3_stmt *s = st->stmt[S_ALERT_PUT];
+	char qtype[16];
+	const char *tn = dx_dns_type_name(a->top_qtype);
+	if (tn == NULL) {
+		snprintf(qtype, sizeof(qtype), "TYPE%u", a->top_qtype);
+		tn = qtype;
+	}
+	if (a->refresh && !insert) {
+		int r = refresh_alert(st, a, tn);
+		if (r == -2)
+			return DX_EAGAIN;
+		if (r < 0) {
+			failed(st, "alerts");
+			st->lost++;
+			st->lost_by[DX_TAB_ALERTS]++;
+			return DX_ESTORE;
+		}
+		if (r > 0)
+			goto written;
+	}
+	sqlite3_bind_text(s, 1, a->apex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, dx_threat_name(a->threat), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, dx_severity_name(a->severity), -1, SQLITE_STATIC);
+	sqlite3_bind_double(s, 4, a->score);
+	sqlite3_bind_double(s, 5, dx_store_ts(a->first_ts));
+	sqlite3_bind_double(s, 6, dx_store_ts(a->detected_ts));
+	sqlite3_bind_double(s, 7, dx_store_ts(a->last_ts));
+	sqlite3_bind_int64(s, 8, (sqlite3_int64) a->query_count);
+	sqlite3_bind_int64(s, 9, (sqlite3_int64) a->unique_subdomains);
+	sqlite3_bind_int64(s, 10, (sqlite3_int64) a->source_count);
+	sqlite3_bind_int64(s, 11, (sqlite3_int64) a->est_bytes);
+	sqlite3_bind_text(s, 12, dx_encoding_name(a->encoding), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 13, tn, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 14, a->sample_qname, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 15, a->sources[0] ? a->sources : "[]", -1, SQLITE_STATIC);
+	if (a->has_vni)
+		sqlite3_bind_int64(s, 16, a->vni);
+	else
+		sqlite3_bind_null(s, 16);
+	sqlite3_bind_text(s, 17, a->details[0] ? a->details : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 18, dx_status_name(a->status), -1, SQLITE_STATIC);
+	if (st->run_id)
+		sqlite3_bind_int64(s, 19, st->run_id);
+	else
+		sqlite3_bind_null(s, 19);
+	/* Ids are handed out here, the next after the highest, as SQLite would; but also when
+	 * the row then waits for a lock or its batch fails: a lost row's id is never given twice,
+	 * and the alert's next update writes it whole under that id. */
+	if (insert)
+		a->id = ++st->max_id;
+	sqlite3_bind_int64(s, 20, a->id);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (is_busy(rc))
+		return DX_EAGAIN; /* queued with the id it has now */
+	if (rc != SQLITE_DONE) {
+		failed(st, "alerts");
+		st->lost++;
+		st->lost_by[DX_TAB_ALERTS]++;
+		return DX_ESTORE;
+	}
+written:
+	if (a->id > st->max_id)
+		st->max_id = a->id;
+	row_done(st, DX_TAB_ALERTS);
+	if (++st->txn_rows >= st->batch_rows)
+		return commit(st);
+	return DX_OK;
+}
+
+int dx_store_put_alert(dx_store_t *st, dx_alert_t *a)
+{
+	if (st->q_n == 0) {
+		int rc = do_alert(st, a);
+		if (rc != DX_EAGAIN)
+			return rc;
+		locked(st);
+	}
+	if (a->id == 0) /* the id it will have, given now: blocks rows refer to it */
+		a->id = ++st->max_id;
+	struct op *o = enqueue(st, OP_ALERT);
+	if (o != NULL) {
+		o->u.alert = *a;
+		o->u.alert.refresh = false; /* the row may not be there yet: write it whole */
+	}
+	return DX_OK;
+}
+
+static int do_window(dx_store_t *st, const dx_window_stats_t *w)
+{
+	if (begin(st) != DX_OK)
+		return DX_ESTORE;
+	sqlite3_stmt *s = st->stmt[S_WINDOW];
+	sqlite3_bind_text(s, 1, w->apex, -1, SQLITE_STATIC);
+	sqlite3_bind_double(s, 2, dx_store_ts(w->start_ts));
+	sqlite3_bind_double(s, 3, dx_store_ts(w->end_ts));
+	sqlite3_bind_int64(s, 4, (sqlite3_int64) w->query_count);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64) w->subdomain_query_count);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64) w->unique_subdomains);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64) w->source_count);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64) w->nxdomain_count);
+	sqlite3_bind_text(s, 9, w->qtype_counts[0] ? w->qtype_counts : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, w->max_label_len);
+	sqlite3_bind_int64(s, 11, w->max_qname_len);
+	sqlite3_bind_double(s, 12, w->mean_entropy);
+	sqlite3_bind_int64(s, 13, (sqlite3_int64) w->est_bytes);
+	return step(st, s, "apex_window_stats", DX_TAB_WINDOWS);
+}
+
+int dx_store_add_window(dx_store_t *st, const dx_window_stats_t *w)
+{
+	if (st->q_n == 0) {
+		int rc = do_window(st, w);
+		if (rc != DX_EAGAIN)
+			return rc;
+		locked(st);
+	}
+	struct op *o = enqueue(st, OP_WINDOW);
+	if (o != NULL)
+		o->u.window = *w;
+	return DX_OK;
+}
+
+static int do_stats(dx_store_t *st, const dx_store_stats_t *x)
+{
+	if (begin(st) != DX_OK)
+		return DX_ESTORE;
+	sqlite3_stmt *s = st->stmt[S_STATS];
+	sqlite3_bind_double(s, 1, x->wall);
+	if (x->pkt_ts)
+		sqlite3_bind_double(s, 2, dx_store_ts(x->pkt_ts));
+	else
+		sqlite3_bind_null(s, 2);
+	const uint64_t v[] = {x->packets,   x->bytes,	   x->dns_msgs,	   x->queries,
+			      x->responses, x->truncated,  x->ring_a_full, x->ring_b_full,
+			      x->pcap_drop, x->pcap_ifdrop};
+	for (int i = 0; i < 10; i++)
+		sqlite3_bind_int64(s, 3 + i, (sqlite3_int64) v[i]);
+	sqlite3_bind_text(s, 13, x->malformed[0] ? x->malformed : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 14, (sqlite3_int64) x->apexes_tracked);
+	sqlite3_bind_int64(s, 15, (sqlite3_int64) x->evictions);
+	sqlite3_bind_int64(s, 16, (sqlite3_int64) x->alerts);
+	sqlite3_bind_int64(s, 17, (sqlite3_int64) x->rows_written);
+	if (st->run_id)
+		sqlite3_bind_int64(s, 18, st->run_id);
+	else
+		sqlite3_bind_null(s, 18);
+	return step(st, s, "sensor_stats", DX_TAB_STATS);
+}
+
+int dx_store_add_stats(dx_store_t *st, const dx_store_stats_t *x)
+{
+	if (st->q_n == 0) {
+		int rc = do_stats(st, x);
+		if (rc == DX_OK)
+			return dx_store_flush(st);
+		if (rc != DX_EAGAIN)
+			return rc;
+		locked(st);
+	}
+	struct op *o = enqueue(st, OP_STATS);
+	if (o != NULL)
+		o->u.stats = *x;
+	return DX_OK;
+}
+
+static int do_block_add(dx_store_t *st, int64_t id, const char *domain, const char *apex,
+			int64_t alert_id, const char *action, dx_ts_t requested, dx_ts_t expires,
+			const char *state, int64_t *out)
 {
 	if (begin(st) != DX_OK)
 		return DX_ESTORE;
@@ -717,25 +920,58 @@ int dx_store_add_block(dx_store_t *st, const char *domain, const char *apex, int
 	else
 		sqlite3_bind_null(s, 6);
 	sqlite3_bind_text(s, 7, state, -1, SQLITE_STATIC);
+	if (id == 0) /* as for alerts: the next after the highest, never given twice */
+		id = ++st->max_block_id;
+	sqlite3_bind_int64(s, 8, id);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
+	if (is_busy(rc))
+		return DX_EAGAIN;
 	if (rc != SQLITE_DONE) {
 		failed(st, "blocks");
 		st->lost++;
+		st->lost_by[DX_TAB_BLOCKS]++;
 		return DX_ESTORE;
 	}
-	*id = sqlite3_last_insert_rowid(st->db);
-	row_done(st);
-	/* a block request is news: commit it now rather than at the next tick */
-	return dx_store_flush(st);
+	*out = id;
+	row_done(st, DX_TAB_BLOCKS);
+	return DX_OK;
 }
 
-void dx_store_update_block(dx_store_t *st, int64_t id, const char *state, int hook_exit,
-			   const char *hook_stderr, uint32_t attempts, double latency_ms)
+int dx_store_add_block(dx_store_t *st, const char *domain, const char *apex, int64_t alert_id,
+		       const char *action, dx_ts_t requested, dx_ts_t expires, const char *state,
+		       int64_t *id)
 {
-	if (id == 0 || begin(st) != DX_OK)
-		return;
+	if (st->q_n == 0) {
+		int rc = do_block_add(st, 0, domain, apex, alert_id, action, requested, expires,
+				      state, id);
+		/* a block request is news: commit it now rather than at the next tick */
+		if (rc == DX_OK)
+			return dx_store_flush(st);
+		if (rc != DX_EAGAIN)
+			return rc;
+		locked(st);
+	}
+	struct op *o = enqueue(st, OP_BLOCK_ADD);
+	if (o == NULL)
+		return DX_ESTORE;
+	o->u.add.id = *id = ++st->max_block_id;
+	o->u.add.alert_id = alert_id;
+	snprintf(o->u.add.domain, sizeof(o->u.add.domain), "%s", domain);
+	snprintf(o->u.add.apex, sizeof(o->u.add.apex), "%s", apex);
+	snprintf(o->u.add.action, sizeof(o->u.add.action), "%s", action);
+	snprintf(o->u.add.state, sizeof(o->u.add.state), "%s", state);
+	o->u.add.requested = requested;
+	o->u.add.expires = expires;
+	return DX_OK;
+}
+
+static int do_block_upd(dx_store_t *st, int64_t id, const char *state, int hook_exit,
+			const char *hook_stderr, uint32_t attempts, double latency_ms)
+{
+	if (begin(st) != DX_OK)
+		return DX_ESTORE;
 	sqlite3_stmt *s = st->stmt[S_BLOCK_UPD];
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
@@ -752,6 +988,116 @@ void dx_store_update_block(dx_store_t *st, int64_t id, const char *state, int ho
 		sqlite3_bind_double(s, 6, latency_ms);
 	else
 		sqlite3_bind_null(s, 6);
-	if (step(st, s, "blocks") == DX_OK && dx_store_flush(st) != DX_OK)
+	return step(st, s, "blocks", DX_TAB_BLOCKS);
+}
+
+void dx_store_update_block(dx_store_t *st, int64_t id, const char *state, int hook_exit,
+			   const char *hook_stderr, uint32_t attempts, double latency_ms)
+{
+	if (id == 0)
 		return;
+	if (st->q_n == 0) {
+		int rc = do_block_upd(st, id, state, hook_exit, hook_stderr, attempts, latency_ms);
+		if (rc == DX_OK && dx_store_flush(st) != DX_OK)
+			return; /* counted there */
+		if (rc != DX_EAGAIN)
+			return;
+		locked(st);
+	}
+	struct op *o = enqueue(st, OP_BLOCK_UPD);
+	if (o == NULL)
+		return;
+	o->u.upd.id = id;
+	snprintf(o->u.upd.state, sizeof(o->u.upd.state), "%s", state);
+	o->u.upd.hook_exit = hook_exit;
+	o->u.upd.has_stderr = hook_stderr != NULL;
+	snprintf(o->u.upd.stderr_text, sizeof(o->u.upd.stderr_text), "%s",
+		 hook_stderr ? hook_stderr : "");
+	o->u.upd.attempts = attempts;
+	o->u.upd.latency_ms = latency_ms;
+}
+
+static int do_op(dx_store_t *st, struct op *o)
+{
+	int64_t id;
+	switch (o->kind) {
+	case OP_ALERT:
+		return do_alert(st, &o->u.alert);
+	case OP_WINDOW:
+		return do_window(st, &o->u.window);
+	case OP_STATS:
+		return do_stats(st, &o->u.stats);
+	case OP_BLOCK_ADD:
+		return do_block_add(st, o->u.add.id, o->u.add.domain, o->u.add.apex,
+				    o->u.add.alert_id, o->u.add.action, o->u.add.requested,
+				    o->u.add.expires, o->u.add.state, &id);
+	case OP_BLOCK_UPD:
+		return do_block_upd(st, o->u.upd.id, o->u.upd.state, o->u.upd.hook_exit,
+				    o->u.upd.has_stderr ? o->u.upd.stderr_text : NULL,
+				    o->u.upd.attempts, o->u.upd.latency_ms);
+	}
+	return DX_EINVAL;
+}
+
+/* Write the waiting rows in one transaction, if the lock is gone. A row that fails for
+ * another reason (disk full) is counted as today's rows are, and dropped. */
+static void drain(dx_store_t *st)
+{
+	if (st->q_n == 0)
+		return;
+	if (commit(st) != DX_OK) /* our own open batch first */
+		return;
+	uint32_t done = 0;
+	while (done < st->q_n) {
+		struct op *o = &st->q[(st->q_head + done) % st->q_cap];
+		int rc = do_op(st, o);
+		if (rc == DX_EAGAIN) {
+			if (done == 0) { /* still locked: try at the next tick */
+				locked(st);
+				return;
+			}
+			break; /* cannot happen inside our own transaction; commit what we have */
+		}
+		done++;		 /* one that failed otherwise was counted (lost) by do_op() */
+		if (!st->in_txn) /* do_op committed the batch itself (batch_rows) */
+			break;
+	}
+	if (commit(st) != DX_OK)
+		return; /* counted as lost there */
+	st->q_head = (st->q_head + done) % st->q_cap;
+	st->q_n -= done;
+	if (st->q_n == 0 && st->q_full_logged) {
+		dx_log(DX_LOG_NOTICE, DX_GRP_STORE, "%s: unlocked; waiting rows written", st->path);
+		st->q_full_logged = false;
+	}
+}
+
+int dx_store_drain(dx_store_t *st, int64_t mono_now_us, int64_t deadline_us)
+{
+	for (int64_t now = mono_now_us; st->q_n > 0; now += 20000) {
+		drain(st);
+		if (st->q_n == 0 || now >= deadline_us)
+			break;
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	if (st->q_n > 0) { /* still locked at the deadline: these are lost */
+		for (uint32_t i = 0; i < st->q_n; i++)
+			st->lost_by[op_table[st->q[(st->q_head + i) % st->q_cap].kind]]++;
+		st->lost += st->q_n;
+		dx_log(DX_LOG_ERR, DX_GRP_STORE, "%s: still locked: %u waiting rows lost", st->path,
+		       st->q_n);
+		st->q_n = 0;
+	}
+	return st->lost > 0 ? DX_ESTORE : DX_OK;
+}
+
+uint32_t dx_store_waiting(const dx_store_t *st)
+{
+	return st->q_n;
+}
+
+const uint64_t *dx_store_lost_by_table(const dx_store_t *st)
+{
+	return st->lost_by;
 }

@@ -10,17 +10,32 @@
  * (window close, shutdown). All values are bound parameters: nothing from the wire is SQL text.
  *
  * A write that fails at run time (disk full, file removed, read-only) is counted and logged at
- * most once a minute; the batch is rolled back and later writes are tried again.
+ * most once a minute; the batch is rolled back and later writes are tried again. A write that
+ * finds the database locked by another process waits DX_STORE_BUSY_MS, then its row (and every
+ * later one, in order) waits in a bounded queue that each tick tries to write.
  */
 #pragma once
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/detect/alert.h"
 #include "lib/base/common.h"
 
 #define DX_STORE_VERSION 3 /* PRAGMA user_version written by this build */
+#define DX_STORE_BUSY_MS 5 /* a write waits this long for a lock held elsewhere, then queues */
+#define DX_STORE_STDERR_MAX 2048 /* a hook's stderr kept in blocks.hook_stderr */
+
+/** The tables rows are lost from, for dx_store_lost_by_table(). */
+enum dx_store_table {
+	DX_TAB_ALERTS,
+	DX_TAB_WINDOWS,
+	DX_TAB_STATS,
+	DX_TAB_BLOCKS,
+	DX_TAB_RUNS,
+	DX_STORE_TABLES
+};
 
 typedef struct dx_store dx_store_t;
 
@@ -44,7 +59,21 @@ typedef struct dx_store_stats {
  * database, newer schema, ...
  */
 int dx_store_open(dx_store_t **out, const char *path, uint32_t flush_ms, uint32_t batch_rows,
-		  bool sync, char *err) DX_MUSTCHECK;
+		  uint32_t queue_rows, bool sync, char *err) DX_MUSTCHECK;
+
+/** Bytes dx_store_open() allocates for queue_rows waiting rows. */
+size_t dx_store_mem_bound(uint32_t queue_rows);
+
+/** Rows waiting for a lock another process holds (queue_rows at most). */
+uint32_t dx_store_waiting(const dx_store_t *st);
+
+/** Write the waiting rows, trying every 20 ms until deadline_us (the caller's monotonic
+ * clock, now mono_now_us); those still waiting then are lost and counted. DX_ESTORE if any
+ * row was ever lost. */
+int dx_store_drain(dx_store_t *st, int64_t mono_now_us, int64_t deadline_us);
+
+/** Rows lost, by table (DX_STORE_TABLES counters). */
+const uint64_t *dx_store_lost_by_table(const dx_store_t *st);
 
 /** Commit what is pending and close. Safe on NULL. */
 void dx_store_close(dx_store_t *st);
