@@ -15,11 +15,13 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,7 +51,8 @@ static void usage(FILE *out)
 	    "  --dump          print one line per decoded DNS message on standard output\n"
 	    "  --check-config  validate the configuration, print it and exit\n"
 	    "  -v, -q          more or less logging\n"
-	    "  -h, -V          help, version\n",
+	    "  -h, --help      this help\n"
+	    "  -V, --version   the versions of dnsexfild and its libraries\n",
 	    out);
 }
 
@@ -425,6 +428,29 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+/* --version: ours and the libraries', and the date of the Public Suffix List in use (what
+ * decides apexes, and so what may be blocked). */
+static void print_version(void)
+{
+	printf("dnsexfild %s\n", DX_VERSION);
+	printf("libpcap: %s\n", pcap_lib_version());
+	printf("libpsl: %s\n", psl_get_version());
+	char when[32] = "?";
+	time_t t = psl_builtin_file_time();
+	struct tm tm;
+	if (t > 0 && gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+	printf("public suffix list: built in %s", when);
+	const char *dist = psl_dist_filename();
+	struct stat sb;
+	if (dist && dist[0] && stat(dist, &sb) == 0 && gmtime_r(&sb.st_mtime, &tm)) {
+		strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+		printf("; %s of %s (the newer is used)", dist, when);
+	}
+	printf("\nSQLite: %s\n", sqlite3_libversion());
+	printf("inih: %s (built against)\n", DX_INIH_VERSION);
+}
+
 /* Signals stay blocked from before the first thread starts (every thread inherits the mask),
  * so set-up steps that can take a while (loading the lists, opening and checking the
  * database) ask between them whether SIGINT or SIGTERM came: Ctrl-C always works. */
@@ -509,7 +535,7 @@ int main(int argc, char **argv)
 			free(files);
 			return 0;
 		case 'V':
-			printf("dnsexfild %s (%s)\n", DX_VERSION, pcap_lib_version());
+			print_version();
 			free(files);
 			return 0;
 		default:
@@ -546,6 +572,7 @@ int main(int argc, char **argv)
 		free(files);
 		return fl.config_path ? EX_CONFIG : EX_USAGE;
 	}
+	dx_log_detect_journal();
 	int level = cfg.log.level + verbose;
 	atomic_store(&dx_log_level, level < 0 ? 0 : level > DX_LOG_DEBUG ? DX_LOG_DEBUG : level);
 	if (check) {

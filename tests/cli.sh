@@ -203,6 +203,16 @@ for f in "$dir" "$dir/cfg.fifo" /dev/zero; do
 	check "config $f refused, no hang" 78 $? "$f" "$dir/e"
 done
 [ "$(wc -l <"$dir/e")" -eq 1 ] && echo "ok   /dev/zero as config: one line" || { echo "FAIL /dev/zero config"; cat "$dir/e"; fails=$((fails + 1)); }
+# stderr is the journal (systemd names it in JOURNAL_STREAM): each line carries its syslog
+# priority, so journalctl -p works; a stderr elsewhere gets none
+: >"$dir/journal"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$dir/journal") "$bin" -r "$p/iodine-pirate-sea.pcap" -d "$dir/j.db" 2>>"$dir/journal" >/dev/null
+grep -q '^<5>dnsexfild\[detect\] notice: HIGH' "$dir/journal" && ! grep -q '^dnsexfild\[' "$dir/journal" &&
+	echo "ok   journal: lines carry their priority (<5> notice)" || { echo "FAIL journal priorities"; head -3 "$dir/journal"; fails=$((fails + 1)); }
+JOURNAL_STREAM=1:1 "$bin" -r "$p/iodine-pirate-sea.pcap" -d "$dir/j.db" 2>"$dir/e" >/dev/null
+grep -q '^dnsexfild\[detect\] notice' "$dir/e" && ! grep -q '^<' "$dir/e" && echo "ok   journal: none when stderr is elsewhere" ||
+	{ echo "FAIL JOURNAL_STREAM of another stream"; fails=$((fails + 1)); }
+
 # Blocking through the sensor: a hook that records its calls; HIGH alerts become blocks rows
 cat >"$dir/hook" <<'HOOK'
 #!/bin/sh

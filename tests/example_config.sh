@@ -11,4 +11,7 @@ sed -n '/^\[capture\]/,$p' "$ex" >"$tmp/body"
 diff -u "$tmp/defaults" "$tmp/body" || { echo "contrib/dnsexfild.ini drifted from the key table"; exit 1; }
 "$bin" -c "$ex" --check-config >"$tmp/loaded" || exit 1
 diff -u "$tmp/defaults" "$tmp/loaded" || exit 1
+# one section a name, as a reader expects (the user key once made a second [capture])
+dups=$(grep '^\[' "$tmp/defaults" | sort | uniq -d)
+[ -z "$dups" ] || { echo "sections printed twice: $dups"; exit 1; }
 echo "example config matches the key table ($(grep -c ' =' "$tmp/defaults") keys)"

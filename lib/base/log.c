@@ -6,17 +6,36 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "lib/base/log.h"
 
 _Atomic int dx_log_level = DX_LOG_NOTICE;
-static _Atomic bool use_syslog;
+static _Atomic bool use_syslog, to_journal;
+
+static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG};
 
 void dx_log_use_syslog(void)
 {
 	openlog("dnsexfild", LOG_PID, LOG_DAEMON);
 	atomic_store(&use_syslog, true);
+}
+
+bool dx_log_detect_journal(void)
+{
+	/* systemd sets JOURNAL_STREAM to the device and inode of the stream it connected
+	 * stderr to (systemd.exec(5)); a stderr redirected elsewhere does not match */
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+	bool yes = js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+		   fstat(STDERR_FILENO, &sb) == 0 && (unsigned long long) sb.st_dev == dev &&
+		   (unsigned long long) sb.st_ino == ino;
+	atomic_store(&to_journal, yes);
+	return yes;
 }
 
 static const char *const level_names[] = {"error", "warning", "notice", "info", "debug"};
@@ -25,9 +44,16 @@ static const char *const group_names[] = {"main",  "capture", "parse", "detect",
 
 void dx_log_emit(int level, int group, const char *fmt, ...)
 {
+	int pr = level >= 0 && (size_t) level < ARRAY_SIZE(prio) ? prio[level] : LOG_NOTICE;
+	bool syslogging = atomic_load_explicit(&use_syslog, memory_order_relaxed);
+	/* the journal reads a "<N>" prefix as the line's priority (sd-daemon(3)), so
+	 * journalctl -p warning works */
+	char pre[8] = "";
+	if (!syslogging && atomic_load_explicit(&to_journal, memory_order_relaxed))
+		snprintf(pre, sizeof(pre), "<%d>", pr);
 	char line[1024];
 	int n = snprintf(
-	    line, sizeof(line), "dnsexfild[%s] %s: ",
+	    line, sizeof(line), "%sdnsexfild[%s] %s: ", pre,
 	    group >= 0 && (size_t) group < ARRAY_SIZE(group_names) ? group_names[group] : "?",
 	    level >= 0 && (size_t) level < ARRAY_SIZE(level_names) ? level_names[level] : "?");
 	va_list ap;
@@ -35,12 +61,10 @@ void dx_log_emit(int level, int group, const char *fmt, ...)
 	if (n > 0 && (size_t) n < sizeof(line))
 		vsnprintf(line + n, sizeof(line) - (size_t) n, fmt, ap);
 	va_end(ap);
-	if (atomic_load_explicit(&use_syslog, memory_order_relaxed)) {
-		static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG};
+	if (syslogging) {
 		/* syslog adds its own tag: drop ours */
 		const char *msg = strchr(line, ' ');
-		syslog(level >= 0 && (size_t) level < ARRAY_SIZE(prio) ? prio[level] : LOG_NOTICE,
-		       "%s", msg ? msg + 1 : line);
+		syslog(pr, "%s", msg ? msg + 1 : line);
 		return;
 	}
 	size_t len = strlen(line);

@@ -47,6 +47,9 @@ bool dx_ratelimit_ok(dx_ratelimit_t *rl, int64_t now_us, int64_t interval_us);
 
 /** Send later lines to syslog(3) (facility daemon) instead of standard error. */
 void dx_log_use_syslog(void);
+/** Whether stderr is the systemd journal (JOURNAL_STREAM names it): then every line starts
+ * with its syslog priority, "<3>" for an error and so on. Call once at start. */
+bool dx_log_detect_journal(void);
 
 /** Parse "err|warn|notice|info|debug"; returns the level or -1. */
 int dx_log_level_parse(const char *s);
