@@ -9,14 +9,13 @@
  * line number. Numbers go through strtoul with errno, the end pointer and [min, max] checked.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/base/file.h"
 #include "lib/config.h"
 #include "lib/store/store.h"
 #include "lib/decode/dname.h"
@@ -494,50 +493,6 @@ static int prescan(const char *text, size_t n, const char **why)
 	return 0;
 }
 
-/* The whole file in a NUL-terminated buffer, at most DX_CONFIG_MAX_BYTES: a regular file or
- * a character device (-c /dev/null for the defaults; /dev/zero is then a NUL, not a hang). */
-static char *slurp(const char *path, size_t *n, char *err)
-{
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, DX_CONFIG_ERRMAX, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct stat sb;
-	const char *why = NULL;
-	if (fstat(fd, &sb) != 0)
-		why = strerror(errno);
-	else if (S_ISDIR(sb.st_mode))
-		why = "is a directory, not a configuration file";
-	else if (!S_ISREG(sb.st_mode) && !S_ISCHR(sb.st_mode))
-		why = "is not a regular file (a FIFO or socket)";
-	char *buf = why ? NULL : malloc(DX_CONFIG_MAX_BYTES + 1);
-	size_t got = 0;
-	while (buf != NULL && got <= DX_CONFIG_MAX_BYTES) {
-		ssize_t r = read(fd, buf + got, DX_CONFIG_MAX_BYTES + 1 - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			why = strerror(errno);
-		if (r <= 0)
-			break;
-		got += (size_t) r;
-	}
-	if (buf == NULL && why == NULL)
-		why = "out of memory";
-	else if (got > DX_CONFIG_MAX_BYTES)
-		why = "is larger than the 1 MiB a configuration may have";
-	close(fd);
-	if (why != NULL) {
-		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", path, why);
-		free(buf);
-		return NULL;
-	}
-	buf[got] = '\0';
-	*n = got;
-	return buf;
-}
-
 static int parse_text(dx_config_t *cfg, const char *text, size_t n, const char *name, char *err)
 {
 	const char *why = NULL;
@@ -553,7 +508,9 @@ static int parse_text(dx_config_t *cfg, const char *text, size_t n, const char *
 int dx_config_load(dx_config_t *cfg, const char *path, char *err)
 {
 	size_t n = 0;
-	char *text = slurp(path, &n, err);
+	/* a character device too: -c /dev/null stands for the defaults (/dev/zero is then a
+	 * NUL, not a hang) */
+	char *text = dx_file_slurp(path, DX_CONFIG_MAX_BYTES, true, "a configuration", &n, err);
 	if (text == NULL)
 		return DX_ENOENT;
 	int rc = parse_text(cfg, text, n, path, err);

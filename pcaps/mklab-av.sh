@@ -22,6 +22,7 @@ for t in ip unbound dig tcpdump python3; do
 	command -v $t >/dev/null 2>&1 || { echo "SKIP: $t not installed"; exit 77; }
 done
 . "$(cd "$(dirname "$0")/.." && pwd)/tests/unbound_conf.sh"
+. "$(cd "$(dirname "$0")/.." && pwd)/tests/netns.sh"
 id=$(( $$ % 10000 ))
 cli=dxacli$id res=dxares$id auth=dxaauth$id
 dir=$(mktemp -d)
@@ -38,13 +39,6 @@ set -e
 ip netns add $res
 ip netns add $auth
 for n in $cli $res $auth; do ip -n $n link set lo up; done
-pair() { # pair NS1 IF1 ADDR1 NS2 IF2 ADDR2
-	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4"
-	ip -n "$1" addr add "$3/24" dev "$2"
-	ip -n "$4" addr add "$6/24" dev "$5"
-	ip -n "$1" link set "$2" up
-	ip -n "$4" link set "$5" up
-}
 pair $cli c0 10.90.0.2 $res r0 10.90.0.1
 pair $res r1 10.91.0.1 $auth a0 10.91.0.2
 

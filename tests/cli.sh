@@ -146,7 +146,7 @@ else
 	echo "FAIL strace is not installed (tests/deps.sh installs it)"; fails=$((fails + 1))
 fi
 printf '[detect]\nallowlist = %s/missing.txt\n' "$dir" >"$dir/al.ini"
-"$bin" -c "$dir/al.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "missing allowlist" 78 $? "missing.txt: cannot open allowlist" "$dir/e"
+"$bin" -c "$dir/al.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "missing allowlist" 78 $? "missing.txt: cannot open an allowlist" "$dir/e"
 printf 'good.example\nnot a domain!\n' >"$dir/al.txt"
 printf '[detect]\nallowlist = %s/al.txt\n' "$dir" >"$dir/al.ini"
 "$bin" -c "$dir/al.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "bad allowlist line" 78 $? "al.txt:2: 'not\\\\032a\\\\032domain!' is not a host name" "$dir/e"

@@ -194,6 +194,19 @@ static bool gone(int pid)
 	return false;
 }
 
+/* The sleep the hook started (its pid in HOOK_LOG.sleep) has ended: this test's own, by pid,
+ * not anybody's "sleep 30" on the machine. */
+static bool sleep_gone(void)
+{
+	char sp[200];
+	snprintf(sp, sizeof(sp), "%s.sleep", log_path);
+	char *pid = slurp(sp);
+	bool ok = atoi(pid) > 0 && gone(atoi(pid));
+	free(pid);
+	unlink(sp);
+	return ok;
+}
+
 static void test_hook_timeout_kills(void)
 {
 	fresh_log();
@@ -208,15 +221,8 @@ static void test_hook_timeout_kills(void)
 	CU_ASSERT_EQUAL(res.exit_code, -1);
 	CU_ASSERT_TRUE(took < 3.0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(res.stderr_text, "killed after 300 ms"));
-	/* the sleep the hook started is gone too (its process group was killed): this test's
-	 * own, by pid, not anybody's "sleep 30" on the machine */
-	char sp[200];
-	snprintf(sp, sizeof(sp), "%s.sleep", log_path);
-	char *pid = slurp(sp);
-	CU_ASSERT_TRUE(atoi(pid) > 0);
-	CU_ASSERT_TRUE(gone(atoi(pid)));
-	free(pid);
-	unlink(sp);
+	/* the sleep the hook started is gone too (its process group was killed) */
+	CU_ASSERT_TRUE(sleep_gone());
 }
 
 static void test_hook_retry_then_success(void)
@@ -580,13 +586,7 @@ static void test_hook_detached_leftover(void)
 	dx_hook_result_t res;
 	dx_hook_run(&c, &r, &res);
 	CU_ASSERT_EQUAL(res.state, DX_HOOK_DONE);
-	char sp[200];
-	snprintf(sp, sizeof(sp), "%s.sleep", log_path);
-	char *pid = slurp(sp);
-	CU_ASSERT_TRUE(atoi(pid) > 0);
-	CU_ASSERT_TRUE(gone(atoi(pid)));
-	free(pid);
-	unlink(sp);
+	CU_ASSERT_TRUE(sleep_gone());
 	dx_hook_free(h);
 }
 
@@ -613,12 +613,7 @@ static void test_hook_shutdown_bounds_running(void)
 	CU_ASSERT_EQUAL(res.exit_code, -1);
 	CU_ASSERT_EQUAL(res.attempts, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(res.stderr_text, "killed at shutdown"));
-	char sp[200];
-	snprintf(sp, sizeof(sp), "%s.sleep", log_path);
-	char *pid = slurp(sp);
-	CU_ASSERT_TRUE(gone(atoi(pid)));
-	free(pid);
-	unlink(sp);
+	CU_ASSERT_TRUE(sleep_gone());
 	dx_hook_free(h);
 }
 

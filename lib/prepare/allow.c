@@ -11,14 +11,12 @@
  * is read (a FIFO or /dev/zero would otherwise hang start-up).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "lib/base/err.h"
+#include "lib/base/file.h"
 #include "lib/decode/dname.h"
 #include "lib/prepare/allow.h"
 
@@ -177,51 +175,22 @@ bool dx_allow_has_below(const dx_allow_t *al, const char *text)
 	return dx_hset_has(al->parents.slots, al->parents.mask, allow_hash(al, text, strlen(text)));
 }
 
-/* Open path for reading only if it is a regular file of at most DX_ALLOW_MAX_BYTES. */
-static FILE *open_regular(const char *path, char *err)
-{
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, DX_CONFIG_ERRMAX, "%s: cannot open allowlist: %s", path,
-			 strerror(errno));
-		return NULL;
-	}
-	struct stat sb;
-	const char *why = NULL;
-	if (fstat(fd, &sb) != 0)
-		why = strerror(errno);
-	else if (S_ISDIR(sb.st_mode))
-		why = "is a directory, not an allowlist file";
-	else if (!S_ISREG(sb.st_mode))
-		why = "is not a regular file (a FIFO, socket or device)";
-	else if (sb.st_size > (off_t) DX_ALLOW_MAX_BYTES)
-		why = "is larger than the 4 MiB an allowlist may have";
-	FILE *f = why ? NULL : fdopen(fd, "r");
-	if (f == NULL) {
-		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", path, why ? why : strerror(errno));
-		close(fd);
-	}
-	return f;
-}
-
 int dx_allow_load(dx_allow_t *al, const char *path, const psl_ctx_t *psl, char *err)
 {
-	FILE *f = open_regular(path, err);
-	if (f == NULL)
+	size_t n = 0;
+	char *text = dx_file_slurp(path, DX_ALLOW_MAX_BYTES, false, "an allowlist", &n, err);
+	FILE *f = text ? fmemopen(text, n ? n : 1, "r") : NULL;
+	if (f == NULL) {
+		if (text != NULL)
+			snprintf(err, DX_CONFIG_ERRMAX, "%s: out of memory", path);
+		free(text);
 		return DX_ENOENT;
+	}
 	char line[512];
 	int lineno = 0, rc = DX_OK;
-	size_t total = 0;
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
 		size_t len = strlen(line);
-		total += len;
-		if (total > DX_ALLOW_MAX_BYTES) { /* it grew while being read */
-			snprintf(err, DX_CONFIG_ERRMAX, "%s:%d: larger than 4 MiB", path, lineno);
-			rc = DX_ECONFIG;
-			break;
-		}
 		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
 			snprintf(err, DX_CONFIG_ERRMAX, "%s:%d: line too long", path, lineno);
 			rc = DX_ECONFIG;
@@ -248,14 +217,15 @@ int dx_allow_load(dx_allow_t *al, const char *path, const psl_ctx_t *psl, char *
 		}
 		if (why != NULL) {
 			char esc[4 * 80 + 1]; /* operator text reaches the terminal escaped */
-			size_t n = (size_t) (e - s);
-			dx_dname_escape_text(s, n < 80 ? n : 80, esc, sizeof(esc));
+			size_t k = (size_t) (e - s);
+			dx_dname_escape_text(s, k < 80 ? k : 80, esc, sizeof(esc));
 			snprintf(err, DX_CONFIG_ERRMAX, "%s:%d: '%s' %s", path, lineno, esc, why);
 			rc = DX_ECONFIG;
 			break;
 		}
 	}
 	fclose(f);
+	free(text);
 	return rc;
 }
 

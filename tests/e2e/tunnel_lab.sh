@@ -13,6 +13,7 @@
 # alert's est_bytes. Skips (77) without namespaces, /dev/net/tun, iodine, unbound or nc.
 set -u
 . "$(dirname "$0")/../unbound_conf.sh"
+. "$(dirname "$0")/../netns.sh"
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 hook=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 tool=${3:-iodine}
@@ -40,13 +41,6 @@ ip netns add $cli 2>/dev/null || { echo "SKIP: cannot create network namespaces"
 set -e
 for n in $res $srv $sen; do ip netns add $n; done
 for n in $cli $res $srv $sen; do ip -n $n link set lo up; done
-pair() { # pair NS1 IF1 ADDR1 NS2 IF2 ADDR2
-	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4"
-	ip -n "$1" addr add "$3/24" dev "$2"
-	ip -n "$4" addr add "$6/24" dev "$5"
-	ip -n "$1" link set "$2" up
-	ip -n "$4" link set "$5" up
-}
 pair $cli c0 10.80.0.2 $res r0 10.80.0.1
 pair $res r1 10.81.0.1 $srv s0 10.81.0.2
 pair $cli m0 10.82.0.1 $sen m1 10.82.0.2
