@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/decode/pkt.h"
+#include "lib/decode/tunnel.h"
 #include "tests/testutil.h"
 
 static dx_decode_cfg_t cfg;
@@ -224,8 +225,65 @@ static void test_pkt_tcp(void)
 	CU_ASSERT_EQUAL(why, DX_R_bad_tcp_off);
 }
 
+/* The tunnel headers alone (decode/tunnel.c): each reason, the VNI, the inner ethertype. */
+static void test_pkt_tunnel_decap(void)
+{
+	dx_decode_cfg_t dc;
+	dx_decode_cfg_defaults(&dc);
+	CU_ASSERT_EQUAL(dx_tunnel_of(&dc, 4789), DX_TUN_VXLAN);
+	CU_ASSERT_EQUAL(dx_tunnel_of(&dc, 6081), DX_TUN_GENEVE);
+	CU_ASSERT_EQUAL(dx_tunnel_of(&dc, 4790), DX_TUN_NONE);
+	/* VXLAN, VNI 123, then an Ethernet header carrying IPv4 */
+	static const uint8_t vx[] = {0x08, 0, 0, 0, 0, 0,  123, 0,  1,	  2,	3,   4,
+				     5,	   6, 7, 8, 9, 10, 11,	12, 0x08, 0x00, 0x45};
+	dx_cur_t pay = dx_cur_init(vx, sizeof(vx)), in;
+	int et = 0;
+	uint32_t vni = 0;
+	enum dx_reason why = DX_R_COUNT;
+	CU_ASSERT_EQUAL(dx_tunnel_decap(DX_TUN_VXLAN, &pay, &in, &et, &vni, &why), DX_OK);
+	CU_ASSERT_EQUAL(vni, 123);
+	CU_ASSERT_EQUAL(et, DX_ETH_IPV4);
+	CU_ASSERT_EQUAL(dx_cur_left(&in), 1);
+	uint8_t bad[sizeof(vx)];
+	memcpy(bad, vx, sizeof(vx));
+	bad[0] = 0; /* I flag clear */
+	pay = dx_cur_init(bad, sizeof(bad));
+	CU_ASSERT_EQUAL(dx_tunnel_decap(DX_TUN_VXLAN, &pay, &in, &et, &vni, &why), DX_EMALF);
+	CU_ASSERT_EQUAL(why, DX_R_vxlan_bad_flags);
+	pay = dx_cur_init(vx, 7);
+	CU_ASSERT_EQUAL(dx_tunnel_decap(DX_TUN_VXLAN, &pay, &in, &et, &vni, &why), DX_ETRUNC);
+	CU_ASSERT_EQUAL(why, DX_R_trunc_vxlan);
+	pay = dx_cur_init(vx, 8 + 13); /* the inner Ethernet header cut */
+	CU_ASSERT_EQUAL(dx_tunnel_decap(DX_TUN_VXLAN, &pay, &in, &et, &vni, &why), DX_ETRUNC);
+	CU_ASSERT_EQUAL(why, DX_R_trunc_l2);
+	/* GENEVE: one 4-byte option, IPv6 straight inside; version 1; options past the end;
+	 * an unknown protocol */
+	static const uint8_t gn[] = {0x01, 0, 0x86, 0xDD, 0, 0, 7, 0, 9, 9, 9, 9, 0x60};
+	pay = dx_cur_init(gn, sizeof(gn));
+	CU_ASSERT_EQUAL(dx_tunnel_decap(DX_TUN_GENEVE, &pay, &in, &et, &vni, &why), DX_OK);
+	CU_ASSERT_EQUAL(vni, 7);
+	CU_ASSERT_EQUAL(et, DX_ETH_IPV6);
+	CU_ASSERT_EQUAL(dx_cur_left(&in), 1);
+	uint8_t g2[sizeof(gn)];
+	memcpy(g2, gn, sizeof(gn));
+	g2[0] = 0x41;
+	pay = dx_cur_init(g2, sizeof(g2));
+	CU_ASSERT_EQUAL(dx_tunnel_decap(DX_TUN_GENEVE, &pay, &in, &et, &vni, &why), DX_EMALF);
+	CU_ASSERT_EQUAL(why, DX_R_geneve_bad_version);
+	g2[0] = 0x05; /* 20 bytes of options in a 13-byte header */
+	pay = dx_cur_init(g2, sizeof(g2));
+	CU_ASSERT_EQUAL(dx_tunnel_decap(DX_TUN_GENEVE, &pay, &in, &et, &vni, &why), DX_ETRUNC);
+	CU_ASSERT_EQUAL(why, DX_R_trunc_geneve);
+	memcpy(g2, gn, sizeof(gn));
+	g2[2] = 0x12;
+	pay = dx_cur_init(g2, sizeof(g2));
+	CU_ASSERT_EQUAL(dx_tunnel_decap(DX_TUN_GENEVE, &pay, &in, &et, &vni, &why), DX_EUNSUP);
+	CU_ASSERT_EQUAL(why, DX_R_geneve_unknown_proto);
+}
+
 static CU_TestInfo pkt_tests[] = {
     {"eth_udp", test_pkt_eth_udp},
+    {"tunnel_decap", test_pkt_tunnel_decap},
     {"eth_padding_ignored", test_pkt_eth_padding_ignored},
     {"truncated_flagged", test_pkt_truncated_flagged},
     {"every_prefix", test_pkt_every_prefix},

@@ -4,7 +4,7 @@
  *
  * One loop walks the layers: a link header gives an ethertype, the ethertype an IP header, IP
  * a UDP or TCP header, and a UDP header on a tunnel port starts the loop again on the inner
- * frame. Every length field in the packet can only narrow the view (R4): the IP total length,
+ * frame (the tunnel headers themselves: tunnel.c). Every length field in the packet can only narrow the view (R4): the IP total length,
  * the IPv6 payload length and the UDP length each become a sub-cursor of min(field, captured),
  * and a field claiming more than was captured marks the packet truncated instead of dropping
  * it (R2): a question usually fits even when a mirror session cut the rest. Each layer kind
@@ -16,13 +16,13 @@
 
 #include "lib/decode/cursor.h"
 #include "lib/decode/pkt.h"
+#include "lib/decode/tunnel.h"
 
-#define ETH_IPV4 0x0800
-#define ETH_IPV6 0x86DD
+#define ETH_IPV4 DX_ETH_IPV4
+#define ETH_IPV6 DX_ETH_IPV6
 #define ETH_VLAN 0x8100 /* IEEE 802.1Q */
 #define ETH_QINQ 0x88A8 /* IEEE 802.1ad */
 #define ETH_QINQ_OLD 0x9100
-#define ETH_TEB 0x6558 /* transparent Ethernet bridging (GENEVE protocol type) */
 
 void dx_decode_cfg_defaults(dx_decode_cfg_t *cfg)
 {
@@ -53,14 +53,6 @@ bool dx_pkt_dlt_supported(int dlt)
 	default:
 		return false;
 	}
-}
-
-static bool port_in(const uint16_t *ports, unsigned n, uint16_t port)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (ports[i] == port)
-			return true;
-	return false;
 }
 
 /* BSD loopback: the address family in the capturing host's byte order. Values: AF_INET is 2
@@ -329,63 +321,21 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 			/* DNS on either port is never a tunnel: the tunnel ports are looked up
 			 * only for the rest */
 			bool dns = pk.sport == DX_DNS_PORT || pk.dport == DX_DNS_PORT;
-			bool vx = !dns && port_in(cfg->vxlan_ports, cfg->n_vxlan, pk.dport);
-			bool gn =
-			    !dns && !vx && port_in(cfg->geneve_ports, cfg->n_geneve, pk.dport);
-			if (vx || gn) {
+			enum dx_tunnel tun = dns ? DX_TUN_NONE : dx_tunnel_of(cfg, pk.dport);
+			if (tun != DX_TUN_NONE) {
 				if (pk.n_encap >= cfg->max_encap) {
 					*why = DX_R_too_many_layers;
 					return DX_EDEPTH;
 				}
 				uint32_t vni;
-				bool inner_eth = true;
-				if (vx) { /* RFC 7348 5: flags (I = 0x08), 24 reserved, VNI, 8 reserved */
-					dx_hdr_t vh = dx_cur_take(&pay, 8);
-					uint8_t flags = dx_hdr_u8(vh, 0);
-					vni = dx_hdr_be32(vh, 4) >> 8;
-					if (pay.err != DX_OK) {
-						*why = DX_R_trunc_vxlan;
-						return DX_ETRUNC;
-					}
-					if (!(flags & 0x08)) {
-						*why = DX_R_vxlan_bad_flags;
-						return DX_EMALF;
-					}
-				} else { /* RFC 8926 3.4: ver, opt len, flags, protocol, VNI, options */
-					dx_hdr_t gh = dx_cur_take(&pay, 8);
-					uint8_t b0 = dx_hdr_u8(gh, 0);
-					uint16_t ptype = dx_hdr_be16(gh, 2);
-					vni = dx_hdr_be32(gh, 4) >> 8;
-					dx_cur_skip(&pay, (size_t) (b0 & 0x3F) * 4);
-					if (pay.err != DX_OK) {
-						*why = DX_R_trunc_geneve;
-						return DX_ETRUNC;
-					}
-					if ((b0 >> 6) != 0) {
-						*why = DX_R_geneve_bad_version;
-						return DX_EMALF;
-					}
-					if (ptype == ETH_IPV4 || ptype == ETH_IPV6) {
-						inner_eth = false;
-						et = ptype;
-					} else if (ptype != ETH_TEB) {
-						*why = DX_R_geneve_unknown_proto;
-						return DX_EUNSUP;
-					}
-				}
+				int trc = dx_tunnel_decap(tun, &pay, &c, &et, &vni, why);
+				if (trc != DX_OK)
+					return trc;
 				if (!pk.has_vni) { /* the outermost tunnel is the mirror session */
 					pk.has_vni = true;
 					pk.vni = vni;
 				}
 				pk.n_encap++;
-				c = dx_cur_sub(&pay, dx_cur_left(&pay));
-				if (inner_eth) { /* destination and source MAC, ethertype */
-					et = dx_hdr_be16(dx_cur_take(&c, 14), 12);
-					if (c.err != DX_OK) {
-						*why = DX_R_trunc_l2;
-						return DX_ETRUNC;
-					}
-				}
 				continue;
 			}
 			if (!dns) {
