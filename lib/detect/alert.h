@@ -12,6 +12,7 @@
 
 #include "lib/base/common.h"
 #include "lib/decode/dname.h"
+#include "lib/prepare/features.h"
 
 enum dx_severity { DX_SEV_NONE = 0, DX_SEV_LOW, DX_SEV_MEDIUM, DX_SEV_HIGH, DX_SEV_CRITICAL };
 
@@ -24,16 +25,6 @@ enum dx_threat {
 	DX_T_INFO_VOLUME,
 	DX_T_CLIENT_ANOMALY,
 	DX_T_COUNT
-};
-
-enum dx_encoding {
-	DX_ENC_NONE = 0,
-	DX_ENC_HEX,
-	DX_ENC_BASE32,
-	DX_ENC_BASE64,
-	DX_ENC_BASE128,
-	DX_ENC_BINARY,
-	DX_ENC_COUNT
 };
 
 enum dx_status { DX_ST_OPEN = 0, DX_ST_CLOSED, DX_ST_BLOCKED, DX_ST_ALLOWLISTED };

@@ -10,8 +10,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lib/detect/alert.h"
 #include "lib/decode/dname.h"
+
+/** The alphabet a subdomain's machine-made labels use (the encodings tunnels use). */
+enum dx_encoding {
+	DX_ENC_NONE = 0,
+	DX_ENC_HEX,
+	DX_ENC_BASE32,
+	DX_ENC_BASE64,
+	DX_ENC_BASE128,
+	DX_ENC_BINARY,
+	DX_ENC_COUNT
+};
 
 typedef struct dx_features {
 	uint16_t sub_len;   /* characters of the subdomain, dots excluded; 0: no subdomain */
