@@ -270,6 +270,7 @@ struct dx_store {
 	uint32_t q_cap, q_head, q_n;
 	uint64_t queued, lost_by[DX_STORE_TABLES], pending_by[DX_STORE_TABLES];
 	bool q_full_logged;
+	bool degraded; /* a write failed (disk full, read-only): rows queue until one commits */
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -505,6 +506,7 @@ static int commit(dx_store_t *st)
 	}
 	failed(st, "commit");
 	exec(st->db, "ROLLBACK"); /* the batch is lost, counted; the next one starts afresh */
+	st->degraded = true;	  /* and later rows wait in the queue for the disk */
 	st->lost += st->pending;
 	st->pending = 0;
 	for (int t = 0; t < DX_STORE_TABLES; t++)
@@ -700,6 +702,37 @@ size_t dx_store_mem_bound(uint32_t queue_rows)
 	return sizeof(dx_store_t) + (size_t) queue_rows * sizeof(struct op);
 }
 
+/* Whether the last failure is one the database may get over by itself (a full disk, a file
+ * made read-only, an I/O error): then the row waits in the queue instead of being lost. */
+static bool retryable(dx_store_t *st)
+{
+	int e = sqlite3_errcode(st->db) & 0xff;
+	return e == SQLITE_FULL || e == SQLITE_IOERR || e == SQLITE_READONLY ||
+	       e == SQLITE_CANTOPEN || e == SQLITE_BUSY || e == SQLITE_LOCKED ||
+	       e == SQLITE_NOMEM || e == SQLITE_PERM;
+}
+
+/* A statement of table t failed (counted as lost): if the failure may pass, the row is kept
+ * for the queue after all and later rows go there too; the rest of the open batch is lost. */
+static bool requeue(dx_store_t *st, enum dx_store_table t)
+{
+	if (!retryable(st))
+		return false;
+	st->lost--;
+	st->lost_by[t]--;
+	if (st->in_txn) {
+		exec(st->db, "ROLLBACK");
+		st->in_txn = false;
+		st->lost += st->pending;
+		for (int k = 0; k < DX_STORE_TABLES; k++)
+			st->lost_by[k] += st->pending_by[k];
+	}
+	st->pending = 0;
+	memset(st->pending_by, 0, sizeof(st->pending_by));
+	st->degraded = true;
+	return true;
+}
+
 /* A slot at the queue's tail for kind, or NULL (counted as lost) if it is full. */
 static struct op *enqueue(dx_store_t *st, enum op_kind kind)
 {
@@ -806,11 +839,12 @@ written:
 
 int dx_store_put_alert(dx_store_t *st, dx_alert_t *a)
 {
-	if (st->q_n == 0) {
+	if (st->q_n == 0 && !st->degraded) {
 		int rc = do_alert(st, a);
-		if (rc != DX_EAGAIN)
+		if (rc == DX_EAGAIN)
+			locked(st);
+		else if (!(rc == DX_ESTORE && requeue(st, DX_TAB_ALERTS)))
 			return rc;
-		locked(st);
 	}
 	if (a->id == 0) /* the id it will have, given now: blocks rows refer to it */
 		a->id = ++st->max_id;
@@ -845,11 +879,12 @@ static int do_window(dx_store_t *st, const dx_window_stats_t *w)
 
 int dx_store_add_window(dx_store_t *st, const dx_window_stats_t *w)
 {
-	if (st->q_n == 0) {
+	if (st->q_n == 0 && !st->degraded) {
 		int rc = do_window(st, w);
-		if (rc != DX_EAGAIN)
+		if (rc == DX_EAGAIN)
+			locked(st);
+		else if (!(rc == DX_ESTORE && requeue(st, DX_TAB_WINDOWS)))
 			return rc;
-		locked(st);
 	}
 	struct op *o = enqueue(st, OP_WINDOW);
 	if (o != NULL)
@@ -886,13 +921,14 @@ static int do_stats(dx_store_t *st, const dx_store_stats_t *x)
 
 int dx_store_add_stats(dx_store_t *st, const dx_store_stats_t *x)
 {
-	if (st->q_n == 0) {
+	if (st->q_n == 0 && !st->degraded) {
 		int rc = do_stats(st, x);
 		if (rc == DX_OK)
 			return dx_store_flush(st);
-		if (rc != DX_EAGAIN)
+		if (rc == DX_EAGAIN)
+			locked(st);
+		else if (!(rc == DX_ESTORE && requeue(st, DX_TAB_STATS)))
 			return rc;
-		locked(st);
 	}
 	struct op *o = enqueue(st, OP_STATS);
 	if (o != NULL)
@@ -943,15 +979,16 @@ int dx_store_add_block(dx_store_t *st, const char *domain, const char *apex, int
 		       const char *action, dx_ts_t requested, dx_ts_t expires, const char *state,
 		       int64_t *id)
 {
-	if (st->q_n == 0) {
+	if (st->q_n == 0 && !st->degraded) {
 		int rc = do_block_add(st, 0, domain, apex, alert_id, action, requested, expires,
 				      state, id);
 		/* a block request is news: commit it now rather than at the next tick */
 		if (rc == DX_OK)
 			return dx_store_flush(st);
-		if (rc != DX_EAGAIN)
+		if (rc == DX_EAGAIN)
+			locked(st);
+		else if (!(rc == DX_ESTORE && requeue(st, DX_TAB_BLOCKS)))
 			return rc;
-		locked(st);
 	}
 	struct op *o = enqueue(st, OP_BLOCK_ADD);
 	if (o == NULL)
@@ -996,13 +1033,17 @@ void dx_store_update_block(dx_store_t *st, int64_t id, const char *state, int ho
 {
 	if (id == 0)
 		return;
-	if (st->q_n == 0) {
+	if (st->q_n == 0 && !st->degraded) {
 		int rc = do_block_upd(st, id, state, hook_exit, hook_stderr, attempts, latency_ms);
-		if (rc == DX_OK && dx_store_flush(st) != DX_OK)
-			return; /* counted there */
-		if (rc != DX_EAGAIN)
+		if (rc == DX_OK) {
+			if (dx_store_flush(st) != DX_OK)
+				return; /* counted there */
 			return;
-		locked(st);
+		}
+		if (rc == DX_EAGAIN)
+			locked(st);
+		else if (!(rc == DX_ESTORE && requeue(st, DX_TAB_BLOCKS)))
+			return;
 	}
 	struct op *o = enqueue(st, OP_BLOCK_UPD);
 	if (o == NULL)
@@ -1039,37 +1080,63 @@ static int do_op(dx_store_t *st, struct op *o)
 	return DX_EINVAL;
 }
 
-/* Write the waiting rows in one transaction, if the lock is gone. A row that fails for
- * another reason (disk full) is counted as today's rows are, and dropped. */
+/* Write the waiting rows in one transaction, if the lock (or the failure) is gone. A batch of
+ * them that fails is rolled back and tried again at the next tick: nothing of the queue is
+ * lost but what does not fit in it. A row that cannot be written at all (not a failure that
+ * may pass) is counted as lost and dropped, so it cannot hold the queue. */
 static void drain(dx_store_t *st)
 {
 	if (st->q_n == 0)
 		return;
 	if (commit(st) != DX_OK) /* our own open batch first */
 		return;
+	uint64_t lost = st->lost, lost_by[DX_STORE_TABLES];
+	memcpy(lost_by, st->lost_by, sizeof(lost_by));
 	uint32_t done = 0;
+	bool ok = true;
 	while (done < st->q_n) {
 		struct op *o = &st->q[(st->q_head + done) % st->q_cap];
 		int rc = do_op(st, o);
-		if (rc == DX_EAGAIN) {
-			if (done == 0) { /* still locked: try at the next tick */
-				locked(st);
-				return;
-			}
-			break; /* cannot happen inside our own transaction; commit what we have */
+		if (rc == DX_OK) {
+			done++;
+			if (!st->in_txn) /* do_op committed the batch itself (batch_rows) */
+				break;
+			continue;
 		}
-		done++;		 /* one that failed otherwise was counted (lost) by do_op() */
-		if (!st->in_txn) /* do_op committed the batch itself (batch_rows) */
-			break;
+		if (rc == DX_EAGAIN && done == 0) { /* still locked: try at the next tick */
+			locked(st);
+			return;
+		}
+		if (rc != DX_EAGAIN && done == 0 && !retryable(st)) {
+			/* this row cannot be written (counted as lost by do_op): drop it */
+			st->q_head = (st->q_head + 1) % st->q_cap;
+			st->q_n--;
+			lost = st->lost;
+			memcpy(lost_by, st->lost_by, sizeof(lost_by));
+			locked(st);
+			continue;
+		}
+		ok = rc == DX_EAGAIN; /* locked after some rows: cannot happen in our transaction */
+		break;
 	}
-	if (commit(st) != DX_OK)
-		return; /* counted as lost there */
-	st->q_head = (st->q_head + done) % st->q_cap;
-	st->q_n -= done;
-	if (st->q_n == 0 && st->q_full_logged) {
-		dx_log(DX_LOG_NOTICE, DX_GRP_STORE, "%s: unlocked; waiting rows written", st->path);
-		st->q_full_logged = false;
+	if (ok && commit(st) == DX_OK) {
+		st->q_head = (st->q_head + done) % st->q_cap;
+		st->q_n -= done;
+		if (st->degraded || (st->q_n == 0 && st->q_full_logged))
+			dx_log(DX_LOG_NOTICE, DX_GRP_STORE,
+			       "%s: writes resumed; waiting rows written", st->path);
+		st->degraded = false;
+		if (st->q_n == 0)
+			st->q_full_logged = false;
+		return;
 	}
+	/* failed: rolled back; the rows are still queued, so none of them is lost yet */
+	locked(st);
+	st->lost = lost;
+	memcpy(st->lost_by, lost_by, sizeof(lost_by));
+	st->pending = 0;
+	memset(st->pending_by, 0, sizeof(st->pending_by));
+	st->degraded = true;
 }
 
 int dx_store_drain(dx_store_t *st, int64_t mono_now_us, int64_t deadline_us)
