@@ -247,6 +247,7 @@ static int report_main(int argc, char **argv)
 	char err[DX_CONFIG_ERRMAX];
 	int rc = dx_report(&o, stdout, err);
 	if (rc != DX_OK) {
+		dx_log_sanitize(err);
 		fprintf(stderr, "dnsexfild report: %s\n", err);
 		return rc == DX_EINVAL ? EX_USAGE : EX_DATAERR;
 	}
@@ -428,6 +429,14 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+/* One error line on stderr: err names the file, line and key; what an operator or a file
+ * supplied in it (a path, a library's words) reaches the terminal without control bytes. */
+static void say(char *err)
+{
+	dx_log_sanitize(err);
+	fprintf(stderr, "dnsexfild: %s\n", err);
+}
+
 /* --version: ours and the libraries', and the date of the Public Suffix List in use (what
  * decides apexes, and so what may be blocked). */
 static void print_version(void)
@@ -567,7 +576,7 @@ int main(int argc, char **argv)
 	/* --check-config of a file alone judges everything but the inputs */
 	int rc = load_config(&fl, !(check && !fl.iface && n_files == 0), &cfg, err);
 	if (rc != DX_OK) {
-		fprintf(stderr, "dnsexfild: %s\n", err);
+		say(err);
 		dx_config_free(&cfg);
 		free(files);
 		return fl.config_path ? EX_CONFIG : EX_USAGE;
@@ -580,7 +589,7 @@ int main(int argc, char **argv)
 		dx_allow_t *al = NULL, *pr = NULL;
 		static const dx_hash_key_t ckey = {1, 2};
 		if (build_lists(&cfg, cpsl, ckey, &al, &pr, err) != DX_OK) {
-			fprintf(stderr, "dnsexfild: %s\n", err);
+			say(err);
 			psl_free((psl_ctx_t *) cpsl);
 			dx_config_free(&cfg);
 			free(files);
@@ -706,7 +715,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (build_lists(&cfg, psl, pl.key, &pl.allow, &pl.protect, err) != DX_OK) {
-		fprintf(stderr, "dnsexfild: %s\n", err);
+		say(err);
 		exit_code = EX_CONFIG;
 		goto out;
 	}
@@ -731,7 +740,7 @@ int main(int argc, char **argv)
 		    (cfg.store.synchronous == DX_SYNC_AUTO && pl.live);
 	if (dx_store_open(&pl.store, cfg.store.path, cfg.store.flush_ms, cfg.store.batch_rows,
 			  cfg.store.queue_rows, sync, err) != DX_OK) {
-		fprintf(stderr, "dnsexfild: %s\n", err);
+		say(err);
 		exit_code = EX_CANTCREAT;
 		goto out;
 	}

@@ -42,6 +42,13 @@ static const char *const level_names[] = {"error", "warning", "notice", "info", 
 static const char *const group_names[] = {"main",  "capture", "parse", "detect",
 					  "store", "hook",    "config"};
 
+void dx_log_sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char) *s < 0x20 || *s == 0x7F)
+			*s = '?';
+}
+
 void dx_log_emit(int level, int group, const char *fmt, ...)
 {
 	int pr = level >= 0 && (size_t) level < ARRAY_SIZE(prio) ? prio[level] : LOG_NOTICE;
@@ -61,6 +68,7 @@ void dx_log_emit(int level, int group, const char *fmt, ...)
 	if (n > 0 && (size_t) n < sizeof(line))
 		vsnprintf(line + n, sizeof(line) - (size_t) n, fmt, ap);
 	va_end(ap);
+	dx_log_sanitize(line);
 	if (syslogging) {
 		/* syslog adds its own tag: drop ours */
 		const char *msg = strchr(line, ' ');

@@ -46,6 +46,11 @@ typedef struct dx_ratelimit {
 bool dx_ratelimit_ok(dx_ratelimit_t *rl, int64_t now_us, int64_t interval_us);
 
 /** Send later lines to syslog(3) (facility daemon) instead of standard error. */
+/** Replace the control bytes of s (a path, a library's message: text an operator or a file
+ * supplied) with '?', so that nothing reaching the terminal can drive it. Every log line
+ * goes through it; wire names are escaped before that (\DDD). */
+void dx_log_sanitize(char *s);
+
 void dx_log_use_syslog(void);
 /** Whether stderr is the systemd journal (JOURNAL_STREAM names it): then every line starts
  * with its syslog priority, "<3>" for an error and so on. Call once at start. */
