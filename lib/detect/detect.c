@@ -392,12 +392,44 @@ static uint64_t source_count(const struct apex_st *s)
 static const uint16_t qt_types[QT_SLOTS - 1] = {1,  28, 16, 10, 5,   15, 33, 65,
 						12, 25, 2,  6,	255, 64, 99};
 
+/* The slot of type t (qt_types[slot] == t), or the last: a switch, as it runs at every
+ * subdomain query. */
 static unsigned qt_slot(uint16_t t)
 {
-	for (unsigned i = 0; i < QT_SLOTS - 1; i++)
-		if (qt_types[i] == t)
-			return i;
-	return QT_SLOTS - 1;
+	switch (t) {
+	case 1:
+		return 0;
+	case 28:
+		return 1;
+	case 16:
+		return 2;
+	case 10:
+		return 3;
+	case 5:
+		return 4;
+	case 15:
+		return 5;
+	case 33:
+		return 6;
+	case 65:
+		return 7;
+	case 12:
+		return 8;
+	case 25:
+		return 9;
+	case 2:
+		return 10;
+	case 6:
+		return 11;
+	case 255:
+		return 12;
+	case 64:
+		return 13;
+	case 99:
+		return 14;
+	default:
+		return QT_SLOTS - 1;
+	}
 }
 
 /* The most common type of the apex's subdomain queries (ties: the earlier slot); 0 if none

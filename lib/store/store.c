@@ -268,7 +268,7 @@ struct dx_store {
 	/* rows waiting while another process holds the write lock: see enqueue() */
 	struct op *q;
 	uint32_t q_cap, q_head, q_n;
-	uint64_t queued, lost_by[DX_STORE_TABLES], pending_by[DX_STORE_TABLES];
+	uint64_t lost_by[DX_STORE_TABLES], pending_by[DX_STORE_TABLES];
 	bool q_full_logged;
 	bool degraded; /* a write failed (disk full, read-only): rows queue until one commits */
 };
@@ -332,7 +332,7 @@ static int migrate(sqlite3 *db, int target, char *err, const char *path)
 
 /* A database whose header is intact but whose pages are damaged opens fine and then fails
  * every write: refuse it at open, naming the file, rather than run without storing anything.
- * quick_check reads every page once (O(N), no index cross-checks): a second per ~100 MB. */
+ * quick_check reads every page once (O(N), without the index cross-checks of integrity_check). */
 static int check_pages(sqlite3 *db, const char *path, char *err)
 {
 	sqlite3_stmt *s = NULL;
@@ -749,7 +749,6 @@ static struct op *enqueue(dx_store_t *st, enum op_kind kind)
 	}
 	struct op *o = &st->q[(st->q_head + st->q_n++) % st->q_cap];
 	o->kind = kind;
-	st->queued++;
 	return o;
 }
 
