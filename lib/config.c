@@ -148,7 +148,7 @@ static const struct key keys[] = {
     {"store", "batch_rows", OFF(store.batch_rows), KEY_U32, 1, 1000000,
      "rows after which a batch commits anyway"},
     {"store", "queue_rows", OFF(store.queue_rows), KEY_U32, 16, 1u << 20,
-     "rows that may wait while another process holds the database locked (about 4 KiB each)"},
+     "rows waiting for their commit, also while the database is locked or failing (~4 KiB each)"},
     {"store", "retention_days", OFF(store.retention_days), KEY_U32, 0, 36500,
      "delete window stats and closed alerts older than this (packet time); 0 keeps all"},
     {"store", "synchronous", OFF(store.synchronous), KEY_SYNC, 0, 0,

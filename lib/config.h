@@ -59,7 +59,7 @@ typedef struct dx_config {
 		char *path; /* the database; default dnsexfild.db */
 		uint32_t flush_ms;
 		uint32_t batch_rows;
-		uint32_t queue_rows; /* rows waiting for a lock held elsewhere */
+		uint32_t queue_rows; /* rows waiting for their commit */
 		uint32_t retention_days;
 		uint32_t stats_interval_sec;
 		int synchronous; /* enum dx_sync */

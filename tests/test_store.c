@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -307,7 +309,8 @@ static void test_store_locked_rows_wait(void)
 	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts"), 1); /* as before the lock */
 	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(other);
-	dx_store_tick(st, (int64_t) (now_s() * 1e6));
+	/* the next tick at least 20 ms after the last try writes them */
+	dx_store_tick(st, (int64_t) (now_s() * 1e6) + 20000);
 	CU_ASSERT_EQUAL(dx_store_waiting(st), 0);
 	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts"), 1 + 61);
 	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM apex_window_stats"), 1);
@@ -366,6 +369,56 @@ static void test_store_refresh(void)
 				     " AND severity = 'MEDIUM'"),
 			99);
 	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts"), 2);
+}
+
+/* A commit that fails on a full disk (the file size limit stands in for it: write() fails
+ * with EFBIG, which SQLite reports as SQLITE_FULL) loses nothing: the batch open at the fault
+ * stays queued and is written when the disk takes it again (it was lost, counted). An alert
+ * updated while it waits holds one place in the queue. */
+static void test_store_failed_commit_keeps_batch(void)
+{
+	char p[128], wal[160], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "full.db");
+	snprintf(wal, sizeof(wal), "%s-wal", p);
+	dx_store_t *st;
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100000, 256, true, err), DX_OK);
+	dx_alert_t a;
+	mk_alert(&a, "full.example", DX_SEV_HIGH, 1709251200000000LL);
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_flush(st), DX_OK);
+	struct stat sb;
+	CU_ASSERT_EQUAL_FATAL(stat(wal, &sb), 0);
+	struct rlimit old, lim;
+	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_FSIZE, &old), 0);
+	void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = (rlim_t) sb.st_size; /* the WAL cannot grow */
+	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	for (int i = 0; i < 100; i++) {
+		dx_window_stats_t w;
+		memset(&w, 0, sizeof(w));
+		snprintf(w.apex, sizeof(w.apex), "w%d.example", i);
+		w.start_ts = 1709251200000000LL;
+		w.end_ts = w.start_ts + 300000000LL;
+		snprintf(w.qtype_counts, sizeof(w.qtype_counts), "{\"TXT\":%d}", i);
+		CU_ASSERT_EQUAL(dx_store_add_window(st, &w), DX_OK);
+		a.query_count = 1000 + (uint64_t) i; /* its refresh at every window close */
+		a.refresh = true;
+		CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+	}
+	CU_ASSERT_EQUAL(dx_store_flush(st), DX_ESTORE);
+	CU_ASSERT_EQUAL(dx_store_waiting(st), 101);
+	CU_ASSERT_EQUAL(dx_store_rows_lost(st), 0);
+	CU_ASSERT_TRUE(dx_store_errors(st) > 0);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM apex_window_stats"), 0);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, was);
+	dx_store_tick(st, 10000000); /* the next try */
+	CU_ASSERT_EQUAL(dx_store_waiting(st), 0);
+	CU_ASSERT_EQUAL(dx_store_rows_lost(st), 0);
+	dx_store_close(st);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM apex_window_stats"), 100);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT query_count FROM alerts"), 1099);
 }
 
 /* Escalation updates the one row of the episode; it never adds rows. */
@@ -636,6 +689,7 @@ static CU_TestInfo store_tests[] = {
     {"escalation_updates_one_row", test_store_escalation_updates_one_row},
     {"lost_write_rewritten", test_store_lost_write_rewritten},
     {"locked_rows_wait", test_store_locked_rows_wait},
+    {"failed_commit_keeps_batch", test_store_failed_commit_keeps_batch},
     {"refresh", test_store_refresh},
     {"batching_and_reader", test_store_batching_and_reader},
     {"retention", test_store_retention},

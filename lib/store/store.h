@@ -3,16 +3,17 @@
  * @file store.h
  * @brief The alert database: SQLite, one writing connection owned by the detector thread.
  *
- * Schema (README "Database") created and migrated through PRAGMA user_version; STRICT tables;
- * WAL with synchronous=NORMAL so readers (the sqlite3 shell, a SIEM forwarder) never block the
- * writer. Statements are prepared once. Writes go into one open transaction that the caller
- * commits with dx_store_tick() (at most every flush interval of wall time) or dx_store_flush()
- * (window close, shutdown). All values are bound parameters: nothing from the wire is SQL text.
+ * Schema (README "Database") created and migrated through PRAGMA user_version (db.c); STRICT
+ * tables; WAL, so readers (the sqlite3 shell, a SIEM forwarder) never block the writer.
+ * Statements are prepared once. Every row waits in one bounded queue until the transaction
+ * that writes it commits: dx_store_tick() writes the queue once it is flush_ms old by the
+ * caller's clock, a batch_rows-th row or a block or stats row at once, dx_store_flush() now.
+ * All values are bound parameters: nothing from the wire is SQL text.
  *
- * A write that fails at run time (disk full, file removed, read-only) is counted and logged at
- * most once a minute; the batch is rolled back and later writes are tried again. A write that
- * finds the database locked by another process waits DX_STORE_BUSY_MS, then its row (and every
- * later one, in order) waits in a bounded queue that each tick tries to write.
+ * A write that fails in a way that may pass (another process holding the write lock past
+ * DX_STORE_BUSY_MS, a full or read-only disk, an I/O error) is rolled back, counted and logged
+ * at most once a minute; its rows stay queued, in order, and are tried again at later ticks.
+ * Only what does not fit in the queue is lost, counted by table.
  */
 #pragma once
 
@@ -64,7 +65,7 @@ int dx_store_open(dx_store_t **out, const char *path, uint32_t flush_ms, uint32_
 /** Bytes dx_store_open() allocates for queue_rows waiting rows. */
 size_t dx_store_mem_bound(uint32_t queue_rows);
 
-/** Rows waiting for a lock another process holds (queue_rows at most). */
+/** Rows not yet committed (queue_rows at most). */
 uint32_t dx_store_waiting(const dx_store_t *st);
 
 /** Write the waiting rows, trying every 20 ms until deadline_us (the caller's monotonic
@@ -109,11 +110,13 @@ int dx_store_add_block(dx_store_t *st, const char *domain, const char *apex, int
 void dx_store_update_block(dx_store_t *st, int64_t id, const char *state, int hook_exit,
 			   const char *hook_stderr, uint32_t attempts, double latency_ms);
 
-/** Commit the open batch now. */
+/** Write the waiting rows now. DX_ESTORE if that failed (they still wait); a lock held
+ * elsewhere is not a failure. */
 int dx_store_flush(dx_store_t *st) DX_MUSTCHECK;
 
-/** Commit the open batch if it is older than flush_ms at mono_us (a monotonic µs clock the
- * caller reads; the library reads none). Cheap to call often. */
+/** Write the waiting rows if the oldest is flush_ms old at mono_us (a monotonic µs clock the
+ * caller reads; the library reads none), or, while the database is locked or failing, if the
+ * last try was 20 ms ago. Cheap to call often. */
 void dx_store_tick(dx_store_t *st, int64_t mono_us);
 
 /**
@@ -126,8 +129,8 @@ int dx_store_retention(dx_store_t *st, dx_ts_t now, uint32_t days, unsigned max_
 /** Rows committed since open (a row of the open transaction counts once it commits), and
  * failed writes (statements, commits). */
 uint64_t dx_store_rows_written(const dx_store_t *st);
-/** Rows that were written into a transaction that then failed or was rolled back, or whose
- * statement failed: not in the file. (An alert's row is written whole again at its next
+/** Rows that will not reach the file: no room in the queue, refused by SQLite, or still
+ * failing at dx_store_drain()'s deadline. (An alert's row is written whole again at its next
  * update, so a lost alert row may come back.) */
 uint64_t dx_store_rows_lost(const dx_store_t *st);
 uint64_t dx_store_errors(const dx_store_t *st);
