@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -190,6 +191,7 @@ static const struct key keys[] = {
     {"log", "level", OFF(log.level), KEY_LEVEL, 0, 0, "error, warning, notice, info or debug"},
 };
 #undef OFF
+_Static_assert(ARRAY_SIZE(keys) <= DX_CONFIG_KEYS, "DX_CONFIG_KEYS is too small");
 
 void dx_config_defaults(dx_config_t *cfg)
 {
@@ -249,6 +251,7 @@ void dx_config_free(dx_config_t *cfg)
 	free(cfg->response.protect);
 	free(cfg->capture.user);
 	free(cfg->log.metrics_file);
+	free(cfg->origin.file);
 	dx_config_defaults(cfg);
 }
 
@@ -424,6 +427,7 @@ int dx_config_set(dx_config_t *cfg, const char *section, const char *name, const
 			 why);
 		return DX_ECONFIG;
 	}
+	cfg->origin.line[k - keys] = 0; /* a flag's value: not the file's line */
 	return DX_OK;
 }
 
@@ -431,7 +435,27 @@ struct parse_state {
 	dx_config_t *cfg;
 	char first[DX_CONFIG_ERRMAX];
 	bool seen[ARRAY_SIZE(keys)]; /* set once: a second line for the key is an error */
+	const char *text, *end;	     /* what is left to read */
+	uint32_t line;		     /* the line inih parses now */
 };
+
+/* inih's reader: one line per call (prescan() made sure each fits), counted, so the handler
+ * knows the line of the key it is given. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parse_state *ps = stream;
+	if (ps->text >= ps->end || num < 2)
+		return NULL;
+	const char *nl = memchr(ps->text, '\n', (size_t) (ps->end - ps->text));
+	size_t n = nl ? (size_t) (nl - ps->text) + 1 : (size_t) (ps->end - ps->text);
+	if (n > (size_t) num - 1)
+		n = (size_t) num - 1;
+	memcpy(str, ps->text, n);
+	str[n] = '\0';
+	ps->text += n;
+	ps->line++;
+	return str;
+}
 
 static int on_ini(void *user, const char *section, const char *name, const char *value)
 {
@@ -449,8 +473,10 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	}
 	if (k != NULL)
 		ps->seen[k - keys] = true;
-	if (dx_config_set(ps->cfg, section, name, value, err) == DX_OK)
+	if (dx_config_set(ps->cfg, section, name, value, err) == DX_OK) {
+		ps->cfg->origin.line[k - keys] = ps->line;
 		return 1;
+	}
 	if (ps->first[0] == '\0')
 		snprintf(ps->first, sizeof(ps->first), "%s", err);
 	return 0;
@@ -501,8 +527,14 @@ static int parse_text(dx_config_t *cfg, const char *text, size_t n, const char *
 		snprintf(err, DX_CONFIG_ERRMAX, "%s:%d: %s", name, bad, why);
 		return DX_ECONFIG;
 	}
-	struct parse_state ps = {.cfg = cfg, .first = ""};
-	return finish(ini_parse_string(text, on_ini, &ps), &ps, name, err);
+	struct parse_state ps = {.cfg = cfg, .first = "", .text = text, .end = text + n};
+	free(cfg->origin.file);
+	memset(cfg->origin.line, 0, sizeof(cfg->origin.line));
+	if ((cfg->origin.file = strdup(name)) == NULL) {
+		snprintf(err, DX_CONFIG_ERRMAX, "out of memory");
+		return DX_ENOMEM;
+	}
+	return finish(ini_parse_stream(read_line, &ps, on_ini, &ps), &ps, name, err);
 }
 
 int dx_config_load(dx_config_t *cfg, const char *path, char *err)
@@ -539,44 +571,78 @@ int dx_config_validate(const dx_config_t *cfg, char *err)
 	return dx_config_check(cfg, err);
 }
 
+/* The line key (of section) was set at in the configuration file, 0 if not there. */
+static uint32_t line_of(const dx_config_t *cfg, const char *section, const char *key)
+{
+	const struct key *k = find_key(section, key);
+	return k ? cfg->origin.line[k - keys] : 0;
+}
+
+/* A check across keys failed: one line "file:LINE: [section] key: why" naming the one of
+ * keys a and b set later in the file (a if neither is there: then no file and line). */
+DX_PRINTF(6, 7)
+static int blame(const dx_config_t *cfg, char *err, const char *section, const char *a,
+		 const char *b, const char *fmt, ...)
+{
+	uint32_t la = line_of(cfg, section, a), lb = b ? line_of(cfg, section, b) : 0;
+	const char *key = lb > la ? b : a;
+	uint32_t line = lb > la ? lb : la;
+	char why[DX_CONFIG_ERRMAX / 2];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (line > 0 && cfg->origin.file != NULL)
+		snprintf(err, DX_CONFIG_ERRMAX, "%.200s:%u: [%s] %s: %s", cfg->origin.file, line,
+			 section, key, why);
+	else
+		snprintf(err, DX_CONFIG_ERRMAX, "[%s] %s: %s", section, key, why);
+	return DX_ECONFIG;
+}
+
+/* lo < mid < hi for three [detect] thresholds named pre_medium, pre_high, pre_critical. */
+static int check_order(const dx_config_t *cfg, char *err, const char *pre, uint32_t lo,
+		       uint32_t mid, uint32_t hi)
+{
+	char m[32], h[32], c[32];
+	snprintf(m, sizeof(m), "%s_medium", pre);
+	snprintf(h, sizeof(h), "%s_high", pre);
+	snprintf(c, sizeof(c), "%s_critical", pre);
+	if (lo >= mid)
+		return blame(cfg, err, "detect", m, h,
+			     "%s (%u) must be below %s (%u): %s < %s < %s", m, lo, h, mid, m, h, c);
+	if (mid >= hi)
+		return blame(cfg, err, "detect", h, c,
+			     "%s (%u) must be below %s (%u): %s < %s < %s", h, mid, c, hi, m, h, c);
+	return DX_OK;
+}
+
 int dx_config_check(const dx_config_t *cfg, char *err)
 {
 	if (cfg->response.hook && access(cfg->response.hook, X_OK) != 0) {
-		snprintf(err, DX_CONFIG_ERRMAX, "[response] hook: %.300s: %s", cfg->response.hook,
-			 strerror(errno));
-		return DX_ECONFIG;
+		char esc[4 * 300 + 1]; /* operator text reaches the terminal escaped */
+		dx_dname_escape_text(cfg->response.hook, strnlen(cfg->response.hook, 300), esc,
+				     sizeof(esc));
+		return blame(cfg, err, "response", "hook", NULL, "%.300s: %s", esc,
+			     strerror(errno));
 	}
-	if ((size_t) cfg->capture.ring_a_mb << 20 < 4u * (cfg->capture.snaplen + 64u)) {
-		snprintf(err, DX_CONFIG_ERRMAX, "[capture] ring_a_mb: too small for snaplen %u",
-			 cfg->capture.snaplen);
-		return DX_ECONFIG;
-	}
+	if ((size_t) cfg->capture.ring_a_mb << 20 < 4u * (cfg->capture.snaplen + 64u))
+		return blame(cfg, err, "capture", "ring_a_mb", "snaplen",
+			     "%u MiB is too small for snaplen %u", cfg->capture.ring_a_mb,
+			     cfg->capture.snaplen);
 	const dx_detect_cfg_t *d = &cfg->detect.cfg;
-	if (!(d->hf_medium < d->hf_high && d->hf_high < d->hf_critical)) {
-		snprintf(err, DX_CONFIG_ERRMAX,
-			 "[detect] hf_medium < hf_high < hf_critical does not hold (%u, %u, %u)",
-			 d->hf_medium, d->hf_high, d->hf_critical);
+	if (check_order(cfg, err, "hf", d->hf_medium, d->hf_high, d->hf_critical) != DX_OK ||
+	    check_order(cfg, err, "enc", d->enc_medium, d->enc_high, d->enc_critical) != DX_OK)
 		return DX_ECONFIG;
-	}
-	if (!(d->enc_medium < d->enc_high && d->enc_high < d->enc_critical)) {
-		snprintf(err, DX_CONFIG_ERRMAX,
-			 "[detect] enc_medium < enc_high < enc_critical does not hold (%u, %u, %u)",
-			 d->enc_medium, d->enc_high, d->enc_critical);
-		return DX_ECONFIG;
-	}
-	if (d->window_sec % DX_DETECT_BUCKETS != 0) {
-		snprintf(err, DX_CONFIG_ERRMAX, "[detect] window_sec: %u is not a multiple of %d",
-			 d->window_sec, DX_DETECT_BUCKETS);
-		return DX_ECONFIG;
-	}
+	if (d->window_sec % DX_DETECT_BUCKETS != 0)
+		return blame(cfg, err, "detect", "window_sec", NULL, "%u is not a multiple of %d",
+			     d->window_sec, DX_DETECT_BUCKETS);
 	for (uint32_t i = 0; i < cfg->capture.n_vxlan; i++)
 		for (uint32_t j = 0; j < cfg->capture.n_geneve; j++)
-			if (cfg->capture.vxlan_ports[i] == cfg->capture.geneve_ports[j]) {
-				snprintf(err, DX_CONFIG_ERRMAX,
-					 "[capture] port %u is both a VXLAN and a GENEVE port",
-					 cfg->capture.vxlan_ports[i]);
-				return DX_ECONFIG;
-			}
+			if (cfg->capture.vxlan_ports[i] == cfg->capture.geneve_ports[j])
+				return blame(cfg, err, "capture", "vxlan_ports", "geneve_ports",
+					     "port %u is both a VXLAN and a GENEVE port",
+					     cfg->capture.vxlan_ports[i]);
 	return DX_OK;
 }
 

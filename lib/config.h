@@ -28,6 +28,8 @@
 /** [store] synchronous: fsync at checkpoints or not; auto: yes live, no for a replay. */
 enum dx_sync { DX_SYNC_AUTO = 0, DX_SYNC_NORMAL, DX_SYNC_OFF };
 
+#define DX_CONFIG_KEYS 96 /* room for the key table's keys */
+
 typedef struct dx_config {
 	struct {
 		char *interface; /* live capture, or NULL */
@@ -77,6 +79,12 @@ typedef struct dx_config {
 		char *metrics_file;
 		uint32_t drop_warn_pct;
 	} log;
+	/* where the keys were set, so that a check across keys names a file and line */
+	struct {
+		char *file; /* the configuration file read, or NULL */
+		uint32_t
+		    line[DX_CONFIG_KEYS]; /* each key's line in it (key table order); 0: none */
+	} origin;
 } dx_config_t;
 
 /** Every field to its default. Call before anything else; the strings are NULL. */

@@ -182,7 +182,7 @@ printf '[detect]\nbuiltin_allowlist = no\nallowlist = %s/al.txt\n' "$dir" >"$dir
 "$bin" -c "$dir/off.ini" --check-config >/dev/null 2>"$dir/e"
 check "check-config: built-in off, the file's entry" 0 $? "allowlist: 1 entries (built-in list off, and $dir/al.txt)" "$dir/e"
 printf '[detect]\nhf_high = 10\n' >"$dir/hf.ini"
-"$bin" -c "$dir/hf.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "inconsistent thresholds" 78 $? "hf_medium < hf_high < hf_critical" "$dir/e"
+"$bin" -c "$dir/hf.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "inconsistent thresholds: file, line and key" 78 $? "hf.ini:2: \[detect\] hf_high: hf_medium (20) must be below hf_high (10)" "$dir/e"
 # operator text reaches the terminal without control bytes: a path with an escape sequence
 esc=$(printf '\033')
 "$bin" -c "$dir/x${esc}[31mred.ini" -r "$p/link-raw.pcap" 2>"$dir/e"
@@ -192,7 +192,7 @@ printf '[detect]\nallowlist = %s/a%sb.txt\n' "$dir" "$esc" >"$dir/escal.ini"
 "$bin" -c "$dir/escal.ini" --check-config >/dev/null 2>"$dir/e"
 check "an allowlist path with ESC" 78 $? "a?b.txt: cannot open an allowlist" "$dir/e"
 # --check-config refuses what start refuses (it validated nothing without an input)
-"$bin" -c "$dir/hf.ini" --check-config >/dev/null 2>"$dir/e"; check "check-config: inconsistent thresholds" 78 $? "hf_medium < hf_high < hf_critical" "$dir/e"
+"$bin" -c "$dir/hf.ini" --check-config >/dev/null 2>"$dir/e"; check "check-config: inconsistent thresholds" 78 $? "hf.ini:2: \[detect\] hf_high: hf_medium (20) must be below hf_high (10)" "$dir/e"
 printf '[response]\nhook = %s/nohook\n' "$dir" >"$dir/nh.ini"
 "$bin" -c "$dir/nh.ini" --check-config >/dev/null 2>"$dir/e"; check "check-config: hook not executable" 78 $? "\[response\] hook: $dir/nohook: No such file" "$dir/e"
 "$bin" -c "$dir/nh.ini" -r "$p/link-raw.pcap" 2>"$dir/e"; check "start: hook not executable" 78 $? "\[response\] hook: $dir/nohook: No such file" "$dir/e"

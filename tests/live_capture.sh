@@ -129,7 +129,7 @@ cp "$dir/sensor.ini" "$dir/sensor.ini.good"
 printf '[detect]\nhf_medium = 3000\n' >>"$dir/sensor.ini"
 kill -HUP "$a"
 sleep 1
-grep -q "SIGHUP: \[detect\] hf_medium < hf_high < hf_critical does not hold (3000, 50, 100); keeping the configuration" "$dir/a.err" &&
+grep -q "SIGHUP: .*sensor.ini:$(wc -l <"$dir/sensor.ini"): \[detect\] hf_medium: hf_medium (3000) must be below hf_high (50).*; keeping the configuration" "$dir/a.err" &&
 	ok "SIGHUP: thresholds start refuses are refused" || { bad "SIGHUP accepted hf_medium = 3000"; tail -3 "$dir/a.err"; }
 cp "$dir/sensor.ini.good" "$dir/sensor.ini"
 printf '[capture]\nsnaplen = 1500\n' >>"$dir/sensor.ini"

@@ -114,6 +114,26 @@ static void test_config_cross_field(void)
 	CU_ASSERT_EQUAL(dx_config_validate(&c, err), DX_ECONFIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "both a VXLAN and a GENEVE port"));
 	dx_config_free(&c);
+	/* a check across keys names the file, and the line of the key set last */
+	dx_config_defaults(&c);
+	CU_ASSERT_EQUAL(dx_config_load_string(&c,
+					      "[detect]\nenc_high = 40\n\n# late\n"
+					      "enc_critical = 30\n",
+					      "t.ini", err),
+			DX_OK);
+	CU_ASSERT_EQUAL(dx_config_check(&c, err), DX_ECONFIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.ini:5: [detect] enc_critical: enc_high (40) must be"
+					   " below enc_critical (30)"));
+	/* a flag's value has no line in the file */
+	CU_ASSERT_EQUAL(dx_config_set(&c, "detect", "enc_critical", "35", err), DX_OK);
+	CU_ASSERT_EQUAL(dx_config_check(&c, err), DX_ECONFIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.ini:2: [detect] enc_high: "));
+	CU_ASSERT_EQUAL(dx_config_set(&c, "detect", "enc_high", "25", err), DX_OK);
+	CU_ASSERT_EQUAL(dx_config_check(&c, err), DX_OK);
+	CU_ASSERT_EQUAL(dx_config_set(&c, "detect", "enc_high", "45", err), DX_OK);
+	CU_ASSERT_EQUAL(dx_config_check(&c, err), DX_ECONFIG);
+	CU_ASSERT_EQUAL(strncmp(err, "[detect] enc_high: ", 19), 0);
+	dx_config_free(&c);
 }
 
 static void test_config_missing_file(void)
