@@ -9,6 +9,7 @@
  * of thousands of files holds one descriptor.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <string.h>
 #include <time.h>
@@ -123,6 +124,14 @@ static pcap_t *open_live(const dx_config_t *cfg)
 	}
 	if (rc > 0)
 		dx_log(DX_LOG_WARN, DX_GRP_CAPTURE, "%s: %s", ifc, pcap_statustostr(rc));
+	/* Non-blocking, with our own poll (see wait_readable()): with TPACKET_V3 libpcap's own
+	 * wait has no end on an idle interface, and the thread must go round for the watchdog
+	 * and the kernel's drop counters. */
+	if (pcap_setnonblock(p, 1, errbuf) != 0) {
+		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: %s", ifc, errbuf);
+		pcap_close(p);
+		return NULL;
+	}
 	char def[2048];
 	default_filter(cfg, def, sizeof(def));
 	if (set_filter(p, ifc, cfg->capture.bpf ? cfg->capture.bpf : def) != 0) {
@@ -240,6 +249,26 @@ static void refresh_stats(dx_pipeline_t *pl, pcap_t *p)
 	}
 }
 
+/* Wait up to 100 ms for the live handle to have packets: > 0 if it has, 0 at the timeout.
+ * The stop flag is seen within that. */
+static int wait_readable(pcap_t *p)
+{
+	struct pollfd pfd = {.fd = pcap_get_selectable_fd(p), .events = POLLIN};
+	if (pfd.fd < 0) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+		return 1;
+	}
+	int n = poll(&pfd, 1, 100);
+	return n < 0 && errno == EINTR ? 1 : n;
+}
+
+/* A sign of life for the watchdog (main.c): when nothing is waiting, or every 4096 frames. */
+static void alive(dx_pipeline_t *pl)
+{
+	atomic_store_explicit(&pl->alive_us[0], dx_clock_mono_us(), memory_order_relaxed);
+}
+
 /* Read one handle to its end (or until stopped). Returns 0, or -1 on a read error. */
 static int drain(dx_pipeline_t *pl, pcap_t *p, const char *what)
 {
@@ -251,19 +280,24 @@ static int drain(dx_pipeline_t *pl, pcap_t *p, const char *what)
 			return 0;
 		int rc = pcap_next_ex(p, &h, &bytes);
 		if (rc == 1) {
-			if (pl->live && (dx_counter_get(&pl->cap.packets) & 4095) == 0)
-				refresh_stats(pl, p);
+			if ((dx_counter_get(&pl->cap.packets) & 4095) == 0) {
+				alive(pl);
+				if (pl->live)
+					refresh_stats(pl, p);
+			}
 			dx_count(&pl->cap.packets, 1);
 			dx_count(&pl->cap.bytes, h->len);
 			if (pl->dumper) /* -w: exactly what the pipeline sees, for a replay */
 				pcap_dump((u_char *) pl->dumper, h, bytes);
 			if (!push_frame(pl, dlt, h, bytes))
 				return 0;
-		} else if (rc == 0) { /* live timeout */
-			if (pl->live)
+		} else if (rc == 0) { /* live: nothing ready */
+			alive(pl);
+			if (wait_readable(p) == 0) { /* 100 ms without a packet */
 				refresh_stats(pl, p);
-			if (pl->dumper)
-				pcap_dump_flush(pl->dumper);
+				if (pl->dumper)
+					pcap_dump_flush(pl->dumper);
+			}
 			continue;
 		} else if (rc == PCAP_ERROR_BREAK) {
 			return 0;

@@ -274,6 +274,7 @@ static void housekeeping(dx_pipeline_t *pl, dx_ts_t pkt_now, int64_t *next_stats
 	const dx_config_t *cfg = pl->cfg;
 	dx_respond_tick(pl->respond, pkt_now);
 	int64_t now = dx_clock_mono_us();
+	atomic_store_explicit(&pl->alive_us[2], now, memory_order_relaxed);
 	dx_store_tick(pl->store, now);
 	apply_reload(pl);
 	if (now >= *next_stats || atomic_exchange(&pl->snapshot_now, false)) {

@@ -32,6 +32,7 @@
 #include "lib/base/log.h"
 #include "lib/prepare/query.h"
 #include "lib/store/report.h"
+#include "sensor/notify.h"
 #include "sensor/pipeline.h"
 
 static void usage(FILE *out)
@@ -480,6 +481,39 @@ static bool stop_pending(void)
 
 enum { OPT_DUMP = 256, OPT_CHECK, OPT_HOOK, OPT_DRY };
 
+/* The service manager's watchdog (WatchdogSec=) is fed every quarter interval, but only while
+ * each pipeline thread has shown a sign of life within half of it: a thread stuck for good
+ * gets the service restarted instead of a sensor that captures nothing. */
+struct watchdog {
+	int64_t every_us, last_us;
+	bool starved; /* said once */
+};
+
+static void feed_watchdog(dx_pipeline_t *pl, struct watchdog *wd)
+{
+	int64_t now = dx_clock_mono_us();
+	if (wd->every_us <= 0 || now - wd->last_us < wd->every_us)
+		return;
+	static const char *const names[] = {"capture", "parser", "detector"};
+	const bool done[] = {atomic_load(&pl->capture_done), atomic_load(&pl->parser_done), false};
+	for (int i = 0; i < 3; i++) {
+		int64_t seen = atomic_load_explicit(&pl->alive_us[i], memory_order_relaxed);
+		if (!done[i] && now - seen > 2 * wd->every_us) {
+			if (!wd->starved)
+				dx_log(
+				    DX_LOG_ERR, DX_GRP_MAIN,
+				    "the %s thread has not gone round for %.1f s: the watchdog is "
+				    "not fed",
+				    names[i], (double) (now - seen) / 1e6);
+			wd->starved = true;
+			return;
+		}
+	}
+	wd->last_us = now;
+	wd->starved = false;
+	dx_notify("WATCHDOG=1");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
@@ -672,6 +706,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	dx_notify_init(); /* before privileges are dropped and before any hook runs */
 	/* Signals are taken by the main thread alone (sigtimedwait below): blocked before the
 	 * first thread starts, so every thread inherits the mask. */
 	sigset_t sigs;
@@ -777,6 +812,8 @@ int main(int argc, char **argv)
 
 	if (pl.live)
 		t0 = (double) dx_clock_mono_us() / 1e6;
+	for (int i = 0; i < 3; i++)
+		atomic_store(&pl.alive_us[i], dx_clock_mono_us());
 	if (pthread_create(&th_det, NULL, dx_detector_run, &pl) != 0 ||
 	    pthread_create(&th_par, NULL, dx_parser_run, &pl) != 0 ||
 	    (!cap_running && pthread_create(&th_cap, NULL, dx_capture_run, &pl) != 0)) {
@@ -784,11 +821,22 @@ int main(int argc, char **argv)
 		abort(); /* cannot unwind half-started threads cleanly; nothing is written yet */
 	}
 	cap_running = false; /* joined below with the others */
+	char status[200];
+	snprintf(status, sizeof(status), "READY=1\nSTATUS=%s %.150s",
+		 pl.live ? "capturing on" : "replaying",
+		 pl.live ? cfg.capture.interface : cfg.capture.files[0]);
+	dx_notify(status);
+	struct watchdog wd = {.every_us = dx_notify_watchdog_us() / 4};
 	while (!atomic_load_explicit(&pl.detector_done, memory_order_acquire)) {
 		struct timespec tick = {0, 100 * 1000000L};
 		int sig = sigtimedwait(&sigs, NULL, &tick);
+		feed_watchdog(&pl, &wd);
 		if (sig == SIGHUP) {
+			snprintf(status, sizeof(status), "RELOADING=1\nMONOTONIC_USEC=%lld",
+				 (long long) dx_clock_mono_us());
+			dx_notify(status);
 			struct dx_reload *r = prepare_reload(&fl, &cfg, psl, pl.key, err);
+			dx_notify("READY=1");
 			if (r == NULL) {
 				dx_log(DX_LOG_ERR, DX_GRP_MAIN,
 				       "SIGHUP: %s; keeping the configuration", err);
@@ -806,6 +854,7 @@ int main(int argc, char **argv)
 			atomic_store(&pl.snapshot_now, true);
 		} else if (sig == SIGINT || sig == SIGTERM) {
 			if (atomic_exchange(&pl.stop, true) == false) {
+				dx_notify("STOPPING=1");
 				dx_log(DX_LOG_NOTICE, DX_GRP_MAIN, "%s: stopping",
 				       sig == SIGINT ? "SIGINT" : "SIGTERM");
 				if (pl.live && pl.pcap)

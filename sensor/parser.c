@@ -150,6 +150,7 @@ void *dx_parser_run(void *arg)
 		atomic_store(&pl->stop, true);
 	}
 	unsigned step = 0;
+	uint64_t frames = 0;
 	for (;;) {
 		size_t len;
 		const dx_frame_t *f = dx_ring_peek(pl->ring_a, &len);
@@ -159,6 +160,9 @@ void *dx_parser_run(void *arg)
 			if (atomic_load_explicit(&pl->capture_done, memory_order_acquire) &&
 			    dx_ring_empty(pl->ring_a))
 				break;
+			if (step >= 8 && (step - 8) % 64 == 0) /* idle: every ~64 ms */
+				atomic_store_explicit(&pl->alive_us[1], dx_clock_mono_us(),
+						      memory_order_relaxed);
 			dx_backoff(&step);
 			continue;
 		}
@@ -166,6 +170,9 @@ void *dx_parser_run(void *arg)
 		if (ps.tcp != NULL)
 			decode_frame(&ps, f);
 		dx_ring_release(pl->ring_a);
+		if ((++frames & 4095) == 0)
+			atomic_store_explicit(&pl->alive_us[1], dx_clock_mono_us(),
+					      memory_order_relaxed);
 	}
 	dx_tcp_free(ps.tcp);
 	pl->cpu_s[1] = dx_clock_thread_cpu();

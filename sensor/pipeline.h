@@ -86,7 +86,10 @@ typedef struct dx_pipeline {
 	_Atomic uint32_t vni_used;
 	/* live: pcap_stats, refreshed by the capture thread about once a second */
 	_Atomic uint64_t ps_recv, ps_drop, ps_ifdrop;
-	_Atomic bool snapshot_now;	    /* SIGUSR1: write a stats snapshot now */
+	_Atomic bool snapshot_now; /* SIGUSR1: write a stats snapshot now */
+	/* each thread's last sign of life (monotonic µs: capture, parser, detector), so the
+	 * main thread feeds the service manager's watchdog only while all three go round */
+	_Atomic int64_t alive_us[3];
 	_Atomic(struct dx_reload *) reload; /* SIGHUP: new settings for the detector thread */
 	dx_allow_t *allow;		    /* the allowlist in use (detector thread's) */
 	dx_allow_t *protect;		    /* [response] protect in use (likewise) */
