@@ -1,8 +1,8 @@
 #!/bin/sh
 # run.sh: build and run every test suite twice, as CI does: a normal build (warnings are
 # errors) and an AddressSanitizer + UndefinedBehaviorSanitizer build; the unit and fuzz suites
-# once more under valgrind; and build the variants a packager may choose (each build counts
-# as one test). Prints one closing line "N passed, N failed, N skipped" and exits non-zero on
+# once more under valgrind; build the variants a packager may choose and the Debian package
+# (each counts as one test). Prints one closing line "N passed, N failed, N skipped" and exits non-zero on
 # any failure.
 # Run from the repository root; build directories are build-ci and build-asan.
 set -u
@@ -44,6 +44,14 @@ for v in "gcc debug" "gcc release" "gcc minsize" "clang debug" "clang release" "
 	fi
 	rm -rf "$d"
 done
+
+step "Debian package: dpkg-buildpackage, lintian, apt-get install, a replay, purge"
+sh tests/package.sh .
+case $? in
+0) echo OK >>build-ci/variants.txt ;;
+77) echo SKIP >>build-ci/variants.txt ;;
+*) echo FAIL >>build-ci/variants.txt; status=1 ;;
+esac
 
 step "valgrind: unit and fuzz-corpus suites (memcheck, leaks are errors)"
 if command -v valgrind >/dev/null 2>&1; then
