@@ -330,7 +330,7 @@ static void test_store_locked_rows_wait(void)
 	dx_store_close(st);
 }
 
-/* A refresh (counts, sources, details, status only) updates the row in place, leaves the
+/* A refresh (counts, sources, details, status, encoding) updates the row in place, leaves the
  * indexed columns as written, and writes the whole row if it was lost. */
 static void test_store_refresh(void)
 {
@@ -348,9 +348,13 @@ static void test_store_refresh(void)
 	a.query_count = 4242;
 	a.severity = DX_SEV_CRITICAL; /* not a refresh's to write: the row keeps HIGH */
 	a.status = DX_ST_CLOSED;
+	a.encoding = DX_ENC_BASE64; /* the apex's encoding follows its names: a refresh writes it */
 	snprintf(a.details, sizeof(a.details), "{\"refreshed\":1}");
 	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
 	CU_ASSERT_EQUAL(dx_store_flush(st), DX_OK);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts WHERE apex = 'r1.example'"
+				     " AND encoding = 'base64'"),
+			1);
 	CU_ASSERT_EQUAL(query_int(p, "SELECT query_count FROM alerts WHERE apex = 'r1.example'"
 				     " AND status = 'closed' AND details = '{\"refreshed\":1}'"
 				     " AND severity = 'HIGH'"),

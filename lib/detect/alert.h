@@ -63,7 +63,8 @@ typedef struct dx_alert {
 	char sources[DX_ALERT_SOURCES_JSON]; /* JSON array of address strings */
 	char details[DX_ALERT_DETAILS];	     /* JSON object */
 	enum dx_severity logged;	     /* highest severity already logged (not stored) */
-	bool refresh; /* only counts, sources, details and status changed since the last write */
+	bool
+	    refresh; /* only counts, sources, details, status and encoding changed since the last write */
 	uint64_t store_seq; /* the store's: 1 + the queue position of its row not yet written */
 	dx_ts_t raised_ts[DX_SEV_CRITICAL + 1]; /* when each severity was first reached */
 	dx_alert_at_t at[DX_SEV_CRITICAL + 1];	/* and the counts then */

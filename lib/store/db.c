@@ -185,7 +185,8 @@ static const char *const stmt_sql[DX_DB_STMTS] = {
      * close, so this is most alert writes. */
     [DX_DB_ALERT_REFRESH] = "UPDATE alerts SET last_ts = ?2, query_count = ?3,"
 			    " unique_subdomains = ?4, source_count = ?5, est_bytes = ?6,"
-			    " top_qtype = ?7, sources = ?8, vni = ?9, details = ?10, status = ?11"
+			    " top_qtype = ?7, sources = ?8, vni = ?9, details = ?10, status = ?11,"
+			    " encoding = ?12"
 			    " WHERE id = ?1",
     [DX_DB_WINDOW] = "INSERT OR REPLACE INTO apex_window_stats(apex, window_start_ts,"
 		     " window_end_ts, query_count, subdomain_query_count, unique_subdomains,"

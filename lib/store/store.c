@@ -251,6 +251,7 @@ static int refresh_alert(dx_store_t *st, const dx_alert_t *a, const char *tn)
 		sqlite3_bind_null(s, 9);
 	sqlite3_bind_text(s, 10, a->details[0] ? a->details : "{}", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 11, dx_status_name(a->status), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 12, dx_encoding_name(a->encoding), -1, SQLITE_STATIC);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
