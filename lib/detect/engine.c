@@ -27,162 +27,12 @@
 #include <string.h>
 
 #include "lib/detect/detect.h"
+#include "lib/detect/state.h"
 #include "lib/decode/dns.h"
 #include "lib/prepare/features.h"
 #include "lib/base/mem.h"
 #include "lib/base/out.h"
 #include "lib/prepare/prep.h"
-
-#define NB DX_DETECT_BUCKETS
-#define NH DX_DETECT_HOURS
-#define NIL UINT32_MAX
-#define SRC_KEEP 4
-#define SEG_PROBATION 0
-#define SEG_PROTECTED 1
-#define CMS_ROWS 4
-#define QT_SLOTS 16
-
-struct bucket {
-	uint32_t q;	   /* queries */
-	uint32_t sq;	   /* queries with a subdomain */
-	uint32_t uniq;	   /* subdomains new in the window */
-	uint32_t enc_uniq; /* ... of which encoded */
-	uint32_t long_uniq;
-	uint32_t rnd_q; /* subdomain queries that look machine-made */
-	uint32_t odd_q; /* unusual query types */
-	uint32_t resp, nx;
-	uint32_t bits; /* information of the new subdomains (saturating) */
-};
-
-struct hour {
-	uint64_t bits;
-	uint32_t sq, rnd_q;
-};
-
-struct tumble {
-	uint32_t q, sq, uniq, nx, max_label, max_qname;
-	double ent_sum;
-	uint64_t bits;
-	uint32_t qt[10];
-};
-
-struct addr {
-	uint8_t a[16];
-	uint8_t af;
-};
-
-struct apex_st {
-	/* what a lookup reads, then the text it compares, in the first lines */
-	uint64_t h;
-	uint32_t chain;	     /* next in the hash bucket */
-	uint32_t prev, next; /* LRU list of its segment: head = most recent */
-	uint8_t seg;	     /* SEG_PROBATION or SEG_PROTECTED */
-	uint8_t cls;
-	bool allowed;
-	bool has_vni;
-	uint8_t n_src;
-	uint8_t apex_len; /* apex text may hold a NUL byte from the wire: never strlen() it */
-	uint8_t alert_sev[DX_T_COUNT]; /* severity of alert[t] while it is open */
-	char apex[DX_DNAME_MAXTEXT + 1];
-	uint16_t cur;
-	uint32_t epoch; /* bucket epoch of b[cur] */
-	uint32_t hour_epoch;
-	uint16_t hcur;
-	uint32_t vni;
-	dx_ts_t first_ts, last_ts;
-	uint64_t total_bits, total_q;
-	uint64_t src_bits;    /* linear-counting bitmap of client addresses */
-	uint32_t lab_seen[8]; /* hashes of recent long labels: repeated ones carry no data */
-	uint8_t lab_next;
-	struct addr src[SRC_KEEP];
-	uint32_t alert[DX_T_COUNT]; /* index in the alert pool, or NIL */
-	struct bucket sum, b[NB];
-	/* since the apex entered the table (its alerts' first_ts): subdomain queries by type,
-	 * for top_qtype, and machine-made ones by encoding, so all its alerts name one */
-	uint32_t qt_n[QT_SLOTS];
-	uint16_t qt_other; /* the first type counted in the last slot */
-	uint32_t enc_n[DX_ENC_COUNT];
-	uint64_t hbits;
-	uint32_t hsq, hrnd;
-	struct hour hr[NH];
-	struct tumble tum;
-};
-
-/* A name: 31 bits of its hash (the set takes the low bits), never 0 in a used entry; 8 to a
- * 64-byte set. Two names of one set share a tag with probability 8 / 2^31 a lookup. */
-#define SUB_WAYS 8
-struct sub_ent {
-	uint32_t tag; /* 0: empty */
-	uint32_t last_sec;
-};
-
-struct client_bucket {
-	uint32_t q, uniq, resp, nx;
-};
-
-struct client {
-	uint32_t epoch, last_sec;
-	uint32_t prev, next; /* the recency list: head = most recently seen second */
-	uint16_t cur;
-	struct client_bucket sum, b[NB];
-};
-
-/* Clients are found through sets of 4 of these (one cache line), which point into a pool of
- * records handed out in order: a replay touches the records of the clients it sees (a few
- * hundred: kilobytes), not a hashed table of all of them (8 MiB at the default 16,384, each
- * page of which the first clients fault in). */
-struct client_slot {
-	uint64_t h;
-	uint32_t ref;	   /* pool index + 1; 0: empty (the table starts zeroed) */
-	uint32_t last_sec; /* the record's, kept here to choose a victim without reading it */
-};
-
-struct alert_slot {
-	dx_alert_t a;
-	uint32_t apex;	   /* owner */
-	uint8_t n_sources; /* sources in a.sources: rebuilt only when the apex has more */
-	uint32_t next_free;
-	bool used;
-};
-
-struct dx_detect {
-	dx_detect_cfg_t cfg;
-	const dx_allow_t *allow;
-	dx_hash_key_t key;
-	dx_alert_fn on_alert;
-	dx_window_fn on_window;
-	void *ctx;
-
-	uint32_t bucket_sec, hour_sec;
-	dx_ts_t now;	     /* newest packet time seen */
-	uint32_t now_epoch;  /* now / bucket_sec */
-	uint32_t tumble_idx; /* now / window_sec of the open tumbling window; NIL before data */
-
-	struct apex_st *apexes;
-	uint32_t *htab;		     /* slot -> first apex index; slot = dx_hash_index() */
-	uint64_t hsalt;		     /* per-process random: see dx_hash_salt() */
-	unsigned hbits;		     /* log2 of the slots */
-	uint64_t apex_probes;	     /* chain entries compared (dx_detect_stats_t) */
-	uint32_t n_apex, never_used; /* slots >= never_used were never touched */
-	uint32_t lru_head[2], lru_tail[2], n_seg[2], protected_max;
-	uint8_t *cms; /* count-min sketch of apex entries: CMS_ROWS × cms_mask+1 */
-	uint32_t cms_mask, cms_adds, cms_age_at;
-
-	struct sub_ent *subs; /* sets of SUB_WAYS entries, one cache line each */
-	uint32_t sub_sets;
-
-	struct client *clients;		  /* the pool: client_sets * 4 */
-	struct client_slot *client_slots; /* client_sets sets of 4 */
-	uint32_t client_sets, clients_never_used;
-	uint32_t client_head;	/* recency list, ordered by last_sec, newest first */
-	uint32_t client_median; /* unique names per window of the median active client */
-	uint32_t *scratch;
-
-	struct alert_slot *alerts;
-	uint32_t free_alert, alerts_never_used;
-
-	dx_detect_stats_t st;
-};
 
 void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
 {
@@ -569,9 +419,9 @@ static void fill_alert(dx_detect_t *d, const struct apex_st *s, struct alert_slo
 	put_field(&out, "responses", w->resp);
 	put_field(&out, "nxdomain", w->nx);
 	put_field(&out, "info_window_bytes", w->bits / 8);
-	put_field(&out, "info_horizon_bytes", s->hbits / 8);
+	put_field(&out, "info_horizon_bytes", s->hsum.bits / 8);
 	dx_out_str(&out, ",\"horizon_random_fraction\":");
-	put_frac(&out, s->hrnd, s->hsq);
+	put_frac(&out, s->hsum.rnd_q, s->hsum.sq);
 	put_field(&out, "total_queries", s->total_q);
 	dx_out_str(&out, "}");
 	dx_out_end(&out);
@@ -622,7 +472,7 @@ static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severi
 	for (int v = a->severity + 1; v <= (int) sev; v++) {
 		a->raised_ts[v] = q->ts_us;
 		a->at[v] = (dx_alert_at_t){w->q,	 w->sq,	   w->uniq,	w->enc_uniq,
-					   w->long_uniq, w->odd_q, w->bits / 8, s->hbits / 8};
+					   w->long_uniq, w->odd_q, w->bits / 8, s->hsum.bits / 8};
 	}
 	a->severity = sev;
 	s->alert_sev[t] = (uint8_t) sev;
@@ -791,8 +641,8 @@ static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, uint64_t h, 
 	s->h = h;
 	for (int t = 0; t < DX_T_COUNT; t++)
 		s->alert[t] = NIL;
-	s->epoch = d->now_epoch;
-	s->hour_epoch = (uint32_t) (d->now / 1000000 / d->hour_sec);
+	s->win.epoch = d->now_epoch;
+	s->hwin.epoch = (uint32_t) (d->now / 1000000 / d->hour_sec);
 	s->first_ts = d->now;
 	s->allowed = dx_allow_match(d->allow, s->apex);
 	s->chain = d->htab[htab_slot(d, h)];
@@ -819,41 +669,37 @@ static void bucket_sub(struct bucket *sum, const struct bucket *b)
 	sum->bits -= b->bits;
 }
 
-/* Move the apex's window to the current bucket epoch. */
+static void bucket_leaves(void *sum, const void *b)
+{
+	bucket_sub(sum, b);
+}
+
+static void hour_leaves(void *sum, const void *b)
+{
+	struct hour *h = sum;
+	const struct hour *x = b;
+	h->bits -= x->bits;
+	h->sq -= x->sq;
+	h->rnd_q -= x->rnd_q;
+}
+
+static void client_bucket_leaves(void *sum, const void *b)
+{
+	struct client_bucket *c = sum;
+	const struct client_bucket *x = b;
+	c->q -= x->q;
+	c->uniq -= x->uniq;
+	c->resp -= x->resp;
+	c->nx -= x->nx;
+}
+
+/* Move the apex's window and horizon to the current bucket and hour. */
 static void apex_advance(dx_detect_t *d, struct apex_st *s)
 {
-	if (d->now_epoch > s->epoch) {
-		uint32_t steps = d->now_epoch - s->epoch;
-		if (steps >= NB) { /* a long gap clears everything at once */
-			memset(s->b, 0, sizeof(s->b));
-			memset(&s->sum, 0, sizeof(s->sum));
-		} else {
-			while (steps-- > 0) {
-				s->cur = (uint16_t) ((s->cur + 1) % NB);
-				bucket_sub(&s->sum, &s->b[s->cur]);
-				memset(&s->b[s->cur], 0, sizeof(s->b[s->cur]));
-			}
-		}
-		s->epoch = d->now_epoch;
-	}
-	uint32_t he = (uint32_t) (d->now / 1000000 / d->hour_sec);
-	if (he > s->hour_epoch) {
-		uint32_t steps = he - s->hour_epoch;
-		if (steps >= NH) {
-			memset(s->hr, 0, sizeof(s->hr));
-			s->hbits = 0;
-			s->hsq = s->hrnd = 0;
-		} else {
-			while (steps-- > 0) {
-				s->hcur = (uint16_t) ((s->hcur + 1) % NH);
-				s->hbits -= s->hr[s->hcur].bits;
-				s->hsq -= s->hr[s->hcur].sq;
-				s->hrnd -= s->hr[s->hcur].rnd_q;
-				memset(&s->hr[s->hcur], 0, sizeof(s->hr[s->hcur]));
-			}
-		}
-		s->hour_epoch = he;
-	}
+	dx_window_advance(&s->win, d->now_epoch, NB, s->b, sizeof(s->b[0]), &s->sum, sizeof(s->sum),
+			  bucket_leaves);
+	dx_window_advance(&s->hwin, (uint32_t) (d->now / 1000000 / d->hour_sec), NH, s->hr,
+			  sizeof(s->hr[0]), &s->hsum, sizeof(s->hsum), hour_leaves);
 }
 
 /* ---------------------------------------------------------------- subdomains, clients */
@@ -928,7 +774,7 @@ static struct client *client_get(dx_detect_t *d, uint64_t h)
 	memset(victim, 0, sizeof(*victim));
 	slot->h = h;
 	slot->last_sec = now_sec;
-	victim->epoch = d->now_epoch;
+	victim->win.epoch = d->now_epoch;
 	victim->last_sec = now_sec;
 	client_push_front(d, victim);
 found:
@@ -939,24 +785,8 @@ found:
 			client_push_front(d, victim);
 		}
 	}
-	if (d->now_epoch > victim->epoch) {
-		uint32_t steps = d->now_epoch - victim->epoch;
-		if (steps >= NB) {
-			memset(victim->b, 0, sizeof(victim->b));
-			memset(&victim->sum, 0, sizeof(victim->sum));
-		} else {
-			while (steps-- > 0) {
-				victim->cur = (uint16_t) ((victim->cur + 1) % NB);
-				struct client_bucket *b = &victim->b[victim->cur];
-				victim->sum.q -= b->q;
-				victim->sum.uniq -= b->uniq;
-				victim->sum.resp -= b->resp;
-				victim->sum.nx -= b->nx;
-				memset(b, 0, sizeof(*b));
-			}
-		}
-		victim->epoch = d->now_epoch;
-	}
+	dx_window_advance(&victim->win, d->now_epoch, NB, victim->b, sizeof(victim->b[0]),
+			  &victim->sum, sizeof(victim->sum), client_bucket_leaves);
 	return victim;
 }
 
@@ -977,7 +807,7 @@ static void client_median(dx_detect_t *d)
 		struct client *c = &d->clients[i];
 		if (now_sec - c->last_sec >= d->cfg.window_sec)
 			break;
-		if (d->now_epoch - c->epoch < NB)
+		if (d->now_epoch - c->win.epoch < NB)
 			d->scratch[n++] = c->sum.uniq;
 	}
 	if (n < 5) { /* too few peers to compare with */
@@ -1130,7 +960,7 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	bool rnd = half_or_more(w->rnd_q, w->sq); /* most subdomain queries look machine-made */
 	bool machine = rnd && half_or_more(w->uniq, w->sq); /* names made to carry data */
 	uint32_t info_w = w->bits / 8;
-	uint64_t info_h = s->hbits / 8;
+	uint64_t info_h = s->hsum.bits / 8;
 	enum dx_severity sev;
 
 	/* 1. HIGH_FREQUENCY: the AWS recipe, volume alone capped at MEDIUM */
@@ -1185,7 +1015,7 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 
 	/* 6. INFO_VOLUME: information sent over the window or the horizon; HIGH only if the
 	 * names carrying it look machine-made */
-	bool hmachine = half_or_more(s->hrnd, s->hsq);
+	bool hmachine = half_or_more(s->hsum.rnd_q, s->hsum.sq);
 	sev = DX_SEV_NONE;
 	if (info_w >= 16 * k->info_window_bytes || info_h >= 16 * (uint64_t) k->info_horizon_bytes)
 		sev = hmachine ? DX_SEV_CRITICAL : DX_SEV_MEDIUM;
@@ -1284,7 +1114,7 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 	struct apex_st *s = &d->apexes[idx];
 	s->cls = (uint8_t) cls;
 	apex_advance(d, s);
-	struct bucket *b = &s->b[s->cur];
+	struct bucket *b = &s->b[s->win.cur];
 	uint32_t now_sec = (uint32_t) (d->now / 1000000);
 
 	if (q->dns.is_response) {
@@ -1297,10 +1127,10 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 			s->tum.nx++;
 		}
 		struct client *c = client_get(d, q->prep.client_hash);
-		c->b[c->cur].resp++;
+		c->b[c->win.cur].resp++;
 		c->sum.resp++;
 		if (q->dns.rcode == 3) {
-			c->b[c->cur].nx++;
+			c->b[c->win.cur].nx++;
 			c->sum.nx++;
 		}
 		return;
@@ -1315,7 +1145,7 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 	}
 	struct client *c = client_get(d, q->prep.client_hash);
 	add_source(s, q, q->prep.client_hash);
-	c->b[c->cur].q++;
+	c->b[c->win.cur].q++;
 	c->sum.q++;
 
 	dx_features_t f = q->prep.f;
@@ -1346,21 +1176,21 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 		s->qt_n[qs]++;
 		if (f.random)
 			s->enc_n[f.encoding]++;
-		struct hour *hr = &s->hr[s->hcur];
+		struct hour *hr = &s->hr[s->hwin.cur];
 		hr->sq++;
-		s->hsq++;
+		s->hsum.sq++;
 		if (f.random) {
 			b->rnd_q++;
 			s->sum.rnd_q++;
 			hr->rnd_q++;
-			s->hrnd++;
+			s->hsum.rnd_q++;
 		}
 		uint32_t ago = sub_seen(d, q->prep.name_hash, now_sec);
 		if (ago >= d->cfg.window_sec) { /* new in the window */
 			b->uniq++;
 			s->sum.uniq++;
 			s->tum.uniq++;
-			c->b[c->cur].uniq++;
+			c->b[c->win.cur].uniq++;
 			c->sum.uniq++;
 			if (f.encoded) {
 				b->enc_uniq++;
@@ -1378,7 +1208,7 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 		}
 		if (ago >= d->cfg.horizon_hours * 3600u) { /* new information */
 			hr->bits += f.bits;
-			s->hbits += f.bits;
+			s->hsum.bits += f.bits;
 			s->total_bits += f.bits;
 		}
 	}

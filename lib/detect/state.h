@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The detection engine's state, shared by its parts (private to lib/detect): the per-apex
+ * record, the name and client tables, the alert pool and the engine itself. Nothing outside
+ * lib/detect includes this; the public face is detect.h.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/detect/detect.h"
+#include "lib/detect/window.h"
+#include "lib/prepare/features.h"
+
+#define NB DX_DETECT_BUCKETS
+#define NH DX_DETECT_HOURS
+#define NIL UINT32_MAX
+#define SRC_KEEP 4
+#define SEG_PROBATION 0
+#define SEG_PROTECTED 1
+#define CMS_ROWS 4
+#define QT_SLOTS 16
+
+struct bucket {
+	uint32_t q;	   /* queries */
+	uint32_t sq;	   /* queries with a subdomain */
+	uint32_t uniq;	   /* subdomains new in the window */
+	uint32_t enc_uniq; /* ... of which encoded */
+	uint32_t long_uniq;
+	uint32_t rnd_q; /* subdomain queries that look machine-made */
+	uint32_t odd_q; /* unusual query types */
+	uint32_t resp, nx;
+	uint32_t bits; /* information of the new subdomains (saturating) */
+};
+
+struct hour {
+	uint64_t bits;
+	uint32_t sq, rnd_q;
+};
+
+struct tumble {
+	uint32_t q, sq, uniq, nx, max_label, max_qname;
+	double ent_sum;
+	uint64_t bits;
+	uint32_t qt[10];
+};
+
+struct addr {
+	uint8_t a[16];
+	uint8_t af;
+};
+
+struct apex_st {
+	/* what a lookup reads, then the text it compares, in the first lines */
+	uint64_t h;
+	uint32_t chain;	     /* next in the hash bucket */
+	uint32_t prev, next; /* LRU list of its segment: head = most recent */
+	uint8_t seg;	     /* SEG_PROBATION or SEG_PROTECTED */
+	uint8_t cls;
+	bool allowed;
+	bool has_vni;
+	uint8_t n_src;
+	uint8_t apex_len; /* apex text may hold a NUL byte from the wire: never strlen() it */
+	uint8_t alert_sev[DX_T_COUNT]; /* severity of alert[t] while it is open */
+	char apex[DX_DNAME_MAXTEXT + 1];
+	dx_window_t win;  /* the ring of b[] */
+	dx_window_t hwin; /* the ring of hr[] */
+	uint32_t vni;
+	dx_ts_t first_ts, last_ts;
+	uint64_t total_bits, total_q;
+	uint64_t src_bits;    /* linear-counting bitmap of client addresses */
+	uint32_t lab_seen[8]; /* hashes of recent long labels: repeated ones carry no data */
+	uint8_t lab_next;
+	struct addr src[SRC_KEEP];
+	uint32_t alert[DX_T_COUNT]; /* index in the alert pool, or NIL */
+	struct bucket sum, b[NB];
+	/* since the apex entered the table (its alerts' first_ts): subdomain queries by type,
+	 * for top_qtype, and machine-made ones by encoding, so all its alerts name one */
+	uint32_t qt_n[QT_SLOTS];
+	uint16_t qt_other; /* the first type counted in the last slot */
+	uint32_t enc_n[DX_ENC_COUNT];
+	struct hour hsum; /* the horizon's total */
+	struct hour hr[NH];
+	struct tumble tum;
+};
+
+/* A name: 31 bits of its hash (the set takes the low bits), never 0 in a used entry; 8 to a
+ * 64-byte set. Two names of one set share a tag with probability 8 / 2^31 a lookup. */
+#define SUB_WAYS 8
+struct sub_ent {
+	uint32_t tag; /* 0: empty */
+	uint32_t last_sec;
+};
+
+struct client_bucket {
+	uint32_t q, uniq, resp, nx;
+};
+
+struct client {
+	dx_window_t win;
+	uint32_t last_sec;
+	uint32_t prev, next; /* the recency list: head = most recently seen second */
+	struct client_bucket sum, b[NB];
+};
+
+/* Clients are found through sets of 4 of these (one cache line), which point into a pool of
+ * records handed out in order: a replay touches the records of the clients it sees (a few
+ * hundred: kilobytes), not a hashed table of all of them (8 MiB at the default 16,384, each
+ * page of which the first clients fault in). */
+struct client_slot {
+	uint64_t h;
+	uint32_t ref;	   /* pool index + 1; 0: empty (the table starts zeroed) */
+	uint32_t last_sec; /* the record's, kept here to choose a victim without reading it */
+};
+
+struct alert_slot {
+	dx_alert_t a;
+	uint32_t apex;	   /* owner */
+	uint8_t n_sources; /* sources in a.sources: rebuilt only when the apex has more */
+	uint32_t next_free;
+	bool used;
+};
+
+struct dx_detect {
+	dx_detect_cfg_t cfg;
+	const dx_allow_t *allow;
+	dx_hash_key_t key;
+	dx_alert_fn on_alert;
+	dx_window_fn on_window;
+	void *ctx;
+
+	uint32_t bucket_sec, hour_sec;
+	dx_ts_t now;	     /* newest packet time seen */
+	uint32_t now_epoch;  /* now / bucket_sec */
+	uint32_t tumble_idx; /* now / window_sec of the open tumbling window; NIL before data */
+
+	struct apex_st *apexes;
+	uint32_t *htab;		     /* slot -> first apex index; slot = dx_hash_index() */
+	uint64_t hsalt;		     /* per-process random: see dx_hash_salt() */
+	unsigned hbits;		     /* log2 of the slots */
+	uint64_t apex_probes;	     /* chain entries compared (dx_detect_stats_t) */
+	uint32_t n_apex, never_used; /* slots >= never_used were never touched */
+	uint32_t lru_head[2], lru_tail[2], n_seg[2], protected_max;
+	uint8_t *cms; /* count-min sketch of apex entries: CMS_ROWS × cms_mask+1 */
+	uint32_t cms_mask, cms_adds, cms_age_at;
+
+	struct sub_ent *subs; /* sets of SUB_WAYS entries, one cache line each */
+	uint32_t sub_sets;
+
+	struct client *clients;		  /* the pool: client_sets * 4 */
+	struct client_slot *client_slots; /* client_sets sets of 4 */
+	uint32_t client_sets, clients_never_used;
+	uint32_t client_head;	/* recency list, ordered by last_sec, newest first */
+	uint32_t client_median; /* unique names per window of the median active client */
+	uint32_t *scratch;
+
+	struct alert_slot *alerts;
+	uint32_t free_alert, alerts_never_used;
+
+	dx_detect_stats_t st;
+};
