@@ -67,15 +67,13 @@ void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
 
 /* Table sizes for a configuration: one place for dx_detect_new() and dx_detect_mem_bound(). */
 struct layout {
-	uint32_t hsize, sub_sets, client_sets, cms_w;
+	uint32_t hsize, cms_w;
 };
 
 static struct layout layout_of(const dx_detect_cfg_t *cfg)
 {
 	struct layout l;
 	l.hsize = dx_pow2_at_least(cfg->max_apexes * 2, 1024);
-	l.sub_sets = dx_pow2_at_least(cfg->max_subdomains / SUB_WAYS, 16);
-	l.client_sets = dx_pow2_at_least(cfg->max_clients / 4, 4);
 	l.cms_w = dx_pow2_at_least(cfg->max_apexes, 1024);
 	return l;
 }
@@ -84,31 +82,14 @@ size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg)
 {
 	struct layout l = layout_of(cfg);
 	return sizeof(dx_detect_t) + (size_t) cfg->max_apexes * sizeof(struct apex_st) +
-	       (size_t) l.hsize * sizeof(uint32_t) +
-	       (size_t) l.sub_sets * SUB_WAYS * sizeof(struct sub_ent) +
-	       (size_t) l.client_sets * 4 *
-		   (sizeof(struct client) + sizeof(struct client_slot) + sizeof(uint32_t)) +
+	       (size_t) l.hsize * sizeof(uint32_t) + dx_names_bytes(cfg->max_subdomains) +
+	       dx_clients_bytes(cfg->max_clients) +
 	       (size_t) cfg->max_alerts * sizeof(struct alert_slot) + (size_t) CMS_ROWS * l.cms_w;
 }
 
 static size_t apexes_bytes(const dx_detect_cfg_t *cfg)
 {
 	return (size_t) cfg->max_apexes * sizeof(struct apex_st);
-}
-
-static size_t subs_bytes(const dx_detect_t *d)
-{
-	return (size_t) d->sub_sets * SUB_WAYS * sizeof(struct sub_ent);
-}
-
-static size_t clients_bytes(const dx_detect_t *d)
-{
-	return (size_t) d->client_sets * 4 * sizeof(struct client);
-}
-
-static size_t client_slots_bytes(const dx_detect_t *d)
-{
-	return (size_t) d->client_sets * 4 * sizeof(struct client_slot);
 }
 
 dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, dx_hash_key_t key,
@@ -131,18 +112,14 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, 
 	struct layout l = layout_of(cfg);
 	uint32_t hsize = l.hsize;
 	d->htab = malloc(hsize * sizeof(*d->htab));
-	d->sub_sets = l.sub_sets;
-	d->subs = dx_table_alloc(subs_bytes(d));
-	d->client_sets = l.client_sets;
-	d->clients = dx_pool_alloc(clients_bytes(d));
-	d->client_slots = dx_table_alloc(client_slots_bytes(d));
-	d->scratch = calloc((size_t) d->client_sets * 4, sizeof(*d->scratch));
+	bool names = dx_names_init(&d->names, cfg->max_subdomains, cfg->horizon_hours * 3600u);
+	bool clients = dx_clients_init(&d->clients, cfg->max_clients);
 	d->alerts = calloc(cfg->max_alerts, sizeof(*d->alerts));
 	uint32_t cms_w = l.cms_w;
 	d->cms = dx_table_alloc((size_t) CMS_ROWS * cms_w);
 	d->cms_mask = cms_w - 1;
-	if (!d->apexes || !d->htab || !d->subs || !d->clients || !d->client_slots || !d->scratch ||
-	    !d->alerts || !d->cms || cfg->max_apexes == 0 || cfg->max_alerts == 0) {
+	if (!d->apexes || !d->htab || !names || !clients || !d->alerts || !d->cms ||
+	    cfg->max_apexes == 0 || cfg->max_alerts == 0) {
 		dx_detect_free(d);
 		return NULL;
 	}
@@ -159,7 +136,6 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, 
 	d->never_used = 0;
 	d->free_alert = NIL;
 	d->alerts_never_used = 0;
-	d->client_head = NIL;
 	return d;
 }
 
@@ -169,10 +145,8 @@ void dx_detect_free(dx_detect_t *d)
 		return;
 	dx_table_free(d->apexes, apexes_bytes(&d->cfg));
 	free(d->htab);
-	dx_table_free(d->subs, subs_bytes(d));
-	dx_pool_free(d->clients, clients_bytes(d));
-	dx_table_free(d->client_slots, client_slots_bytes(d));
-	free(d->scratch);
+	dx_names_free(&d->names);
+	dx_clients_free(&d->clients);
 	free(d->alerts);
 	dx_table_free(d->cms, (size_t) CMS_ROWS * (d->cms_mask + 1));
 	free(d);
@@ -212,6 +186,8 @@ void dx_detect_get_stats(const dx_detect_t *d, dx_detect_stats_t *out)
 	*out = d->st;
 	out->apexes = d->n_apex;
 	out->apex_probes = d->apex_probes;
+	out->subdomain_evictions = d->names.evictions;
+	out->client_evictions = d->clients.evictions;
 }
 
 /* ---------------------------------------------------------------- alerts */
@@ -683,16 +659,6 @@ static void hour_leaves(void *sum, const void *b)
 	h->rnd_q -= x->rnd_q;
 }
 
-static void client_bucket_leaves(void *sum, const void *b)
-{
-	struct client_bucket *c = sum;
-	const struct client_bucket *x = b;
-	c->q -= x->q;
-	c->uniq -= x->uniq;
-	c->resp -= x->resp;
-	c->nx -= x->nx;
-}
-
 /* Move the apex's window and horizon to the current bucket and hour. */
 static void apex_advance(dx_detect_t *d, struct apex_st *s)
 {
@@ -700,122 +666,6 @@ static void apex_advance(dx_detect_t *d, struct apex_st *s)
 			  bucket_leaves);
 	dx_window_advance(&s->hwin, (uint32_t) (d->now / 1000000 / d->hour_sec), NH, s->hr,
 			  sizeof(s->hr[0]), &s->hsum, sizeof(s->hsum), hour_leaves);
-}
-
-/* ---------------------------------------------------------------- subdomains, clients */
-
-/* Seconds since this name was last seen (UINT32_MAX: never, or forgotten); records now. */
-static uint32_t sub_seen(dx_detect_t *d, uint64_t h, uint32_t now_sec)
-{
-	struct sub_ent *set = d->subs + (h & (d->sub_sets - 1)) * SUB_WAYS;
-	struct sub_ent *victim = &set[0];
-	uint32_t tag = (uint32_t) (h >> 32) | 1;
-	for (int w = 0; w < SUB_WAYS; w++) {
-		struct sub_ent *e = &set[w];
-		if (e->tag == tag) {
-			uint32_t ago = now_sec >= e->last_sec ? now_sec - e->last_sec : 0;
-			if (now_sec > e->last_sec)
-				e->last_sec = now_sec;
-			return ago;
-		}
-		if (e->tag == 0 || (victim->tag != 0 && e->last_sec < victim->last_sec))
-			victim = e;
-	}
-	if (victim->tag != 0 && now_sec - victim->last_sec < d->cfg.horizon_hours * 3600u)
-		d->st.subdomain_evictions++;
-	victim->tag = tag;
-	victim->last_sec = now_sec;
-	return UINT32_MAX;
-}
-
-static void client_unlink(dx_detect_t *d, struct client *c)
-{
-	if (c->prev != NIL)
-		d->clients[c->prev].next = c->next;
-	else
-		d->client_head = c->next;
-	if (c->next != NIL)
-		d->clients[c->next].prev = c->prev;
-}
-
-static void client_push_front(dx_detect_t *d, struct client *c)
-{
-	uint32_t i = (uint32_t) (c - d->clients);
-	c->prev = NIL;
-	c->next = d->client_head;
-	if (d->client_head != NIL)
-		d->clients[d->client_head].prev = i;
-	d->client_head = i;
-}
-
-/* The state of the client whose keyed hash (dx_client_hash()) is h. */
-static struct client *client_get(dx_detect_t *d, uint64_t h)
-{
-	struct client_slot *set = d->client_slots + (h & (d->client_sets - 1)) * 4;
-	struct client_slot *slot = &set[0];
-	uint32_t now_sec = (uint32_t) (d->now / 1000000);
-	struct client *victim;
-	for (int w = 0; w < 4; w++) {
-		if (set[w].ref != 0 && set[w].h == h) {
-			slot = &set[w];
-			victim = &d->clients[slot->ref - 1];
-			goto found;
-		}
-		if (set[w].ref == 0 || (slot->ref != 0 && set[w].last_sec < slot->last_sec))
-			slot = &set[w];
-	}
-	if (slot->ref != 0) {
-		d->st.client_evictions++;
-		client_unlink(d, &d->clients[slot->ref - 1]);
-	} else {
-		slot->ref = ++d->clients_never_used; /* one record per slot: never past the pool */
-	}
-	victim = &d->clients[slot->ref - 1];
-	memset(victim, 0, sizeof(*victim));
-	slot->h = h;
-	slot->last_sec = now_sec;
-	victim->win.epoch = d->now_epoch;
-	victim->last_sec = now_sec;
-	client_push_front(d, victim);
-found:
-	if (victim->last_sec != now_sec) { /* once a second at most: keeps the list in order */
-		victim->last_sec = slot->last_sec = now_sec;
-		if (d->client_head != (uint32_t) (victim - d->clients)) {
-			client_unlink(d, victim);
-			client_push_front(d, victim);
-		}
-	}
-	dx_window_advance(&victim->win, d->now_epoch, NB, victim->b, sizeof(victim->b[0]),
-			  &victim->sum, sizeof(victim->sum), client_bucket_leaves);
-	return victim;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-	return x < y ? -1 : x > y;
-}
-
-/* Once per bucket: the median of the active clients' unique-name counts, their peers' norm.
- * The recency list is ordered by last_sec, so the walk stops at the first client quiet for a
- * window: the cost follows the active clients, not the table (it scanned all 16,384 slots,
- * 11 % of a replay's instructions). */
-static void client_median(dx_detect_t *d)
-{
-	uint32_t n = 0, now_sec = (uint32_t) (d->now / 1000000);
-	for (uint32_t i = d->client_head; i != NIL; i = d->clients[i].next) {
-		struct client *c = &d->clients[i];
-		if (now_sec - c->last_sec >= d->cfg.window_sec)
-			break;
-		if (d->now_epoch - c->win.epoch < NB)
-			d->scratch[n++] = c->sum.uniq;
-	}
-	if (n < 5) { /* too few peers to compare with */
-		d->client_median = UINT32_MAX;
-		return;
-	}
-	qsort(d->scratch, n, sizeof(*d->scratch), cmp_u32);
-	d->client_median = d->scratch[n / 2];
 }
 
 /* ---------------------------------------------------------------- windows */
@@ -880,7 +730,7 @@ static void advance_time(dx_detect_t *d, dx_ts_t t)
 	uint32_t epoch = sec / d->bucket_sec;
 	if (epoch != d->now_epoch) {
 		d->now_epoch = epoch;
-		client_median(d);
+		dx_clients_update_median(&d->clients, sec, epoch, d->cfg.window_sec);
 	}
 	uint32_t idx = sec / d->cfg.window_sec;
 	if (d->tumble_idx == NIL)
@@ -952,7 +802,7 @@ static enum dx_severity cap(enum dx_severity s, enum dx_severity max)
 }
 
 static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx_features_t *f,
-		     struct client *c)
+		     const dx_client_t *c)
 {
 	const dx_detect_cfg_t *k = &d->cfg;
 	struct apex_st *s = &d->apexes[idx];
@@ -1030,9 +880,9 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 
 	/* 7. CLIENT_ANOMALY: one client making new names far faster than its peers; charged to
 	 * the apex it is querying. At most MEDIUM on its own. */
-	if (c && c->sum.uniq >= k->client_min_unique && d->client_median != UINT32_MAX &&
-	    c->sum.uniq >= (uint64_t) k->client_ratio * (d->client_median ? d->client_median : 1) &&
-	    f->sub_len > 0) {
+	uint32_t median = d->clients.median;
+	if (c && c->sum.uniq >= k->client_min_unique && median != UINT32_MAX &&
+	    c->sum.uniq >= (uint64_t) k->client_ratio * (median ? median : 1) && f->sub_len > 0) {
 		sev = machine ? DX_SEV_MEDIUM : DX_SEV_LOW;
 		if (news(s, DX_T_CLIENT_ANOMALY, sev))
 			raise(d, idx, DX_T_CLIENT_ANOMALY, sev,
@@ -1097,9 +947,9 @@ static uint64_t repeated_labels(dx_detect_t *d, struct apex_st *s, const dx_quer
 void dx_detect_prefetch(const dx_detect_t *d, const dx_query_t *q)
 {
 	const dx_prep_t *p = &q->prep;
-	__builtin_prefetch(d->subs + (p->name_hash & (d->sub_sets - 1)) * SUB_WAYS);
+	dx_names_prefetch(&d->names, p->name_hash);
 	__builtin_prefetch(&d->htab[htab_slot(d, p->apex_hash)]);
-	__builtin_prefetch(d->client_slots + (p->client_hash & (d->client_sets - 1)) * 4);
+	dx_clients_prefetch(&d->clients, p->client_hash);
 }
 
 void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
@@ -1126,7 +976,8 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 			s->sum.nx++;
 			s->tum.nx++;
 		}
-		struct client *c = client_get(d, q->prep.client_hash);
+		dx_client_t *c =
+		    dx_clients_get(&d->clients, q->prep.client_hash, now_sec, d->now_epoch);
 		c->b[c->win.cur].resp++;
 		c->sum.resp++;
 		if (q->dns.rcode == 3) {
@@ -1143,7 +994,7 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 		s->has_vni = true;
 		s->vni = q->vni;
 	}
-	struct client *c = client_get(d, q->prep.client_hash);
+	dx_client_t *c = dx_clients_get(&d->clients, q->prep.client_hash, now_sec, d->now_epoch);
 	add_source(s, q, q->prep.client_hash);
 	c->b[c->win.cur].q++;
 	c->sum.q++;
@@ -1185,7 +1036,7 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 			hr->rnd_q++;
 			s->hsum.rnd_q++;
 		}
-		uint32_t ago = sub_seen(d, q->prep.name_hash, now_sec);
+		uint32_t ago = dx_names_seen(&d->names, q->prep.name_hash, now_sec);
 		if (ago >= d->cfg.window_sec) { /* new in the window */
 			b->uniq++;
 			s->sum.uniq++;

@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "lib/detect/detect.h"
+#include "lib/detect/clients.h"
+#include "lib/detect/names.h"
 #include "lib/detect/window.h"
 #include "lib/prepare/features.h"
 
@@ -85,35 +87,6 @@ struct apex_st {
 	struct tumble tum;
 };
 
-/* A name: 31 bits of its hash (the set takes the low bits), never 0 in a used entry; 8 to a
- * 64-byte set. Two names of one set share a tag with probability 8 / 2^31 a lookup. */
-#define SUB_WAYS 8
-struct sub_ent {
-	uint32_t tag; /* 0: empty */
-	uint32_t last_sec;
-};
-
-struct client_bucket {
-	uint32_t q, uniq, resp, nx;
-};
-
-struct client {
-	dx_window_t win;
-	uint32_t last_sec;
-	uint32_t prev, next; /* the recency list: head = most recently seen second */
-	struct client_bucket sum, b[NB];
-};
-
-/* Clients are found through sets of 4 of these (one cache line), which point into a pool of
- * records handed out in order: a replay touches the records of the clients it sees (a few
- * hundred: kilobytes), not a hashed table of all of them (8 MiB at the default 16,384, each
- * page of which the first clients fault in). */
-struct client_slot {
-	uint64_t h;
-	uint32_t ref;	   /* pool index + 1; 0: empty (the table starts zeroed) */
-	uint32_t last_sec; /* the record's, kept here to choose a victim without reading it */
-};
-
 struct alert_slot {
 	dx_alert_t a;
 	uint32_t apex;	   /* owner */
@@ -145,15 +118,8 @@ struct dx_detect {
 	uint8_t *cms; /* count-min sketch of apex entries: CMS_ROWS × cms_mask+1 */
 	uint32_t cms_mask, cms_adds, cms_age_at;
 
-	struct sub_ent *subs; /* sets of SUB_WAYS entries, one cache line each */
-	uint32_t sub_sets;
-
-	struct client *clients;		  /* the pool: client_sets * 4 */
-	struct client_slot *client_slots; /* client_sets sets of 4 */
-	uint32_t client_sets, clients_never_used;
-	uint32_t client_head;	/* recency list, ordered by last_sec, newest first */
-	uint32_t client_median; /* unique names per window of the median active client */
-	uint32_t *scratch;
+	dx_names_t names;
+	dx_clients_t clients;
 
 	struct alert_slot *alerts;
 	uint32_t free_alert, alerts_never_used;
