@@ -34,6 +34,9 @@
 #include "lib/base/out.h"
 #include "lib/prepare/prep.h"
 
+static void evict_apex(void *ctx, uint32_t i);
+static void emit_window(dx_detect_t *d, struct apex_st *s, dx_ts_t start, dx_ts_t end);
+
 void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -65,33 +68,12 @@ void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
 	c->stats_min_queries = 20;
 }
 
-/* Table sizes for a configuration: one place for dx_detect_new() and dx_detect_mem_bound(). */
-struct layout {
-	uint32_t hsize, cms_w;
-};
-
-static struct layout layout_of(const dx_detect_cfg_t *cfg)
-{
-	struct layout l;
-	l.hsize = dx_pow2_at_least(cfg->max_apexes * 2, 1024);
-	l.cms_w = dx_pow2_at_least(cfg->max_apexes, 1024);
-	return l;
-}
-
 size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg)
 {
-	struct layout l = layout_of(cfg);
-	return sizeof(dx_detect_t) + (size_t) cfg->max_apexes * sizeof(struct apex_st) +
-	       (size_t) l.hsize * sizeof(uint32_t) + dx_names_bytes(cfg->max_subdomains) +
-	       dx_clients_bytes(cfg->max_clients) +
-	       (size_t) cfg->max_alerts * sizeof(struct alert_slot) + (size_t) CMS_ROWS * l.cms_w;
+	return sizeof(dx_detect_t) + dx_apextab_bytes(cfg->max_apexes) +
+	       dx_names_bytes(cfg->max_subdomains) + dx_clients_bytes(cfg->max_clients) +
+	       (size_t) cfg->max_alerts * sizeof(struct alert_slot);
 }
-
-static size_t apexes_bytes(const dx_detect_cfg_t *cfg)
-{
-	return (size_t) cfg->max_apexes * sizeof(struct apex_st);
-}
-
 dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, dx_hash_key_t key,
 			   dx_alert_fn on_alert, dx_window_fn on_window, void *ctx)
 {
@@ -108,32 +90,14 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, 
 	d->hour_sec = cfg->horizon_hours * 3600 / NH;
 	d->tumble_idx = NIL;
 	/* the hash-indexed tables: page-aligned (a name set is one cache line), huge pages */
-	d->apexes = dx_table_alloc(apexes_bytes(cfg));
-	struct layout l = layout_of(cfg);
-	uint32_t hsize = l.hsize;
-	d->htab = malloc(hsize * sizeof(*d->htab));
+	bool apexes = dx_apextab_init(&d->apexes, cfg->max_apexes, evict_apex, d);
 	bool names = dx_names_init(&d->names, cfg->max_subdomains, cfg->horizon_hours * 3600u);
 	bool clients = dx_clients_init(&d->clients, cfg->max_clients);
 	d->alerts = calloc(cfg->max_alerts, sizeof(*d->alerts));
-	uint32_t cms_w = l.cms_w;
-	d->cms = dx_table_alloc((size_t) CMS_ROWS * cms_w);
-	d->cms_mask = cms_w - 1;
-	if (!d->apexes || !d->htab || !names || !clients || !d->alerts || !d->cms ||
-	    cfg->max_apexes == 0 || cfg->max_alerts == 0) {
+	if (!apexes || !names || !clients || !d->alerts || cfg->max_alerts == 0) {
 		dx_detect_free(d);
 		return NULL;
 	}
-	d->hsalt = dx_hash_salt();
-	while ((1u << d->hbits) < hsize)
-		d->hbits++;
-	memset(d->htab, 0xFF, hsize * sizeof(*d->htab));
-	d->cms_age_at = 10 * cfg->max_apexes;
-	d->protected_max = cfg->max_apexes - cfg->max_apexes / 5;
-	for (int g = 0; g < 2; g++)
-		d->lru_head[g] = d->lru_tail[g] = NIL;
-	/* Slots are handed out in order and never pre-linked: touching every slot here would
-	 * fault in the whole table (tens of MiB) before the first packet. */
-	d->never_used = 0;
 	d->free_alert = NIL;
 	d->alerts_never_used = 0;
 	return d;
@@ -143,12 +107,10 @@ void dx_detect_free(dx_detect_t *d)
 {
 	if (d == NULL)
 		return;
-	dx_table_free(d->apexes, apexes_bytes(&d->cfg));
-	free(d->htab);
+	dx_apextab_free(&d->apexes);
 	dx_names_free(&d->names);
 	dx_clients_free(&d->clients);
 	free(d->alerts);
-	dx_table_free(d->cms, (size_t) CMS_ROWS * (d->cms_mask + 1));
 	free(d);
 }
 
@@ -176,16 +138,17 @@ bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg)
 void dx_detect_set_allow(dx_detect_t *d, const dx_allow_t *allow)
 {
 	d->allow = allow;
-	for (int g = 0; g < 2; g++)
-		for (uint32_t i = d->lru_head[g]; i != NIL; i = d->apexes[i].next)
-			d->apexes[i].allowed = dx_allow_match(allow, d->apexes[i].apex);
+	for (uint32_t i = dx_apextab_first(&d->apexes); i != NIL;
+	     i = dx_apextab_next(&d->apexes, i))
+		d->apexes.recs[i].allowed = dx_allow_match(allow, d->apexes.recs[i].apex);
 }
 
 void dx_detect_get_stats(const dx_detect_t *d, dx_detect_stats_t *out)
 {
 	*out = d->st;
-	out->apexes = d->n_apex;
-	out->apex_probes = d->apex_probes;
+	out->apexes = d->apexes.n;
+	out->apex_probes = d->apexes.probes;
+	out->apex_evictions = d->apexes.evictions;
 	out->subdomain_evictions = d->names.evictions;
 	out->client_evictions = d->clients.evictions;
 }
@@ -416,7 +379,7 @@ static inline bool news(const struct apex_st *s, enum dx_threat t, enum dx_sever
 static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severity sev,
 		  double score, const dx_query_t *q)
 {
-	struct apex_st *s = &d->apexes[idx];
+	struct apex_st *s = &d->apexes.recs[idx];
 	uint32_t ai = s->alert[t];
 	if (!news(s, t, sev))
 		return; /* nothing new: counts are refreshed at the window close */
@@ -462,7 +425,7 @@ static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severi
 
 static void close_alerts(dx_detect_t *d, uint32_t idx, bool all)
 {
-	struct apex_st *s = &d->apexes[idx];
+	struct apex_st *s = &d->apexes.recs[idx];
 	for (int t = 0; t < DX_T_COUNT; t++) {
 		uint32_t ai = s->alert[t];
 		if (ai == NIL)
@@ -490,145 +453,30 @@ static void close_alerts(dx_detect_t *d, uint32_t idx, bool all)
 	}
 }
 
-/* ---------------------------------------------------------------- apex table */
+/* ---------------------------------------------------------------- apexes */
 
-/*
- * The apex table is a segmented LRU with a frequency filter (as TinyLFU admission does): new
- * apexes enter a probation segment and move to the protected segment (4/5 of the table) when
- * seen again; eviction takes from probation first. A count-min sketch, halved every
- * 10 × max_apexes entries, remembers how often an apex entered the table, even after it was
- * evicted, so an apex that keeps coming back (a tunnel inside a flood of random apexes) is
- * admitted straight to protected, while a flood of one-off apexes only churns probation.
- * Only entries are counted, not every lookup: the question asked at an entry is whether the
- * apex was here before, and counting lookups cost four sketch lines per message (4 % of a
- * replay's instructions) to answer it the same way.
- */
-static unsigned cms_add(dx_detect_t *d, uint64_t h)
+/* A new apex's state beyond what the table sets (name, hash, links). */
+static void init_apex(dx_detect_t *d, uint32_t i)
 {
-	unsigned est = 255;
-	uint8_t *cell[CMS_ROWS];
-	for (int r = 0; r < CMS_ROWS; r++) {
-		cell[r] = d->cms + (size_t) r * (d->cms_mask + 1) + ((h >> (16 * r)) & d->cms_mask);
-		if (*cell[r] < est)
-			est = *cell[r];
-	}
-	for (int r = 0; r < CMS_ROWS; r++) /* conservative update: raise only the minimum */
-		if (*cell[r] == est && est < 255)
-			(*cell[r])++;
-	if (++d->cms_adds >= d->cms_age_at) {
-		for (size_t i = 0; i < (size_t) CMS_ROWS * (d->cms_mask + 1); i++)
-			d->cms[i] >>= 1;
-		d->cms_adds = 0;
-	}
-	return est + 1;
-}
-
-static void lru_unlink(dx_detect_t *d, uint32_t i)
-{
-	struct apex_st *s = &d->apexes[i];
-	int g = s->seg;
-	if (s->prev != NIL)
-		d->apexes[s->prev].next = s->next;
-	else
-		d->lru_head[g] = s->next;
-	if (s->next != NIL)
-		d->apexes[s->next].prev = s->prev;
-	else
-		d->lru_tail[g] = s->prev;
-	d->n_seg[g]--;
-}
-
-static void lru_push_front(dx_detect_t *d, uint32_t i, int g)
-{
-	struct apex_st *s = &d->apexes[i];
-	s->seg = (uint8_t) g;
-	s->prev = NIL;
-	s->next = d->lru_head[g];
-	if (d->lru_head[g] != NIL)
-		d->apexes[d->lru_head[g]].prev = i;
-	d->lru_head[g] = i;
-	if (d->lru_tail[g] == NIL)
-		d->lru_tail[g] = i;
-	d->n_seg[g]++;
-}
-
-/* Put i at the front of protected, demoting protected's oldest to probation if full. */
-static void promote(dx_detect_t *d, uint32_t i)
-{
-	lru_push_front(d, i, SEG_PROTECTED);
-	if (d->n_seg[SEG_PROTECTED] > d->protected_max) {
-		uint32_t old = d->lru_tail[SEG_PROTECTED];
-		lru_unlink(d, old);
-		lru_push_front(d, old, SEG_PROBATION);
-	}
-}
-
-static uint32_t htab_slot(const dx_detect_t *d, uint64_t h)
-{
-	return dx_hash_index(h, d->hsalt, d->hbits);
-}
-
-static void htab_remove(dx_detect_t *d, uint32_t i)
-{
-	uint32_t *p = &d->htab[htab_slot(d, d->apexes[i].h)];
-	while (*p != i)
-		p = &d->apexes[*p].chain;
-	*p = d->apexes[i].chain;
-}
-
-static void emit_window(dx_detect_t *d, struct apex_st *s, dx_ts_t start, dx_ts_t end);
-
-/* Find or create the state of apex text a[0..len), whose keyed hash is h. */
-static uint32_t apex_get(dx_detect_t *d, const char *a, size_t len, uint64_t h, bool *created)
-{
-	*created = false;
-	for (uint32_t i = d->htab[htab_slot(d, h)]; i != NIL; i = d->apexes[i].chain) {
-		struct apex_st *s = &d->apexes[i];
-		d->apex_probes++;
-		if (s->h == h && s->apex_len == len && memcmp(s->apex, a, len) == 0) {
-			if (d->lru_head[SEG_PROTECTED] != i) {
-				lru_unlink(d, i);
-				promote(d, i);
-			}
-			return i;
-		}
-	}
-	unsigned freq = cms_add(d, h); /* entries of this apex, this one included */
-	uint32_t i;
-	if (d->never_used < d->cfg.max_apexes) {
-		i = d->never_used++;
-		d->n_apex++;
-	} else { /* full: the least recently active apex of probation goes, alerts closed first */
-		i = d->lru_tail[d->n_seg[SEG_PROBATION] ? SEG_PROBATION : SEG_PROTECTED];
-		struct apex_st *old = &d->apexes[i];
-		if (d->tumble_idx != NIL && old->tum.q >= d->cfg.stats_min_queries)
-			emit_window(d, old, (dx_ts_t) d->tumble_idx * d->cfg.window_sec * 1000000,
-				    old->last_ts);
-		close_alerts(d, i, true);
-		lru_unlink(d, i);
-		htab_remove(d, i);
-		d->st.apex_evictions++;
-	}
-	struct apex_st *s = &d->apexes[i];
-	memset(s, 0, sizeof(*s));
-	memcpy(s->apex, a, len);
-	s->apex[len] = '\0';
-	s->apex_len = (uint8_t) len;
-	s->h = h;
+	struct apex_st *s = &d->apexes.recs[i];
 	for (int t = 0; t < DX_T_COUNT; t++)
 		s->alert[t] = NIL;
 	s->win.epoch = d->now_epoch;
 	s->hwin.epoch = (uint32_t) (d->now / 1000000 / d->hour_sec);
 	s->first_ts = d->now;
 	s->allowed = dx_allow_match(d->allow, s->apex);
-	s->chain = d->htab[htab_slot(d, h)];
-	d->htab[htab_slot(d, h)] = i;
-	if (freq >= 2)
-		promote(d, i);
-	else
-		lru_push_front(d, i, SEG_PROBATION);
-	*created = true;
-	return i;
+}
+
+/* The table is full and reuses apex i: what it still has to say is written first, its open
+ * window's row and its alerts, closed. */
+static void evict_apex(void *ctx, uint32_t i)
+{
+	dx_detect_t *d = ctx;
+	struct apex_st *old = &d->apexes.recs[i];
+	if (d->tumble_idx != NIL && old->tum.q >= d->cfg.stats_min_queries)
+		emit_window(d, old, (dx_ts_t) d->tumble_idx * d->cfg.window_sec * 1000000,
+			    old->last_ts);
+	close_alerts(d, i, true);
 }
 
 static void bucket_sub(struct bucket *sum, const struct bucket *b)
@@ -711,14 +559,14 @@ static void emit_window(dx_detect_t *d, struct apex_st *s, dx_ts_t start, dx_ts_
 static void close_window(dx_detect_t *d, dx_ts_t end)
 {
 	dx_ts_t start = (dx_ts_t) d->tumble_idx * d->cfg.window_sec * 1000000;
-	for (int g = 0; g < 2; g++)
-		for (uint32_t i = d->lru_head[g]; i != NIL; i = d->apexes[i].next) {
-			struct apex_st *s = &d->apexes[i];
-			if (s->tum.q >= d->cfg.stats_min_queries)
-				emit_window(d, s, start, end);
-			memset(&s->tum, 0, sizeof(s->tum));
-			close_alerts(d, i, false);
-		}
+	for (uint32_t i = dx_apextab_first(&d->apexes); i != NIL;
+	     i = dx_apextab_next(&d->apexes, i)) {
+		struct apex_st *s = &d->apexes.recs[i];
+		if (s->tum.q >= d->cfg.stats_min_queries)
+			emit_window(d, s, start, end);
+		memset(&s->tum, 0, sizeof(s->tum));
+		close_alerts(d, i, false);
+	}
 }
 
 static void advance_time(dx_detect_t *d, dx_ts_t t)
@@ -805,7 +653,7 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 		     const dx_client_t *c)
 {
 	const dx_detect_cfg_t *k = &d->cfg;
-	struct apex_st *s = &d->apexes[idx];
+	struct apex_st *s = &d->apexes.recs[idx];
 	const struct bucket *w = &s->sum;
 	bool rnd = half_or_more(w->rnd_q, w->sq); /* most subdomain queries look machine-made */
 	bool machine = rnd && half_or_more(w->uniq, w->sq); /* names made to carry data */
@@ -948,7 +796,7 @@ void dx_detect_prefetch(const dx_detect_t *d, const dx_query_t *q)
 {
 	const dx_prep_t *p = &q->prep;
 	dx_names_prefetch(&d->names, p->name_hash);
-	__builtin_prefetch(&d->htab[htab_slot(d, p->apex_hash)]);
+	dx_apextab_prefetch(&d->apexes, p->apex_hash);
 	dx_clients_prefetch(&d->clients, p->client_hash);
 }
 
@@ -960,8 +808,11 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 	unsigned off = q->prep.apex_off;
 	enum dx_apex_class cls = (enum dx_apex_class) q->prep.apex_cls;
 	bool created;
-	uint32_t idx = apex_get(d, n->text + off, n->len - off, q->prep.apex_hash, &created);
-	struct apex_st *s = &d->apexes[idx];
+	uint32_t idx =
+	    dx_apextab_get(&d->apexes, n->text + off, n->len - off, q->prep.apex_hash, &created);
+	if (created)
+		init_apex(d, idx);
+	struct apex_st *s = &d->apexes.recs[idx];
 	s->cls = (uint8_t) cls;
 	apex_advance(d, s);
 	struct bucket *b = &s->b[s->win.cur];

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lib/detect/detect.h"
+#include "lib/detect/apextab.h"
 #include "lib/detect/clients.h"
 #include "lib/detect/names.h"
 #include "lib/detect/window.h"
@@ -21,7 +22,6 @@
 #define SRC_KEEP 4
 #define SEG_PROBATION 0
 #define SEG_PROTECTED 1
-#define CMS_ROWS 4
 #define QT_SLOTS 16
 
 struct bucket {
@@ -108,16 +108,7 @@ struct dx_detect {
 	uint32_t now_epoch;  /* now / bucket_sec */
 	uint32_t tumble_idx; /* now / window_sec of the open tumbling window; NIL before data */
 
-	struct apex_st *apexes;
-	uint32_t *htab;		     /* slot -> first apex index; slot = dx_hash_index() */
-	uint64_t hsalt;		     /* per-process random: see dx_hash_salt() */
-	unsigned hbits;		     /* log2 of the slots */
-	uint64_t apex_probes;	     /* chain entries compared (dx_detect_stats_t) */
-	uint32_t n_apex, never_used; /* slots >= never_used were never touched */
-	uint32_t lru_head[2], lru_tail[2], n_seg[2], protected_max;
-	uint8_t *cms; /* count-min sketch of apex entries: CMS_ROWS × cms_mask+1 */
-	uint32_t cms_mask, cms_adds, cms_age_at;
-
+	dx_apextab_t apexes;
 	dx_names_t names;
 	dx_clients_t clients;
 
