@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "lib/detect/detect.h"
+#include "lib/detect/alerts.h"
 #include "lib/detect/state.h"
 #include "lib/decode/dns.h"
 #include "lib/prepare/features.h"
@@ -153,306 +154,6 @@ void dx_detect_get_stats(const dx_detect_t *d, dx_detect_stats_t *out)
 	out->client_evictions = d->clients.evictions;
 }
 
-/* ---------------------------------------------------------------- alerts */
-
-static double frac(uint64_t a, uint64_t b)
-{
-	return b ? (double) a / (double) b : 0.0;
-}
-
-/* frac(a, b) >= 0.5 without a division (evaluate() asks several a query): for counts below
- * 2^32 the quotient rounded to a double is >= 0.5 exactly when 2a >= b. */
-static bool half_or_more(uint64_t a, uint64_t b)
-{
-	return b != 0 && 2 * a >= b;
-}
-
-/* Linear counting over the 64-bit source bitmap (Whang et al. 1990). */
-static uint64_t source_count(const struct apex_st *s)
-{
-	int zero = 64 - __builtin_popcountll(s->src_bits);
-	if (zero == 0)
-		return 250; /* saturated: "many" */
-	uint64_t est = (uint64_t) (-64.0 * log((double) zero / 64.0) + 0.5);
-	return est < s->n_src ? s->n_src : est;
-}
-
-/* Query types an alert can name, one slot each; the last slot holds every other type. */
-static const uint16_t qt_types[QT_SLOTS - 1] = {1,  28, 16, 10, 5,   15, 33, 65,
-						12, 25, 2,  6,	255, 64, 99};
-
-/* The slot of type t (qt_types[slot] == t), or the last: a switch, as it runs at every
- * subdomain query. */
-static unsigned qt_slot(uint16_t t)
-{
-	switch (t) {
-	case 1:
-		return 0;
-	case 28:
-		return 1;
-	case 16:
-		return 2;
-	case 10:
-		return 3;
-	case 5:
-		return 4;
-	case 15:
-		return 5;
-	case 33:
-		return 6;
-	case 65:
-		return 7;
-	case 12:
-		return 8;
-	case 25:
-		return 9;
-	case 2:
-		return 10;
-	case 6:
-		return 11;
-	case 255:
-		return 12;
-	case 64:
-		return 13;
-	case 99:
-		return 14;
-	default:
-		return QT_SLOTS - 1;
-	}
-}
-
-/* The most common type of the apex's subdomain queries (ties: the earlier slot); 0 if none
- * was counted yet. */
-static uint16_t top_qtype(const struct apex_st *s)
-{
-	unsigned best = 0;
-	for (unsigned i = 1; i < QT_SLOTS; i++)
-		if (s->qt_n[i] > s->qt_n[best])
-			best = i;
-	if (s->qt_n[best] == 0)
-		return 0;
-	return best == QT_SLOTS - 1 ? s->qt_other : qt_types[best];
-}
-
-/* The most common encoding of the apex's machine-made subdomain queries (ties: the richer
- * alphabet); none if it had none. */
-static enum dx_encoding apex_encoding(const struct apex_st *s)
-{
-	int best = DX_ENC_NONE;
-	for (int e = DX_ENC_NONE + 1; e < DX_ENC_COUNT; e++)
-		if (s->enc_n[e] > 0 && s->enc_n[e] >= s->enc_n[best])
-			best = e;
-	return (enum dx_encoding) best;
-}
-
-/* ,"name":v */
-static void put_field(dx_out_t *o, const char *name, uint64_t v)
-{
-	dx_out_str(o, ",\"");
-	dx_out_str(o, name);
-	dx_out_str(o, "\":");
-	dx_out_u64(o, v);
-}
-
-/* frac(a, b) as "%.3f" */
-static void put_frac(dx_out_t *o, uint64_t a, uint64_t b)
-{
-	double x = frac(a, b);
-	if (!dx_out_fixed3(o, x)) { /* not reached: a fraction of counts is small */
-		char t[32];
-		snprintf(t, sizeof(t), "%.3f", x);
-		dx_out_str(o, t);
-	}
-}
-
-/* A packet time as seconds with six decimals ("%lld.%06lld" of the quotient and remainder,
- * as it was written before, for times before 1970 too). */
-static void put_ts(dx_out_t *o, dx_ts_t t)
-{
-	if (t < 0) {
-		char b[48];
-		snprintf(b, sizeof(b), "%lld.%06lld", (long long) (t / 1000000),
-			 (long long) (t % 1000000));
-		dx_out_str(o, b);
-		return;
-	}
-	dx_out_u64(o, (uint64_t) t / 1000000);
-	dx_out_str(o, ".");
-	dx_out_u64_pad(o, (uint64_t) t % 1000000, 6);
-}
-
-static void fill_alert(dx_detect_t *d, const struct apex_st *s, struct alert_slot *sl)
-{
-	dx_alert_t *a = &sl->a;
-	const struct bucket *w = &s->sum;
-	a->last_ts = s->last_ts;
-	a->query_count = w->q;
-	a->unique_subdomains = w->uniq;
-	a->source_count = source_count(s);
-	a->est_bytes = s->total_bits / 8;
-	uint16_t top = top_qtype(s);
-	if (top != 0) /* else the raising query's type, set by raise() */
-		a->top_qtype = top;
-	a->encoding = apex_encoding(s);
-	a->vni = s->vni;
-	a->has_vni = s->has_vni;
-	/* the sources list changes only while the apex's first SRC_KEEP clients arrive, and an
-	 * open alert is refilled at every window close: format it only when it grew */
-	size_t o = 0;
-	if (sl->n_sources != s->n_src || a->sources[0] == '\0') {
-		sl->n_sources = s->n_src;
-		a->sources[o++] = '[';
-		for (unsigned i = 0; i < s->n_src && i < SRC_KEEP; i++) {
-			char txt[INET6_ADDRSTRLEN];
-			if (inet_ntop(s->src[i].af == 6 ? AF_INET6 : AF_INET, s->src[i].a, txt,
-				      sizeof(txt)) == NULL)
-				continue;
-			o += (size_t) snprintf(a->sources + o, sizeof(a->sources) - o, "%s\"%s\"",
-					       i ? "," : "", txt);
-		}
-		snprintf(a->sources + o, sizeof(a->sources) - o, "]");
-	}
-	/* details, by hand: fill_alert() runs for every open alert at every window close, and
-	 * snprintf with two %.3f was most of a refresh (12,000 of ~25,000 instructions) */
-	dx_out_t out = {a->details, a->details + sizeof(a->details) - 1};
-	dx_out_str(&out, "{\"raised\":{");
-	bool first = true;
-	for (int v = DX_SEV_LOW; v <= DX_SEV_CRITICAL; v++) {
-		if (!a->raised_ts[v])
-			continue;
-		dx_out_str(&out, first ? "\"" : ",\"");
-		first = false;
-		dx_out_str(&out, dx_severity_name((enum dx_severity) v));
-		dx_out_str(&out, "\":");
-		put_ts(&out, a->raised_ts[v]);
-	}
-	dx_out_str(&out, "},\"at\":{");
-	first = true;
-	for (int v = DX_SEV_LOW; v <= DX_SEV_CRITICAL; v++) {
-		if (!a->raised_ts[v])
-			continue;
-		const dx_alert_at_t *at = &a->at[v];
-		dx_out_str(&out, first ? "\"" : ",\"");
-		first = false;
-		dx_out_str(&out, dx_severity_name((enum dx_severity) v));
-		dx_out_str(&out, "\":{\"queries\":");
-		dx_out_u64(&out, at->queries);
-		put_field(&out, "subdomain_queries", at->subdomain_queries);
-		put_field(&out, "unique_subdomains", at->unique_subdomains);
-		put_field(&out, "encoded_unique", at->encoded_unique);
-		put_field(&out, "long_unique", at->long_unique);
-		put_field(&out, "unusual_qtype_queries", at->unusual_qtype_queries);
-		put_field(&out, "info_window_bytes", at->info_window_bytes);
-		put_field(&out, "info_horizon_bytes", at->info_horizon_bytes);
-		dx_out_str(&out, "}");
-	}
-	dx_out_str(&out, "},\"window_sec\":");
-	dx_out_u64(&out, d->cfg.window_sec);
-	put_field(&out, "subdomain_queries", w->sq);
-	put_field(&out, "unique_subdomains", w->uniq);
-	put_field(&out, "encoded_unique", w->enc_uniq);
-	put_field(&out, "long_unique", w->long_uniq);
-	dx_out_str(&out, ",\"random_fraction\":");
-	put_frac(&out, w->rnd_q, w->sq);
-	put_field(&out, "unusual_qtype_queries", w->odd_q);
-	put_field(&out, "responses", w->resp);
-	put_field(&out, "nxdomain", w->nx);
-	put_field(&out, "info_window_bytes", w->bits / 8);
-	put_field(&out, "info_horizon_bytes", s->hsum.bits / 8);
-	dx_out_str(&out, ",\"horizon_random_fraction\":");
-	put_frac(&out, s->hsum.rnd_q, s->hsum.sq);
-	put_field(&out, "total_queries", s->total_q);
-	dx_out_str(&out, "}");
-	dx_out_end(&out);
-}
-
-/* Would raise() change the alert of threat t: none open, or open below sev? Asked before
- * the call: a busy apex over a threshold asks at every query (690,000 times in the 1M
- * corpus) and the answer is almost always no. */
-static inline bool news(const struct apex_st *s, enum dx_threat t, enum dx_severity sev)
-{
-	return sev != DX_SEV_NONE && (s->alert[t] == NIL || s->alert_sev[t] < sev);
-}
-
-/* Raise or escalate the alert of threat t on apex idx to severity sev (callers ask news()
- * first, so as not to compute the score for nothing). */
-static void raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_severity sev,
-		  double score, const dx_query_t *q)
-{
-	struct apex_st *s = &d->apexes.recs[idx];
-	uint32_t ai = s->alert[t];
-	if (!news(s, t, sev))
-		return; /* nothing new: counts are refreshed at the window close */
-	if (ai == NIL) {
-		if (d->free_alert != NIL) {
-			ai = d->free_alert;
-			d->free_alert = d->alerts[ai].next_free;
-		} else if (d->alerts_never_used < d->cfg.max_alerts) {
-			ai = d->alerts_never_used++;
-		} else {
-			d->st.alert_pool_full++;
-			return;
-		}
-		struct alert_slot *sl = &d->alerts[ai];
-		memset(&sl->a, 0, sizeof(sl->a));
-		sl->used = true;
-		sl->apex = idx;
-		s->alert[t] = ai;
-		/* the apex is wire bytes: stored, logged and passed on only escaped */
-		dx_dname_escape_text(s->apex, s->apex_len, sl->a.apex, sizeof(sl->a.apex));
-		sl->a.threat = t;
-		sl->a.first_ts = s->first_ts;
-		sl->a.status = s->allowed ? DX_ST_ALLOWLISTED : DX_ST_OPEN;
-		d->st.alerts_raised++;
-	}
-	dx_alert_t *a = &d->alerts[ai].a;
-	a->refresh = false;
-	const struct bucket *w = &s->sum;
-	for (int v = a->severity + 1; v <= (int) sev; v++) {
-		a->raised_ts[v] = q->ts_us;
-		a->at[v] = (dx_alert_at_t){w->q,	 w->sq,	   w->uniq,	w->enc_uniq,
-					   w->long_uniq, w->odd_q, w->bits / 8, s->hsum.bits / 8};
-	}
-	a->severity = sev;
-	s->alert_sev[t] = (uint8_t) sev;
-	a->score = score;
-	a->detected_ts = q->ts_us;
-	a->top_qtype = q->dns.qtype;
-	dx_dname_escape(&q->dns.qname, true, a->sample_qname);
-	fill_alert(d, s, &d->alerts[ai]);
-	d->on_alert(d->ctx, a);
-}
-
-static void close_alerts(dx_detect_t *d, uint32_t idx, bool all)
-{
-	struct apex_st *s = &d->apexes.recs[idx];
-	for (int t = 0; t < DX_T_COUNT; t++) {
-		uint32_t ai = s->alert[t];
-		if (ai == NIL)
-			continue;
-		dx_alert_t *a = &d->alerts[ai].a;
-		fill_alert(d, s, &d->alerts[ai]);
-		a->refresh = true; /* what raise() set is as written */
-		/* An episode ends when its apex has been quiet for a whole window; an information
-		 * episode, when it has been quiet for the whole horizon (its evidence is there). */
-		dx_ts_t span = t == DX_T_INFO_VOLUME
-				   ? (dx_ts_t) d->cfg.horizon_hours * 3600 * 1000000
-				   : (dx_ts_t) d->cfg.window_sec * 1000000;
-		bool quiet = d->now - s->last_ts >= span;
-		if (all || quiet) {
-			if (a->status == DX_ST_OPEN)
-				a->status = DX_ST_CLOSED;
-			d->on_alert(d->ctx, a);
-			d->alerts[ai].used = false;
-			d->alerts[ai].next_free = d->free_alert;
-			d->free_alert = ai;
-			s->alert[t] = NIL;
-		} else {
-			d->on_alert(d->ctx, a); /* refresh counts and last_ts */
-		}
-	}
-}
-
 /* ---------------------------------------------------------------- apexes */
 
 /* A new apex's state beyond what the table sets (name, hash, links). */
@@ -476,7 +177,7 @@ static void evict_apex(void *ctx, uint32_t i)
 	if (d->tumble_idx != NIL && old->tum.q >= d->cfg.stats_min_queries)
 		emit_window(d, old, (dx_ts_t) d->tumble_idx * d->cfg.window_sec * 1000000,
 			    old->last_ts);
-	close_alerts(d, i, true);
+	dx_alerts_close(d, i, true);
 }
 
 static void bucket_sub(struct bucket *sum, const struct bucket *b)
@@ -530,7 +231,7 @@ static void emit_window(dx_detect_t *d, struct apex_st *s, dx_ts_t start, dx_ts_
 	w.query_count = s->tum.q;
 	w.subdomain_query_count = s->tum.sq;
 	w.unique_subdomains = s->tum.uniq;
-	w.source_count = source_count(s);
+	w.source_count = dx_alerts_source_count(s);
 	w.nxdomain_count = s->tum.nx;
 	w.est_bytes = s->tum.bits / 8;
 	w.max_label_len = s->tum.max_label;
@@ -565,7 +266,7 @@ static void close_window(dx_detect_t *d, dx_ts_t end)
 		if (s->tum.q >= d->cfg.stats_min_queries)
 			emit_window(d, s, start, end);
 		memset(&s->tum, 0, sizeof(s->tum));
-		close_alerts(d, i, false);
+		dx_alerts_close(d, i, false);
 	}
 }
 
@@ -669,7 +370,7 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	if (!machine)
 		sev = cap(sev, DX_SEV_MEDIUM);
 	if (news(s, DX_T_HIGH_FREQUENCY, sev))
-		raise(d, idx, DX_T_HIGH_FREQUENCY, sev, frac(w->sq, k->hf_critical), q);
+		dx_alerts_raise(d, idx, DX_T_HIGH_FREQUENCY, sev, frac(w->sq, k->hf_critical), q);
 
 	/* 2. ENCODED_SUBDOMAIN: unique long machine-made labels, corroborated by the bytes they
 	 * carry */
@@ -681,7 +382,8 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	      : w->enc_uniq > k->enc_medium / 2 ? DX_SEV_LOW
 						: DX_SEV_NONE;
 	if (news(s, DX_T_ENCODED_SUBDOMAIN, sev))
-		raise(d, idx, DX_T_ENCODED_SUBDOMAIN, sev, frac(w->enc_uniq, k->enc_critical), q);
+		dx_alerts_raise(d, idx, DX_T_ENCODED_SUBDOMAIN, sev,
+				frac(w->enc_uniq, k->enc_critical), q);
 
 	/* 3. LONG_NAME */
 	sev = w->long_uniq >= k->long_high && machine ? DX_SEV_HIGH
@@ -690,7 +392,8 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	if (sev == DX_SEV_HIGH && w->long_uniq >= 5 * k->long_high)
 		sev = DX_SEV_CRITICAL;
 	if (news(s, DX_T_LONG_NAME, sev))
-		raise(d, idx, DX_T_LONG_NAME, sev, frac(w->long_uniq, 5 * k->long_high), q);
+		dx_alerts_raise(d, idx, DX_T_LONG_NAME, sev, frac(w->long_uniq, 5 * k->long_high),
+				q);
 
 	/* 4. UNUSUAL_QTYPE */
 	sev = DX_SEV_NONE;
@@ -700,7 +403,7 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 			sev = w->odd_q >= 4 * k->hf_high ? DX_SEV_CRITICAL : DX_SEV_HIGH;
 	}
 	if (news(s, DX_T_UNUSUAL_QTYPE, sev))
-		raise(d, idx, DX_T_UNUSUAL_QTYPE, sev, frac(w->odd_q, 4 * k->hf_high), q);
+		dx_alerts_raise(d, idx, DX_T_UNUSUAL_QTYPE, sev, frac(w->odd_q, 4 * k->hf_high), q);
 
 	/* 5. SUBDOMAIN_ENUMERATION: many dictionary-like names, mostly NXDOMAIN. Reconnaissance,
 	 * not exfiltration: at most MEDIUM. */
@@ -708,8 +411,8 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	if (w->uniq >= k->enum_min_unique && w->resp > 0 && half_or_more(w->nx, w->resp) && !rnd)
 		sev = w->uniq >= 4 * k->enum_min_unique ? DX_SEV_MEDIUM : DX_SEV_LOW;
 	if (news(s, DX_T_SUBDOMAIN_ENUMERATION, sev))
-		raise(d, idx, DX_T_SUBDOMAIN_ENUMERATION, sev,
-		      frac(w->uniq, 4 * k->enum_min_unique), q);
+		dx_alerts_raise(d, idx, DX_T_SUBDOMAIN_ENUMERATION, sev,
+				frac(w->uniq, 4 * k->enum_min_unique), q);
 
 	/* 6. INFO_VOLUME: information sent over the window or the horizon; HIGH only if the
 	 * names carrying it look machine-made */
@@ -724,7 +427,8 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	else if (info_h >= k->info_horizon_bytes / 16)
 		sev = DX_SEV_LOW;
 	if (news(s, DX_T_INFO_VOLUME, sev))
-		raise(d, idx, DX_T_INFO_VOLUME, sev, frac(info_h, k->info_horizon_bytes), q);
+		dx_alerts_raise(d, idx, DX_T_INFO_VOLUME, sev, frac(info_h, k->info_horizon_bytes),
+				q);
 
 	/* 7. CLIENT_ANOMALY: one client making new names far faster than its peers; charged to
 	 * the apex it is querying. At most MEDIUM on its own. */
@@ -733,8 +437,8 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	    c->sum.uniq >= (uint64_t) k->client_ratio * (median ? median : 1) && f->sub_len > 0) {
 		sev = machine ? DX_SEV_MEDIUM : DX_SEV_LOW;
 		if (news(s, DX_T_CLIENT_ANOMALY, sev))
-			raise(d, idx, DX_T_CLIENT_ANOMALY, sev,
-			      frac(c->sum.uniq, 10 * (uint64_t) k->client_min_unique), q);
+			dx_alerts_raise(d, idx, DX_T_CLIENT_ANOMALY, sev,
+					frac(c->sum.uniq, 10 * (uint64_t) k->client_min_unique), q);
 	}
 }
 
