@@ -114,13 +114,16 @@ static const struct key keys[] = {
      "... for HIGH, if the names look machine-made and unique"},
     {"detect", "hf_critical", OFF(detect.cfg.hf_critical), KEY_U32, 1, 1000000,
      "... for CRITICAL, likewise"},
-    {"detect", "enc_medium", OFF(detect.cfg.enc_medium), KEY_U32, 1, 1000000,
-     "ENCODED_SUBDOMAIN: unique encoded subdomains in the window for MEDIUM (more than)"},
+    {"detect", "enc_low", OFF(detect.cfg.enc_low), KEY_U32, 0, 1000000,
+     "ENCODED_SUBDOMAIN: unique encoded subdomains in the window for LOW (more than)"},
+    {"detect", "enc_medium", OFF(detect.cfg.enc_medium), KEY_U32, 1, 1000000, "... for MEDIUM"},
     {"detect", "enc_high", OFF(detect.cfg.enc_high), KEY_U32, 1, 1000000, "... for HIGH"},
     {"detect", "enc_critical", OFF(detect.cfg.enc_critical), KEY_U32, 1, 1000000,
      "... for CRITICAL"},
     {"detect", "enc_high_bytes", OFF(detect.cfg.enc_high_bytes), KEY_U32, 1, 1u << 30,
      "... HIGH already at enc_medium if they carry this many bytes"},
+    {"detect", "enc_critical_bytes", OFF(detect.cfg.enc_critical_bytes), KEY_U32, 1, 1u << 30,
+     "... CRITICAL needs more than enc_critical carrying this many bytes"},
     {"detect", "long_qname", OFF(detect.cfg.long_qname), KEY_U32, 16, 253,
      "LONG_NAME: a name longer than this, characters"},
     {"detect", "long_label", OFF(detect.cfg.long_label), KEY_U32, 8, 63,
@@ -129,14 +132,24 @@ static const struct key keys[] = {
      "LONG_NAME: unique long names in the window for MEDIUM"},
     {"detect", "long_high", OFF(detect.cfg.long_high), KEY_U32, 1, 1000000,
      "... for HIGH, if machine-made"},
+    {"detect", "long_critical", OFF(detect.cfg.long_critical), KEY_U32, 1, 1000000,
+     "... for CRITICAL, likewise"},
     {"detect", "qtype_min", OFF(detect.cfg.qtype_min), KEY_U32, 1, 1000000,
      "UNUSUAL_QTYPE: TXT/NULL/CNAME/MX/SRV/KEY/unknown queries in the window, half of all"},
+    {"detect", "qtype_high", OFF(detect.cfg.qtype_high), KEY_U32, 1, 1000000,
+     "... for HIGH, if machine-made"},
+    {"detect", "qtype_critical", OFF(detect.cfg.qtype_critical), KEY_U32, 1, 1000000,
+     "... for CRITICAL, likewise"},
     {"detect", "enum_min_unique", OFF(detect.cfg.enum_min_unique), KEY_U32, 1, 1000000,
-     "SUBDOMAIN_ENUMERATION: unique dictionary-like names, mostly NXDOMAIN"},
+     "SUBDOMAIN_ENUMERATION: unique dictionary-like names, mostly NXDOMAIN, for LOW"},
+    {"detect", "enum_medium", OFF(detect.cfg.enum_medium), KEY_U32, 1, 1000000,
+     "... for MEDIUM (reconnaissance: never higher)"},
     {"detect", "info_window_bytes", OFF(detect.cfg.info_window_bytes), KEY_U32, 64, 1u << 30,
      "INFO_VOLUME: estimated bytes in the window for HIGH"},
     {"detect", "info_horizon_bytes", OFF(detect.cfg.info_horizon_bytes), KEY_U32, 256, 1u << 30,
      "INFO_VOLUME: estimated bytes in the horizon for HIGH"},
+    {"detect", "info_critical_factor", OFF(detect.cfg.info_critical_factor), KEY_U32, 2, 1024,
+     "INFO_VOLUME: CRITICAL at this many times either budget, if machine-made"},
     {"detect", "client_min_unique", OFF(detect.cfg.client_min_unique), KEY_U32, 1, 1000000,
      "CLIENT_ANOMALY: new names from one client in the window"},
     {"detect", "client_ratio", OFF(detect.cfg.client_ratio), KEY_U32, 2, 1000000,
@@ -632,8 +645,21 @@ int dx_config_check(const dx_config_t *cfg, char *err)
 			     cfg->capture.snaplen);
 	const dx_detect_cfg_t *d = &cfg->detect.cfg;
 	if (check_order(cfg, err, "hf", d->hf_medium, d->hf_high, d->hf_critical) != DX_OK ||
-	    check_order(cfg, err, "enc", d->enc_medium, d->enc_high, d->enc_critical) != DX_OK)
+	    check_order(cfg, err, "enc", d->enc_medium, d->enc_high, d->enc_critical) != DX_OK ||
+	    check_order(cfg, err, "long", d->long_medium, d->long_high, d->long_critical) != DX_OK)
 		return DX_ECONFIG;
+	if (d->enc_low >= d->enc_medium)
+		return blame(cfg, err, "detect", "enc_low", "enc_medium",
+			     "enc_low (%u) must be below enc_medium (%u)", d->enc_low,
+			     d->enc_medium);
+	if (d->qtype_high >= d->qtype_critical)
+		return blame(cfg, err, "detect", "qtype_high", "qtype_critical",
+			     "qtype_high (%u) must be below qtype_critical (%u)", d->qtype_high,
+			     d->qtype_critical);
+	if (d->enum_min_unique >= d->enum_medium)
+		return blame(cfg, err, "detect", "enum_min_unique", "enum_medium",
+			     "enum_min_unique (%u) must be below enum_medium (%u)",
+			     d->enum_min_unique, d->enum_medium);
 	if (d->window_sec % DX_DETECT_BUCKETS != 0)
 		return blame(cfg, err, "detect", "window_sec", NULL, "%u is not a multiple of %d",
 			     d->window_sec, DX_DETECT_BUCKETS);

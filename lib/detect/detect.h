@@ -32,14 +32,15 @@ typedef struct dx_detect_cfg {
 	uint32_t horizon_hours; /* information horizon */
 	bool psl_private;
 	uint32_t max_apexes, max_subdomains, max_clients, max_alerts, cache_entries;
-	uint32_t hf_medium, hf_high, hf_critical;	/* subdomain queries in the window */
-	uint32_t enc_medium, enc_high, enc_critical;	/* unique encoded subdomains */
-	uint32_t enc_high_bytes;			/* ... or this many bytes of them */
+	uint32_t hf_medium, hf_high, hf_critical;	      /* subdomain queries in the window */
+	uint32_t enc_low, enc_medium, enc_high, enc_critical; /* unique encoded subdomains */
+	uint32_t enc_high_bytes, enc_critical_bytes;	/* ... HIGH, CRITICAL if they carry this */
 	uint32_t long_qname, long_label;		/* what counts as long */
-	uint32_t long_medium, long_high;		/* unique long names */
-	uint32_t qtype_min;				/* unusual-type queries */
-	uint32_t enum_min_unique;			/* unique names, mostly NXDOMAIN */
+	uint32_t long_medium, long_high, long_critical; /* unique long names */
+	uint32_t qtype_min, qtype_high, qtype_critical; /* unusual-type queries */
+	uint32_t enum_min_unique, enum_medium;		/* unique names, mostly NXDOMAIN */
 	uint32_t info_window_bytes, info_horizon_bytes; /* HIGH budgets */
+	uint32_t info_critical_factor;			/* CRITICAL at this many budgets */
 	uint32_t client_min_unique, client_ratio;
 	uint32_t stats_min_queries; /* window-stats rows only for apexes this busy */
 } dx_detect_cfg_t;

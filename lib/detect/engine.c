@@ -28,6 +28,7 @@
 
 #include "lib/detect/detect.h"
 #include "lib/detect/alerts.h"
+#include "lib/detect/rules.h"
 #include "lib/detect/state.h"
 #include "lib/decode/dns.h"
 #include "lib/prepare/features.h"
@@ -52,18 +53,25 @@ void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
 	c->hf_medium = 20; /* the recipe: > 20 / 50 / 100 in 5 minutes */
 	c->hf_high = 50;
 	c->hf_critical = 100;
+	c->enc_low = 5;
 	c->enc_medium = 10; /* the recipe's encoding query: > 10 / 20 / 50 */
 	c->enc_high = 20;
 	c->enc_critical = 50;
 	c->enc_high_bytes = 1024;
+	c->enc_critical_bytes = 4096;
 	c->long_qname = 100;
 	c->long_label = 50;
 	c->long_medium = 5;
 	c->long_high = 10;
+	c->long_critical = 50;
 	c->qtype_min = 20;
+	c->qtype_high = 50;
+	c->qtype_critical = 200;
 	c->enum_min_unique = 50;
+	c->enum_medium = 200;
 	c->info_window_bytes = 4096; /* Paxson et al. 2013: 4 KB */
 	c->info_horizon_bytes = 65536;
+	c->info_critical_factor = 16;
 	c->client_min_unique = 300;
 	c->client_ratio = 10;
 	c->stats_min_queries = 20;
@@ -345,100 +353,32 @@ static bool unusual_qtype(uint16_t t)
 	}
 }
 
-static enum dx_severity cap(enum dx_severity s, enum dx_severity max)
-{
-	return s > max ? max : s;
-}
-
+/* Ask every rule (rules.c) what it sees at this query of an ordinary apex; raise what is
+ * news. Asked 690,000 times in the 1M corpus, almost always answered "nothing new": the score
+ * is divided out only for news. */
 static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx_features_t *f,
 		     const dx_client_t *c)
 {
-	const dx_detect_cfg_t *k = &d->cfg;
-	struct apex_st *s = &d->apexes.recs[idx];
+	const struct apex_st *s = &d->apexes.recs[idx];
 	const struct bucket *w = &s->sum;
-	bool rnd = half_or_more(w->rnd_q, w->sq); /* most subdomain queries look machine-made */
-	bool machine = rnd && half_or_more(w->uniq, w->sq); /* names made to carry data */
-	uint32_t info_w = w->bits / 8;
-	uint64_t info_h = s->hsum.bits / 8;
-	enum dx_severity sev;
-
-	/* 1. HIGH_FREQUENCY: the AWS recipe, volume alone capped at MEDIUM */
-	sev = w->sq > k->hf_critical ? DX_SEV_CRITICAL
-	      : w->sq > k->hf_high   ? DX_SEV_HIGH
-	      : w->sq > k->hf_medium ? DX_SEV_MEDIUM
-				     : DX_SEV_NONE;
-	if (!machine)
-		sev = cap(sev, DX_SEV_MEDIUM);
-	if (news(s, DX_T_HIGH_FREQUENCY, sev))
-		dx_alerts_raise(d, idx, DX_T_HIGH_FREQUENCY, sev, frac(w->sq, k->hf_critical), q);
-
-	/* 2. ENCODED_SUBDOMAIN: unique long machine-made labels, corroborated by the bytes they
-	 * carry */
-	sev = w->enc_uniq > k->enc_critical && info_w >= 4 * k->enc_high_bytes ? DX_SEV_CRITICAL
-	      : (w->enc_uniq > k->enc_high ||
-		 (w->enc_uniq >= k->enc_medium && info_w >= k->enc_high_bytes))
-		  ? DX_SEV_HIGH
-	      : w->enc_uniq > k->enc_medium	? DX_SEV_MEDIUM
-	      : w->enc_uniq > k->enc_medium / 2 ? DX_SEV_LOW
-						: DX_SEV_NONE;
-	if (news(s, DX_T_ENCODED_SUBDOMAIN, sev))
-		dx_alerts_raise(d, idx, DX_T_ENCODED_SUBDOMAIN, sev,
-				frac(w->enc_uniq, k->enc_critical), q);
-
-	/* 3. LONG_NAME */
-	sev = w->long_uniq >= k->long_high && machine ? DX_SEV_HIGH
-	      : w->long_uniq >= k->long_medium	      ? DX_SEV_MEDIUM
-						      : DX_SEV_NONE;
-	if (sev == DX_SEV_HIGH && w->long_uniq >= 5 * k->long_high)
-		sev = DX_SEV_CRITICAL;
-	if (news(s, DX_T_LONG_NAME, sev))
-		dx_alerts_raise(d, idx, DX_T_LONG_NAME, sev, frac(w->long_uniq, 5 * k->long_high),
-				q);
-
-	/* 4. UNUSUAL_QTYPE */
-	sev = DX_SEV_NONE;
-	if (w->odd_q >= k->qtype_min && half_or_more(w->odd_q, w->q)) {
-		sev = DX_SEV_MEDIUM;
-		if (machine && w->odd_q >= k->hf_high)
-			sev = w->odd_q >= 4 * k->hf_high ? DX_SEV_CRITICAL : DX_SEV_HIGH;
-	}
-	if (news(s, DX_T_UNUSUAL_QTYPE, sev))
-		dx_alerts_raise(d, idx, DX_T_UNUSUAL_QTYPE, sev, frac(w->odd_q, 4 * k->hf_high), q);
-
-	/* 5. SUBDOMAIN_ENUMERATION: many dictionary-like names, mostly NXDOMAIN. Reconnaissance,
-	 * not exfiltration: at most MEDIUM. */
-	sev = DX_SEV_NONE;
-	if (w->uniq >= k->enum_min_unique && w->resp > 0 && half_or_more(w->nx, w->resp) && !rnd)
-		sev = w->uniq >= 4 * k->enum_min_unique ? DX_SEV_MEDIUM : DX_SEV_LOW;
-	if (news(s, DX_T_SUBDOMAIN_ENUMERATION, sev))
-		dx_alerts_raise(d, idx, DX_T_SUBDOMAIN_ENUMERATION, sev,
-				frac(w->uniq, 4 * k->enum_min_unique), q);
-
-	/* 6. INFO_VOLUME: information sent over the window or the horizon; HIGH only if the
-	 * names carrying it look machine-made */
-	bool hmachine = half_or_more(s->hsum.rnd_q, s->hsum.sq);
-	sev = DX_SEV_NONE;
-	if (info_w >= 16 * k->info_window_bytes || info_h >= 16 * (uint64_t) k->info_horizon_bytes)
-		sev = hmachine ? DX_SEV_CRITICAL : DX_SEV_MEDIUM;
-	else if (info_w >= k->info_window_bytes || info_h >= k->info_horizon_bytes)
-		sev = hmachine ? DX_SEV_HIGH : DX_SEV_MEDIUM;
-	else if (info_h >= k->info_horizon_bytes / 4)
-		sev = DX_SEV_MEDIUM;
-	else if (info_h >= k->info_horizon_bytes / 16)
-		sev = DX_SEV_LOW;
-	if (news(s, DX_T_INFO_VOLUME, sev))
-		dx_alerts_raise(d, idx, DX_T_INFO_VOLUME, sev, frac(info_h, k->info_horizon_bytes),
-				q);
-
-	/* 7. CLIENT_ANOMALY: one client making new names far faster than its peers; charged to
-	 * the apex it is querying. At most MEDIUM on its own. */
-	uint32_t median = d->clients.median;
-	if (c && c->sum.uniq >= k->client_min_unique && median != UINT32_MAX &&
-	    c->sum.uniq >= (uint64_t) k->client_ratio * (median ? median : 1) && f->sub_len > 0) {
-		sev = machine ? DX_SEV_MEDIUM : DX_SEV_LOW;
-		if (news(s, DX_T_CLIENT_ANOMALY, sev))
-			dx_alerts_raise(d, idx, DX_T_CLIENT_ANOMALY, sev,
-					frac(c->sum.uniq, 10 * (uint64_t) k->client_min_unique), q);
+	bool rnd = half_or_more(w->rnd_q, w->sq);
+	dx_rule_view_t v = {
+	    .k = &d->cfg,
+	    .w = w,
+	    .hz = &s->hsum,
+	    .rnd = rnd,
+	    .machine = rnd && half_or_more(w->uniq, w->sq),
+	    .hmachine = half_or_more(s->hsum.rnd_q, s->hsum.sq),
+	    .info_w = w->bits / 8,
+	    .info_h = s->hsum.bits / 8,
+	    .c = c,
+	    .client_median = d->clients.median,
+	    .f = f,
+	};
+	for (int r = 0; r < DX_RULES; r++) {
+		dx_verdict_t x = dx_rules[r].judge(&v);
+		if (news(s, dx_rules[r].threat, x.sev))
+			dx_alerts_raise(d, idx, dx_rules[r].threat, x.sev, frac(x.num, x.den), q);
 	}
 }
 
