@@ -92,7 +92,7 @@ static const struct key keys[] = {
      "sliding window of packet time, seconds (a multiple of 30)"},
     {"detect", "horizon_hours", OFF(detect.cfg.horizon_hours), KEY_U32, 1, 168,
      "horizon of the information estimate, hours"},
-    {"detect", "psl_private", OFF(detect.cfg.psl_private), KEY_BOOL, 0, 0,
+    {"detect", "psl_private", OFF(detect.prep.psl_private), KEY_BOOL, 0, 0,
      "apply the Public Suffix List's private section (x.cloudfront.net is its own apex)"},
     {"detect", "builtin_allowlist", OFF(detect.builtin_allowlist), KEY_BOOL, 0, 0,
      "apply the built-in allowlist (contrib/allowlist.txt, compiled in)"},
@@ -106,7 +106,7 @@ static const struct key keys[] = {
      "clients tracked at once (about 0.5 KiB each)"},
     {"detect", "max_alerts", OFF(detect.cfg.max_alerts), KEY_U32, 16, 1u << 20,
      "alerts open at once (about 3.9 KiB each)"},
-    {"detect", "cache_entries", OFF(detect.cfg.cache_entries), KEY_U32, 1024, 1u << 26,
+    {"detect", "cache_entries", OFF(detect.prep.cache_entries), KEY_U32, 1024, 1u << 26,
      "apex lookup cache entries (two caches of 16 bytes each)"},
     {"detect", "hf_medium", OFF(detect.cfg.hf_medium), KEY_U32, 1, 1000000,
      "HIGH_FREQUENCY: subdomain queries to one apex in the window for MEDIUM (more than)"},
@@ -223,6 +223,7 @@ void dx_config_defaults(dx_config_t *cfg)
 	cfg->capture.geneve_ports[0] = DX_GENEVE_PORT;
 	cfg->capture.n_geneve = 1;
 	dx_detect_cfg_defaults(&cfg->detect.cfg);
+	dx_qprep_cfg_defaults(&cfg->detect.prep);
 	cfg->detect.builtin_allowlist = true;
 	cfg->response.cfg.min_severity = DX_SEV_HIGH;
 	cfg->response.cfg.scope = DX_SCOPE_BOTH;
@@ -828,6 +829,6 @@ size_t dx_config_mem_bound(const dx_config_t *cfg)
 			     dx_ring_recsize(sizeof(dx_query_t))) +
 	       dx_tcp_mem_bound(cfg->capture.tcp_flows, cfg->capture.tcp_flow_bytes) +
 	       dx_detect_mem_bound(&cfg->detect.cfg) +
-	       dx_qprep_mem_bound(cfg->detect.cfg.cache_entries) +
+	       dx_qprep_mem_bound(cfg->detect.prep.cache_entries) +
 	       dx_store_mem_bound(cfg->store.queue_rows) + DX_MEM_FIXED;
 }

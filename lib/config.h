@@ -17,6 +17,7 @@
 #include "lib/base/common.h"
 #include "lib/detect/detect.h"
 #include "lib/decode/pkt.h"
+#include "lib/prepare/prep.h"
 #include "lib/respond/respond.h"
 
 #define DX_MAX_FILES 1024
@@ -54,6 +55,7 @@ typedef struct dx_config {
 	} capture;
 	struct {
 		dx_detect_cfg_t cfg;
+		dx_qprep_cfg_t prep;	/* the parser's part: the apex resolver and its caches */
 		char *allowlist;	/* file of domains never to alert on, or NULL */
 		bool builtin_allowlist; /* the list compiled from contrib/allowlist.txt */
 	} detect;

@@ -247,8 +247,7 @@ static void apply_reload(dx_pipeline_t *pl)
 		return;
 	if (!dx_detect_set_cfg(pl->engine, &r->detect))
 		dx_log(DX_LOG_WARN, DX_GRP_MAIN,
-		       "reload: table sizes, window_sec, horizon_hours and "
-		       "psl_private need a restart; kept");
+		       "reload: table sizes, window_sec and horizon_hours need a restart; kept");
 	dx_detect_set_allow(pl->engine, r->allow);
 	dx_respond_set_cfg(pl->respond, &r->respond);
 	dx_respond_set_lists(pl->respond, r->allow, r->protect);

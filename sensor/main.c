@@ -757,7 +757,7 @@ int main(int argc, char **argv)
 	if (stop_pending())
 		goto out;
 	pl.prep =
-	    dx_qprep_new(psl, cfg.detect.cfg.psl_private, cfg.detect.cfg.cache_entries, pl.key);
+	    dx_qprep_new(psl, cfg.detect.prep.psl_private, cfg.detect.prep.cache_entries, pl.key);
 	pl.engine = dx_detect_new(&cfg.detect.cfg, pl.allow, pl.key, dx_detector_on_alert,
 				  dx_detector_on_window, &pl);
 	if (pl.engine == NULL || pl.prep == NULL) {

@@ -89,7 +89,9 @@ static dx_detect_t *mk(dx_detect_cfg_t *cfg, const dx_allow_t *al)
 		cfg = &def;
 	}
 	dx_qprep_free(qp);
-	qp = dx_qprep_new(psl, cfg->psl_private, cfg->cache_entries, key);
+	dx_qprep_cfg_t pc;
+	dx_qprep_cfg_defaults(&pc);
+	qp = dx_qprep_new(psl, pc.psl_private, pc.cache_entries, key);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(qp);
 	dx_detect_t *d = dx_detect_new(cfg, al, key, on_alert, on_window, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);

@@ -9,8 +9,8 @@
  * recently active entry is evicted (and counted) when a table is full, so memory stays flat
  * under a flood of random names or random apexes. Time is the packets' time only.
  *
- * Memory: max_apexes × ~2.1 KiB + max_subdomains × 16 B + max_clients × ~0.5 KiB
- * + max_alerts × ~2.6 KiB + 2 × cache_entries × 16 B.
+ * Memory: dx_detect_mem_bound() (README "Configuration" has the figures); the parser's
+ * caches are the preparer's (prep.h), not the engine's.
  */
 #pragma once
 
@@ -30,8 +30,7 @@
 typedef struct dx_detect_cfg {
 	uint32_t window_sec;	/* sliding window */
 	uint32_t horizon_hours; /* information horizon */
-	bool psl_private;
-	uint32_t max_apexes, max_subdomains, max_clients, max_alerts, cache_entries;
+	uint32_t max_apexes, max_subdomains, max_clients, max_alerts;
 	uint32_t hf_medium, hf_high, hf_critical;	      /* subdomain queries in the window */
 	uint32_t enc_low, enc_medium, enc_high, enc_critical; /* unique encoded subdomains */
 	uint32_t enc_high_bytes, enc_critical_bytes;	/* ... HIGH, CRITICAL if they carry this */
@@ -62,7 +61,7 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, 
 void dx_detect_free(dx_detect_t *d);
 
 /** Take new thresholds (SIGHUP): everything except the table sizes, window_sec,
- * horizon_hours and psl_private, which need a restart (returned false if those differ). */
+ * horizon_hours, which need a restart (returned false if those differ). */
 bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg);
 
 /** Swap the allowlist (SIGHUP); state is kept. */

@@ -44,12 +44,10 @@ void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
 	memset(c, 0, sizeof(*c));
 	c->window_sec = 300; /* the AWS recipe's window */
 	c->horizon_hours = 24;
-	c->psl_private = true;
 	c->max_apexes = 32768;
 	c->max_subdomains = 1u << 20;
 	c->max_clients = 16384;
 	c->max_alerts = 4096;
-	c->cache_entries = 65536;
 	c->hf_medium = 20; /* the recipe: > 20 / 50 / 100 in 5 minutes */
 	c->hf_high = 50;
 	c->hf_critical = 100;
@@ -127,19 +125,16 @@ bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg)
 {
 	dx_detect_cfg_t n = *cfg;
 	bool same = n.window_sec == d->cfg.window_sec && n.horizon_hours == d->cfg.horizon_hours &&
-		    n.psl_private == d->cfg.psl_private && n.max_apexes == d->cfg.max_apexes &&
+		    n.max_apexes == d->cfg.max_apexes &&
 		    n.max_subdomains == d->cfg.max_subdomains &&
-		    n.max_clients == d->cfg.max_clients && n.max_alerts == d->cfg.max_alerts &&
-		    n.cache_entries == d->cfg.cache_entries;
+		    n.max_clients == d->cfg.max_clients && n.max_alerts == d->cfg.max_alerts;
 	/* the structural ones stay as allocated */
 	n.window_sec = d->cfg.window_sec;
 	n.horizon_hours = d->cfg.horizon_hours;
-	n.psl_private = d->cfg.psl_private;
 	n.max_apexes = d->cfg.max_apexes;
 	n.max_subdomains = d->cfg.max_subdomains;
 	n.max_clients = d->cfg.max_clients;
 	n.max_alerts = d->cfg.max_alerts;
-	n.cache_entries = d->cfg.cache_entries;
 	d->cfg = n;
 	return same;
 }

@@ -53,6 +53,12 @@ struct dx_qprep {
 	struct cc_ent *clients; /* CLIENT_SLOTS */
 };
 
+void dx_qprep_cfg_defaults(dx_qprep_cfg_t *c)
+{
+	c->psl_private = true;
+	c->cache_entries = 65536;
+}
+
 size_t dx_qprep_mem_bound(uint32_t cache_entries)
 {
 	return sizeof(dx_qprep_t) + CLIENT_SLOTS * sizeof(struct cc_ent) +

@@ -14,6 +14,15 @@
 
 typedef struct dx_qprep dx_qprep_t;
 
+/** The preparer's settings ([detect] psl_private and cache_entries in the configuration). */
+typedef struct dx_qprep_cfg {
+	bool psl_private;	/* the list's PRIVATE section applies (dx_apex_new()) */
+	uint32_t cache_entries; /* names cached by the preparer and by its apex resolver */
+} dx_qprep_cfg_t;
+
+/** psl_private on, 65,536 cache entries. */
+void dx_qprep_cfg_defaults(dx_qprep_cfg_t *c);
+
 /** A preparer: the apex resolver (dx_apex_new() with the same arguments) and a direct-mapped
  * cache of cache_entries names (rounded up to a power of two). Belongs to one thread. NULL on
  * OOM. */

@@ -68,6 +68,7 @@ struct input {
 	const dx_decode_cfg_t *dcfg;
 	const psl_ctx_t *psl;
 	const dx_detect_cfg_t *det;
+	const dx_qprep_cfg_t *prep;
 	uint64_t *misses; /* if not NULL: the preparer's cache misses */
 };
 
@@ -76,7 +77,7 @@ struct input {
 static size_t decode_all(const struct input *in, dx_query_t *out, size_t mask)
 {
 	dx_qprep_t *qp =
-	    dx_qprep_new(in->psl, in->det->psl_private, in->det->cache_entries, DX_REPLAY_KEY);
+	    dx_qprep_new(in->psl, in->prep->psl_private, in->prep->cache_entries, DX_REPLAY_KEY);
 	if (qp == NULL)
 		return 0;
 	size_t nq = 0;
@@ -169,7 +170,8 @@ int main(int argc, char **argv)
 	if (copy == NULL || scratch == NULL)
 		return 1;
 	uint64_t misses = 0;
-	struct input b_in = {buf, fr, nf, dlt, &dcfg, psl, &cfg.detect.cfg, &misses};
+	struct input b_in = {buf,    fr, nf, dlt, &dcfg, psl, &cfg.detect.cfg, &cfg.detect.prep,
+			     &misses};
 	size_t nq = decode_all(&b_in, qs, SIZE_MAX); /* the detect stage's input, untimed */
 	for (int r = 0; r < rounds; r++) {
 		double t0 = now_s();

@@ -40,7 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.max_clients = 64;
 		cfg.max_alerts = 64;
 		dx_hash_key_t k = {1, 2};
-		qp = dx_qprep_new(psl, cfg.psl_private, cfg.cache_entries, k);
+		dx_qprep_cfg_t pc;
+		dx_qprep_cfg_defaults(&pc);
+		qp = dx_qprep_new(psl, pc.psl_private, pc.cache_entries, k);
 		det = dx_detect_new(&cfg, NULL, k, on_alert, on_window, NULL);
 	}
 	dx_query_t q;
