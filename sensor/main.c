@@ -514,10 +514,24 @@ static void feed_watchdog(dx_pipeline_t *pl, struct watchdog *wd)
 	dx_notify("WATCHDOG=1");
 }
 
-int main(int argc, char **argv)
+/* What a run holds between the steps main() takes. */
+struct run {
+	struct flags fl;
+	const char *write_path;
+	int verbose, dump, check;
+	dx_config_t cfg;
+	char err[DX_CONFIG_ERRMAX];
+	const psl_ctx_t *psl;
+	pthread_t th_cap, th_par, th_det;
+	bool cap_running; /* a replay's capture thread, started before the rest is set up */
+	sigset_t sigs;
+	double t0;
+};
+
+/* The flags into r->fl. -1 to go on, else the exit status (after --help, --version, a bad
+ * flag). */
+static int parse_flags(int argc, char **argv, struct run *r)
 {
-	if (argc > 1 && strcmp(argv[1], "report") == 0)
-		return report_main(argc - 1, argv + 1);
 	static const struct option longopts[] = {
 	    {"dump", no_argument, NULL, OPT_DUMP},
 	    {"check-config", no_argument, NULL, OPT_CHECK},
@@ -527,389 +541,421 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct flags fl = {0};
-	const char *write_path = NULL;
-	const char **files = calloc((size_t) argc + 1, sizeof(*files));
-	int n_files = 0, verbose = 0, dump = 0, check = 0;
-	if (files == NULL)
-		return 1;
-	fl.files = files;
+	struct flags *fl = &r->fl;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "r:i:f:c:d:w:vqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
-			files[n_files++] = optarg;
+			fl->files[fl->n_files++] = optarg;
 			break;
 		case 'i':
-			fl.iface = optarg;
+			fl->iface = optarg;
 			break;
 		case 'f':
-			fl.bpf = optarg;
+			fl->bpf = optarg;
 			break;
 		case 'c':
-			fl.config_path = optarg;
+			fl->config_path = optarg;
 			break;
 		case 'd':
-			fl.db = optarg;
+			fl->db = optarg;
 			break;
 		case 'w':
-			write_path = optarg;
+			r->write_path = optarg;
 			break;
 		case 'v':
-			verbose++;
+			r->verbose++;
 			break;
 		case 'q':
-			verbose--;
+			r->verbose--;
 			break;
 		case OPT_DUMP:
-			dump = 1;
+			r->dump = 1;
 			break;
 		case OPT_CHECK:
-			check = 1;
+			r->check = 1;
 			break;
 		case OPT_HOOK:
-			fl.hook = optarg;
+			fl->hook = optarg;
 			break;
 		case OPT_DRY:
-			fl.dry = 1;
+			fl->dry = 1;
 			break;
 		case 'h':
 			usage(stdout);
-			free(files);
 			return 0;
 		case 'V':
 			print_version();
-			free(files);
 			return 0;
 		default:
 			usage(stderr);
-			free(files);
 			return EX_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "dnsexfild: unexpected argument '%s' (capture files go after -r)\n",
 			argv[optind]);
-		free(files);
 		return EX_USAGE;
 	}
-	fl.n_files = n_files;
-	if (!fl.iface && n_files == 0 && !fl.config_path) {
+	if (!fl->iface && fl->n_files == 0 && !fl->config_path) {
 		usage(stderr);
-		free(files);
 		return EX_USAGE;
 	}
-	if (fl.iface && n_files > 0) {
+	if (fl->iface && fl->n_files > 0) {
 		fprintf(stderr, "dnsexfild: -i and -r exclude each other\n");
-		free(files);
 		return EX_USAGE;
 	}
+	return -1;
+}
 
-	dx_config_t cfg;
-	char err[DX_CONFIG_ERRMAX];
-	/* --check-config of a file alone judges everything but the inputs */
-	int rc = load_config(&fl, !(check && !fl.iface && n_files == 0), &cfg, err);
-	if (rc != DX_OK) {
-		say(err);
-		dx_config_free(&cfg);
-		free(files);
-		return fl.config_path ? EX_CONFIG : EX_USAGE;
-	}
-	dx_log_detect_journal();
-	int level = cfg.log.level + verbose;
-	atomic_store(&dx_log_level, level < 0 ? 0 : level > DX_LOG_DEBUG ? DX_LOG_DEBUG : level);
-	if (check) {
-		const psl_ctx_t *cpsl = psl_latest(NULL);
-		dx_allow_t *al = NULL, *pr = NULL;
-		static const dx_hash_key_t ckey = {1, 2};
-		if (build_lists(&cfg, cpsl, ckey, &al, &pr, err) != DX_OK) {
-			say(err);
-			psl_free((psl_ctx_t *) cpsl);
-			dx_config_free(&cfg);
-			free(files);
-			return EX_CONFIG;
-		}
-		dx_config_print(&cfg, stdout);
+/* --check-config: the lists built as start builds them, the effective configuration printed. */
+static int check_config(struct run *r)
+{
+	const psl_ctx_t *cpsl = psl_latest(NULL);
+	dx_allow_t *al = NULL, *pr = NULL;
+	static const dx_hash_key_t ckey = {1, 2};
+	int rc = 0;
+	if (build_lists(&r->cfg, cpsl, ckey, &al, &pr, r->err) != DX_OK) {
+		say(r->err);
+		rc = EX_CONFIG;
+	} else {
+		dx_config_print(&r->cfg, stdout);
 		fprintf(stderr, "dnsexfild: allowlist: %u entries (built-in list %s%s%s)\n",
-			dx_allow_count(al), cfg.detect.builtin_allowlist ? "on" : "off",
-			cfg.detect.allowlist ? ", and " : "",
-			cfg.detect.allowlist ? cfg.detect.allowlist : "");
-		dx_allow_free(al);
-		dx_allow_free(pr);
-		psl_free((psl_ctx_t *) cpsl);
+			dx_allow_count(al), r->cfg.detect.builtin_allowlist ? "on" : "off",
+			r->cfg.detect.allowlist ? ", and " : "",
+			r->cfg.detect.allowlist ? r->cfg.detect.allowlist : "");
 		fprintf(stderr, "dnsexfild: memory bound with this configuration: %zu MiB\n",
-			dx_config_mem_bound(&cfg) >> 20);
-		dx_config_free(&cfg);
-		free(files);
-		return 0;
+			dx_config_mem_bound(&r->cfg) >> 20);
 	}
+	dx_allow_free(al);
+	dx_allow_free(pr);
+	psl_free((psl_ctx_t *) cpsl);
+	return rc;
+}
 
-	/* The detector thread's SQLite allocations come and go in its own malloc arena; without
-	 * this glibc gives the arena's top back with madvise() after nearly every commit, which
-	 * perf showed as ~10% of a replay. */
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	static dx_pipeline_t pl; /* static: large, and zeroed */
-	pl.cfg = &cfg;
-	pl.live = cfg.capture.interface != NULL;
-	pl.dump = dump;
-	pl.dump_out = stdout;
-	dx_config_decode(&cfg, &pl.dcfg);
-	/* The tables' hash key: random when live, so nobody can precompute colliding names; fixed
-	 * for a replay, because bounded tables under pressure evict by hash and the same capture
-	 * must always give the same rows (a replay is forensics on recorded traffic). A guessable
-	 * key would undo that protection: live capture waits for the kernel's entropy
-	 * (getrandom) and refuses to start without it. */
-	pl.key = DX_REPLAY_KEY;
-	int rnd = dx_hash_random(&pl.key, sizeof(pl.key));
-	if (!pl.live) {
-		pl.key = DX_REPLAY_KEY;
+/* The tables' hash key: random when live, so nobody can precompute colliding names; fixed
+ * for a replay, because bounded tables under pressure evict by hash and the same capture must
+ * always give the same rows (a replay is forensics on recorded traffic). A guessable key
+ * would undo that protection: live capture waits for the kernel's entropy (getrandom) and
+ * refuses to start without it. 0 or EX_OSERR. */
+static int choose_key(dx_pipeline_t *pl)
+{
+	pl->key = DX_REPLAY_KEY;
+	int rnd = dx_hash_random(&pl->key, sizeof(pl->key));
+	if (!pl->live) {
+		pl->key = DX_REPLAY_KEY;
 		if (rnd != DX_OK)
 			dx_log(DX_LOG_WARN, DX_GRP_MAIN,
 			       "getrandom: %s: this replay's tables use a fixed slot multiplier",
 			       strerror(-rnd));
-	} else if (rnd != DX_OK) {
-		fprintf(stderr,
-			"dnsexfild: cannot draw a random table key (getrandom: %s): not capturing "
-			"live with a guessable one\n",
-			strerror(-rnd));
-		dx_config_free(&cfg);
-		free(files);
-		return EX_OSERR;
+		return 0;
 	}
-	static char outbuf[1 << 16];
-	if (dump)
-		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	if (rnd == DX_OK)
+		return 0;
+	fprintf(stderr,
+		"dnsexfild: cannot draw a random table key (getrandom: %s): not capturing live "
+		"with a guessable one\n",
+		strerror(-rnd));
+	return EX_OSERR;
+}
 
-	int exit_code = 0;
-	pthread_t th_cap;
-	bool cap_running = false; /* a replay's capture thread, started before the rest is set up */
-	const psl_ctx_t *psl = NULL;
-	pl.ring_a = dx_ring_new((size_t) cfg.capture.ring_a_mb << 20,
-				sizeof(dx_frame_t) + cfg.capture.snaplen);
-	pl.ring_b =
-	    dx_ring_new((size_t) cfg.capture.ring_b_slots * dx_ring_recsize(sizeof(dx_query_t)),
+/* The rings, the capture handle, the signal mask; a replay's capture thread starts reading
+ * at once: it fills ring A while the rest is set up (the PSL checked against libpsl, the
+ * database created: several ms), which came before the first packet was read. 0 or the exit
+ * status. */
+static int open_input(struct run *r, dx_pipeline_t *pl)
+{
+	const dx_config_t *cfg = &r->cfg;
+	pl->ring_a = dx_ring_new((size_t) cfg->capture.ring_a_mb << 20,
+				 sizeof(dx_frame_t) + cfg->capture.snaplen);
+	pl->ring_b =
+	    dx_ring_new((size_t) cfg->capture.ring_b_slots * dx_ring_recsize(sizeof(dx_query_t)),
 			sizeof(dx_query_t));
-	if (pl.ring_a == NULL || pl.ring_b == NULL) {
+	if (pl->ring_a == NULL || pl->ring_b == NULL) {
 		fprintf(stderr,
 			"dnsexfild: out of memory for the rings (ring_a_mb %u, ring_b_slots %u)\n",
-			cfg.capture.ring_a_mb, cfg.capture.ring_b_slots);
-		exit_code = 1;
-		goto out;
+			cfg->capture.ring_a_mb, cfg->capture.ring_b_slots);
+		return 1;
 	}
-	if (write_path && !pl.live) {
+	if (r->write_path && !pl->live) {
 		fprintf(stderr, "dnsexfild: -w goes with -i (a replay already has its file)\n");
-		exit_code = EX_USAGE;
-		goto out;
+		return EX_USAGE;
 	}
-	if (dx_capture_open(&pl, write_path) != 0) {
-		exit_code = EX_NOINPUT;
-		goto out;
-	}
-
+	if (dx_capture_open(pl, r->write_path) != 0)
+		return EX_NOINPUT;
 	dx_notify_init(); /* before privileges are dropped and before any hook runs */
-	/* Signals are taken by the main thread alone (sigtimedwait below): blocked before the
-	 * first thread starts, so every thread inherits the mask. */
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGUSR1);
-	sigaddset(&sigs, SIGPIPE);
-	sigaddset(&sigs, SIGUSR2); /* the detector's "done" wake-up */
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	pl.main_thread = pthread_self();
-
-	/* A replay starts reading at once: the capture thread fills ring A (ring_a_mb of frames,
-	 * ~85,000 on the bench corpus) while the rest is set up here (the PSL rule list checked
-	 * against libpsl, the database created: several ms), which came before the first packet
-	 * was read. Live capture starts last, after privileges are dropped. If setting up
-	 * fails, out: stops and joins it. */
-	pthread_t th_par, th_det;
-	double t0 = (double) dx_clock_mono_us() / 1e6;
-	if (!pl.live) {
-		if (pthread_create(&th_cap, NULL, dx_capture_run, &pl) != 0) {
+	/* Signals are taken by the main thread alone (sigtimedwait): blocked before the first
+	 * thread starts, so every thread inherits the mask. */
+	sigemptyset(&r->sigs);
+	sigaddset(&r->sigs, SIGINT);
+	sigaddset(&r->sigs, SIGTERM);
+	sigaddset(&r->sigs, SIGHUP);
+	sigaddset(&r->sigs, SIGUSR1);
+	sigaddset(&r->sigs, SIGPIPE);
+	sigaddset(&r->sigs, SIGUSR2); /* the detector's "done" wake-up */
+	pthread_sigmask(SIG_BLOCK, &r->sigs, NULL);
+	pl->main_thread = pthread_self();
+	r->t0 = (double) dx_clock_mono_us() / 1e6;
+	if (!pl->live) {
+		if (pthread_create(&r->th_cap, NULL, dx_capture_run, pl) != 0) {
 			fprintf(stderr, "dnsexfild: cannot start threads\n");
-			exit_code = 1;
-			goto out;
+			return 1;
 		}
-		cap_running = true;
+		r->cap_running = true;
 	}
-	if (cfg.log.syslog)
+	return 0;
+}
+
+/* Privileges dropped (live), the Public Suffix List, the lists, the preparer and the engine.
+ * 0, -1 (stopped by a signal), or the exit status. */
+static int open_engine(struct run *r, dx_pipeline_t *pl)
+{
+	const dx_config_t *cfg = &r->cfg;
+	if (cfg->log.syslog)
 		dx_log_use_syslog();
 	/* before the database and the hooks: they run as the unprivileged user */
-	if (pl.live &&
-	    drop_privileges(cfg.capture.user ? cfg.capture.user : DX_DEFAULT_USER) != 0) {
-		exit_code = 1;
-		goto out;
-	}
-	psl = psl_latest(NULL);
-	if (psl == NULL) {
+	if (pl->live &&
+	    drop_privileges(cfg->capture.user ? cfg->capture.user : DX_DEFAULT_USER) != 0)
+		return 1;
+	r->psl = psl_latest(NULL);
+	if (r->psl == NULL) {
 		fprintf(stderr, "dnsexfild: cannot load the Public Suffix List (libpsl)\n");
-		exit_code = 1;
-		goto out;
+		return 1;
 	}
-	if (build_lists(&cfg, psl, pl.key, &pl.allow, &pl.protect, err) != DX_OK) {
-		say(err);
-		exit_code = EX_CONFIG;
-		goto out;
+	if (build_lists(cfg, r->psl, pl->key, &pl->allow, &pl->protect, r->err) != DX_OK) {
+		say(r->err);
+		return EX_CONFIG;
 	}
 	if (stop_pending())
-		goto out;
-	pl.prep =
-	    dx_qprep_new(psl, cfg.detect.prep.psl_private, cfg.detect.prep.cache_entries, pl.key);
-	pl.engine = dx_detect_new(&cfg.detect.cfg, pl.allow, pl.key, dx_detector_on_alert,
-				  dx_detector_on_window, &pl);
-	if (pl.engine == NULL || pl.prep == NULL) {
+		return -1;
+	pl->prep = dx_qprep_new(r->psl, cfg->detect.prep.psl_private,
+				cfg->detect.prep.cache_entries, pl->key);
+	pl->engine = dx_detect_new(&cfg->detect.cfg, pl->allow, pl->key, dx_detector_on_alert,
+				   dx_detector_on_window, pl);
+	if (pl->engine == NULL || pl->prep == NULL) {
 		fprintf(stderr,
 			"dnsexfild: out of memory for the detection tables "
 			"([detect] max_apexes %u, max_subdomains %u)\n",
-			cfg.detect.cfg.max_apexes, cfg.detect.cfg.max_subdomains);
-		exit_code = 1;
-		goto out;
+			cfg->detect.cfg.max_apexes, cfg->detect.cfg.max_subdomains);
+		return 1;
 	}
+	return 0;
+}
+
+/* The database, the hook runner, the block policy and this run's row. 0, -1 (stopped by a
+ * signal), or the exit status. */
+static int open_output(struct run *r, dx_pipeline_t *pl)
+{
+	const dx_config_t *cfg = &r->cfg;
 	/* A replay can be run again from its files, so by default it leaves writing back to the
-	 * kernel: no fsync when the database is created nor at its closing checkpoint, ~20 ms of
-	 * a 1M-message replay here. A live sensor's alerts exist nowhere else: fsync. */
-	bool sync = cfg.store.synchronous == DX_SYNC_NORMAL ||
-		    (cfg.store.synchronous == DX_SYNC_AUTO && pl.live);
-	if (dx_store_open(&pl.store, cfg.store.path, cfg.store.flush_ms, cfg.store.batch_rows,
-			  cfg.store.queue_rows, sync, err) != DX_OK) {
-		say(err);
-		exit_code = EX_CANTCREAT;
-		goto out;
+	 * kernel: no fsync when the database is created nor at its closing checkpoint. A live
+	 * sensor's alerts exist nowhere else: fsync. */
+	bool sync = cfg->store.synchronous == DX_SYNC_NORMAL ||
+		    (cfg->store.synchronous == DX_SYNC_AUTO && pl->live);
+	if (dx_store_open(&pl->store, cfg->store.path, cfg->store.flush_ms, cfg->store.batch_rows,
+			  cfg->store.queue_rows, sync, r->err) != DX_OK) {
+		say(r->err);
+		return EX_CANTCREAT;
 	}
 	if (stop_pending())
-		goto out;
+		return -1;
 	dx_hook_cfg_t hcfg = {
-	    .path = cfg.response.hook,
-	    .timeout_ms = cfg.response.hook_timeout_ms,
-	    .retries = cfg.response.hook_retries,
-	    .backoff_ms = cfg.response.hook_backoff_ms,
-	    .queue = cfg.response.hook_queue,
-	    .db_path = cfg.store.path,
+	    .path = cfg->response.hook,
+	    .timeout_ms = cfg->response.hook_timeout_ms,
+	    .retries = cfg->response.hook_retries,
+	    .backoff_ms = cfg->response.hook_backoff_ms,
+	    .queue = cfg->response.hook_queue,
+	    .db_path = cfg->store.path,
 	};
-	if (cfg.response.hook && (pl.hook = dx_hook_new(&hcfg)) == NULL) {
+	if (cfg->response.hook && (pl->hook = dx_hook_new(&hcfg)) == NULL) {
 		fprintf(stderr, "dnsexfild: cannot start the hook runner\n");
-		exit_code = 1;
-		goto out;
+		return 1;
 	}
-	pl.respond =
-	    dx_respond_new(&cfg.response.cfg, pl.store, pl.hook, psl, pl.allow, pl.protect, pl.key);
-	if (pl.respond == NULL) {
+	pl->respond = dx_respond_new(&cfg->response.cfg, pl->store, pl->hook, r->psl, pl->allow,
+				     pl->protect, pl->key);
+	if (pl->respond == NULL) {
 		fprintf(stderr, "dnsexfild: out of memory for the block table\n");
-		exit_code = 1;
-		goto out;
+		return 1;
 	}
 	char input[1024], digest[17];
-	describe_input(&cfg, input, sizeof(input));
-	config_digest(&cfg, digest);
-	if (dx_store_run_begin(pl.store, DX_VERSION, digest, input, dx_clock_wall()) != DX_OK) {
-		fprintf(stderr, "dnsexfild: %s: cannot write the runs table\n", cfg.store.path);
-		exit_code = EX_CANTCREAT;
-		goto out;
+	describe_input(cfg, input, sizeof(input));
+	config_digest(cfg, digest);
+	if (dx_store_run_begin(pl->store, DX_VERSION, digest, input, dx_clock_wall()) != DX_OK) {
+		fprintf(stderr, "dnsexfild: %s: cannot write the runs table\n", cfg->store.path);
+		return EX_CANTCREAT;
 	}
+	return 0;
+}
 
-	if (pl.live)
-		t0 = (double) dx_clock_mono_us() / 1e6;
+/* SIGHUP: the file read again and judged as at start; the detector thread takes it. */
+static void on_sighup(struct run *r, dx_pipeline_t *pl)
+{
+	char status[64];
+	snprintf(status, sizeof(status), "RELOADING=1\nMONOTONIC_USEC=%lld",
+		 (long long) dx_clock_mono_us());
+	dx_notify(status);
+	struct dx_reload *rl = prepare_reload(&r->fl, &r->cfg, r->psl, pl->key, r->err);
+	dx_notify("READY=1");
+	if (rl == NULL) {
+		dx_log(DX_LOG_ERR, DX_GRP_MAIN, "SIGHUP: %s; keeping the configuration", r->err);
+		return;
+	}
+	struct dx_reload *old = atomic_exchange(&pl->reload, rl);
+	if (old) { /* never applied: replaced by this one */
+		dx_allow_free(old->allow);
+		dx_allow_free(old->protect);
+		free(old);
+	}
+	dx_log(DX_LOG_INFO, DX_GRP_MAIN, "SIGHUP: %s read",
+	       r->fl.config_path ? r->fl.config_path : "(defaults)");
+}
+
+/* Start the threads (a live capture's last), say READY, and take signals until the detector
+ * is done; then join them. */
+static void run_threads(struct run *r, dx_pipeline_t *pl)
+{
+	if (pl->live)
+		r->t0 = (double) dx_clock_mono_us() / 1e6;
 	for (int i = 0; i < 3; i++)
-		atomic_store(&pl.alive_us[i], dx_clock_mono_us());
-	if (pthread_create(&th_det, NULL, dx_detector_run, &pl) != 0 ||
-	    pthread_create(&th_par, NULL, dx_parser_run, &pl) != 0 ||
-	    (!cap_running && pthread_create(&th_cap, NULL, dx_capture_run, &pl) != 0)) {
+		atomic_store(&pl->alive_us[i], dx_clock_mono_us());
+	if (pthread_create(&r->th_det, NULL, dx_detector_run, pl) != 0 ||
+	    pthread_create(&r->th_par, NULL, dx_parser_run, pl) != 0 ||
+	    (!r->cap_running && pthread_create(&r->th_cap, NULL, dx_capture_run, pl) != 0)) {
 		fprintf(stderr, "dnsexfild: cannot start threads\n");
 		abort(); /* cannot unwind half-started threads cleanly; nothing is written yet */
 	}
-	cap_running = false; /* joined below with the others */
+	r->cap_running = false; /* joined below with the others */
 	char status[200];
 	snprintf(status, sizeof(status), "READY=1\nSTATUS=%s %.150s",
-		 pl.live ? "capturing on" : "replaying",
-		 pl.live ? cfg.capture.interface : cfg.capture.files[0]);
+		 pl->live ? "capturing on" : "replaying",
+		 pl->live ? r->cfg.capture.interface : r->cfg.capture.files[0]);
 	dx_notify(status);
 	struct watchdog wd = {.every_us = dx_notify_watchdog_us() / 4};
-	while (!atomic_load_explicit(&pl.detector_done, memory_order_acquire)) {
+	while (!atomic_load_explicit(&pl->detector_done, memory_order_acquire)) {
 		struct timespec tick = {0, 100 * 1000000L};
-		int sig = sigtimedwait(&sigs, NULL, &tick);
-		feed_watchdog(&pl, &wd);
+		int sig = sigtimedwait(&r->sigs, NULL, &tick);
+		feed_watchdog(pl, &wd);
 		if (sig == SIGHUP) {
-			snprintf(status, sizeof(status), "RELOADING=1\nMONOTONIC_USEC=%lld",
-				 (long long) dx_clock_mono_us());
-			dx_notify(status);
-			struct dx_reload *r = prepare_reload(&fl, &cfg, psl, pl.key, err);
-			dx_notify("READY=1");
-			if (r == NULL) {
-				dx_log(DX_LOG_ERR, DX_GRP_MAIN,
-				       "SIGHUP: %s; keeping the configuration", err);
-			} else {
-				struct dx_reload *old = atomic_exchange(&pl.reload, r);
-				if (old) { /* never applied: replaced by this one */
-					dx_allow_free(old->allow);
-					dx_allow_free(old->protect);
-					free(old);
-				}
-				dx_log(DX_LOG_INFO, DX_GRP_MAIN, "SIGHUP: %s read",
-				       fl.config_path ? fl.config_path : "(defaults)");
-			}
+			on_sighup(r, pl);
 		} else if (sig == SIGUSR1) {
-			atomic_store(&pl.snapshot_now, true);
-		} else if (sig == SIGINT || sig == SIGTERM) {
-			if (atomic_exchange(&pl.stop, true) == false) {
-				dx_notify("STOPPING=1");
-				dx_log(DX_LOG_NOTICE, DX_GRP_MAIN, "%s: stopping",
-				       sig == SIGINT ? "SIGINT" : "SIGTERM");
-				if (pl.live && pl.pcap)
-					pcap_breakloop(pl.pcap);
-			}
+			atomic_store(&pl->snapshot_now, true);
+		} else if ((sig == SIGINT || sig == SIGTERM) && !atomic_exchange(&pl->stop, true)) {
+			dx_notify("STOPPING=1");
+			dx_log(DX_LOG_NOTICE, DX_GRP_MAIN, "%s: stopping",
+			       sig == SIGINT ? "SIGINT" : "SIGTERM");
+			if (pl->live && pl->pcap)
+				pcap_breakloop(pl->pcap);
 		}
 	}
-	pthread_join(th_cap, NULL);
-	pthread_join(th_par, NULL);
-	pthread_join(th_det, NULL);
-	double wall = (double) dx_clock_mono_us() / 1e6 - t0;
-	if (pl.live && pl.pcap) {
-		pcap_close(pl.pcap);
-		pl.pcap = NULL;
+	pthread_join(r->th_cap, NULL);
+	pthread_join(r->th_par, NULL);
+	pthread_join(r->th_det, NULL);
+}
+
+/* After the threads: the run's end recorded, the summary, and the exit status. */
+static int finish(struct run *r, dx_pipeline_t *pl)
+{
+	double wall = (double) dx_clock_mono_us() / 1e6 - r->t0;
+	if (pl->live && pl->pcap) {
+		pcap_close(pl->pcap);
+		pl->pcap = NULL;
 	}
-	if (dx_store_run_end(pl.store, dx_clock_wall()) != DX_OK)
-		pl.store_errors++;
-	summary(&pl, wall);
-	if (pl.capture_failed)
-		exit_code = 1;
+	if (dx_store_run_end(pl->store, dx_clock_wall()) != DX_OK)
+		pl->store_errors++;
+	summary(pl, wall);
+	int exit_code = pl->capture_failed ? 1 : 0;
 	/* A replay is forensics: one whose rows did not all reach the database must not look
 	 * like a good one to the script that ran it. (Writes that failed and then went through
 	 * from the queue lost nothing: the summary counts them.) */
-	if (!pl.live && dx_store_rows_lost(pl.store) > 0) {
+	if (!pl->live && dx_store_rows_lost(pl->store) > 0) {
 		fprintf(stderr,
 			"dnsexfild: %s: %llu rows could not be stored (%llu failed writes)\n",
-			cfg.store.path, (unsigned long long) dx_store_rows_lost(pl.store),
-			(unsigned long long) dx_store_errors(pl.store));
+			r->cfg.store.path, (unsigned long long) dx_store_rows_lost(pl->store),
+			(unsigned long long) dx_store_errors(pl->store));
 		if (exit_code == 0)
 			exit_code = EX_IOERR;
 	}
-out:
-	if (cap_running) { /* setting up failed after a replay's capture thread started */
-		atomic_store(&pl.stop, true);
-		pthread_join(th_cap, NULL);
+	return exit_code;
+}
+
+static void tear_down(struct run *r, dx_pipeline_t *pl)
+{
+	if (r->cap_running) { /* setting up failed after a replay's capture thread started */
+		atomic_store(&pl->stop, true);
+		pthread_join(r->th_cap, NULL);
 	}
-	dx_hook_free(pl.hook);
-	dx_respond_free(pl.respond);
-	dx_allow_free(pl.protect);
-	dx_store_close(pl.store);
-	dx_detect_free(pl.engine);
-	dx_qprep_free(pl.prep);
-	dx_allow_free(pl.allow);
-	struct dx_reload *left = atomic_exchange(&pl.reload, NULL); /* sent, never applied */
+	dx_hook_free(pl->hook);
+	dx_respond_free(pl->respond);
+	dx_allow_free(pl->protect);
+	dx_store_close(pl->store);
+	dx_detect_free(pl->engine);
+	dx_qprep_free(pl->prep);
+	dx_allow_free(pl->allow);
+	struct dx_reload *left = atomic_exchange(&pl->reload, NULL); /* sent, never applied */
 	if (left) {
 		dx_allow_free(left->allow);
 		dx_allow_free(left->protect);
 		free(left);
 	}
-	psl_free((psl_ctx_t *) psl);
-	if (pl.pcap)
-		pcap_close(pl.pcap);
-	dx_ring_free(pl.ring_a);
-	dx_ring_free(pl.ring_b);
-	dx_config_free(&cfg);
+	psl_free((psl_ctx_t *) r->psl);
+	if (pl->pcap)
+		pcap_close(pl->pcap);
+	dx_ring_free(pl->ring_a);
+	dx_ring_free(pl->ring_b);
+	dx_config_free(&r->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
+	static struct run r; /* static: zeroed, and the pipeline is large */
+	static dx_pipeline_t pl;
+	const char **files = calloc((size_t) argc + 1, sizeof(*files));
+	if (files == NULL)
+		return 1;
+	r.fl.files = files;
+	int rc = parse_flags(argc, argv, &r);
+	if (rc >= 0) {
+		free(files);
+		return rc;
+	}
+	/* --check-config of a file alone judges everything but the inputs */
+	bool need_input = !(r.check && !r.fl.iface && r.fl.n_files == 0);
+	if (load_config(&r.fl, need_input, &r.cfg, r.err) != DX_OK) {
+		say(r.err);
+		dx_config_free(&r.cfg);
+		free(files);
+		return r.fl.config_path ? EX_CONFIG : EX_USAGE;
+	}
+	dx_log_detect_journal();
+	int level = r.cfg.log.level + r.verbose;
+	atomic_store(&dx_log_level, level < 0 ? 0 : level > DX_LOG_DEBUG ? DX_LOG_DEBUG : level);
+	if (r.check) {
+		rc = check_config(&r);
+		dx_config_free(&r.cfg);
+		free(files);
+		return rc;
+	}
+	/* The detector thread's SQLite allocations come and go in its own malloc arena; without
+	 * this glibc gives the arena's top back with madvise() after nearly every commit. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	pl.cfg = &r.cfg;
+	pl.live = r.cfg.capture.interface != NULL;
+	pl.dump = r.dump;
+	pl.dump_out = stdout;
+	dx_config_decode(&r.cfg, &pl.dcfg);
+	static char outbuf[1 << 16];
+	if (r.dump)
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	if ((rc = choose_key(&pl)) == 0 && (rc = open_input(&r, &pl)) == 0 &&
+	    (rc = open_engine(&r, &pl)) == 0 && (rc = open_output(&r, &pl)) == 0) {
+		run_threads(&r, &pl);
+		rc = finish(&r, &pl);
+	}
+	if (rc < 0) /* a signal during set-up */
+		rc = 0;
+	tear_down(&r, &pl);
 	free(files); /* the -r list: SIGHUP reads the flags again until here */
-	return exit_code;
+	return rc;
 }
