@@ -304,23 +304,19 @@ void *dx_detector_run(void *arg)
 	struct prev pv = {dx_clock_mono_us(), 0, 0, 0, 0};
 	for (;;) {
 		size_t len;
-		const dx_query_t *q = dx_ring_peek(pl->ring_b, &len);
-		if (q == NULL ||
-		    dx_want_batch(pl->ring_b, step,
-				  atomic_load_explicit(&pl->parser_done, memory_order_acquire))) {
-			if (atomic_load_explicit(&pl->parser_done, memory_order_acquire) &&
-			    dx_ring_empty(pl->ring_b))
-				break;
-			/* idle for ~0.75 ms (4 yields, then 50+100+200+400 µs), then every ~64 ms */
-			if (step >= 8 && (step - 8) % 64 == 0) {
+		bool tick, end;
+		const dx_query_t *q =
+		    dx_consume(pl->ring_b, &len, &step, &pl->parser_done, &tick, &end);
+		if (end)
+			break;
+		if (q == NULL) {
+			if (tick) {
 				if (pl->dump)
 					fflush(pl->dump_out);
 				housekeeping(pl, pkt_now, &next_stats, &pv);
 			}
-			dx_backoff(&step);
 			continue;
 		}
-		step = 0;
 		/* keep the table lines of the next LOOKAHEAD messages loading while this one runs */
 		if (lead == 0)
 			ahead = dx_ring_next_pos(pl->ring_b);

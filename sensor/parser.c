@@ -153,20 +153,17 @@ void *dx_parser_run(void *arg)
 	uint64_t frames = 0;
 	for (;;) {
 		size_t len;
-		const dx_frame_t *f = dx_ring_peek(pl->ring_a, &len);
-		if (f == NULL ||
-		    dx_want_batch(pl->ring_a, step,
-				  atomic_load_explicit(&pl->capture_done, memory_order_acquire))) {
-			if (atomic_load_explicit(&pl->capture_done, memory_order_acquire) &&
-			    dx_ring_empty(pl->ring_a))
-				break;
-			if (step >= 8 && (step - 8) % 64 == 0) /* idle: every ~64 ms */
+		bool tick, end;
+		const dx_frame_t *f =
+		    dx_consume(pl->ring_a, &len, &step, &pl->capture_done, &tick, &end);
+		if (end)
+			break;
+		if (f == NULL) {
+			if (tick) /* idle: a sign of life for the watchdog */
 				atomic_store_explicit(&pl->alive_us[1], dx_clock_mono_us(),
 						      memory_order_relaxed);
-			dx_backoff(&step);
 			continue;
 		}
-		step = 0;
 		if (ps.tcp != NULL)
 			decode_frame(&ps, f);
 		dx_ring_release(pl->ring_a);

@@ -141,6 +141,30 @@ static inline bool dx_want_batch(dx_ring_t *r, unsigned step, bool producer_done
 	       dx_ring_used(r) < DX_BATCH_BYTES;
 }
 
+/** The consumer side of a ring, written once for the parser and the detector: the next
+ * record of r (its length in *len), or NULL. NULL with *end set: the producer is done
+ * (*producer_done) and r is empty. NULL without: it waited a little (dx_backoff(), counted in
+ * *step), and *tick says whether the consumer's periodic work is due: after ~0.75 ms of waiting
+ * (4 yields, then 50+100+200+400 µs), then every ~64 ms. */
+static inline const void *dx_consume(dx_ring_t *r, size_t *len, unsigned *step,
+				     _Atomic bool *producer_done, bool *tick, bool *end)
+{
+	const void *p = dx_ring_peek(r, len);
+	bool done = atomic_load_explicit(producer_done, memory_order_acquire);
+	*tick = *end = false;
+	if (p != NULL && !dx_want_batch(r, *step, done)) {
+		*step = 0;
+		return p;
+	}
+	if (done && dx_ring_empty(r)) {
+		*end = true;
+		return NULL;
+	}
+	*tick = *step >= 8 && (*step - 8) % 64 == 0;
+	dx_backoff(step);
+	return NULL;
+}
+
 /** Producer: after waiting (step > 0), keep waiting for room? */
 static inline bool dx_want_room(dx_ring_t *r, unsigned step)
 {
