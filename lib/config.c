@@ -27,18 +27,7 @@
 #include "lib/base/ring.h"
 #include "lib/decode/tcp.h"
 
-enum key_type {
-	KEY_STR,
-	KEY_U32,
-	KEY_BOOL,
-	KEY_PORTS,
-	KEY_VNIS,
-	KEY_FILE,
-	KEY_LEVEL,
-	KEY_SEVERITY,
-	KEY_SCOPE,
-	KEY_SYNC
-};
+#include "lib/config_keys.h"
 
 static const char *const sync_names[] = {"auto", "normal", "off"};
 
@@ -47,164 +36,6 @@ static const char *name_of(const char *const *names, size_t n, int v, const char
 {
 	return v >= 0 && (size_t) v < n ? names[v] : dflt;
 }
-
-struct key {
-	const char *section, *name;
-	size_t off; /* offsetof the field in dx_config_t */
-	enum key_type type;
-	uint32_t min, max; /* inclusive, KEY_U32 only */
-	const char *help;  /* unit and meaning, for the example config */
-};
-
-#define OFF(f) offsetof(dx_config_t, f)
-static const struct key keys[] = {
-    {"capture", "interface", OFF(capture.interface), KEY_STR, 0, 0,
-     "live capture interface (or use file)"},
-    {"capture", "file", OFF(capture.files), KEY_FILE, 0, 0,
-     "capture file to replay; repeat the key for several files, read in order"},
-    {"capture", "bpf", OFF(capture.bpf), KEY_STR, 0, 0,
-     "BPF filter replacing the default (DNS on 53, VXLAN and GENEVE ports)"},
-    {"capture", "snaplen", OFF(capture.snaplen), KEY_U32, 64, 262144, "bytes per frame"},
-    {"capture", "buffer_mb", OFF(capture.buffer_mb), KEY_U32, 1, 4096,
-     "kernel capture buffer, MiB"},
-    {"capture", "promisc", OFF(capture.promisc), KEY_BOOL, 0, 0, "promiscuous mode"},
-    {"capture", "ring_a_mb", OFF(capture.ring_a_mb), KEY_U32, 1, 4096,
-     "capture -> parser ring, MiB"},
-    {"capture", "ring_b_slots", OFF(capture.ring_b_slots), KEY_U32, 1024, 1u << 22,
-     "parser -> detector ring, messages"},
-    {"capture", "tcp_flows", OFF(capture.tcp_flows), KEY_U32, 4, 1u << 20,
-     "DNS-over-TCP flows reassembled at once"},
-    {"capture", "tcp_flow_bytes", OFF(capture.tcp_flow_bytes), KEY_U32, 512, 65535,
-     "bytes kept of one TCP DNS message"},
-    {"capture", "tcp_idle_sec", OFF(capture.tcp_idle_sec), KEY_U32, 1, 3600,
-     "seconds of packet time before an idle TCP flow may be reused"},
-    {"capture", "max_encap", OFF(capture.max_encap), KEY_U32, 1, DX_MAX_LAYERS,
-     "tunnels inside tunnels decapsulated"},
-    {"capture", "vxlan_ports", OFF(capture.vxlan_ports), KEY_PORTS, 0, 0,
-     "UDP destination ports carrying VXLAN (comma separated, up to 8)"},
-    {"capture", "geneve_ports", OFF(capture.geneve_ports), KEY_PORTS, 0, 0,
-     "UDP destination ports carrying GENEVE (comma separated, up to 8)"},
-    {"capture", "vni", OFF(capture.vnis), KEY_VNIS, 0, 0,
-     "only these VNIs (comma separated); empty: all traffic"},
-    {"capture", "user", OFF(capture.user), KEY_STR, 0, 0,
-     "live capture: after opening the interface, run as this user (if it exists)"},
-    {"detect", "window_sec", OFF(detect.cfg.window_sec), KEY_U32, 30, 3600,
-     "sliding window of packet time, seconds (a multiple of 30)"},
-    {"detect", "horizon_hours", OFF(detect.cfg.horizon_hours), KEY_U32, 1, 168,
-     "horizon of the information estimate, hours"},
-    {"detect", "psl_private", OFF(detect.prep.psl_private), KEY_BOOL, 0, 0,
-     "apply the Public Suffix List's private section (x.cloudfront.net is its own apex)"},
-    {"detect", "builtin_allowlist", OFF(detect.builtin_allowlist), KEY_BOOL, 0, 0,
-     "apply the built-in allowlist (contrib/allowlist.txt, compiled in)"},
-    {"detect", "allowlist", OFF(detect.allowlist), KEY_STR, 0, 0,
-     "file of more domains never to alert on as threats (one per line, # comments)"},
-    {"detect", "max_apexes", OFF(detect.cfg.max_apexes), KEY_U32, 64, 1u << 24,
-     "apexes tracked at once (about 2.2 KiB each)"},
-    {"detect", "max_subdomains", OFF(detect.cfg.max_subdomains), KEY_U32, 1024, 1u << 28,
-     "names remembered for uniqueness (16 bytes each)"},
-    {"detect", "max_clients", OFF(detect.cfg.max_clients), KEY_U32, 16, 1u << 24,
-     "clients tracked at once (about 0.5 KiB each)"},
-    {"detect", "max_alerts", OFF(detect.cfg.max_alerts), KEY_U32, 16, 1u << 20,
-     "alerts open at once (about 3.9 KiB each)"},
-    {"detect", "cache_entries", OFF(detect.prep.cache_entries), KEY_U32, 1024, 1u << 26,
-     "apex lookup cache entries (two caches of 16 bytes each)"},
-    {"detect", "hf_medium", OFF(detect.cfg.hf_medium), KEY_U32, 1, 1000000,
-     "HIGH_FREQUENCY: subdomain queries to one apex in the window for MEDIUM (more than)"},
-    {"detect", "hf_high", OFF(detect.cfg.hf_high), KEY_U32, 1, 1000000,
-     "... for HIGH, if the names look machine-made and unique"},
-    {"detect", "hf_critical", OFF(detect.cfg.hf_critical), KEY_U32, 1, 1000000,
-     "... for CRITICAL, likewise"},
-    {"detect", "enc_low", OFF(detect.cfg.enc_low), KEY_U32, 0, 1000000,
-     "ENCODED_SUBDOMAIN: unique encoded subdomains in the window for LOW (more than)"},
-    {"detect", "enc_medium", OFF(detect.cfg.enc_medium), KEY_U32, 1, 1000000, "... for MEDIUM"},
-    {"detect", "enc_high", OFF(detect.cfg.enc_high), KEY_U32, 1, 1000000, "... for HIGH"},
-    {"detect", "enc_critical", OFF(detect.cfg.enc_critical), KEY_U32, 1, 1000000,
-     "... for CRITICAL"},
-    {"detect", "enc_high_bytes", OFF(detect.cfg.enc_high_bytes), KEY_U32, 1, 1u << 30,
-     "... HIGH already at enc_medium if they carry this many bytes"},
-    {"detect", "enc_critical_bytes", OFF(detect.cfg.enc_critical_bytes), KEY_U32, 1, 1u << 30,
-     "... CRITICAL needs more than enc_critical carrying this many bytes"},
-    {"detect", "long_qname", OFF(detect.cfg.long_qname), KEY_U32, 16, 253,
-     "LONG_NAME: a name longer than this, characters"},
-    {"detect", "long_label", OFF(detect.cfg.long_label), KEY_U32, 8, 63,
-     "LONG_NAME: or a label longer than this"},
-    {"detect", "long_medium", OFF(detect.cfg.long_medium), KEY_U32, 1, 1000000,
-     "LONG_NAME: unique long names in the window for MEDIUM"},
-    {"detect", "long_high", OFF(detect.cfg.long_high), KEY_U32, 1, 1000000,
-     "... for HIGH, if machine-made"},
-    {"detect", "long_critical", OFF(detect.cfg.long_critical), KEY_U32, 1, 1000000,
-     "... for CRITICAL, likewise"},
-    {"detect", "qtype_min", OFF(detect.cfg.qtype_min), KEY_U32, 1, 1000000,
-     "UNUSUAL_QTYPE: TXT/NULL/CNAME/MX/SRV/KEY/unknown queries in the window, half of all"},
-    {"detect", "qtype_high", OFF(detect.cfg.qtype_high), KEY_U32, 1, 1000000,
-     "... for HIGH, if machine-made"},
-    {"detect", "qtype_critical", OFF(detect.cfg.qtype_critical), KEY_U32, 1, 1000000,
-     "... for CRITICAL, likewise"},
-    {"detect", "enum_min_unique", OFF(detect.cfg.enum_min_unique), KEY_U32, 1, 1000000,
-     "SUBDOMAIN_ENUMERATION: unique dictionary-like names, mostly NXDOMAIN, for LOW"},
-    {"detect", "enum_medium", OFF(detect.cfg.enum_medium), KEY_U32, 1, 1000000,
-     "... for MEDIUM (reconnaissance: never higher)"},
-    {"detect", "info_window_bytes", OFF(detect.cfg.info_window_bytes), KEY_U32, 64, 1u << 30,
-     "INFO_VOLUME: estimated bytes in the window for HIGH"},
-    {"detect", "info_horizon_bytes", OFF(detect.cfg.info_horizon_bytes), KEY_U32, 256, 1u << 30,
-     "INFO_VOLUME: estimated bytes in the horizon for HIGH"},
-    {"detect", "info_critical_factor", OFF(detect.cfg.info_critical_factor), KEY_U32, 2, 1024,
-     "INFO_VOLUME: CRITICAL at this many times either budget, if machine-made"},
-    {"detect", "client_min_unique", OFF(detect.cfg.client_min_unique), KEY_U32, 1, 1000000,
-     "CLIENT_ANOMALY: new names from one client in the window"},
-    {"detect", "client_ratio", OFF(detect.cfg.client_ratio), KEY_U32, 2, 1000000,
-     "CLIENT_ANOMALY: ... and this many times the median client's"},
-    {"detect", "stats_min_queries", OFF(detect.cfg.stats_min_queries), KEY_U32, 1, 1000000,
-     "apex_window_stats rows only for apexes with this many queries in the window"},
-    {"store", "path", OFF(store.path), KEY_STR, 0, 0, "the SQLite database"},
-    {"store", "flush_ms", OFF(store.flush_ms), KEY_U32, 10, 60000,
-     "longest a written row waits for its commit, ms"},
-    {"store", "batch_rows", OFF(store.batch_rows), KEY_U32, 1, 1000000,
-     "rows after which a batch commits anyway"},
-    {"store", "queue_rows", OFF(store.queue_rows), KEY_U32, 16, 1u << 20,
-     "rows waiting for their commit, also while the database is locked or failing (~4 KiB each)"},
-    {"store", "retention_days", OFF(store.retention_days), KEY_U32, 0, 36500,
-     "delete window stats and closed alerts older than this (packet time); 0 keeps all"},
-    {"store", "synchronous", OFF(store.synchronous), KEY_SYNC, 0, 0,
-     "fsync the database at checkpoints: normal, off, or auto (normal live, off replaying)"},
-    {"store", "stats_interval_sec", OFF(store.stats_interval_sec), KEY_U32, 1, 86400,
-     "seconds between sensor_stats rows"},
-    {"response", "hook", OFF(response.hook), KEY_STR, 0, 0,
-     "block hook executable, run as HOOK add|remove DOMAIN... (README \"Hook\")"},
-    {"response", "min_severity", OFF(response.cfg.min_severity), KEY_SEVERITY, 0, 0,
-     "alerts at or above this severity are blocked: LOW, MEDIUM, HIGH or CRITICAL"},
-    {"response", "block_scope", OFF(response.cfg.scope), KEY_SCOPE, 0, 0,
-     "both (apex and *.apex), apex, wildcard, or auto (wildcard if > 10 unique subdomains)"},
-    {"response", "protect", OFF(response.protect), KEY_STR, 0, 0,
-     "your own zones, never blocked (comma separated)"},
-    {"response", "dry_run", OFF(response.cfg.dry_run), KEY_BOOL, 0, 0,
-     "record block requests as dry_run, run nothing"},
-    {"response", "max_blocks_per_hour", OFF(response.cfg.max_blocks_per_hour), KEY_U32, 0, 100000,
-     "new blocks per hour of packet time"},
-    {"response", "block_ttl_sec", OFF(response.cfg.block_ttl_sec), KEY_U32, 0, 31536000,
-     "remove a block this long after its apex was last active; 0 never"},
-    {"response", "max_blocks", OFF(response.cfg.max_blocks), KEY_U32, 16, 1u << 20,
-     "blocks tracked at once"},
-    {"response", "hook_timeout_ms", OFF(response.hook_timeout_ms), KEY_U32, 100, 600000,
-     "kill a hook run after this long"},
-    {"response", "hook_retries", OFF(response.hook_retries), KEY_U32, 0, 10,
-     "further attempts after a failed run"},
-    {"response", "hook_backoff_ms", OFF(response.hook_backoff_ms), KEY_U32, 10, 600000,
-     "wait before the first retry, doubling each time"},
-    {"response", "hook_queue", OFF(response.hook_queue), KEY_U32, 1, 65536,
-     "hook requests waiting at most"},
-    {"response", "shutdown_ms", OFF(response.shutdown_ms), KEY_U32, 0, 600000,
-     "on SIGTERM or the end of input, how long queued hooks may still run"},
-    {"log", "syslog", OFF(log.syslog), KEY_BOOL, 0, 0,
-     "log to syslog (daemon facility) instead of standard error"},
-    {"log", "metrics_file", OFF(log.metrics_file), KEY_STR, 0, 0,
-     "Prometheus text file rewritten every stats_interval_sec (node_exporter textfile)"},
-    {"log", "drop_warn_pct", OFF(log.drop_warn_pct), KEY_U32, 0, 100,
-     "warn when the kernel drops more than this % of packets in a stats interval"},
-    {"log", "level", OFF(log.level), KEY_LEVEL, 0, 0, "error, warning, notice, info or debug"},
-};
-#undef OFF
-_Static_assert(ARRAY_SIZE(keys) <= DX_CONFIG_KEYS, "DX_CONFIG_KEYS is too small");
 
 void dx_config_defaults(dx_config_t *cfg)
 {
@@ -302,90 +133,102 @@ static int parse_list(const char *v, uint32_t min, uint32_t max, uint32_t *arr, 
 	return DX_OK;
 }
 
+static int set_str(char **s, const char *v)
+{
+	char *dup = strdup(v);
+	if (dup == NULL)
+		return DX_ENOMEM;
+	free(*s);
+	*s = dup[0] ? dup : (free(dup), NULL);
+	return DX_OK;
+}
+
+/* [capture] file: each line adds one */
+static int add_file(dx_config_t *cfg, const char *v)
+{
+	if (*v == '\0') /* "file =" as printed for no file */
+		return DX_OK;
+	if (cfg->capture.n_files >= DX_MAX_FILES)
+		return DX_EINVAL;
+	char **nf =
+	    realloc(cfg->capture.files, (cfg->capture.n_files + 1) * sizeof(*cfg->capture.files));
+	if (nf == NULL)
+		return DX_ENOMEM;
+	cfg->capture.files = nf;
+	if ((nf[cfg->capture.n_files] = strdup(v)) == NULL)
+		return DX_ENOMEM;
+	cfg->capture.n_files++;
+	return DX_OK;
+}
+
+static int set_bool(bool *b, const char *v)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+		*b = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
+		*b = false;
+	else
+		return DX_EINVAL;
+	return DX_OK;
+}
+
+static int set_ports(dx_config_t *cfg, uint16_t *ports, const char *v)
+{
+	uint32_t tmp[DX_MAX_PORTS], n;
+	if (parse_list(v, 1, 65535, tmp, DX_MAX_PORTS, &n) != DX_OK)
+		return DX_EINVAL;
+	for (uint32_t i = 0; i < n; i++)
+		ports[i] = (uint16_t) tmp[i];
+	/* the count sits after the two port arrays: find it by which array this is */
+	if (ports == cfg->capture.vxlan_ports)
+		cfg->capture.n_vxlan = (uint8_t) n;
+	else
+		cfg->capture.n_geneve = (uint8_t) n;
+	return DX_OK;
+}
+
+/* A name from a fixed set (log level, severity, block scope, synchronous), as its index. */
+static int set_name(const struct key *k, int *field, const char *v)
+{
+	int x = -1;
+	if (k->type == KEY_LEVEL)
+		x = dx_log_level_parse(v);
+	else if (k->type == KEY_SEVERITY)
+		x = dx_severity_parse(v);
+	else if (k->type == KEY_SCOPE)
+		x = dx_respond_scope_parse(v);
+	else
+		for (size_t i = 0; i < ARRAY_SIZE(sync_names); i++)
+			if (!strcmp(v, sync_names[i]))
+				x = (int) i;
+	if (x < 0)
+		return DX_EINVAL;
+	*field = x;
+	return DX_OK;
+}
+
 static int set_key(dx_config_t *cfg, const struct key *k, const char *v)
 {
 	void *field = (char *) cfg + k->off;
 	switch (k->type) {
-	case KEY_STR: {
-		char **s = field;
-		char *dup = strdup(v);
-		if (dup == NULL)
-			return DX_ENOMEM;
-		free(*s);
-		*s = dup[0] ? dup : (free(dup), NULL);
-		return DX_OK;
-	}
-	case KEY_FILE: {
-		if (*v == '\0') /* "file =" as printed for no file */
-			return DX_OK;
-		if (cfg->capture.n_files >= DX_MAX_FILES)
-			return DX_EINVAL;
-		char **nf = realloc(cfg->capture.files,
-				    (cfg->capture.n_files + 1) * sizeof(*cfg->capture.files));
-		if (nf == NULL)
-			return DX_ENOMEM;
-		cfg->capture.files = nf;
-		if ((nf[cfg->capture.n_files] = strdup(v)) == NULL)
-			return DX_ENOMEM;
-		cfg->capture.n_files++;
-		return DX_OK;
-	}
+	case KEY_STR:
+		return set_str(field, v);
+	case KEY_FILE:
+		return add_file(cfg, v);
 	case KEY_U32:
 		return parse_u32(v, k->min, k->max, field);
 	case KEY_BOOL:
-		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
-			*(bool *) field = true;
-		else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") ||
-			 !strcmp(v, "0"))
-			*(bool *) field = false;
-		else
-			return DX_EINVAL;
-		return DX_OK;
-	case KEY_PORTS: {
-		uint32_t tmp[DX_MAX_PORTS], n;
-		if (parse_list(v, 1, 65535, tmp, DX_MAX_PORTS, &n) != DX_OK)
-			return DX_EINVAL;
-		uint16_t *ports = field;
-		for (uint32_t i = 0; i < n; i++)
-			ports[i] = (uint16_t) tmp[i];
-		/* the count sits after the two port arrays: find it by which array this is */
-		if (ports == cfg->capture.vxlan_ports)
-			cfg->capture.n_vxlan = (uint8_t) n;
-		else
-			cfg->capture.n_geneve = (uint8_t) n;
-		return DX_OK;
-	}
+		return set_bool(field, v);
+	case KEY_PORTS:
+		return set_ports(cfg, field, v);
 	case KEY_VNIS:
 		return parse_list(v, 0, 0xFFFFFF, cfg->capture.vnis, DX_MAX_VNIS,
 				  &cfg->capture.n_vnis);
-	case KEY_LEVEL: {
-		int lv = dx_log_level_parse(v);
-		if (lv < 0)
-			return DX_EINVAL;
-		*(int *) field = lv;
-		return DX_OK;
-	}
-	case KEY_SEVERITY: {
-		int sv = dx_severity_parse(v);
-		if (sv < 0)
-			return DX_EINVAL;
-		*(int *) field = sv;
-		return DX_OK;
-	}
-	case KEY_SCOPE: {
-		int sc = dx_respond_scope_parse(v);
-		if (sc < 0)
-			return DX_EINVAL;
-		*(int *) field = sc;
-		return DX_OK;
-	}
+	case KEY_LEVEL:
+	case KEY_SEVERITY:
+	case KEY_SCOPE:
 	case KEY_SYNC:
-		for (size_t i = 0; i < ARRAY_SIZE(sync_names); i++)
-			if (!strcmp(v, sync_names[i])) {
-				*(int *) field = (int) i;
-				return DX_OK;
-			}
-		return DX_EINVAL;
+		return set_name(k, field, v);
 	}
 	return DX_EINVAL;
 }
