@@ -18,6 +18,7 @@
 #include "lib/prepare/dump.h"
 #include "lib/base/log.h"
 #include "lib/prepare/query.h"
+#include "sensor/metrics.h"
 #include "sensor/pipeline.h"
 
 void dx_detector_on_alert(void *ctx, dx_alert_t *a)
@@ -107,108 +108,13 @@ static void snapshot(dx_pipeline_t *pl, dx_ts_t pkt_ts)
 		pl->store_errors++;
 }
 
-/* The Prometheus text file for node_exporter's textfile collector, replaced atomically. */
-static void write_metrics(dx_pipeline_t *pl)
-{
-	const char *path = pl->cfg->log.metrics_file;
-	if (path == NULL)
-		return;
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int) sizeof(tmp))
-		return;
-	FILE *f = fopen(tmp, "w");
-	if (f == NULL) {
-		static dx_ratelimit_t rl;
-		if (dx_ratelimit_ok(&rl, dx_clock_mono_us(), 60000000))
-			dx_log(DX_LOG_WARN, DX_GRP_MAIN, "%s: cannot write metrics", tmp);
-		return;
-	}
-	dx_detect_stats_t ds;
-	dx_detect_get_stats(pl->engine, &ds);
-	dx_respond_stats_t rs;
-	dx_respond_get_stats(pl->respond, &rs);
-#define C(name, help, ...)                                                                     \
-	fprintf(f, "# HELP dnsexfild_" name " " help "\n# TYPE dnsexfild_" name " counter\n"); \
-	__VA_ARGS__
-#define V(name, labels, v) fprintf(f, "dnsexfild_" name labels " %llu\n", (unsigned long long) (v))
-	C("packets_total", "Frames read.", V("packets_total", "", G(pl->cap.packets)););
-	C("bytes_total", "Bytes of frames read.", V("bytes_total", "", G(pl->cap.bytes)););
-	C("dns_messages_total", "DNS messages decoded.",
-	  V("dns_messages_total", "{kind=\"query\"}", G(pl->par.queries));
-	  V("dns_messages_total", "{kind=\"response\"}", G(pl->par.responses)););
-	C("drops_total", "Packets or messages lost, by place.",
-	  V("drops_total", "{place=\"kernel\"}", G(pl->ps_drop));
-	  V("drops_total", "{place=\"interface\"}", G(pl->ps_ifdrop));
-	  V("drops_total", "{place=\"ring_a\"}", G(pl->cap.ring_full));
-	  V("drops_total", "{place=\"ring_b\"}", G(pl->par.ring_full)););
-	fprintf(f, "# HELP dnsexfild_input_total Inputs skipped or malformed, by reason.\n"
-		   "# TYPE dnsexfild_input_total counter\n");
-	for (int r = 0; r < DX_R_COUNT; r++)
-		fprintf(f, "dnsexfild_input_total{reason=\"%s\",kind=\"%s\"} %llu\n",
-			dx_reason_name((enum dx_reason) r),
-			dx_reason_is_malformed((enum dx_reason) r) ? "malformed" : "skipped",
-			(unsigned long long) G(pl->par.reason[r]));
-	fprintf(f, "# HELP dnsexfild_vni_dns_messages_total DNS messages per mirror session.\n"
-		   "# TYPE dnsexfild_vni_dns_messages_total counter\n");
-	uint32_t nv = atomic_load(&pl->vni_used);
-	for (uint32_t i = 0; i < nv; i++) {
-		char name[16];
-		dx_vni_name(pl, i, name);
-		fprintf(f, "dnsexfild_vni_dns_messages_total{vni=\"%s\",kind=\"query\"} %llu\n",
-			name, (unsigned long long) G(pl->vni_stats[i].queries));
-		fprintf(f, "dnsexfild_vni_dns_messages_total{vni=\"%s\",kind=\"response\"} %llu\n",
-			name, (unsigned long long) G(pl->vni_stats[i].responses));
-	}
-	fprintf(f,
-		"# HELP dnsexfild_apexes Apexes tracked.\n# TYPE dnsexfild_apexes gauge\n"
-		"dnsexfild_apexes %llu\n",
-		(unsigned long long) ds.apexes);
-	C("evictions_total", "Table entries evicted, by table.",
-	  V("evictions_total", "{table=\"apex\"}", ds.apex_evictions);
-	  V("evictions_total", "{table=\"name\"}", ds.subdomain_evictions);
-	  V("evictions_total", "{table=\"client\"}", ds.client_evictions););
-	C("alerts_total",
-	  "Alerts raised (highest severity reached), by severity; allowlisted apart.",
-	  for (int v = DX_SEV_LOW; v <= DX_SEV_CRITICAL; v++) fprintf(
-	      f, "dnsexfild_alerts_total{severity=\"%s\"} %llu\n",
-	      dx_severity_name((enum dx_severity) v), (unsigned long long) pl->alerts_by_sev[v]););
-	C("alerts_allowlisted_total", "Alerts on allowlisted apexes (stored, never blocked).",
-	  V("alerts_allowlisted_total", "", pl->alerts_allowlisted););
-	C("blocks_total", "Block requests, by outcome.",
-	  V("blocks_total", "{state=\"requested\"}", rs.requested);
-	  V("blocks_total", "{state=\"done\"}", rs.done);
-	  V("blocks_total", "{state=\"failed\"}", rs.failed);
-	  V("blocks_total", "{state=\"dry_run\"}", rs.dry_run);
-	  V("blocks_total", "{state=\"removed\"}", rs.removed););
-	C("blocks_refused_total", "Block requests refused, by reason.",
-	  for (int k = 0; k < DX_REF_COUNT; k++)
-	      fprintf(f, "dnsexfild_blocks_refused_total{reason=\"%s\"} %llu\n",
-		      dx_refusal_name((enum dx_refusal) k), (unsigned long long) rs.refused[k]););
-	C("db_rows_total", "Database rows written.",
-	  V("db_rows_total", "", dx_store_rows_written(pl->store)););
-	C("db_errors_total", "Database writes that failed.",
-	  V("db_errors_total", "", dx_store_errors(pl->store)););
-	const uint64_t *lb = dx_store_lost_by_table(pl->store);
-	C("db_rows_lost_total", "Rows that never reached the database, by table.",
-	  V("db_rows_lost_total", "{table=\"alerts\"}", lb[DX_TAB_ALERTS]);
-	  V("db_rows_lost_total", "{table=\"apex_window_stats\"}", lb[DX_TAB_WINDOWS]);
-	  V("db_rows_lost_total", "{table=\"sensor_stats\"}", lb[DX_TAB_STATS]);
-	  V("db_rows_lost_total", "{table=\"blocks\"}", lb[DX_TAB_BLOCKS]););
-	C("db_rows_waiting", "Rows waiting for a lock another process holds.",
-	  V("db_rows_waiting", "", dx_store_waiting(pl->store)););
-#undef C
-#undef V
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		unlink(tmp);
-}
-
 /* Every stats_interval_sec (and on SIGUSR1): a sensor_stats row, the metrics file, one log
  * line, and a warning if the kernel dropped more than drop_warn_pct of the packets. */
 static void periodic(dx_pipeline_t *pl, dx_ts_t pkt_now, struct prev *pv)
 {
 	int64_t now = dx_clock_mono_us();
 	snapshot(pl, pkt_now);
-	write_metrics(pl);
+	dx_metrics_write(pl);
 	double sec = pv->mono_us ? (double) (now - pv->mono_us) / 1e6 : 0;
 	uint64_t packets = G(pl->cap.packets), dns = G(pl->par.dns_msgs);
 	uint64_t recv = G(pl->ps_recv), drop = G(pl->ps_drop);
@@ -352,7 +258,7 @@ void *dx_detector_run(void *arg)
 	/* rows still waiting for a lock held elsewhere get shutdown_ms too */
 	int64_t now = dx_clock_mono_us();
 	(void) dx_store_drain(pl->store, now, now + (int64_t) pl->cfg->response.shutdown_ms * 1000);
-	write_metrics(pl);
+	dx_metrics_write(pl);
 	if (dx_store_flush(pl->store) != DX_OK)
 		pl->store_errors++;
 	if (pl->dump)
