@@ -83,23 +83,12 @@ static void put_ts(dx_out_t *o, dx_ts_t t)
 	dx_out_u64_pad(o, (uint64_t) t % 1000000, 6);
 }
 
-static void fill_alert(dx_detect_t *d, const struct apex_st *s, struct alert_slot *sl)
+/* The alert's sources: the apex's first SRC_KEEP client addresses, as a JSON array. The list
+ * changes only while they arrive, and an open alert is refilled at every window close: it is
+ * formatted only when it grew. */
+static void fill_sources(const struct apex_st *s, struct alert_slot *sl)
 {
 	dx_alert_t *a = &sl->a;
-	const struct bucket *w = &s->sum;
-	a->last_ts = s->last_ts;
-	a->query_count = w->q;
-	a->unique_subdomains = w->uniq;
-	a->source_count = dx_alerts_source_count(s);
-	a->est_bytes = s->total_bits / 8;
-	uint16_t top = top_qtype(s);
-	if (top != 0) /* else the raising query's type, set by raise() */
-		a->top_qtype = top;
-	a->encoding = apex_encoding(s);
-	a->vni = s->vni;
-	a->has_vni = s->has_vni;
-	/* the sources list changes only while the apex's first SRC_KEEP clients arrive, and an
-	 * open alert is refilled at every window close: format it only when it grew */
 	size_t o = 0;
 	if (sl->n_sources != s->n_src || a->sources[0] == '\0') {
 		sl->n_sources = s->n_src;
@@ -114,40 +103,51 @@ static void fill_alert(dx_detect_t *d, const struct apex_st *s, struct alert_slo
 		}
 		snprintf(a->sources + o, sizeof(a->sources) - o, "]");
 	}
-	/* details, by hand: fill_alert() runs for every open alert at every window close, and
-	 * snprintf with two %.3f was most of a refresh (12,000 of ~25,000 instructions) */
-	dx_out_t out = {a->details, a->details + sizeof(a->details) - 1};
-	dx_out_str(&out, "{\"raised\":{");
+}
+
+/* "raised" and "at": when each severity was first reached, and the window's counts then */
+static void put_raised(dx_out_t *out, const dx_alert_t *a)
+{
+	dx_out_str(out, "{\"raised\":{");
 	bool first = true;
 	for (int v = DX_SEV_LOW; v <= DX_SEV_CRITICAL; v++) {
 		if (!a->raised_ts[v])
 			continue;
-		dx_out_str(&out, first ? "\"" : ",\"");
+		dx_out_str(out, first ? "\"" : ",\"");
 		first = false;
-		dx_out_str(&out, dx_severity_name((enum dx_severity) v));
-		dx_out_str(&out, "\":");
-		put_ts(&out, a->raised_ts[v]);
+		dx_out_str(out, dx_severity_name((enum dx_severity) v));
+		dx_out_str(out, "\":");
+		put_ts(out, a->raised_ts[v]);
 	}
-	dx_out_str(&out, "},\"at\":{");
+	dx_out_str(out, "},\"at\":{");
 	first = true;
 	for (int v = DX_SEV_LOW; v <= DX_SEV_CRITICAL; v++) {
 		if (!a->raised_ts[v])
 			continue;
 		const dx_alert_at_t *at = &a->at[v];
-		dx_out_str(&out, first ? "\"" : ",\"");
+		dx_out_str(out, first ? "\"" : ",\"");
 		first = false;
-		dx_out_str(&out, dx_severity_name((enum dx_severity) v));
-		dx_out_str(&out, "\":{\"queries\":");
-		dx_out_u64(&out, at->queries);
-		put_field(&out, "subdomain_queries", at->subdomain_queries);
-		put_field(&out, "unique_subdomains", at->unique_subdomains);
-		put_field(&out, "encoded_unique", at->encoded_unique);
-		put_field(&out, "long_unique", at->long_unique);
-		put_field(&out, "unusual_qtype_queries", at->unusual_qtype_queries);
-		put_field(&out, "info_window_bytes", at->info_window_bytes);
-		put_field(&out, "info_horizon_bytes", at->info_horizon_bytes);
-		dx_out_str(&out, "}");
+		dx_out_str(out, dx_severity_name((enum dx_severity) v));
+		dx_out_str(out, "\":{\"queries\":");
+		dx_out_u64(out, at->queries);
+		put_field(out, "subdomain_queries", at->subdomain_queries);
+		put_field(out, "unique_subdomains", at->unique_subdomains);
+		put_field(out, "encoded_unique", at->encoded_unique);
+		put_field(out, "long_unique", at->long_unique);
+		put_field(out, "unusual_qtype_queries", at->unusual_qtype_queries);
+		put_field(out, "info_window_bytes", at->info_window_bytes);
+		put_field(out, "info_horizon_bytes", at->info_horizon_bytes);
+		dx_out_str(out, "}");
 	}
+}
+
+/* The details JSON, by hand: it is rebuilt for every open alert at every window close, and
+ * snprintf with two %.3f was most of a refresh. */
+static void fill_details(dx_detect_t *d, const struct apex_st *s, dx_alert_t *a)
+{
+	const struct bucket *w = &s->sum;
+	dx_out_t out = {a->details, a->details + sizeof(a->details) - 1};
+	put_raised(&out, a);
 	dx_out_str(&out, "},\"window_sec\":");
 	dx_out_u64(&out, d->cfg.window_sec);
 	put_field(&out, "subdomain_queries", w->sq);
@@ -166,6 +166,25 @@ static void fill_alert(dx_detect_t *d, const struct apex_st *s, struct alert_slo
 	put_field(&out, "total_queries", s->total_q);
 	dx_out_str(&out, "}");
 	dx_out_end(&out);
+}
+
+static void fill_alert(dx_detect_t *d, const struct apex_st *s, struct alert_slot *sl)
+{
+	dx_alert_t *a = &sl->a;
+	const struct bucket *w = &s->sum;
+	a->last_ts = s->last_ts;
+	a->query_count = w->q;
+	a->unique_subdomains = w->uniq;
+	a->source_count = dx_alerts_source_count(s);
+	a->est_bytes = s->total_bits / 8;
+	uint16_t top = top_qtype(s);
+	if (top != 0) /* else the raising query's type, set by raise() */
+		a->top_qtype = top;
+	a->encoding = apex_encoding(s);
+	a->vni = s->vni;
+	a->has_vni = s->has_vni;
+	fill_sources(s, sl);
+	fill_details(d, s, a);
 }
 
 /* Raise or escalate the alert of threat t on apex idx to severity sev (callers ask news()
