@@ -91,7 +91,8 @@ static void print_reasons(const dx_counters_t *c, int malformed, const char *tit
 
 #define G(x) ((unsigned long long) dx_counter_get((_Atomic uint64_t *) &(x)))
 
-static void summary(dx_pipeline_t *pl, double wall)
+/* The summary's lines on what was read: packets, DNS messages, sessions, skips, rings. */
+static void summary_input(const dx_pipeline_t *pl)
 {
 	fprintf(stderr, "%llu packets (%llu bytes) read", G(pl->cap.packets), G(pl->cap.bytes));
 	if (pl->live)
@@ -122,6 +123,11 @@ static void summary(dx_pipeline_t *pl, double wall)
 		fprintf(stderr, " (replay waited %llu, %llu times)", G(pl->cap.ring_waits),
 			G(pl->par.ring_waits));
 	fputc('\n', stderr);
+}
+
+/* ... on what was found and done: alerts, blocks. */
+static void summary_findings(dx_pipeline_t *pl)
+{
 	dx_detect_stats_t ds;
 	dx_detect_get_stats(pl->engine, &ds);
 	fprintf(
@@ -147,7 +153,11 @@ static void summary(dx_pipeline_t *pl, double wall)
 		fprintf(stderr, "%s %s %llu", k ? "," : "", dx_refusal_name((enum dx_refusal) k),
 			(unsigned long long) rs.refused[k]);
 	fputc('\n', stderr);
-	/* written: committed, in the file; lost: written into a batch that failed */
+}
+
+/* ... on the database: written means committed, in the file; lost, never to reach it. */
+static void summary_store(const dx_pipeline_t *pl)
+{
 	fprintf(stderr, "database %s: %llu rows written, %llu lost", pl->cfg->store.path,
 		(unsigned long long) dx_store_rows_written(pl->store),
 		(unsigned long long) dx_store_rows_lost(pl->store));
@@ -158,6 +168,13 @@ static void summary(dx_pipeline_t *pl, double wall)
 		    (unsigned long long) lb[DX_TAB_ALERTS], (unsigned long long) lb[DX_TAB_WINDOWS],
 		    (unsigned long long) lb[DX_TAB_STATS], (unsigned long long) lb[DX_TAB_BLOCKS]);
 	fprintf(stderr, ", %llu failed writes\n", (unsigned long long) dx_store_errors(pl->store));
+}
+
+static void summary(dx_pipeline_t *pl, double wall)
+{
+	summary_input(pl);
+	summary_findings(pl);
+	summary_store(pl);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	fprintf(stderr, "%.3f s wall, %.0f messages/s, peak RSS %ld MiB (bound %zu MiB)\n", wall,

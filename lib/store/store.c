@@ -37,6 +37,7 @@ enum op_kind { OP_ALERT, OP_WINDOW, OP_STATS, OP_BLOCK_ADD, OP_BLOCK_UPD, OP_DRO
 /* A row waiting for its commit. */
 struct op {
 	enum op_kind kind;
+	uint32_t puts; /* the rows it stands for: an alert's updates while it waited */
 	union {
 		dx_alert_t alert;
 		dx_window_stats_t window;
@@ -478,10 +479,10 @@ static int do_op(dx_store_t *st, const struct op *o)
 	return DX_OK;
 }
 
-static void lose(dx_store_t *st, enum op_kind kind)
+static void lose(dx_store_t *st, enum op_kind kind, uint32_t puts)
 {
-	st->lost++;
-	st->lost_by[op_table[kind]]++;
+	st->lost += puts;
+	st->lost_by[op_table[kind]] += puts;
 }
 
 /*
@@ -507,11 +508,11 @@ static int write_queue(dx_store_t *st)
 			continue;
 		rc = do_op(st, o);
 		if (rc == DX_OK) {
-			written++;
+			written += o->puts;
 		} else if (rc == DX_ESTORE && !retryable(st) &&
 			   sqlite3_get_autocommit(st->db) == 0) {
 			/* a row SQLite refuses whatever the disk does: dropped, counted */
-			lose(st, o->kind);
+			lose(st, o->kind, o->puts);
 			o->kind = OP_DROPPED;
 			rc = DX_OK;
 		}
@@ -554,7 +555,7 @@ static struct op *enqueue(dx_store_t *st, enum op_kind kind)
 	if (st->q_n == st->q_cap)
 		try_write(st);
 	if (st->q_n == st->q_cap) {
-		lose(st, kind);
+		lose(st, kind, 1);
 		if (!st->q_full_logged)
 			dx_log(DX_LOG_ERR, DX_GRP_STORE,
 			       "%s: %s and %u rows waiting (queue_rows): rows are lost until it "
@@ -570,6 +571,7 @@ static struct op *enqueue(dx_store_t *st, enum op_kind kind)
 	struct op *o = &st->q[st->q_tail++ % st->q_cap];
 	st->q_n++;
 	o->kind = kind;
+	o->puts = 1;
 	return o;
 }
 
@@ -606,6 +608,8 @@ int dx_store_put_alert(dx_store_t *st, dx_alert_t *a)
 			bool refresh = w->u.alert.refresh && a->refresh;
 			w->u.alert = *a;
 			w->u.alert.refresh = refresh;
+			w->puts++; /* counted as the rows it was, so the summary is the same whatever
+				      the batches */
 			return DX_OK;
 		}
 	}
@@ -689,7 +693,7 @@ int dx_store_drain(dx_store_t *st, int64_t mono_now_us, int64_t deadline_us)
 		for (uint64_t k = st->q_tail - st->q_n; k < st->q_tail; k++) {
 			const struct op *o = &st->q[k % st->q_cap];
 			if (o->kind != OP_DROPPED)
-				lose(st, o->kind);
+				lose(st, o->kind, o->puts);
 		}
 		dx_log(DX_LOG_ERR, DX_GRP_STORE, "%s: %s: %u waiting rows lost", st->path,
 		       st->locked ? "still locked" : "still failing", st->q_n);
