@@ -126,53 +126,116 @@ static int user_version(const char *path, bool immutable, sqlite3 **db)
 	return version;
 }
 
-int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
+/* The database, read only (immutable on a read-only mount), of a schema this build reads. */
+static int open_report_db(const dx_report_opts_t *o, sqlite3 **db, char *err)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	int rc = DX_ESTORE;
-	char **cells = NULL;
-	size_t n_rows = 0, cap_rows = 0;
-
-	int version = user_version(o->db, false, &db);
+	int version = user_version(o->db, false, db);
 	if (version == -2) /* a WAL file where -shm cannot be made: a read-only mount */
-		version = user_version(o->db, true, &db);
-	if (db == NULL) {
+		version = user_version(o->db, true, db);
+	if (*db == NULL) {
 		snprintf(err, DX_CONFIG_ERRMAX, "%s: cannot open database: out of memory", o->db);
-		goto out;
+		return DX_ESTORE;
 	}
 	if (version <= 0 || version > DX_STORE_VERSION) {
 		snprintf(err, DX_CONFIG_ERRMAX,
 			 version <= 0 ? "%s: not a dnsexfild database (%s)"
 				      : "%s: schema version newer than this dnsexfild (%s)",
-			 o->db, version < 0 ? sqlite3_errmsg(db) : "user_version");
-		goto out;
+			 o->db, version < 0 ? sqlite3_errmsg(*db) : "user_version");
+		return DX_ESTORE;
 	}
-	double since = 0;
-	bool have_since = false;
-	if (o->since) {
-		double newest = 0;
-		if (sqlite3_prepare_v2(db, "SELECT max(detected_ts) FROM alerts", -1, &s, NULL) ==
-			SQLITE_OK &&
-		    sqlite3_step(s) == SQLITE_ROW)
-			newest = sqlite3_column_double(s, 0);
-		sqlite3_finalize(s);
-		s = NULL;
-		if (dx_report_parse_since(o->since, newest, &since) != DX_OK) {
-			snprintf(err, DX_CONFIG_ERRMAX,
-				 "--since '%.64s': expected epoch seconds, YYYY-MM-DD[THH:MM[:SS]] "
-				 "(UTC), or a span such as 30m, 24h, 7d",
-				 o->since);
-			rc = DX_EINVAL;
-			goto out;
+	return DX_OK;
+}
+
+/* --since as epoch seconds; a span counts back from the newest alert. */
+static int resolve_since(sqlite3 *db, const char *since_arg, double *since, char *err)
+{
+	double newest = 0;
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT max(detected_ts) FROM alerts", -1, &s, NULL) ==
+		SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		newest = sqlite3_column_double(s, 0);
+	sqlite3_finalize(s);
+	if (dx_report_parse_since(since_arg, newest, since) == DX_OK)
+		return DX_OK;
+	snprintf(
+	    err, DX_CONFIG_ERRMAX,
+	    "--since '%.64s': expected epoch seconds, YYYY-MM-DD[THH:MM[:SS]] (UTC), or a span "
+	    "such as 30m, 24h, 7d",
+	    since_arg);
+	return DX_EINVAL;
+}
+
+/* The table output: every cell kept until the widths are known. */
+struct table {
+	char **cells;
+	size_t n_rows, cap_rows;
+	size_t width[NCOL];
+};
+
+static int table_add(struct table *t, sqlite3_stmt *s)
+{
+	if (t->n_rows == t->cap_rows) {
+		size_t cap = t->cap_rows ? t->cap_rows * 2 : 64;
+		char **nc = realloc(t->cells, cap * NCOL * sizeof(*t->cells));
+		if (nc == NULL)
+			return DX_ENOMEM;
+		t->cells = nc;
+		t->cap_rows = cap;
+	}
+	for (int c = 0; c < NCOL; c++) {
+		char buf[300];
+		safe_copy(buf, sizeof(buf), sqlite3_column_text(s, c));
+		char *d = strdup(buf);
+		t->cells[t->n_rows * NCOL + (size_t) c] = d;
+		if (d && strlen(d) > t->width[c])
+			t->width[c] = strlen(d);
+	}
+	t->n_rows++;
+	return DX_OK;
+}
+
+static void table_print(const struct table *t, FILE *out)
+{
+	for (int c = 0; c < NCOL; c++)
+		fprintf(out, "%-*s%s", c == NCOL - 1 ? 0 : (int) t->width[c], heads[c],
+			c == NCOL - 1 ? "\n" : "  ");
+	for (size_t r = 0; r < t->n_rows; r++)
+		for (int c = 0; c < NCOL; c++) {
+			const char *v = t->cells[r * NCOL + (size_t) c];
+			bool num = c >= 5 && c <= 8;
+			fprintf(out, num ? "%*s%s" : "%-*s%s",
+				c == NCOL - 1 ? 0 : (int) t->width[c], v ? v : "",
+				c == NCOL - 1 ? "\n" : "  ");
 		}
-		have_since = true;
-	}
+	if (t->n_rows == 0)
+		fprintf(out, "(no alerts)\n");
+}
+
+static void table_free(struct table *t)
+{
+	for (size_t i = 0; t->cells && i < t->n_rows * NCOL; i++)
+		free(t->cells[i]);
+	free(t->cells);
+}
+
+int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	struct table t = {0};
+	double since = 0;
+	int rc = open_report_db(o, &db, err);
+	if (rc == DX_OK && o->since)
+		rc = resolve_since(db, o->since, &since, err);
+	if (rc != DX_OK)
+		goto out;
+	rc = DX_ESTORE;
 	if (sqlite3_prepare_v2(db, o->json ? sql_json : sql_table, -1, &s, NULL) != SQLITE_OK) {
 		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", o->db, sqlite3_errmsg(db));
 		goto out;
 	}
-	if (have_since)
+	if (o->since)
 		sqlite3_bind_double(s, 1, since);
 	sqlite3_bind_int(s, 2, o->min_severity);
 	if (o->apex)
@@ -180,61 +243,28 @@ int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
 	sqlite3_bind_int64(s, 4, o->limit > 0 ? o->limit : -1);
 	if (o->status)
 		sqlite3_bind_text(s, 5, o->status, -1, SQLITE_STATIC);
-
-	int step;
-	size_t width[NCOL];
 	for (int c = 0; c < NCOL; c++)
-		width[c] = strlen(heads[c]);
+		t.width[c] = strlen(heads[c]);
+	int step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (o->json) {
 			char line[8192];
 			safe_copy(line, sizeof(line), sqlite3_column_text(s, 0));
 			fprintf(out, "%s\n", line);
-			continue;
+		} else if (table_add(&t, s) != DX_OK) {
+			snprintf(err, DX_CONFIG_ERRMAX, "out of memory");
+			goto out;
 		}
-		if (n_rows == cap_rows) {
-			cap_rows = cap_rows ? cap_rows * 2 : 64;
-			char **nc = realloc(cells, cap_rows * NCOL * sizeof(*cells));
-			if (nc == NULL) {
-				snprintf(err, DX_CONFIG_ERRMAX, "out of memory");
-				goto out;
-			}
-			cells = nc;
-		}
-		for (int c = 0; c < NCOL; c++) {
-			char buf[300];
-			safe_copy(buf, sizeof(buf), sqlite3_column_text(s, c));
-			char *d = strdup(buf);
-			cells[n_rows * NCOL + (size_t) c] = d;
-			if (d && strlen(d) > width[c])
-				width[c] = strlen(d);
-		}
-		n_rows++;
 	}
 	if (step != SQLITE_DONE) {
 		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", o->db, sqlite3_errmsg(db));
 		goto out;
 	}
-	if (!o->json) {
-		for (int c = 0; c < NCOL; c++)
-			fprintf(out, "%-*s%s", c == NCOL - 1 ? 0 : (int) width[c], heads[c],
-				c == NCOL - 1 ? "\n" : "  ");
-		for (size_t r = 0; r < n_rows; r++)
-			for (int c = 0; c < NCOL; c++) {
-				const char *v = cells[r * NCOL + (size_t) c];
-				bool num = c >= 5 && c <= 8;
-				fprintf(out, num ? "%*s%s" : "%-*s%s",
-					c == NCOL - 1 ? 0 : (int) width[c], v ? v : "",
-					c == NCOL - 1 ? "\n" : "  ");
-			}
-		if (n_rows == 0)
-			fprintf(out, "(no alerts)\n");
-	}
+	if (!o->json)
+		table_print(&t, out);
 	rc = DX_OK;
 out:
-	for (size_t i = 0; cells && i < n_rows * NCOL; i++)
-		free(cells[i]);
-	free(cells);
+	table_free(&t);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return rc;
