@@ -184,9 +184,60 @@ static void summary(dx_pipeline_t *pl, double wall)
 		pl->cpu_s[1], pl->cpu_s[2]);
 }
 
+enum { R_SINCE = 300, R_SEV, R_APEX, R_LIMIT, R_JSON, R_STATUS };
+
+/* One report option's value into o: -1, or EX_USAGE after one line saying what it wanted. */
+static int report_opt(int ch, char *arg, dx_report_opts_t *o)
+{
+	char *end;
+	switch (ch) {
+	case 'd':
+		o->db = arg;
+		return -1;
+	case R_SINCE:
+		o->since = arg;
+		return -1;
+	case R_SEV:
+		o->min_severity = dx_severity_parse(arg);
+		if (o->min_severity >= 0)
+			return -1;
+		fprintf(stderr,
+			"dnsexfild report: --severity '%s': expected LOW, MEDIUM, HIGH or "
+			"CRITICAL\n",
+			arg);
+		return EX_USAGE;
+	case R_APEX:
+		o->apex = arg;
+		return -1;
+	case R_LIMIT:
+		o->limit = strtol(arg, &end, 10);
+		if (*arg != '\0' && *end == '\0' && o->limit > 0)
+			return -1;
+		fprintf(stderr, "dnsexfild report: --limit '%s': expected a positive number\n",
+			arg);
+		return EX_USAGE;
+	case R_JSON:
+		o->json = true;
+		return -1;
+	case R_STATUS:
+		if (strcmp(arg, "all") == 0 || strcmp(arg, "open") == 0 ||
+		    strcmp(arg, "closed") == 0 || strcmp(arg, "blocked") == 0 ||
+		    strcmp(arg, "allowlisted") == 0) {
+			o->status = arg;
+			return -1;
+		}
+		fprintf(stderr,
+			"dnsexfild report: --status '%s': expected open, closed, blocked, "
+			"allowlisted or all\n",
+			arg);
+		return EX_USAGE;
+	}
+	report_usage(stderr);
+	return EX_USAGE;
+}
+
 static int report_main(int argc, char **argv)
 {
-	enum { R_SINCE = 300, R_SEV, R_APEX, R_LIMIT, R_JSON, R_STATUS };
 	static const struct option longopts[] = {
 	    {"since", required_argument, NULL, R_SINCE},
 	    {"severity", required_argument, NULL, R_SEV},
@@ -198,61 +249,14 @@ static int report_main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	dx_report_opts_t o = {.db = "dnsexfild.db", .limit = 50};
-	int ch;
-	char *end;
+	int ch, rc;
 	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			o.db = optarg;
-			break;
-		case R_SINCE:
-			o.since = optarg;
-			break;
-		case R_SEV:
-			o.min_severity = dx_severity_parse(optarg);
-			if (o.min_severity < 0) {
-				fprintf(stderr,
-					"dnsexfild report: --severity '%s': expected LOW, "
-					"MEDIUM, HIGH or CRITICAL\n",
-					optarg);
-				return EX_USAGE;
-			}
-			break;
-		case R_APEX:
-			o.apex = optarg;
-			break;
-		case R_LIMIT:
-			o.limit = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || o.limit <= 0) {
-				fprintf(stderr,
-					"dnsexfild report: --limit '%s': expected a positive "
-					"number\n",
-					optarg);
-				return EX_USAGE;
-			}
-			break;
-		case R_JSON:
-			o.json = true;
-			break;
-		case R_STATUS:
-			if (strcmp(optarg, "all") != 0 && strcmp(optarg, "open") != 0 &&
-			    strcmp(optarg, "closed") != 0 && strcmp(optarg, "blocked") != 0 &&
-			    strcmp(optarg, "allowlisted") != 0) {
-				fprintf(stderr,
-					"dnsexfild report: --status '%s': expected open, closed, "
-					"blocked, allowlisted or all\n",
-					optarg);
-				return EX_USAGE;
-			}
-			o.status = optarg;
-			break;
-		case 'h':
+		if (ch == 'h') {
 			report_usage(stdout);
 			return 0;
-		default:
-			report_usage(stderr);
-			return EX_USAGE;
 		}
+		if ((rc = report_opt(ch, optarg, &o)) >= 0)
+			return rc;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "dnsexfild report: unexpected argument '%s'\n", argv[optind]);
@@ -263,7 +267,7 @@ static int report_main(int argc, char **argv)
 		return EX_NOINPUT;
 	}
 	char err[DX_CONFIG_ERRMAX];
-	int rc = dx_report(&o, stdout, err);
+	rc = dx_report(&o, stdout, err);
 	if (rc != DX_OK) {
 		dx_log_sanitize(err);
 		fprintf(stderr, "dnsexfild report: %s\n", err);
