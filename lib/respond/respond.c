@@ -265,18 +265,55 @@ static bool submit(dx_respond_t *r, struct block *b, enum dx_hook_action act, co
 	return true;
 }
 
+/* The domains a block of apex asks for, by [response] block_scope: the apex, *.apex, or both;
+ * auto, as the AWS recipe does, the wildcard once the apex has more than 10 names. */
+static int block_domains(const dx_respond_t *r, const dx_alert_t *a,
+			 char doms[DX_HOOK_MAX_DOMAINS][DX_HOOK_DOMAIN_MAX + 1])
+{
+	int n = 0;
+	int scope = r->cfg.scope;
+	if (scope == DX_SCOPE_AUTO)
+		scope = a->unique_subdomains > 10 ? DX_SCOPE_WILDCARD : DX_SCOPE_APEX;
+	if (scope == DX_SCOPE_BOTH || scope == DX_SCOPE_APEX)
+		snprintf(doms[n++], DX_HOOK_DOMAIN_MAX + 1, "%s", a->apex);
+	if (scope == DX_SCOPE_BOTH || scope == DX_SCOPE_WILDCARD)
+		snprintf(doms[n++], DX_HOOK_DOMAIN_MAX + 1, "*.%.250s", a->apex);
+	return n;
+}
+
+/* An apex that already has a block: the alert's status follows it (one block per apex). */
+static void follow_block(struct block *b, dx_alert_t *a)
+{
+	if (a->last_ts > b->last_active)
+		b->last_active = a->last_ts;
+	if (a->status == DX_ST_OPEN && (b->state == B_ACTIVE || b->state == B_PENDING))
+		a->status = DX_ST_BLOCKED;
+	else if (a->status == DX_ST_BLOCKED && b->state == B_FAILED)
+		a->status = DX_ST_OPEN;
+}
+
+/* max_blocks_per_hour: true if one more may go now; else counted, said once an hour. */
+static bool rate_allows(dx_respond_t *r, const char *apex, dx_ts_t now)
+{
+	if (r->cfg.dry_run || rate_ok(r, now))
+		return true;
+	r->st_.refused[DX_REF_RATE_LIMITED]++;
+	if (r->rate_logged == 0 || now - r->rate_logged >= 3600 * 1000000LL) {
+		dx_log(DX_LOG_WARN, DX_GRP_HOOK,
+		       "max_blocks_per_hour (%u) reached: %s and later apexes not blocked",
+		       r->cfg.max_blocks_per_hour, apex);
+		r->rate_logged = now;
+	}
+	return false;
+}
+
 void dx_respond_alert(dx_respond_t *r, dx_alert_t *a, double ref_wall)
 {
 	if (a->last_ts > r->now)
 		r->now = a->last_ts;
 	struct block *b = find(r, a->apex);
 	if (b) {
-		if (a->last_ts > b->last_active)
-			b->last_active = a->last_ts;
-		if (a->status == DX_ST_OPEN && (b->state == B_ACTIVE || b->state == B_PENDING))
-			a->status = DX_ST_BLOCKED;
-		else if (a->status == DX_ST_BLOCKED && b->state == B_FAILED)
-			a->status = DX_ST_OPEN;
+		follow_block(b, a);
 		return; /* idempotent: one block per apex at a time */
 	}
 	if ((int) a->severity < r->cfg.min_severity || a->status != DX_ST_OPEN)
@@ -290,24 +327,9 @@ void dx_respond_alert(dx_respond_t *r, dx_alert_t *a, double ref_wall)
 		return;
 	}
 	char doms[DX_HOOK_MAX_DOMAINS][DX_HOOK_DOMAIN_MAX + 1];
-	int n = 0;
-	int scope = r->cfg.scope;
-	if (scope == DX_SCOPE_AUTO) /* the AWS recipe */
-		scope = a->unique_subdomains > 10 ? DX_SCOPE_WILDCARD : DX_SCOPE_APEX;
-	if (scope == DX_SCOPE_BOTH || scope == DX_SCOPE_APEX)
-		snprintf(doms[n++], sizeof(doms[0]), "%s", a->apex);
-	if (scope == DX_SCOPE_BOTH || scope == DX_SCOPE_WILDCARD)
-		snprintf(doms[n++], sizeof(doms[0]), "*.%.250s", a->apex);
-	if (!r->cfg.dry_run && !rate_ok(r, now)) {
-		r->st_.refused[DX_REF_RATE_LIMITED]++;
-		if (r->rate_logged == 0 || now - r->rate_logged >= 3600 * 1000000LL) {
-			dx_log(DX_LOG_WARN, DX_GRP_HOOK,
-			       "max_blocks_per_hour (%u) reached: %s and later apexes not blocked",
-			       r->cfg.max_blocks_per_hour, a->apex);
-			r->rate_logged = now;
-		}
+	int n = block_domains(r, a, doms);
+	if (!rate_allows(r, a->apex, now))
 		return;
-	}
 	b = slot(r);
 	if (b == NULL) {
 		r->st_.queue_full++;
