@@ -61,6 +61,53 @@ static inline void set_bits(uint8_t *m, size_t at, unsigned bits)
 }
 #endif
 
+/* The text of label lab[0..b) appended to out->text at *tlen, lowercased, its upper-case
+ * letters marked in mask and its literal dots in dots, *odd set for any byte outside
+ * letters, digits and '-'. avail: bytes readable from lab. */
+static inline void copy_label(const uint8_t *lab, unsigned b, size_t avail, dx_name_t *out,
+			      size_t *tlen_io, uint8_t *mask, uint8_t *dots, bool *odd_io)
+{
+	size_t tlen = *tlen_io;
+	bool odd = *odd_io;
+	unsigned i = 0;
+#if defined(__SSE2__)
+	/* 16 bytes at a time where 16 can be read from the message and written to the text: the
+	 * bytes read past the label are not used, those written past it are overwritten by what
+	 * follows or lie past the NUL. The scalar loop below takes what is left (labels near the
+	 * end of the message or of the text). */
+	size_t chunks = ((size_t) b + 15) & ~(size_t) 15;
+	if (chunks <= avail && chunks <= sizeof(out->text) - tlen) {
+		for (; i < b; i += 16) {
+			unsigned n = b - i < 16 ? b - i : 16, keep = (1u << n) - 1;
+			struct classes k = lower16(lab + i, out->text + tlen);
+			set_bits(mask, tlen, k.upper & keep);
+			set_bits(dots, tlen, k.dot & keep);
+			odd |= (k.odd & keep) != 0;
+			tlen += n;
+		}
+	}
+#else
+	(void) avail;
+#endif
+	for (; i < b; i++) {
+		uint8_t ch = lab[i];
+		uint8_t k = byte_class[ch];
+		if (unlikely(k != 0)) {
+			if (k == C_UPPER) {
+				ch = (uint8_t) (ch | 0x20);
+				mask[tlen >> 3] |= (uint8_t) (1u << (tlen & 7));
+			} else {
+				odd = true;
+				if (ch == '.')
+					dots[tlen >> 3] |= (uint8_t) (1u << (tlen & 7));
+			}
+		}
+		out->text[tlen++] = (char) ch;
+	}
+	*tlen_io = tlen;
+	*odd_io = odd;
+}
+
 int dx_dname_decode(dx_cur_t *c, dx_name_t *out)
 {
 	if (c->err != DX_OK)
@@ -106,39 +153,7 @@ int dx_dname_decode(dx_cur_t *c, dx_name_t *out)
 		const uint8_t *lab = base + pos + 1;
 		if (nl > 0)
 			out->text[tlen++] = '.';
-		unsigned i = 0;
-#if defined(__SSE2__)
-		/* 16 bytes at a time where 16 can be read from the message and written to the
-		 * text: the bytes read past the label are not used, those written past it are
-		 * overwritten by what follows or lie past the NUL. The scalar loop below takes
-		 * what is left (labels near the end of the message or of the text). */
-		size_t chunks = ((size_t) b + 15) & ~(size_t) 15;
-		if (chunks <= c->len - pos - 1 && chunks <= sizeof(out->text) - tlen) {
-			for (; i < b; i += 16) {
-				unsigned n = b - i < 16 ? b - i : 16, keep = (1u << n) - 1;
-				struct classes k = lower16(lab + i, out->text + tlen);
-				set_bits(mask, tlen, k.upper & keep);
-				set_bits(dots, tlen, k.dot & keep);
-				odd |= (k.odd & keep) != 0;
-				tlen += n;
-			}
-		}
-#endif
-		for (; i < b; i++) {
-			uint8_t ch = lab[i];
-			uint8_t k = byte_class[ch];
-			if (unlikely(k != 0)) {
-				if (k == C_UPPER) {
-					ch = (uint8_t) (ch | 0x20);
-					mask[tlen >> 3] |= (uint8_t) (1u << (tlen & 7));
-				} else {
-					odd = true;
-					if (ch == '.')
-						dots[tlen >> 3] |= (uint8_t) (1u << (tlen & 7));
-				}
-			}
-			out->text[tlen++] = (char) ch;
-		}
+		copy_label(lab, b, c->len - pos - 1, out, &tlen, mask, dots, &odd);
 		nl++;
 		if (b > maxl)
 			maxl = b;

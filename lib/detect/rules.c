@@ -11,14 +11,9 @@ static enum dx_severity cap(enum dx_severity s, enum dx_severity max)
 	return s > max ? max : s;
 }
 
-static dx_verdict_t verdict(enum dx_severity sev, uint64_t num, uint64_t den)
-{
-	return (dx_verdict_t){sev, num, den};
-}
-
 /* HIGH_FREQUENCY: the AWS recipe (> 20 / 50 / 100 subdomain queries in the window); volume
  * alone is popularity, so capped at MEDIUM unless machine-made. */
-static dx_verdict_t high_frequency(const dx_rule_view_t *v)
+static enum dx_severity high_frequency(const dx_rule_view_t *v)
 {
 	const dx_detect_cfg_t *k = v->k;
 	uint32_t n = v->w->sq;
@@ -28,11 +23,11 @@ static dx_verdict_t high_frequency(const dx_rule_view_t *v)
 						  : DX_SEV_NONE;
 	if (!v->machine)
 		sev = cap(sev, DX_SEV_MEDIUM);
-	return verdict(sev, n, k->hf_critical);
+	return sev;
 }
 
 /* ENCODED_SUBDOMAIN: unique long machine-made labels, corroborated by the bytes they carry. */
-static dx_verdict_t encoded_subdomain(const dx_rule_view_t *v)
+static enum dx_severity encoded_subdomain(const dx_rule_view_t *v)
 {
 	const dx_detect_cfg_t *k = v->k;
 	uint32_t n = v->w->enc_uniq;
@@ -43,11 +38,11 @@ static dx_verdict_t encoded_subdomain(const dx_rule_view_t *v)
 	    : n > k->enc_medium ? DX_SEV_MEDIUM
 	    : n > k->enc_low	? DX_SEV_LOW
 				: DX_SEV_NONE;
-	return verdict(sev, n, k->enc_critical);
+	return sev;
 }
 
 /* LONG_NAME: unique names over long_qname characters or with a label over long_label. */
-static dx_verdict_t long_name(const dx_rule_view_t *v)
+static enum dx_severity long_name(const dx_rule_view_t *v)
 {
 	const dx_detect_cfg_t *k = v->k;
 	uint32_t n = v->w->long_uniq;
@@ -56,11 +51,11 @@ static dx_verdict_t long_name(const dx_rule_view_t *v)
 							       : DX_SEV_NONE;
 	if (sev == DX_SEV_HIGH && n >= k->long_critical)
 		sev = DX_SEV_CRITICAL;
-	return verdict(sev, n, k->long_critical);
+	return sev;
 }
 
 /* UNUSUAL_QTYPE: the types tunnels use for room in answers, half of the apex's queries. */
-static dx_verdict_t unusual_qtype(const dx_rule_view_t *v)
+static enum dx_severity unusual_qtype(const dx_rule_view_t *v)
 {
 	const dx_detect_cfg_t *k = v->k;
 	uint32_t n = v->w->odd_q;
@@ -70,24 +65,24 @@ static dx_verdict_t unusual_qtype(const dx_rule_view_t *v)
 		if (v->machine && n >= k->qtype_high)
 			sev = n >= k->qtype_critical ? DX_SEV_CRITICAL : DX_SEV_HIGH;
 	}
-	return verdict(sev, n, k->qtype_critical);
+	return sev;
 }
 
 /* SUBDOMAIN_ENUMERATION: many dictionary-like names, mostly NXDOMAIN. Reconnaissance, not
  * exfiltration: at most MEDIUM. */
-static dx_verdict_t subdomain_enumeration(const dx_rule_view_t *v)
+static enum dx_severity subdomain_enumeration(const dx_rule_view_t *v)
 {
 	const dx_detect_cfg_t *k = v->k;
 	const struct bucket *w = v->w;
 	enum dx_severity sev = DX_SEV_NONE;
 	if (w->uniq >= k->enum_min_unique && w->resp > 0 && half_or_more(w->nx, w->resp) && !v->rnd)
 		sev = w->uniq >= k->enum_medium ? DX_SEV_MEDIUM : DX_SEV_LOW;
-	return verdict(sev, w->uniq, k->enum_medium);
+	return sev;
 }
 
 /* INFO_VOLUME: information sent over the window or the horizon; HIGH only if the names
  * carrying it look machine-made. */
-static dx_verdict_t info_volume(const dx_rule_view_t *v)
+static enum dx_severity info_volume(const dx_rule_view_t *v)
 {
 	const dx_detect_cfg_t *k = v->k;
 	uint64_t f = k->info_critical_factor;
@@ -100,29 +95,65 @@ static dx_verdict_t info_volume(const dx_rule_view_t *v)
 		sev = DX_SEV_MEDIUM;
 	else if (v->info_h >= k->info_horizon_bytes / DX_RULE_INFO_LOW_DIV)
 		sev = DX_SEV_LOW;
-	return verdict(sev, v->info_h, k->info_horizon_bytes);
+	return sev;
 }
 
 /* CLIENT_ANOMALY: one client making new names far faster than its peers; charged to the apex
  * it is querying. At most MEDIUM on its own. */
-static dx_verdict_t client_anomaly(const dx_rule_view_t *v)
+static enum dx_severity client_anomaly(const dx_rule_view_t *v)
 {
 	const dx_detect_cfg_t *k = v->k;
 	const dx_client_t *c = v->c;
 	uint32_t m = v->client_median;
 	if (c == NULL || c->sum.uniq < k->client_min_unique || m == UINT32_MAX ||
 	    c->sum.uniq < (uint64_t) k->client_ratio * (m ? m : 1) || v->f->sub_len == 0)
-		return verdict(DX_SEV_NONE, 0, 0);
-	return verdict(v->machine ? DX_SEV_MEDIUM : DX_SEV_LOW, c->sum.uniq,
-		       DX_RULE_CLIENT_SCORE * (uint64_t) k->client_min_unique);
+		return DX_SEV_NONE;
+	return v->machine ? DX_SEV_MEDIUM : DX_SEV_LOW;
+}
+
+/* The scores: how far along the rule's scale the apex is (1 at its top threshold), asked only
+ * when the severity is news. */
+static double high_frequency_score(const dx_rule_view_t *v)
+{
+	return frac(v->w->sq, v->k->hf_critical);
+}
+
+static double encoded_subdomain_score(const dx_rule_view_t *v)
+{
+	return frac(v->w->enc_uniq, v->k->enc_critical);
+}
+
+static double long_name_score(const dx_rule_view_t *v)
+{
+	return frac(v->w->long_uniq, v->k->long_critical);
+}
+
+static double unusual_qtype_score(const dx_rule_view_t *v)
+{
+	return frac(v->w->odd_q, v->k->qtype_critical);
+}
+
+static double subdomain_enumeration_score(const dx_rule_view_t *v)
+{
+	return frac(v->w->uniq, v->k->enum_medium);
+}
+
+static double info_volume_score(const dx_rule_view_t *v)
+{
+	return frac(v->info_h, v->k->info_horizon_bytes);
+}
+
+static double client_anomaly_score(const dx_rule_view_t *v)
+{
+	return frac(v->c->sum.uniq, DX_RULE_CLIENT_SCORE * (uint64_t) v->k->client_min_unique);
 }
 
 const dx_rule_t dx_rules[DX_RULES] = {
-    {DX_T_HIGH_FREQUENCY, high_frequency},
-    {DX_T_ENCODED_SUBDOMAIN, encoded_subdomain},
-    {DX_T_LONG_NAME, long_name},
-    {DX_T_UNUSUAL_QTYPE, unusual_qtype},
-    {DX_T_SUBDOMAIN_ENUMERATION, subdomain_enumeration},
-    {DX_T_INFO_VOLUME, info_volume},
-    {DX_T_CLIENT_ANOMALY, client_anomaly},
+    {DX_T_HIGH_FREQUENCY, high_frequency, high_frequency_score},
+    {DX_T_ENCODED_SUBDOMAIN, encoded_subdomain, encoded_subdomain_score},
+    {DX_T_LONG_NAME, long_name, long_name_score},
+    {DX_T_UNUSUAL_QTYPE, unusual_qtype, unusual_qtype_score},
+    {DX_T_SUBDOMAIN_ENUMERATION, subdomain_enumeration, subdomain_enumeration_score},
+    {DX_T_INFO_VOLUME, info_volume, info_volume_score},
+    {DX_T_CLIENT_ANOMALY, client_anomaly, client_anomaly_score},
 };

@@ -2,7 +2,7 @@
 /*
  * The detectors as a table (private to lib/detect): one judge() per threat type, which reads
  * what the engine knows of the apex and the client at this query and says the severity it
- * sees and the score's parts. The engine asks every rule in table order at every subdomain
+ * sees, and its score when that is news. The engine asks every rule in table order at every subdomain
  * query of an ordinary apex and raises what is news. Adding a detector is one function and
  * one row (and its threat type in alert.h).
  */
@@ -33,18 +33,15 @@ typedef struct dx_rule_view {
 	const dx_features_t *f; /* this query's name */
 } dx_rule_view_t;
 
-/** A rule's verdict: a severity (DX_SEV_NONE: nothing), and the score as num / den, divided
- * only when the alert is news. */
-typedef struct dx_verdict {
-	enum dx_severity sev;
-	uint64_t num, den;
-} dx_verdict_t;
-
-typedef dx_verdict_t (*dx_rule_judge_fn)(const dx_rule_view_t *v);
+/** A rule's severity at this query (DX_SEV_NONE: nothing), and its score, asked only when the
+ * severity is news (a busy apex is judged at every query and is almost never news). */
+typedef enum dx_severity (*dx_rule_judge_fn)(const dx_rule_view_t *v);
+typedef double (*dx_rule_score_fn)(const dx_rule_view_t *v);
 
 typedef struct dx_rule {
 	enum dx_threat threat;
 	dx_rule_judge_fn judge;
+	dx_rule_score_fn score;
 } dx_rule_t;
 
 #define DX_RULES 7
