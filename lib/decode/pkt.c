@@ -189,6 +189,55 @@ static int decode_ipv4(dx_cur_t *c, dx_pkt_t *out, uint8_t *proto, enum dx_reaso
 }
 
 /* IPv6 (RFC 8200) and its extension headers, each bounded. */
+/* One IPv6 extension header at pay, whose type is *nh: skipped, *nh its next header. 1 if
+ * *nh is no extension header (the upper layer starts here), 0 after one, -1 with *why. */
+static int ipv6_ext(dx_cur_t *pay, uint8_t *nh, dx_pkt_t *out, enum dx_reason *why)
+{
+	uint8_t next = 0;
+	switch (*nh) {
+	case 0:	 /* hop-by-hop options */
+	case 43: /* routing */
+	case 60: /* destination options */
+	{
+		next = dx_cur_u8(pay);
+		uint8_t len8 = dx_cur_u8(pay);
+		dx_cur_skip(pay, (size_t) len8 * 8 + 6);
+		break;
+	}
+	case 51: /* AH (RFC 4302): length in 4-octet units minus 2 */
+	{
+		next = dx_cur_u8(pay);
+		uint8_t len4 = dx_cur_u8(pay);
+		dx_cur_skip(pay, ((size_t) len4 + 2) * 4 - 2);
+		break;
+	}
+	case 44: /* fragment */
+	{
+		next = dx_cur_u8(pay);
+		dx_cur_skip(pay, 1);
+		uint16_t offm = dx_cur_be16(pay);
+		dx_cur_skip(pay, 4);
+		if (pay->err != DX_OK)
+			break;
+		if ((offm & 0xFFF8) != 0) {
+			*why = DX_R_ip_frag_skipped;
+			return -1;
+		}
+		if (offm & 1)
+			out->truncated = true;
+		break;
+	}
+	default:
+		return 1;
+	}
+	if (pay->err != DX_OK) {
+		*why = DX_R_trunc_ipv6_ext;
+		return -1;
+	}
+	*nh = next;
+	return 0;
+}
+
 static int decode_ipv6(dx_cur_t *c, dx_pkt_t *out, uint8_t *proto, enum dx_reason *why)
 {
 	dx_hdr_t h = dx_cur_take(c, 40);
@@ -215,53 +264,16 @@ static int decode_ipv6(dx_cur_t *c, dx_pkt_t *out, uint8_t *proto, enum dx_reaso
 			*why = DX_R_too_many_layers;
 			return -1;
 		}
-		switch (nh) {
-		case 0:	 /* hop-by-hop options */
-		case 43: /* routing */
-		case 60: /* destination options */
-		{
-			uint8_t next = dx_cur_u8(&pay);
-			uint8_t len8 = dx_cur_u8(&pay);
-			dx_cur_skip(&pay, (size_t) len8 * 8 + 6);
-			nh = next;
-			break;
-		}
-		case 51: /* AH (RFC 4302): length in 4-octet units minus 2 */
-		{
-			uint8_t next = dx_cur_u8(&pay);
-			uint8_t len4 = dx_cur_u8(&pay);
-			dx_cur_skip(&pay, ((size_t) len4 + 2) * 4 - 2);
-			nh = next;
-			break;
-		}
-		case 44: /* fragment */
-		{
-			uint8_t next = dx_cur_u8(&pay);
-			dx_cur_skip(&pay, 1);
-			uint16_t offm = dx_cur_be16(&pay);
-			dx_cur_skip(&pay, 4);
-			if (pay.err != DX_OK)
-				break;
-			if ((offm & 0xFFF8) != 0) {
-				*why = DX_R_ip_frag_skipped;
-				return -1;
-			}
-			if (offm & 1)
-				out->truncated = true;
-			nh = next;
-			break;
-		}
-		default:
-			out->af = 6;
-			*proto = nh;
-			*c = pay;
-			return 0;
-		}
-		if (pay.err != DX_OK) {
-			*why = DX_R_trunc_ipv6_ext;
+		int rc = ipv6_ext(&pay, &nh, out, why);
+		if (rc < 0)
 			return -1;
-		}
+		if (rc > 0)
+			break;
 	}
+	out->af = 6;
+	*proto = nh;
+	*c = pay;
+	return 0;
 }
 
 int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t caplen,

@@ -103,6 +103,37 @@ static bool label_random(unsigned fl, unsigned len, unsigned distinct)
 	return len >= 12;    /* base32 / base36 */
 }
 
+/* From the subdomain's character counts and its labels' classes: the entropy, the encoding
+ * (by the alphabet of its machine-made labels), machine-made, encoded, and the information in
+ * bits. */
+static inline void finish_features(dx_features_t *f, const uint8_t *counts, const uint8_t *seen,
+				   unsigned n_seen, unsigned all, bool random, bool long_random)
+{
+	/* H = log2(L) - (1/L) sum c log2 c, with c log2 c from a table: no log per character */
+	double sum = 0;
+	for (unsigned k = 0; k < n_seen; k++)
+		sum += clog2c(counts[seen[k]]);
+	double h = log2_of(f->sub_len) - sum / f->sub_len;
+	if (h < 0)
+		h = 0;
+	f->entropy = (float) h;
+	if (all & F_CTRL)
+		f->encoding = DX_ENC_BINARY;
+	else if (all & F_HIGH)
+		f->encoding = DX_ENC_BASE128;
+	else if ((all & F_B64SYM) || ((all & F_LOWER) && (all & F_UPPER)))
+		f->encoding = DX_ENC_BASE64;
+	else if (random && !(all & F_NONHEX) && !(all & (F_HYPHEN | F_UNDERSCORE)))
+		f->encoding = DX_ENC_HEX;
+	else if (random)
+		f->encoding = DX_ENC_BASE32;
+	f->random = random;
+	f->encoded = random && (long_random || f->sub_len >= 30);
+	static const float bpc[DX_ENC_COUNT] = {0, 4, 5, 6, 7, 8};
+	float per = f->encoding == DX_ENC_NONE ? (h < 4.7 ? (float) h : 4.7f) : bpc[f->encoding];
+	f->bits = (uint32_t) (per * f->sub_len + 0.5f);
+}
+
 void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, dx_features_t *f)
 {
 	pthread_once(&tables_once, init_tables); /* any thread may be first */
@@ -164,27 +195,5 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 	f->sub_labels = (uint8_t) labels;
 	if (f->sub_len == 0)
 		return; /* every label was a repeated one */
-	/* H = log2(L) - (1/L) sum c log2 c, with c log2 c from a table: no log per character */
-	double sum = 0;
-	for (unsigned k = 0; k < n_seen; k++)
-		sum += clog2c(counts[seen[k]]);
-	double h = log2_of(f->sub_len) - sum / f->sub_len;
-	if (h < 0)
-		h = 0;
-	f->entropy = (float) h;
-	if (all & F_CTRL)
-		f->encoding = DX_ENC_BINARY;
-	else if (all & F_HIGH)
-		f->encoding = DX_ENC_BASE128;
-	else if ((all & F_B64SYM) || ((all & F_LOWER) && (all & F_UPPER)))
-		f->encoding = DX_ENC_BASE64;
-	else if (random && !(all & F_NONHEX) && !(all & (F_HYPHEN | F_UNDERSCORE)))
-		f->encoding = DX_ENC_HEX;
-	else if (random)
-		f->encoding = DX_ENC_BASE32;
-	f->random = random;
-	f->encoded = random && (long_random || f->sub_len >= 30);
-	static const float bpc[DX_ENC_COUNT] = {0, 4, 5, 6, 7, 8};
-	float per = f->encoding == DX_ENC_NONE ? (h < 4.7 ? (float) h : 4.7f) : bpc[f->encoding];
-	f->bits = (uint32_t) (per * f->sub_len + 0.5f);
+	finish_features(f, counts, seen, n_seen, all, random, long_random);
 }
