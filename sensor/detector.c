@@ -196,6 +196,41 @@ static void housekeeping(dx_pipeline_t *pl, dx_ts_t pkt_now, int64_t *next_stats
 	}
 }
 
+/* Keep the table lines of the next LOOKAHEAD messages loading while this one runs: *ahead is
+ * the ring position to prefetch from, *lead how many records beyond the current one are. */
+static void look_ahead(dx_pipeline_t *pl, size_t *ahead, unsigned *lead)
+{
+	if (*lead == 0)
+		*ahead = dx_ring_next_pos(pl->ring_b);
+	else
+		(*lead)--;
+	const dx_query_t *a;
+	size_t alen;
+	while (*lead < LOOKAHEAD && (a = dx_ring_peek_at(pl->ring_b, ahead, &alen)) != NULL) {
+		for (size_t o = 64; o < alen; o += 64) /* the record itself: ~5 lines */
+			__builtin_prefetch((const char *) a + o);
+		dx_detect_prefetch(pl->engine, a);
+		(*lead)++;
+	}
+}
+
+/* The end of input: the last window closed, queued hooks given shutdown_ms to finish (their
+ * fate recorded), a last snapshot, rows still waiting given shutdown_ms too, the metrics. */
+static void wind_up(dx_pipeline_t *pl, dx_ts_t pkt_now)
+{
+	dx_detect_finish(pl->engine);
+	dx_hook_stop(pl->hook, pl->cfg->response.shutdown_ms);
+	dx_respond_tick(pl->respond, pkt_now);
+	snapshot(pl, pkt_now);
+	int64_t now = dx_clock_mono_us();
+	(void) dx_store_drain(pl->store, now, now + (int64_t) pl->cfg->response.shutdown_ms * 1000);
+	dx_metrics_write(pl);
+	if (dx_store_flush(pl->store) != DX_OK)
+		pl->store_errors++;
+	if (pl->dump)
+		fflush(pl->dump_out);
+}
+
 void *dx_detector_run(void *arg)
 {
 	dx_pipeline_t *pl = arg;
@@ -223,20 +258,7 @@ void *dx_detector_run(void *arg)
 			}
 			continue;
 		}
-		/* keep the table lines of the next LOOKAHEAD messages loading while this one runs */
-		if (lead == 0)
-			ahead = dx_ring_next_pos(pl->ring_b);
-		else
-			lead--;
-		const dx_query_t *a;
-		size_t alen;
-		while (lead < LOOKAHEAD &&
-		       (a = dx_ring_peek_at(pl->ring_b, &ahead, &alen)) != NULL) {
-			for (size_t o = 64; o < alen; o += 64) /* the record itself: ~5 lines */
-				__builtin_prefetch((const char *) a + o);
-			dx_detect_prefetch(pl->engine, a);
-			lead++;
-		}
+		look_ahead(pl, &ahead, &lead);
 		dx_count(&pl->det.dns_msgs, 1);
 		dx_count(q->dns.is_response ? &pl->det.responses : &pl->det.queries, 1);
 		if (q->ts_us > pkt_now)
@@ -250,19 +272,7 @@ void *dx_detector_run(void *arg)
 		if ((++n & 1023) == 0)
 			housekeeping(pl, pkt_now, &next_stats, &pv);
 	}
-	dx_detect_finish(pl->engine);
-	/* Queued hooks get shutdown_ms to finish; their fate is recorded before we exit. */
-	dx_hook_stop(pl->hook, pl->cfg->response.shutdown_ms);
-	dx_respond_tick(pl->respond, pkt_now);
-	snapshot(pl, pkt_now);
-	/* rows still waiting for a lock held elsewhere get shutdown_ms too */
-	int64_t now = dx_clock_mono_us();
-	(void) dx_store_drain(pl->store, now, now + (int64_t) pl->cfg->response.shutdown_ms * 1000);
-	dx_metrics_write(pl);
-	if (dx_store_flush(pl->store) != DX_OK)
-		pl->store_errors++;
-	if (pl->dump)
-		fflush(pl->dump_out);
+	wind_up(pl, pkt_now);
 	pl->cpu_s[2] = dx_clock_thread_cpu();
 	atomic_store_explicit(&pl->detector_done, true, memory_order_release);
 	pthread_kill(pl->main_thread, SIGUSR2);

@@ -549,6 +549,51 @@ struct run {
 	double t0;
 };
 
+/* A flag that sets something (not -h, -V or a bad one): true if ch was one. */
+static bool take_flag(int ch, char *arg, struct run *r)
+{
+	struct flags *fl = &r->fl;
+	switch (ch) {
+	case 'r':
+		fl->files[fl->n_files++] = arg;
+		return true;
+	case 'i':
+		fl->iface = arg;
+		return true;
+	case 'f':
+		fl->bpf = arg;
+		return true;
+	case 'c':
+		fl->config_path = arg;
+		return true;
+	case 'd':
+		fl->db = arg;
+		return true;
+	case 'w':
+		r->write_path = arg;
+		return true;
+	case 'v':
+		r->verbose++;
+		return true;
+	case 'q':
+		r->verbose--;
+		return true;
+	case OPT_DUMP:
+		r->dump = 1;
+		return true;
+	case OPT_CHECK:
+		r->check = 1;
+		return true;
+	case OPT_HOOK:
+		fl->hook = arg;
+		return true;
+	case OPT_DRY:
+		fl->dry = 1;
+		return true;
+	}
+	return false;
+}
+
 /* The flags into r->fl. -1 to go on, else the exit status (after --help, --version, a bad
  * flag). */
 static int parse_flags(int argc, char **argv, struct run *r)
@@ -562,57 +607,21 @@ static int parse_flags(int argc, char **argv, struct run *r)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct flags *fl = &r->fl;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "r:i:f:c:d:w:vqhV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			fl->files[fl->n_files++] = optarg;
-			break;
-		case 'i':
-			fl->iface = optarg;
-			break;
-		case 'f':
-			fl->bpf = optarg;
-			break;
-		case 'c':
-			fl->config_path = optarg;
-			break;
-		case 'd':
-			fl->db = optarg;
-			break;
-		case 'w':
-			r->write_path = optarg;
-			break;
-		case 'v':
-			r->verbose++;
-			break;
-		case 'q':
-			r->verbose--;
-			break;
-		case OPT_DUMP:
-			r->dump = 1;
-			break;
-		case OPT_CHECK:
-			r->check = 1;
-			break;
-		case OPT_HOOK:
-			fl->hook = optarg;
-			break;
-		case OPT_DRY:
-			fl->dry = 1;
-			break;
-		case 'h':
-			usage(stdout);
+		if (take_flag(ch, optarg, r))
+			continue;
+		if (ch == 'h' || ch == 'V') {
+			if (ch == 'h')
+				usage(stdout);
+			else
+				print_version();
 			return 0;
-		case 'V':
-			print_version();
-			return 0;
-		default:
-			usage(stderr);
-			return EX_USAGE;
 		}
+		usage(stderr);
+		return EX_USAGE;
 	}
+	struct flags *fl = &r->fl;
 	if (optind < argc) {
 		fprintf(stderr, "dnsexfild: unexpected argument '%s' (capture files go after -r)\n",
 			argv[optind]);
