@@ -20,8 +20,7 @@
 
 /* The first few steps only yield: with three threads on two cores, the thread a ring waits on
  * is often runnable on this very core, and a yield hands it the core at once, where a sleep
- * of even 50 µs left a core idle (1M-query replay: 0.55 -> 0.47 s wall). Then sleeps, so an
- * idle sensor costs nothing. */
+ * of even 50 µs leaves a core idle. Then sleeps, so an idle sensor costs nothing. */
 #define YIELDS 4u
 
 void dx_backoff(unsigned *step)
@@ -41,8 +40,8 @@ void dx_backoff(unsigned *step)
 }
 
 /* Files are read through a 1 MiB stdio buffer: with the default 4 KiB one a replay spends
- * more time entering read(2) than decoding (measured with perf on the 1M-query corpus). The
- * FILE is owned by the pcap handle and closed by pcap_close(). */
+ * more time entering read(2) than decoding. The FILE is owned by the pcap handle and closed
+ * by pcap_close(). */
 #define READ_BUF (1u << 20)
 
 static pcap_t *open_file(const char *path)
@@ -108,8 +107,8 @@ static pcap_t *open_live(const dx_config_t *cfg)
 	pcap_set_snaplen(p, (int) cfg->capture.snaplen);
 	pcap_set_promisc(p, cfg->capture.promisc);
 	/* Not immediate mode: on Linux that selects TPACKET_V2, whose ring has one fixed slot of
-	 * snaplen bytes per packet (64 MiB / 64 KiB = about 1,000 packets), so any burst beyond
-	 * that was dropped by the kernel even at 100,000 packets/s (tests/bench/live.sh). TPACKET_V3
+	 * snaplen bytes per packet (64 MiB / 64 KiB = about 1,000 packets), so a burst beyond
+	 * that is dropped by the kernel at modest rates (README "Performance", live). TPACKET_V3
 	 * packs packets into blocks, and a block is handed over when full or after this timeout:
 	 * at most 10 ms of added latency when traffic is light, and the stop flag is noticed. */
 	pcap_set_timeout(p, 10);

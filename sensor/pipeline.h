@@ -125,8 +125,7 @@ void dx_backoff(unsigned *step);
 /*
  * Hysteresis: a thread that had to wait resumes only when there is a batch to do, not at the
  * first record. A producer and a consumer working a record apart pass every cache line (and
- * the ring's index) between the two cores record by record; measured on the 1M-query replay,
- * that cost more than the work (ring B of 2 MiB: 0.53 s wall against 0.42 s with 8 MiB). A
+ * the ring's index) between the two cores record by record, which costs more than the work. A
  * consumer waits for DX_BATCH_BYTES or for the producer to finish, a producer for an eighth
  * of the ring to be free; either gives up waiting after DX_BATCH_STEPS back-offs (about
  * 0.1 ms), which bounds the latency added to light live traffic.

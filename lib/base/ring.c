@@ -28,8 +28,8 @@ dx_ring_t *dx_ring_new(size_t cap_bytes, size_t max_record)
 		return NULL;
 	memset(r, 0, sizeof(*r));
 	/* 2 MiB alignment and MADV_HUGEPAGE: the ring is streamed through once per lap, and
-	 * with 4 KiB pages the first lap costs one page fault per 4 KiB (measured: ~10% of the
-	 * replay CPU time on a VM). A kernel without THP simply ignores the advice. */
+	 * with 4 KiB pages the first lap costs one page fault per 4 KiB (README "Performance").
+	 * A kernel without THP simply ignores the advice. */
 	size_t align = cap >= HUGE_2M ? HUGE_2M : 64;
 	r->buf = aligned_alloc(align, cap);
 	if (r->buf == NULL) {

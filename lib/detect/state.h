@@ -177,8 +177,8 @@ static inline unsigned qt_slot(uint16_t t)
 }
 
 /* Would raise() change the alert of threat t: none open, or open below sev? Asked before
- * the call: a busy apex over a threshold asks at every query (690,000 times in the 1M
- * corpus) and the answer is almost always no. */
+ * the call: a busy apex over a threshold asks at every query, and the answer is almost
+ * always no. */
 static inline bool news(const struct apex_st *s, enum dx_threat t, enum dx_severity sev)
 {
 	return sev != DX_SEV_NONE && (s->alert[t] == NIL || s->alert_sev[t] < sev);

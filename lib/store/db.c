@@ -106,8 +106,8 @@ static const char *const migrations[] = {
     "ALTER TABLE sensor_stats ADD COLUMN run_id INTEGER;"
     "ALTER TABLE blocks ADD COLUMN latency_ms REAL;",
     /* 2 -> 3: the alerts CHECK constraints as ORs. SQLite builds an ephemeral table for each
-     * "x IN (list)" at every row written: with them an alert upsert cost about 120,000
-     * instructions (callgrind), most of the detector thread's time in an alert-heavy replay.
+     * "x IN (list)" at every row written, which made an alert upsert most of the detector
+     * thread's time in an alert-heavy replay.
      * Rebuilt the documented way (create, copy, drop, rename); the views are recreated after
      * every migration. */
     "DROP VIEW IF EXISTS v_alerts; DROP VIEW IF EXISTS v_blocks;"
