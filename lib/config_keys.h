@@ -90,6 +90,8 @@ static const struct key keys[] = {
      "... for HIGH, if the names look machine-made and unique"},
     {"detect", "hf_critical", OFF(detect.cfg.hf_critical), KEY_U32, 1, 1000000,
      "... for CRITICAL, likewise"},
+    {"detect", "recipe_compat", OFF(detect.cfg.recipe_compat), KEY_BOOL, 0, 0,
+     "HIGH_FREQUENCY on counts alone, as the AWS recipe (else LOW unless machine-made)"},
     {"detect", "enc_low", OFF(detect.cfg.enc_low), KEY_U32, 0, 1000000,
      "ENCODED_SUBDOMAIN: unique encoded subdomains in the window for LOW (more than)"},
     {"detect", "enc_medium", OFF(detect.cfg.enc_medium), KEY_U32, 1, 1000000, "... for MEDIUM"},

@@ -145,8 +145,9 @@ static int teardown(void)
 	return 0;
 }
 
-/* The recipe's rule fires, but names that look like hostnames stay at MEDIUM however many. */
-static void test_detect_volume_alone_is_medium(void)
+/* The recipe's rule fires, but names that look like hostnames stay at LOW however many (volume
+ * alone is popularity); with recipe_compat, the recipe's own severities. */
+static void test_detect_volume_alone_is_low(void)
 {
 	dx_detect_t *d = mk(NULL, NULL);
 	static const char *words[] = {"www",	"api", "mail", "login",	 "cdn",
@@ -157,8 +158,19 @@ static void test_detect_volume_alone_is_medium(void)
 		feed(d, T0 + i * 100000LL, name, 1, (unsigned) (i % 20), false, 0);
 	}
 	dx_detect_finish(d);
-	CU_ASSERT_EQUAL(sev_of("busy.example", DX_T_HIGH_FREQUENCY), DX_SEV_MEDIUM);
-	CU_ASSERT_EQUAL(max_sev("busy.example"), DX_SEV_MEDIUM);
+	CU_ASSERT_EQUAL(sev_of("busy.example", DX_T_HIGH_FREQUENCY), DX_SEV_LOW);
+	CU_ASSERT_EQUAL(max_sev("busy.example"), DX_SEV_LOW);
+	dx_detect_free(d);
+	dx_detect_cfg_t cfg;
+	dx_detect_cfg_defaults(&cfg);
+	cfg.recipe_compat = true;
+	d = mk(&cfg, NULL);
+	for (int i = 0; i < 600; i++) {
+		snprintf(name, sizeof(name), "%s%d.busy.example", words[i % 10], i % 37);
+		feed(d, T0 + i * 100000LL, name, 1, (unsigned) (i % 20), false, 0);
+	}
+	dx_detect_finish(d);
+	CU_ASSERT_EQUAL(sev_of("busy.example", DX_T_HIGH_FREQUENCY), DX_SEV_CRITICAL);
 	dx_detect_free(d);
 }
 
@@ -486,7 +498,7 @@ static void test_detect_facts(void)
 
 static CU_TestInfo detect_tests[] = {
     {"hostile_apex_escaped", test_detect_hostile_apex_escaped},
-    {"volume_alone_is_medium", test_detect_volume_alone_is_medium},
+    {"volume_alone_is_low", test_detect_volume_alone_is_low},
     {"burst", test_detect_burst},
     {"encoded", test_detect_encoded},
     {"long_and_qtype", test_detect_long_and_qtype},

@@ -49,10 +49,16 @@ static void test_rules_high_frequency(void)
 	fresh();
 	w.sq = 20;
 	CU_ASSERT_EQUAL(judge(DX_T_HIGH_FREQUENCY), DX_SEV_NONE);
+	w.sq = 21; /* volume alone is popularity or a retry storm: LOW */
+	CU_ASSERT_EQUAL(judge(DX_T_HIGH_FREQUENCY), DX_SEV_LOW);
+	w.sq = 101;
+	CU_ASSERT_EQUAL(judge(DX_T_HIGH_FREQUENCY), DX_SEV_LOW);
+	k.recipe_compat = true; /* the AWS recipe's severities on counts alone */
+	CU_ASSERT_EQUAL(judge(DX_T_HIGH_FREQUENCY), DX_SEV_CRITICAL);
 	w.sq = 21;
 	CU_ASSERT_EQUAL(judge(DX_T_HIGH_FREQUENCY), DX_SEV_MEDIUM);
-	w.sq = 101; /* volume alone is popularity */
-	CU_ASSERT_EQUAL(judge(DX_T_HIGH_FREQUENCY), DX_SEV_MEDIUM);
+	k.recipe_compat = false;
+	w.sq = 101;
 	v.machine = true;
 	CU_ASSERT_EQUAL(judge(DX_T_HIGH_FREQUENCY), DX_SEV_CRITICAL);
 	w.sq = 51;

@@ -31,7 +31,8 @@ typedef struct dx_detect_cfg {
 	uint32_t window_sec;	/* sliding window */
 	uint32_t horizon_hours; /* information horizon */
 	uint32_t max_apexes, max_subdomains, max_clients, max_alerts;
-	uint32_t hf_medium, hf_high, hf_critical;	      /* subdomain queries in the window */
+	uint32_t hf_medium, hf_high, hf_critical; /* subdomain queries in the window */
+	bool recipe_compat; /* HIGH_FREQUENCY on counts alone, as the AWS recipe */
 	uint32_t enc_low, enc_medium, enc_high, enc_critical; /* unique encoded subdomains */
 	uint32_t enc_high_bytes, enc_critical_bytes;	/* ... HIGH, CRITICAL if they carry this */
 	uint32_t long_qname, long_label;		/* what counts as long */

@@ -11,8 +11,10 @@ static enum dx_severity cap(enum dx_severity s, enum dx_severity max)
 	return s > max ? max : s;
 }
 
-/* HIGH_FREQUENCY: the AWS recipe (> 20 / 50 / 100 subdomain queries in the window); volume
- * alone is popularity, so capped at MEDIUM unless machine-made. */
+/* HIGH_FREQUENCY: the AWS recipe (> 20 / 50 / 100 subdomain queries in the window). Volume
+ * alone is popularity or a retry storm (every real tunnel's names are nearly all unique), so
+ * it is LOW unless the names are machine-made and unique; recipe_compat gives the recipe's
+ * severities on counts alone. */
 static enum dx_severity high_frequency(const dx_rule_view_t *v)
 {
 	const dx_detect_cfg_t *k = v->k;
@@ -21,8 +23,8 @@ static enum dx_severity high_frequency(const dx_rule_view_t *v)
 			       : n > k->hf_high	  ? DX_SEV_HIGH
 			       : n > k->hf_medium ? DX_SEV_MEDIUM
 						  : DX_SEV_NONE;
-	if (!v->machine)
-		sev = cap(sev, DX_SEV_MEDIUM);
+	if (!v->machine && !k->recipe_compat)
+		sev = cap(sev, DX_SEV_LOW);
 	return sev;
 }
 
