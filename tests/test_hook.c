@@ -480,6 +480,14 @@ static void test_hook_never_blocked(void)
 	    {"localhost", DX_REF_SINGLE_LABEL},
 	    {"in-addr.arpa", DX_REF_ARPA},
 	    {"10.in-addr.arpa", DX_REF_ARPA},
+	    {"home.arpa", DX_REF_ARPA},
+	    {"dc1.consul", DX_REF_SITE_LOCAL},
+	    {"cluster.local", DX_REF_SITE_LOCAL},
+	    {"us-west-2.compute.internal", DX_REF_SITE_LOCAL},
+	    {"ec2.internal", DX_REF_SITE_LOCAL},
+	    {"corp.lan", DX_REF_SITE_LOCAL},
+	    {"nas.home", DX_REF_SITE_LOCAL},
+	    {"ad.CORP", DX_REF_SITE_LOCAL},
 	    {"example.com", DX_REF_PROTECT_PARENT},
 	    {"corp.example.com", DX_REF_PROTECTED},
 	    {"mcafee.com", DX_REF_ALLOWLISTED},
@@ -505,8 +513,15 @@ static void test_hook_never_blocked(void)
 				fprintf(stdout, "\n  %s: %s, want %s\n", cases[i].apex,
 					dx_refusal_name(got), dx_refusal_name(cases[i].why));
 			mk_alert(&a, cases[i].apex, DX_SEV_CRITICAL, T0 + round * 60000000LL);
+			snprintf(a.details, sizeof(a.details), "{\"window_sec\":300}");
 			dx_respond_alert(r, &a, 0);
 			CU_ASSERT_EQUAL(a.status, DX_ST_OPEN);
+			/* the alert says why */
+			char want_note[96];
+			snprintf(want_note, sizeof(want_note),
+				 "{\"window_sec\":300,\"not_blocked\":\"%s\"}",
+				 dx_refusal_name(cases[i].why));
+			CU_ASSERT_STRING_EQUAL(a.details, want_note);
 		}
 	/* an hour later each is logged once more */
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

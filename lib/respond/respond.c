@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/base/err.h"
 #include "lib/base/log.h"
@@ -82,8 +83,31 @@ const char *dx_respond_scope_name(int scope)
 }
 
 static const char *const refusal_names[DX_REF_COUNT] = {
-    "invalid",	 "single_label",   "arpa",	  "public_suffix",
+    "invalid",	 "single_label",   "arpa",	  "site_local",	 "public_suffix",
     "protected", "protect_parent", "allowlisted", "rate_limited"};
+
+/* Top-level names that never leave a site, so a public DNS firewall neither can nor must be
+ * asked to block what is under them: local (mDNS, RFC 6762, and cluster.local), the private
+ * names of RFC 6762 Appendix G (intranet, internal, private, corp, home, lan; internal is
+ * ICANN's 2024 reservation too, and *.compute.internal is EC2's), localhost and localdomain
+ * (RFC 6761 and common /etc/hosts use), and consul (Consul's service discovery). home.arpa
+ * (RFC 8375) is refused as arpa. Not test, example or invalid: labs stand public zones up
+ * under those, and a tunnel there is one to block. */
+static const char *const site_local_tlds[] = {"local",	  "localhost", "localdomain", "internal",
+					      "intranet", "private",   "corp",	      "home",
+					      "lan",	  "consul"};
+
+static bool site_local(const char *apex, size_t n)
+{
+	const char *dot = strrchr(apex, '.');
+	const char *tld = dot ? dot + 1 : apex;
+	size_t len = (size_t) (apex + n - tld);
+	for (size_t i = 0; i < ARRAY_SIZE(site_local_tlds); i++)
+		if (strlen(site_local_tlds[i]) == len &&
+		    strncasecmp(tld, site_local_tlds[i], len) == 0)
+			return true;
+	return false;
+}
 
 const char *dx_refusal_name(enum dx_refusal r)
 {
@@ -129,6 +153,8 @@ enum dx_refusal dx_respond_refusal(const dx_respond_t *r, const char *apex)
 		return DX_REF_SINGLE_LABEL;
 	if (n >= 5 && memcmp(apex + n - 5, ".arpa", 5) == 0)
 		return DX_REF_ARPA;
+	if (site_local(apex, n))
+		return DX_REF_SITE_LOCAL;
 	char wild[DX_HOOK_DOMAIN_MAX + 1];
 	snprintf(wild, sizeof(wild), "*.%.250s", apex);
 	if (!dx_hook_domain_valid(apex) || !dx_hook_domain_valid(wild))
@@ -164,6 +190,19 @@ static void refuse(dx_respond_t *r, const char *apex, enum dx_refusal why, dx_ts
 	l->at = now;
 	dx_log(DX_LOG_WARN, DX_GRP_HOOK, "not blocking %s: %s (logged once an hour per apex)", apex,
 	       dx_refusal_name(why));
+}
+
+/* The alert says why it was not blocked: "not_blocked" in its details (rebuilt at each refresh,
+ * so said again at each). */
+static void note_refusal(dx_alert_t *a, enum dx_refusal why)
+{
+	size_t n = strnlen(a->details, sizeof(a->details));
+	if (n < 2 || a->details[n - 1] != '}' || strstr(a->details, "\"not_blocked\"") != NULL)
+		return;
+	snprintf(a->details + n - 1, sizeof(a->details) - (n - 1), ",\"not_blocked\":\"%s\"}",
+		 dx_refusal_name(why));
+	if (a->details[strnlen(a->details, sizeof(a->details)) - 1] != '}') /* no room: as it was */
+		snprintf(a->details + n - 1, sizeof(a->details) - (n - 1), "}");
 }
 
 void dx_respond_free(dx_respond_t *r)
@@ -324,6 +363,7 @@ void dx_respond_alert(dx_respond_t *r, dx_alert_t *a, double ref_wall)
 	enum dx_refusal why = dx_respond_refusal(r, a->apex);
 	if (why != DX_REF_COUNT) {
 		refuse(r, a->apex, why, now);
+		note_refusal(a, why);
 		return;
 	}
 	char doms[DX_HOOK_MAX_DOMAINS][DX_HOOK_DOMAIN_MAX + 1];

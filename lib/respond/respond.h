@@ -34,6 +34,7 @@ enum dx_refusal {
 	DX_REF_INVALID = 0,    /* not DNS Firewall syntax (a hostile or broken apex) */
 	DX_REF_SINGLE_LABEL,   /* a top-level domain or a dotless name */
 	DX_REF_ARPA,	       /* reverse-lookup space */
+	DX_REF_SITE_LOCAL,     /* under a top-level name that never leaves a site (consul, local) */
 	DX_REF_PUBLIC_SUFFIX,  /* co.uk, github.io, s3.amazonaws.com: either section */
 	DX_REF_PROTECTED,      /* a [response] protect zone or under one */
 	DX_REF_PROTECT_PARENT, /* above a protect zone: blocking it would block the zone */
