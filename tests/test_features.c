@@ -153,6 +153,40 @@ static void test_features_no_subdomain(void)
 	CU_ASSERT_EQUAL(f.bits, 0);
 }
 
+/* A label that spells a host's IP address (Consul's hex, EC2's dashed) carries no data: it
+ * adds nothing to the subdomain's length, labels, randomness or bits; the same name with a
+ * public or non-address hex label still counts. */
+static void test_features_address_labels(void)
+{
+	dx_features_t f, g;
+	feat("0a000001.addr.dc1.consul", 2, &f); /* 10.0.0.1 */
+	CU_ASSERT_EQUAL(f.sub_len, 4);		 /* "addr" alone */
+	CU_ASSERT_EQUAL(f.sub_labels, 1);
+	CU_ASSERT_FALSE(f.random);
+	feat("fd000000000000000000000000000001.addr.dc1.consul", 2, &f); /* fd00::1 */
+	CU_ASSERT_EQUAL(f.sub_len, 4);
+	CU_ASSERT_FALSE(f.encoded);
+	feat("0a000001.addr.dc1.consul", 2, &f);
+	feat("0a0000zz.addr.dc1.consul", 2, &g); /* not hex: counted (dots are not) */
+	CU_ASSERT_EQUAL(g.sub_len, 12);
+	feat("08080808.addr.dc1.consul", 2, &g); /* 8.8.8.8 is no site's own */
+	CU_ASSERT_EQUAL(g.sub_len, 12);
+	feat("2001486000000000000000000000888.addr.dc1.consul", 2, &g); /* 31 digits: not one */
+	CU_ASSERT_EQUAL(g.sub_len, 35);
+	feat("ip-10-0-1-5.ec2.internal", 2, &f);
+	CU_ASSERT_EQUAL(f.sub_len, 0);
+	CU_ASSERT_EQUAL(f.bits, 0);
+	feat("ec2-54-12-3-4.compute-1.amazonaws.com", 2, &f);
+	CU_ASSERT_EQUAL(f.sub_len, 9); /* compute-1 */
+	feat("10-0-0-1.web.example.com", 2, &f);
+	CU_ASSERT_EQUAL(f.sub_len, 3);
+	feat("ip-10-0-256-5.ec2.internal", 2, &g); /* 256 is no octet */
+	CU_ASSERT_EQUAL(g.sub_len, 13);
+	/* a hex tunnel's data labels are not addresses */
+	feat("62aa01fdf538524195bf4d8b024923aaf85c42eb.skullseclabs.org", 2, &f);
+	CU_ASSERT_TRUE(f.encoded);
+}
+
 static CU_TestInfo features_tests[] = {
     {"hostnames_not_random", test_features_hostnames_not_random},
     {"tunnel_alphabets", test_features_tunnel_alphabets},
@@ -160,6 +194,7 @@ static CU_TestInfo features_tests[] = {
     {"bits_and_skip", test_features_bits_and_skip},
     {"no_subdomain", test_features_no_subdomain},
     {"label_walk", test_features_label_walk},
+    {"address_labels", test_features_address_labels},
     CU_TEST_INFO_NULL,
 };
 

@@ -134,6 +134,84 @@ static inline void finish_features(dx_features_t *f, const uint8_t *counts, cons
 	f->bits = (uint32_t) (per * f->sub_len + 0.5f);
 }
 
+/* The character a label's byte k counts as (upper case kept apart where the wire had it). */
+static inline uint8_t key_at(const dx_name_t *n, const uint8_t *t, unsigned k, bool cased)
+{
+	uint8_t ch = t[k];
+	if (cased && (n->case_mask[k >> 3] >> (k & 7) & 1) && (ch_flags[ch] & F_LOWER))
+		return (uint8_t) (ch & ~0x20);
+	return ch;
+}
+
+static int hexval(uint8_t c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* An IPv4 address that does not leave a site: private (RFC 1918), shared (RFC 6598),
+ * loopback or link-local. */
+static bool v4_local(const uint8_t a[4])
+{
+	return a[0] == 10 || a[0] == 127 || (a[0] == 172 && (a[1] & 0xF0) == 16) ||
+	       (a[0] == 192 && a[1] == 168) || (a[0] == 100 && (a[1] & 0xC0) == 64) ||
+	       (a[0] == 169 && a[1] == 254);
+}
+
+/* 8 or 32 hex digits spelling a site's own IPv4 or IPv6 address (unique local, link-local,
+ * loopback, or IPv4-mapped of a local one): Consul's <hex>.addr.<dc>.consul names. */
+static bool hex_address(const uint8_t *p, unsigned len)
+{
+	uint8_t b[16];
+	for (unsigned k = 0; k < len / 2; k++) {
+		int hi = hexval(p[2 * k]), lo = hexval(p[2 * k + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		b[k] = (uint8_t) (hi << 4 | lo);
+	}
+	if (len == 8)
+		return v4_local(b);
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+	static const uint8_t loop[16] = {[15] = 1};
+	return (b[0] & 0xFE) == 0xFC || (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) ||
+	       memcmp(b, loop, 16) == 0 || (memcmp(b, mapped, 12) == 0 && v4_local(b + 12));
+}
+
+/* Four decimal octets joined by '-', after a prefix (a letter, then letters and digits) and a
+ * '-' or not: ip-10-0-0-1 (EC2), 10-0-0-1, ec2-54-1-2-3 (any address: a host's name, not
+ * data). */
+static bool dashed_address(const uint8_t *p, unsigned len)
+{
+	unsigned k = 0;
+	if (p[0] >= 'a' && p[0] <= 'z') { /* a prefix: a letter, then letters and digits */
+		while (k < len && ((p[k] >= 'a' && p[k] <= 'z') || (p[k] >= '0' && p[k] <= '9')))
+			k++;
+		if (k == len || p[k++] != '-')
+			return false;
+	}
+	for (int octet = 0; octet < 4; octet++) {
+		unsigned v = 0, digits = 0;
+		while (k < len && p[k] >= '0' && p[k] <= '9' && digits < 3) {
+			v = v * 10 + (unsigned) (p[k++] - '0');
+			digits++;
+		}
+		if (digits == 0 || v > 255)
+			return false;
+		if (octet < 3 && (k == len || p[k++] != '-'))
+			return false;
+	}
+	return k == len;
+}
+
+/* Does label p[0..len) (flags fl, its characters' classes) name a host by its IP address? */
+static bool address_label(const uint8_t *p, unsigned len, unsigned fl)
+{
+	if ((len == 8 || len == 32) && !(fl & (F_NONHEX | F_HYPHEN | F_UNDERSCORE | F_UPPER)))
+		return hex_address(p, len);
+	if ((fl & F_HYPHEN) && (fl & F_DIGIT) && len >= 7 && len <= 40)
+		return dashed_address(p, len);
+	return false;
+}
+
 void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, dx_features_t *f)
 {
 	pthread_once(&tables_once, init_tables); /* any thread may be first */
@@ -160,7 +238,7 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 			i = (unsigned) dx_name_next_sep(n, i, end) + 1;
 			continue;
 		}
-		unsigned lab = 0, j = i;
+		unsigned lab = 0, j = i, seen_before = n_seen;
 		uint32_t letters = 0; /* bit per letter seen in the label */
 		for (; j < end; j++) {
 			if (dx_name_is_sep(n, j))
@@ -180,7 +258,12 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 			n_seen += counts[key]++ == 0;
 		}
 		unsigned lab_len = j - i;
-		if (lab_len > 0) {
+		if (lab_len > 0 && address_label(t + i, lab_len, lab)) {
+			/* a host's address names it and carries no data: taken back out */
+			for (unsigned k = i; k < j; k++)
+				counts[key_at(n, t, k, cased)]--;
+			n_seen = seen_before;
+		} else if (lab_len > 0) {
 			labels++;
 			sub_len += lab_len;
 			bool r = label_random(lab, lab_len, (unsigned) __builtin_popcount(letters));
