@@ -128,6 +128,13 @@ static const struct key keys[] = {
      "INFO_VOLUME: estimated bytes in the horizon for HIGH"},
     {"detect", "info_critical_factor", OFF(detect.cfg.info_critical_factor), KEY_U32, 2, 1024,
      "INFO_VOLUME: CRITICAL at this many times either budget, if machine-made"},
+    {"detect", "lookup_pct", OFF(detect.cfg.lookup_pct), KEY_U32, 50, 100,
+     "lookup shape: this % of subdomain queries one hex/base32 label of one length under a "
+     "constant rest, and 100 - this % at most of answers carrying data"},
+    {"detect", "answer_data_bytes", OFF(detect.cfg.answer_data_bytes), KEY_U32, 4, 65535,
+     "an answer carries data past this many RDATA bytes (an A is 4, a short reason TXT less)"},
+    {"detect", "lookup_info_bytes", OFF(detect.cfg.lookup_info_bytes), KEY_U32, 256, 1u << 30,
+     "a lookup-shaped apex is capped at MEDIUM until this many bytes in the horizon"},
     {"detect", "client_min_unique", OFF(detect.cfg.client_min_unique), KEY_U32, 1, 1000000,
      "CLIENT_ANOMALY: new names from one client in the window"},
     {"detect", "client_ratio", OFF(detect.cfg.client_ratio), KEY_U32, 2, 1000000,

@@ -98,6 +98,8 @@ static dx_detect_t *mk(dx_detect_cfg_t *cfg, const dx_allow_t *al)
 	return d;
 }
 
+static uint32_t feed_answer_bytes; /* what the next responses' answers carry */
+
 static void feed(dx_detect_t *d, dx_ts_t ts, const char *name, unsigned qtype, unsigned client,
 		 bool response, unsigned rcode)
 {
@@ -113,6 +115,8 @@ static void feed(dx_detect_t *d, dx_ts_t ts, const char *name, unsigned qtype, u
 	cl[0] = 10;
 	cl[2] = (uint8_t) (client >> 8);
 	cl[3] = (uint8_t) client;
+	if (response)
+		q.dns.answer_bytes = feed_answer_bytes;
 	dx_query_prepare(qp, &q);
 	dx_detect_add(d, &q);
 }
@@ -496,9 +500,61 @@ static void test_detect_facts(void)
 	}
 }
 
+/* n lookups of <hash>.<rest>.example.net, one a second, each answered (NXDOMAIN, answers of
+ * answer_bytes), the hash hex of length len (len 0: 30 to 60, varying like tunnel chunks). */
+static void lookups(dx_detect_t *d, const char *rest, int n, int len, uint32_t answer_bytes)
+{
+	char lab[72], name[160];
+	unsigned seed = 11;
+	feed_answer_bytes = answer_bytes;
+	for (int i = 0; i < n; i++) {
+		int l = len ? len : 30 + (int) ((seed >> 8) % 31);
+		rnd_label(lab, l, HEX, &seed);
+		snprintf(name, sizeof(name), "%s.%s.example.net", lab, rest);
+		feed(d, T0 + i * 1000000LL, name, 16, 1, false, 0);
+		feed(d, T0 + i * 1000000LL + 20000, name, 16, 1, true, answer_bytes ? 0 : 3);
+	}
+	feed_answer_bytes = 0;
+	dx_detect_finish(d);
+}
+
+/* The lookup shape: one hash label of one length under a constant rest, answered NXDOMAIN or
+ * tiny, is a file-hash or reputation lookup service (it reached CRITICAL and was blocked):
+ * below HIGH. The same names with answers that carry data, or with labels of varying length,
+ * are a tunnel's; and past lookup_info_bytes the budget catches a tunnel in that shape. */
+static void test_detect_lookup_shape(void)
+{
+	dx_detect_t *d = mk(NULL, NULL);
+	lookups(d, "_file.hashbl", 300, 40, 0); /* SHA-1, NXDOMAIN */
+	CU_ASSERT_TRUE(max_sev("example.net") >= DX_SEV_MEDIUM);
+	CU_ASSERT_TRUE(max_sev("example.net") <= DX_SEV_MEDIUM);
+	dx_detect_free(d);
+	d = mk(NULL, NULL);
+	lookups(d, "_file.hashbl", 300, 40, 12); /* a short reason TXT */
+	CU_ASSERT_TRUE(max_sev("example.net") <= DX_SEV_MEDIUM);
+	dx_detect_free(d);
+	d = mk(NULL, NULL);
+	lookups(d, "t", 300, 40, 220); /* answers carrying data: a tunnel */
+	CU_ASSERT_TRUE(max_sev("example.net") >= DX_SEV_HIGH);
+	dx_detect_free(d);
+	d = mk(NULL, NULL);
+	lookups(d, "t", 300, 0, 0); /* chunks of varying length, NXDOMAIN: a tunnel */
+	CU_ASSERT_TRUE(max_sev("example.net") >= DX_SEV_HIGH);
+	dx_detect_free(d);
+	dx_detect_cfg_t cfg;
+	dx_detect_cfg_defaults(&cfg);
+	cfg.lookup_info_bytes = 4096; /* 300 SHA-1s carry ~6 KB */
+	d = mk(&cfg, NULL);
+	lookups(d, "_file.hashbl", 300, 40, 0);
+	CU_ASSERT_TRUE(sev_of("example.net", DX_T_INFO_VOLUME) >= DX_SEV_HIGH);
+	CU_ASSERT_TRUE(sev_of("example.net", DX_T_ENCODED_SUBDOMAIN) <= DX_SEV_MEDIUM);
+	dx_detect_free(d);
+}
+
 static CU_TestInfo detect_tests[] = {
     {"hostile_apex_escaped", test_detect_hostile_apex_escaped},
     {"volume_alone_is_low", test_detect_volume_alone_is_low},
+    {"lookup_shape", test_detect_lookup_shape},
     {"burst", test_detect_burst},
     {"encoded", test_detect_encoded},
     {"long_and_qtype", test_detect_long_and_qtype},

@@ -159,6 +159,8 @@ static void fill_details(dx_detect_t *d, const struct apex_st *s, dx_alert_t *a)
 	put_field(&out, "unusual_qtype_queries", w->odd_q);
 	put_field(&out, "responses", w->resp);
 	put_field(&out, "nxdomain", w->nx);
+	put_field(&out, "lookup_shape_queries", w->look_q);
+	put_field(&out, "data_answers", w->data_resp);
 	put_field(&out, "info_window_bytes", w->bits / 8);
 	put_field(&out, "info_horizon_bytes", s->hsum.bits / 8);
 	dx_out_str(&out, ",\"horizon_random_fraction\":");

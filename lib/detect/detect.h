@@ -41,6 +41,9 @@ typedef struct dx_detect_cfg {
 	uint32_t enum_min_unique, enum_medium;		/* unique names, mostly NXDOMAIN */
 	uint32_t info_window_bytes, info_horizon_bytes; /* HIGH budgets */
 	uint32_t info_critical_factor;			/* CRITICAL at this many budgets */
+	uint32_t lookup_pct; /* the lookup shape: this share of queries in it, of answers not */
+	uint32_t answer_data_bytes; /* an answer carries data past this many RDATA bytes */
+	uint32_t lookup_info_bytes; /* a lookup service's INFO_VOLUME reaches HIGH only past this */
 	uint32_t client_min_unique, client_ratio;
 	uint32_t stats_min_queries; /* window-stats rows only for apexes this busy */
 } dx_detect_cfg_t;

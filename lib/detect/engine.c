@@ -70,6 +70,9 @@ void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
 	c->info_window_bytes = 4096; /* Paxson et al. 2013: 4 KB */
 	c->info_horizon_bytes = 65536;
 	c->info_critical_factor = 16;
+	c->lookup_pct = 90;
+	c->answer_data_bytes = 64;
+	c->lookup_info_bytes = 1u << 20;
 	c->client_min_unique = 300;
 	c->client_ratio = 10;
 	c->stats_min_queries = 20;
@@ -195,6 +198,8 @@ static void bucket_sub(struct bucket *sum, const struct bucket *b)
 	sum->resp -= b->resp;
 	sum->nx -= b->nx;
 	sum->bits -= b->bits;
+	sum->look_q -= b->look_q;
+	sum->data_resp -= b->data_resp;
 }
 
 static void bucket_leaves(void *sum, const void *b)
@@ -368,6 +373,12 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	    .c = c,
 	    .client_median = d->clients.median,
 	    .f = f,
+	    /* nearly all its subdomain queries one hash-like label under a constant rest, and
+	     * answers seen, nearly none carrying data: a file-hash or reputation lookup service */
+	    .lookup =
+		w->sq > 0 && w->resp > 0 &&
+		(uint64_t) w->look_q * 100 >= (uint64_t) w->sq * d->cfg.lookup_pct &&
+		(uint64_t) w->data_resp * 100 <= (uint64_t) w->resp * (100 - d->cfg.lookup_pct),
 	};
 	for (int r = 0; r < DX_RULES; r++) {
 		enum dx_severity sev = dx_rules[r].judge(&v);
@@ -465,6 +476,10 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 			s->sum.nx++;
 			s->tum.nx++;
 		}
+		if (q->dns.answer_bytes > d->cfg.answer_data_bytes) {
+			b->data_resp++;
+			s->sum.data_resp++;
+		}
 		dx_client_t *c =
 		    dx_clients_get(&d->clients, q->prep.client_hash, now_sec, d->now_epoch);
 		c->b[c->win.cur].resp++;
@@ -516,6 +531,17 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 		s->qt_n[qs]++;
 		if (f.random)
 			s->enc_n[f.encoding]++;
+		if (f.lookup_len !=
+		    0) { /* the apex's lookup shape is that of its first such name */
+			if (s->look_len == 0) {
+				s->look_len = f.lookup_len;
+				s->look_rest = f.rest_hash;
+			}
+			if (f.lookup_len == s->look_len && f.rest_hash == s->look_rest) {
+				b->look_q++;
+				s->sum.look_q++;
+			}
+		}
 		struct hour *hr = &s->hr[s->hwin.cur];
 		hr->sq++;
 		s->hsum.sq++;

@@ -11,6 +11,15 @@ static enum dx_severity cap(enum dx_severity s, enum dx_severity max)
 	return s > max ? max : s;
 }
 
+/* A hash or reputation lookup service (the lookup shape: one hash-like label of one length
+ * under a constant rest, answers that carry no data) is what these detectors would otherwise
+ * take for encoded data: below HIGH, so never blocked. A tunnel in that shape is left to
+ * INFO_VOLUME's budget. */
+static enum dx_severity unless_lookup(const dx_rule_view_t *v, enum dx_severity sev)
+{
+	return v->lookup ? cap(sev, DX_SEV_MEDIUM) : sev;
+}
+
 /* HIGH_FREQUENCY: the AWS recipe (> 20 / 50 / 100 subdomain queries in the window). Volume
  * alone is popularity or a retry storm (every real tunnel's names are nearly all unique), so
  * it is LOW unless the names are machine-made and unique; recipe_compat gives the recipe's
@@ -25,7 +34,7 @@ static enum dx_severity high_frequency(const dx_rule_view_t *v)
 						  : DX_SEV_NONE;
 	if (!v->machine && !k->recipe_compat)
 		sev = cap(sev, DX_SEV_LOW);
-	return sev;
+	return unless_lookup(v, sev);
 }
 
 /* ENCODED_SUBDOMAIN: unique long machine-made labels, corroborated by the bytes they carry. */
@@ -40,7 +49,7 @@ static enum dx_severity encoded_subdomain(const dx_rule_view_t *v)
 	    : n > k->enc_medium ? DX_SEV_MEDIUM
 	    : n > k->enc_low	? DX_SEV_LOW
 				: DX_SEV_NONE;
-	return sev;
+	return unless_lookup(v, sev);
 }
 
 /* LONG_NAME: unique names over long_qname characters or with a label over long_label. */
@@ -53,7 +62,7 @@ static enum dx_severity long_name(const dx_rule_view_t *v)
 							       : DX_SEV_NONE;
 	if (sev == DX_SEV_HIGH && n >= k->long_critical)
 		sev = DX_SEV_CRITICAL;
-	return sev;
+	return unless_lookup(v, sev);
 }
 
 /* UNUSUAL_QTYPE: the types tunnels use for room in answers, half of the apex's queries. */
@@ -67,7 +76,7 @@ static enum dx_severity unusual_qtype(const dx_rule_view_t *v)
 		if (v->machine && n >= k->qtype_high)
 			sev = n >= k->qtype_critical ? DX_SEV_CRITICAL : DX_SEV_HIGH;
 	}
-	return sev;
+	return unless_lookup(v, sev);
 }
 
 /* SUBDOMAIN_ENUMERATION: many dictionary-like names, mostly NXDOMAIN. Reconnaissance, not
@@ -83,7 +92,8 @@ static enum dx_severity subdomain_enumeration(const dx_rule_view_t *v)
 }
 
 /* INFO_VOLUME: information sent over the window or the horizon; HIGH only if the names
- * carrying it look machine-made. */
+ * carrying it look machine-made. The budget is the backstop for a tunnel in the lookup shape:
+ * a lookup service stays below HIGH until lookup_info_bytes in the horizon. */
 static enum dx_severity info_volume(const dx_rule_view_t *v)
 {
 	const dx_detect_cfg_t *k = v->k;
@@ -97,6 +107,8 @@ static enum dx_severity info_volume(const dx_rule_view_t *v)
 		sev = DX_SEV_MEDIUM;
 	else if (v->info_h >= k->info_horizon_bytes / DX_RULE_INFO_LOW_DIV)
 		sev = DX_SEV_LOW;
+	if (v->lookup && v->info_h < k->lookup_info_bytes)
+		sev = cap(sev, DX_SEV_MEDIUM);
 	return sev;
 }
 

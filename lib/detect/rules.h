@@ -31,6 +31,7 @@ typedef struct dx_rule_view {
 	const dx_client_t *c;	/* the querying client */
 	uint32_t client_median; /* new names of the median active client; UINT32_MAX: none */
 	const dx_features_t *f; /* this query's name */
+	bool lookup;		/* the apex looks like a hash or reputation lookup service */
 } dx_rule_view_t;
 
 /** A rule's severity at this query (DX_SEV_NONE: nothing), and its score, asked only when the

@@ -33,7 +33,9 @@ struct bucket {
 	uint32_t rnd_q; /* subdomain queries that look machine-made */
 	uint32_t odd_q; /* unusual query types */
 	uint32_t resp, nx;
-	uint32_t bits; /* information of the new subdomains (saturating) */
+	uint32_t bits;	    /* information of the new subdomains (saturating) */
+	uint32_t look_q;    /* subdomain queries in the apex's lookup shape (lookup_len, rest) */
+	uint32_t data_resp; /* responses whose answers carry data (over answer_data_bytes) */
 };
 
 struct hour {
@@ -76,6 +78,8 @@ struct apex_st {
 	uint8_t lab_next;
 	struct addr src[SRC_KEEP];
 	uint32_t alert[DX_T_COUNT]; /* index in the alert pool, or NIL */
+	uint32_t look_rest;	    /* the lookup shape: the rest of its first such name ... */
+	uint8_t look_len;	    /* ... and its data label's length; 0: none seen yet */
 	struct bucket sum, b[NB];
 	/* since the apex entered the table (its alerts' first_ts): subdomain queries by type,
 	 * for top_qtype, and machine-made ones by encoding, so all its alerts name one */

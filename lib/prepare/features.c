@@ -225,6 +225,8 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 	unsigned n_seen = 0;
 	memset(counts, 0, sizeof(counts));
 	unsigned all = 0, labels = 0, sub_len = 0;
+	unsigned n_long = 0, n_mid = 0, long_len = 0, long_fl = 0;
+	uint32_t rest_hash = 2166136261u; /* FNV-1a over the short labels, dots between */
 	bool random = false, long_random = false;
 	/* wire case matters only if some letter of the subdomain was upper case: most names
 	 * have none, and then the loop reads no mask bits */
@@ -266,6 +268,16 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 		} else if (lab_len > 0) {
 			labels++;
 			sub_len += lab_len;
+			if (lab_len >= 16) {
+				n_long++;
+				long_len = lab_len;
+				long_fl = lab;
+			} else if (lab_len >= 8) { /* left out once seen again (skip) */
+				n_mid++;
+			} else {
+				for (unsigned k = i; k <= j && k <= end; k++)
+					rest_hash = (rest_hash ^ t[k]) * 16777619u;
+			}
 			bool r = label_random(lab, lab_len, (unsigned) __builtin_popcount(letters));
 			random |= r;
 			long_random |= r && lab_len >= 16;
@@ -276,6 +288,12 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 	}
 	f->sub_len = (uint16_t) sub_len;
 	f->sub_labels = (uint8_t) labels;
+	/* hex or base32 of one case: no upper and lower together, no symbols or 8-bit bytes */
+	if (n_long == 1 && n_mid == 0 && !((long_fl & F_LOWER) && (long_fl & F_UPPER)) &&
+	    !(long_fl & (F_B64SYM | F_HYPHEN | F_UNDERSCORE | F_CTRL | F_HIGH))) {
+		f->lookup_len = (uint8_t) long_len;
+		f->rest_hash = rest_hash;
+	}
 	if (f->sub_len == 0)
 		return; /* every label was a repeated one */
 	finish_features(f, counts, seen, n_seen, all, random, long_random);

@@ -32,6 +32,12 @@ typedef struct dx_features {
 	enum dx_encoding encoding;
 	bool random;  /* machine-made: an encoding alphabet, not a hostname */
 	bool encoded; /* random and long enough to carry data (a label >= 16 or >= 30 in all) */
+	/* the lookup shape (a file hash, a reputation key): the subdomain's one label of 16 or
+	 * more characters, if it has exactly one, no other of 8 or more is left (a repeated one
+	 * is) and it is hex or base32 (one case, no symbols); 0 otherwise. rest_hash: a hash of
+	 * its labels under 8 characters, to tell whether they stay put. */
+	uint8_t lookup_len;
+	uint32_t rest_hash;
 } dx_features_t;
 
 /** Compute the features of name n whose apex starts at text offset apex_off (apex_off == 0:
