@@ -250,6 +250,19 @@ int dx_allow_build(dx_allow_t **out, bool builtin, const char *path, const psl_c
 			return DX_ENOMEM;
 		}
 	}
+	/* the reputation zones' providers (zen.spamhaus.org: spamhaus.org), by the list in use */
+	for (size_t i = 0; builtin && i < dx_reputation_zones_n; i++) {
+		const char *reg = psl_registrable_domain(psl, dx_reputation_zones[i]);
+		if (reg == NULL || dx_allow_refusal(reg, psl) != NULL) {
+			(*skipped)++;
+			continue;
+		}
+		if (!dx_allow_match(al, reg) && dx_allow_add(al, reg) != DX_OK) {
+			snprintf(err, DX_CONFIG_ERRMAX, "out of memory for the allowlist");
+			dx_allow_free(al);
+			return DX_ENOMEM;
+		}
+	}
 	int rc = path ? dx_allow_load(al, path, psl, err) : DX_OK;
 	if (rc != DX_OK) {
 		dx_allow_free(al);

@@ -28,6 +28,11 @@ typedef struct dx_allow dx_allow_t;
 /** The built-in list: contrib/allowlist.txt, compiled in by the build (allow_builtin.c). */
 extern const char *const dx_allow_builtin[];
 extern const size_t dx_allow_builtin_n;
+/** The DNS reputation zones real mail filters query (contrib/reputation-zones.txt, made from
+ * Debian's spamassassin and rspamd by contrib/tools/gen-reputation-zones.py): with the
+ * built-in list, each one's registrable domain is allowlisted. */
+extern const char *const dx_reputation_zones[];
+extern const size_t dx_reputation_zones_n;
 
 /** An empty allowlist. NULL on OOM. */
 dx_allow_t *dx_allow_new(dx_hash_key_t key);
