@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lib/config.h"
+#include "lib/detect/beacons.h"
 
 enum key_type {
 	KEY_STR,
@@ -139,6 +140,20 @@ static const struct key keys[] = {
      "CLIENT_ANOMALY: new names from one client in the window"},
     {"detect", "client_ratio", OFF(detect.cfg.client_ratio), KEY_U32, 2, 1000000,
      "CLIENT_ANOMALY: ... and this many times the median client's"},
+    {"detect", "beacon_min", OFF(detect.cfg.beacon_min), KEY_U32, 3, DX_BEACON_IVS + 1,
+     "BEACON: regular check-ins of one client to an apex for MEDIUM (HIGH if machine-made "
+     "names and no other client)"},
+    {"detect", "beacon_spread_pct", OFF(detect.cfg.beacon_spread_pct), KEY_U32, 1, 100,
+     "BEACON: regular if the intervals' median absolute deviation is at most this % of "
+     "their median"},
+    {"detect", "beacon_min_sec", OFF(detect.cfg.beacon_min_sec), KEY_U32, 1, 86400,
+     "BEACON: the median interval at least this, seconds"},
+    {"detect", "beacon_max_sec", OFF(detect.cfg.beacon_max_sec), KEY_U32, 1, 86400,
+     "BEACON: ... and at most this"},
+    {"detect", "beacon_gap_ms", OFF(detect.cfg.beacon_gap_ms), KEY_U32, 0, 600000,
+     "BEACON: a client's queries to an apex closer than this are one check-in, ms"},
+    {"detect", "max_beacons", OFF(detect.cfg.max_beacons), KEY_U32, 64, 1u << 24,
+     "(client, apex) pairs followed for BEACON (about 100 bytes each)"},
     {"detect", "stats_min_queries", OFF(detect.cfg.stats_min_queries), KEY_U32, 1, 1000000,
      "apex_window_stats rows only for apexes with this many queries in the window"},
     {"store", "path", OFF(store.path), KEY_STR, 0, 0, "the SQLite database"},

@@ -551,10 +551,79 @@ static void test_detect_lookup_shape(void)
 	dx_detect_free(d);
 }
 
+/* n check-ins of client cl to apex beacon.example, every period_s with +-jitter_pct % (or at
+ * random from 10 to 300 s if period_s is 0), each an A query answered with a 4-byte address;
+ * name kind: 0 a counter under a constant id, 1 machine-made, 2 one fixed name. */
+static void checkins(dx_detect_t *d, int n, int period_s, int jitter_pct, int kind, unsigned cl)
+{
+	char lab[32], name[128];
+	unsigned seed = 5 + cl;
+	dx_ts_t t = T0;
+	feed_answer_bytes = 4;
+	for (int i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		double u = (double) ((seed >> 8) & 0xFFFF) / 65535.0; /* 0..1 */
+		double gap =
+		    period_s ? period_s * (1.0 + jitter_pct / 100.0 * (2 * u - 1)) : 10 + 290 * u;
+		t += (dx_ts_t) (gap * 1e6);
+		if (kind == 0)
+			snprintf(name, sizeof(name), "a%d.5f3a9c2e.c2.beacon.example", i);
+		else if (kind == 1) {
+			rnd_label(lab, 20, B32, &seed);
+			snprintf(name, sizeof(name), "%s.c2.beacon.example", lab);
+		} else
+			snprintf(name, sizeof(name), "time.beacon.example");
+		feed(d, t, name, 1, cl, false, 0);
+		feed(d, t + 30000, name, 1, cl, true, 0);
+	}
+	feed_answer_bytes = 0;
+}
+
+/* BEACON: regular check-ins (+-20 % jitter) with a new name each are MEDIUM by the 8th, HIGH
+ * when machine-made from the apex's only client; one fixed name (NTP), irregular visits, or a
+ * second client asking the same names are not a beacon (or not HIGH). */
+static void test_detect_beacon(void)
+{
+	dx_detect_t *d = mk(NULL, NULL);
+	checkins(d, 16, 60, 20, 0, 1);
+	int s = slot("beacon.example");
+	CU_ASSERT_EQUAL(seen.sev[s][DX_T_BEACON], DX_SEV_MEDIUM);
+	CU_ASSERT_TRUE(seen.first_at[s][DX_T_BEACON][DX_SEV_MEDIUM] > T0 + 7 * 48000000LL);
+	CU_ASSERT_TRUE(max_sev("beacon.example") <= DX_SEV_MEDIUM);
+	dx_detect_free(d);
+	d = mk(NULL, NULL);
+	checkins(d, 16, 60, 20, 1, 1);
+	CU_ASSERT_EQUAL(sev_of("beacon.example", DX_T_BEACON), DX_SEV_HIGH);
+	dx_detect_free(d);
+	d = mk(NULL, NULL);
+	checkins(d, 16, 600, 40, 1, 1); /* every 10 minutes, +-40 % */
+	CU_ASSERT_TRUE(sev_of("beacon.example", DX_T_BEACON) >= DX_SEV_MEDIUM);
+	dx_detect_free(d);
+	d = mk(NULL, NULL);
+	checkins(d, 30, 64, 0, 2, 1); /* an NTP client: one fixed name */
+	CU_ASSERT_EQUAL(sev_of("beacon.example", DX_T_BEACON), DX_SEV_NONE);
+	dx_detect_free(d);
+	d = mk(NULL, NULL);
+	checkins(d, 30, 0, 0, 0, 1); /* new names at random times */
+	CU_ASSERT_EQUAL(sev_of("beacon.example", DX_T_BEACON), DX_SEV_NONE);
+	dx_detect_free(d);
+	d = mk(NULL, NULL);
+	checkins(d, 16, 60, 20, 1, 1);
+	checkins(d, 16, 60, 20, 1, 2); /* a second client of the apex: not HIGH */
+	CU_ASSERT_EQUAL(sev_of("beacon.example", DX_T_BEACON), DX_SEV_HIGH); /* already HIGH */
+	dx_detect_free(d);
+	d = mk(NULL, NULL);
+	checkins(d, 1, 60, 20, 1, 2); /* the other client came first */
+	checkins(d, 16, 60, 20, 1, 1);
+	CU_ASSERT_EQUAL(sev_of("beacon.example", DX_T_BEACON), DX_SEV_MEDIUM);
+	dx_detect_free(d);
+}
+
 static CU_TestInfo detect_tests[] = {
     {"hostile_apex_escaped", test_detect_hostile_apex_escaped},
     {"volume_alone_is_low", test_detect_volume_alone_is_low},
     {"lookup_shape", test_detect_lookup_shape},
+    {"beacon", test_detect_beacon},
     {"burst", test_detect_burst},
     {"encoded", test_detect_encoded},
     {"long_and_qtype", test_detect_long_and_qtype},

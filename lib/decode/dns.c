@@ -31,6 +31,25 @@ static enum dx_reason name_reason(int err)
 }
 
 /* Walk n RRs of one section (RFC 1035 4.1.3). section: 0 answer, 1 authority, 2 additional. */
+/* An answer address (rd: rdlen bytes, in bounds): counted, and whether it is the "no
+ * address" a C2 server answers while it has nothing to say (0.0.0.0, 127/8, ::, ::1). */
+static void count_addr(dx_dns_msg_t *m, const uint8_t *rd, uint16_t rdlen)
+{
+	bool idle;
+	if (rdlen == 4) {
+		idle = rd[0] == 127 || (rd[0] | rd[1] | rd[2] | rd[3]) == 0;
+	} else {
+		uint8_t any = 0;
+		for (int i = 0; i < 15; i++)
+			any |= rd[i];
+		idle = any == 0 && rd[15] <= 1;
+	}
+	if (m->an_addr < UINT8_MAX) {
+		m->an_addr++;
+		m->an_idle += idle;
+	}
+}
+
 static void walk_rrs(dx_cur_t *c, unsigned n, int section, unsigned *examined, dx_dns_msg_t *m)
 {
 	while (n-- > 0 && c->err == DX_OK && *examined < DX_MAX_RR) {
@@ -52,6 +71,8 @@ static void walk_rrs(dx_cur_t *c, unsigned n, int section, unsigned *examined, d
 			}
 			return;
 		}
+		if (section == 0 && ((type == 1 && rdlen == 4) || (type == 28 && rdlen == 16)))
+			count_addr(m, c->base + c->off, rdlen);
 		dx_cur_skip(c, rdlen);
 		if (section == 0) {
 			m->an_seen++;

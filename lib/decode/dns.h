@@ -32,6 +32,8 @@ typedef struct dx_dns_msg {
 	uint16_t edns_size;    /* requestor's UDP payload size; 0 without OPT */
 	uint16_t msg_len;      /* bytes of the message as captured (may be < the real size) */
 	uint16_t an_seen;      /* answer RRs actually walked */
+	uint8_t an_addr;       /* ... of which A or AAAA (saturating) */
+	uint8_t an_idle;       /* ... of which 0.0.0.0, 127/8, :: or ::1: a C2's idle answer */
 	uint32_t answer_bytes; /* sum of answer RDLENGTHs walked */
 	uint32_t min_ttl;      /* smallest answer TTL walked; UINT32_MAX if none */
 	uint8_t opcode;

@@ -45,6 +45,11 @@ typedef struct dx_detect_cfg {
 	uint32_t answer_data_bytes; /* an answer carries data past this many RDATA bytes */
 	uint32_t lookup_info_bytes; /* a lookup service's INFO_VOLUME reaches HIGH only past this */
 	uint32_t client_min_unique, client_ratio;
+	uint32_t beacon_min;	    /* BEACON: regular check-ins for MEDIUM ... */
+	uint32_t beacon_spread_pct; /* ... median absolute deviation at most this % of the median */
+	uint32_t beacon_min_sec, beacon_max_sec; /* ... median interval within these */
+	uint32_t beacon_gap_ms;	    /* queries of a pair closer than this: one check-in */
+	uint32_t max_beacons;	    /* (client, apex) pairs followed */
 	uint32_t stats_min_queries; /* window-stats rows only for apexes this busy */
 } dx_detect_cfg_t;
 

@@ -75,6 +75,12 @@ void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
 	c->lookup_info_bytes = 1u << 20;
 	c->client_min_unique = 300;
 	c->client_ratio = 10;
+	c->beacon_min = 8;
+	c->beacon_spread_pct = 30;
+	c->beacon_min_sec = 10;
+	c->beacon_max_sec = 3600;
+	c->beacon_gap_ms = 2000;
+	c->max_beacons = 16384;
 	c->stats_min_queries = 20;
 }
 
@@ -82,6 +88,7 @@ size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg)
 {
 	return sizeof(dx_detect_t) + dx_apextab_bytes(cfg->max_apexes) +
 	       dx_names_bytes(cfg->max_subdomains) + dx_clients_bytes(cfg->max_clients) +
+	       dx_beacons_bytes(cfg->max_beacons) +
 	       (size_t) cfg->max_alerts * sizeof(struct alert_slot);
 }
 dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, dx_hash_key_t key,
@@ -103,8 +110,9 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, 
 	bool apexes = dx_apextab_init(&d->apexes, cfg->max_apexes, evict_apex, d);
 	bool names = dx_names_init(&d->names, cfg->max_subdomains, cfg->horizon_hours * 3600u);
 	bool clients = dx_clients_init(&d->clients, cfg->max_clients);
+	bool beacons = dx_beacons_init(&d->beacons, cfg->max_beacons);
 	d->alerts = calloc(cfg->max_alerts, sizeof(*d->alerts));
-	if (!apexes || !names || !clients || !d->alerts || cfg->max_alerts == 0) {
+	if (!apexes || !names || !clients || !beacons || !d->alerts || cfg->max_alerts == 0) {
 		dx_detect_free(d);
 		return NULL;
 	}
@@ -120,6 +128,7 @@ void dx_detect_free(dx_detect_t *d)
 	dx_apextab_free(&d->apexes);
 	dx_names_free(&d->names);
 	dx_clients_free(&d->clients);
+	dx_beacons_free(&d->beacons);
 	free(d->alerts);
 	free(d);
 }
@@ -130,7 +139,8 @@ bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg)
 	bool same = n.window_sec == d->cfg.window_sec && n.horizon_hours == d->cfg.horizon_hours &&
 		    n.max_apexes == d->cfg.max_apexes &&
 		    n.max_subdomains == d->cfg.max_subdomains &&
-		    n.max_clients == d->cfg.max_clients && n.max_alerts == d->cfg.max_alerts;
+		    n.max_clients == d->cfg.max_clients && n.max_alerts == d->cfg.max_alerts &&
+		    n.max_beacons == d->cfg.max_beacons;
 	/* the structural ones stay as allocated */
 	n.window_sec = d->cfg.window_sec;
 	n.horizon_hours = d->cfg.horizon_hours;
@@ -138,6 +148,7 @@ bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg)
 	n.max_subdomains = d->cfg.max_subdomains;
 	n.max_clients = d->cfg.max_clients;
 	n.max_alerts = d->cfg.max_alerts;
+	n.max_beacons = d->cfg.max_beacons;
 	d->cfg = n;
 	return same;
 }
@@ -356,7 +367,7 @@ static bool unusual_qtype(uint16_t t)
 /* Ask every rule (rules.c) what it sees at this query of an ordinary apex; raise what is
  * news (almost never: the score is asked only then). */
 static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx_features_t *f,
-		     const dx_client_t *c)
+		     const dx_client_t *c, const dx_beacon_t *bc)
 {
 	const struct apex_st *s = &d->apexes.recs[idx];
 	const struct bucket *w = &s->sum;
@@ -373,6 +384,8 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	    .c = c,
 	    .client_median = d->clients.median,
 	    .f = f,
+	    .beacon = bc,
+	    .apex = s,
 	    /* nearly all its subdomain queries one hash-like label under a constant rest, and
 	     * answers seen, nearly none carrying data: a file-hash or reputation lookup service */
 	    .lookup =
@@ -449,6 +462,13 @@ void dx_detect_prefetch(const dx_detect_t *d, const dx_query_t *q)
 	dx_clients_prefetch(&d->clients, p->client_hash);
 }
 
+/* The (client, apex) pair of a query or of the response to it (the client is its source or
+ * its destination: the parser hashed it so), for the check-in table. */
+static uint64_t beacon_key(const dx_query_t *q)
+{
+	return q->prep.client_hash ^ (q->prep.apex_hash * 0x9E3779B97F4A7C15ULL);
+}
+
 void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 {
 	DX_REQUIRE(q->prep.ready);
@@ -480,6 +500,13 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 			b->data_resp++;
 			s->sum.data_resp++;
 		}
+		/* an idle answer says nothing: NXDOMAIN, no answer, or only idle addresses */
+		const dx_dns_msg_t *m = &q->dns;
+		bool idle =
+		    m->rcode == 3 ||
+		    (m->rcode == 0 &&
+		     (m->an_seen == 0 || (m->an_idle == m->an_addr && m->an_addr == m->an_seen)));
+		dx_beacons_answer(&d->beacons, beacon_key(q), idle);
 		dx_client_t *c =
 		    dx_clients_get(&d->clients, q->prep.client_hash, now_sec, d->now_epoch);
 		c->b[c->win.cur].resp++;
@@ -581,5 +608,18 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 	if (cls != DX_APEX_NORMAL)
 		return; /* counted, but public suffixes, arpa, local, dotless, _. never alert */
 	d->st.detector_queries++;
-	evaluate(d, idx, q, &f, c);
+	/* BEACON: this client's check-ins to this apex (subdomain queries of ordinary apexes) */
+	const dx_beacon_t *bc = NULL;
+	if (f.sub_len > 0) {
+		bool checkin;
+		dx_beacon_t *pair = dx_beacons_see(&d->beacons, beacon_key(q), q->ts_us,
+						   (uint32_t) q->prep.name_hash, f.random,
+						   d->cfg.beacon_gap_ms, &checkin);
+		if (checkin)
+			pair->regular =
+			    dx_beacons_regular(pair, d->cfg.beacon_min - 1, d->cfg.beacon_min_sec,
+					       d->cfg.beacon_max_sec, d->cfg.beacon_spread_pct);
+		bc = pair;
+	}
+	evaluate(d, idx, q, &f, c, bc);
 }

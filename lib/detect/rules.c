@@ -4,6 +4,7 @@
  * capped at MEDIUM unless the apex's names look machine-made and unique, and a detector reaches
  * HIGH or CRITICAL only when its own signal and the encoding or information signals agree.
  */
+#include "lib/detect/alerts.h"
 #include "lib/detect/rules.h"
 
 static enum dx_severity cap(enum dx_severity s, enum dx_severity max)
@@ -162,6 +163,30 @@ static double client_anomaly_score(const dx_rule_view_t *v)
 	return frac(v->c->sum.uniq, DX_RULE_CLIENT_SCORE * (uint64_t) v->k->client_min_unique);
 }
 
+/* BEACON: one client checking in with an apex at a regular interval (RITA's dispersion test
+ * on the intervals), each check-in with a new name (a fresh one, or a constant id and a
+ * counter), three answers in four idle: NXDOMAIN, no answer, or only 0.0.0.0, 127/8, :: or
+ * ::1 (a C2 server with nothing to say; a service answers with its addresses). Periodic lookups of one fixed name (NTP, health checks,
+ * update pollers) have no new names. HIGH when the names are machine-made and nobody else
+ * queries the apex. */
+static enum dx_severity beacon(const dx_rule_view_t *v)
+{
+	const dx_detect_cfg_t *k = v->k;
+	const dx_beacon_t *b = v->beacon;
+	if (b == NULL || !b->regular || b->checkins < k->beacon_min ||
+	    (uint32_t) b->fresh * 4 < (uint32_t) b->checkins * 3 || b->answers == 0 ||
+	    (uint32_t) b->idle * 4 < (uint32_t) b->answers * 3)
+		return DX_SEV_NONE; /* answers with something to say are a service's, not idling */
+	if ((uint32_t) b->machine * 2 >= b->checkins && dx_alerts_source_count(v->apex) <= 1)
+		return DX_SEV_HIGH;
+	return DX_SEV_MEDIUM;
+}
+
+static double beacon_score(const dx_rule_view_t *v)
+{
+	return frac(v->beacon->checkins, 2 * (uint64_t) v->k->beacon_min);
+}
+
 const dx_rule_t dx_rules[DX_RULES] = {
     {DX_T_HIGH_FREQUENCY, high_frequency, high_frequency_score},
     {DX_T_ENCODED_SUBDOMAIN, encoded_subdomain, encoded_subdomain_score},
@@ -170,4 +195,5 @@ const dx_rule_t dx_rules[DX_RULES] = {
     {DX_T_SUBDOMAIN_ENUMERATION, subdomain_enumeration, subdomain_enumeration_score},
     {DX_T_INFO_VOLUME, info_volume, info_volume_score},
     {DX_T_CLIENT_ANOMALY, client_anomaly, client_anomaly_score},
+    {DX_T_BEACON, beacon, beacon_score},
 };

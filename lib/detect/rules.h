@@ -21,17 +21,19 @@
 /** What a rule sees at one query: read only. */
 typedef struct dx_rule_view {
 	const dx_detect_cfg_t *k;
-	const struct bucket *w; /* the apex's window */
-	const struct hour *hz;	/* its horizon */
-	bool rnd;		/* most subdomain queries in the window look machine-made */
-	bool machine;		/* ... and most are unique: names made to carry data */
-	bool hmachine;		/* most of the horizon's subdomain queries look machine-made */
-	uint32_t info_w;	/* estimated bytes in the window */
-	uint64_t info_h;	/* ... in the horizon */
-	const dx_client_t *c;	/* the querying client */
-	uint32_t client_median; /* new names of the median active client; UINT32_MAX: none */
-	const dx_features_t *f; /* this query's name */
-	bool lookup;		/* the apex looks like a hash or reputation lookup service */
+	const struct bucket *w;	    /* the apex's window */
+	const struct hour *hz;	    /* its horizon */
+	bool rnd;		    /* most subdomain queries in the window look machine-made */
+	bool machine;		    /* ... and most are unique: names made to carry data */
+	bool hmachine;		    /* most of the horizon's subdomain queries look machine-made */
+	uint32_t info_w;	    /* estimated bytes in the window */
+	uint64_t info_h;	    /* ... in the horizon */
+	const dx_client_t *c;	    /* the querying client */
+	uint32_t client_median;	    /* new names of the median active client; UINT32_MAX: none */
+	const dx_features_t *f;	    /* this query's name */
+	bool lookup;		    /* the apex looks like a hash or reputation lookup service */
+	const dx_beacon_t *beacon;  /* this client's check-ins to the apex, or NULL */
+	const struct apex_st *apex; /* the apex itself (its sources) */
 } dx_rule_view_t;
 
 /** A rule's severity at this query (DX_SEV_NONE: nothing), and its score, asked only when the
@@ -45,6 +47,6 @@ typedef struct dx_rule {
 	dx_rule_score_fn score;
 } dx_rule_t;
 
-#define DX_RULES 7
+#define DX_RULES 8
 /** The detectors, in the order they are judged (README "Detectors"). */
 extern const dx_rule_t dx_rules[DX_RULES];

@@ -11,6 +11,7 @@
 
 #include "lib/detect/detect.h"
 #include "lib/detect/apextab.h"
+#include "lib/detect/beacons.h"
 #include "lib/detect/clients.h"
 #include "lib/detect/names.h"
 #include "lib/detect/window.h"
@@ -115,6 +116,7 @@ struct dx_detect {
 	dx_apextab_t apexes;
 	dx_names_t names;
 	dx_clients_t clients;
+	dx_beacons_t beacons;
 
 	struct alert_slot *alerts;
 	uint32_t free_alert, alerts_never_used;
