@@ -188,6 +188,40 @@ static void test_rules_client_anomaly(void)
 	CU_ASSERT_EQUAL(judge(DX_T_CLIENT_ANOMALY), DX_SEV_NONE);
 }
 
+static void test_rules_beacon(void)
+{
+	fresh();
+	static dx_beacon_t b;
+	static struct apex_st ap;
+	memset(&b, 0, sizeof(b));
+	memset(&ap, 0, sizeof(ap));
+	ap.n_src = 1;
+	ap.src_bits = 1;
+	v.apex = &ap;
+	CU_ASSERT_EQUAL(judge(DX_T_BEACON), DX_SEV_NONE); /* no pair */
+	v.beacon = &b;
+	b.regular = true;
+	b.checkins = b.fresh = 8;
+	b.answers = b.idle = 8;
+	CU_ASSERT_EQUAL(judge(DX_T_BEACON), DX_SEV_MEDIUM);
+	b.machine = 4; /* half machine-made, the apex's only client */
+	CU_ASSERT_EQUAL(judge(DX_T_BEACON), DX_SEV_HIGH);
+	ap.src_bits = 3; /* a second client */
+	ap.n_src = 2;
+	CU_ASSERT_EQUAL(judge(DX_T_BEACON), DX_SEV_MEDIUM);
+	b.idle = 5; /* answers that say something: a service */
+	CU_ASSERT_EQUAL(judge(DX_T_BEACON), DX_SEV_NONE);
+	b.idle = 8;
+	b.fresh = 5; /* mostly one fixed name */
+	CU_ASSERT_EQUAL(judge(DX_T_BEACON), DX_SEV_NONE);
+	b.fresh = 8;
+	b.checkins = 7;
+	CU_ASSERT_EQUAL(judge(DX_T_BEACON), DX_SEV_NONE);
+	b.checkins = 8;
+	b.regular = false;
+	CU_ASSERT_EQUAL(judge(DX_T_BEACON), DX_SEV_NONE);
+}
+
 static CU_TestInfo rules_tests[] = {
     {"table", test_rules_table},
     {"high_frequency", test_rules_high_frequency},
@@ -197,6 +231,7 @@ static CU_TestInfo rules_tests[] = {
     {"subdomain_enumeration", test_rules_subdomain_enumeration},
     {"info_volume", test_rules_info_volume},
     {"client_anomaly", test_rules_client_anomaly},
+    {"beacon", test_rules_beacon},
     CU_TEST_INFO_NULL,
 };
 
