@@ -1,0 +1,134 @@
+#!/bin/sh
+# mklab-beacon.sh OUT.pcap [MINUTES]
+# A lab capture of a patient C2 beacon and of periodic lookups that are not one, made with
+# real tools: a client namespace runs dig (one process per query, real sleeps) through a real
+# unbound resolver that delegates the zones to a second unbound answering for them:
+#   - the beacon: one A query a minute (60 s x U(0.8, 1.2): +-20 % jitter) for
+#     a<seq>.<constant 8-hex beacon id>.c2.beacon-lab.net, answered 0.0.0.0 (idle, never
+#     tasked);
+#   - periodic lookups of one fixed name: time.ntp-lab.net every 64 s (an NTP client),
+#     health.svc.app-lab.net every 30 s (a health check), update.vendor-lab.net every 60 s
+#     (an update poller), each answered with an address;
+#   - a trickle of ordinary lookups of a few names.
+# MINUTES (default 17) of real time. The client's veth is captured with tcpdump. Needs root,
+# ip netns, unbound, dig, tcpdump and python3; exits 77 if one is missing.
+set -u
+out=$1
+minutes=${2:-17}
+for t in ip unbound dig tcpdump python3; do
+	command -v $t >/dev/null 2>&1 || { echo "SKIP: $t not installed"; exit 77; }
+done
+. "$(cd "$(dirname "$0")/.." && pwd)/tests/unbound_conf.sh"
+. "$(cd "$(dirname "$0")/.." && pwd)/tests/netns.sh"
+id=$(( $$ % 10000 ))
+cli=dxbcli$id res=dxbres$id auth=dxbauth$id
+dir=$(mktemp -d)
+cleanup() {
+	for p in $(cat "$dir"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null; done
+	sleep 0.3
+	for n in $cli $res $auth; do ip netns pids $n 2>/dev/null | xargs -r kill -9 2>/dev/null; done
+	for n in $cli $res $auth; do ip netns del $n 2>/dev/null; done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+ip netns add $cli 2>/dev/null || { echo "SKIP: cannot create network namespaces"; exit 77; }
+set -e
+ip netns add $res
+ip netns add $auth
+for n in $cli $res $auth; do ip -n $n link set lo up; done
+pair $cli c0 10.92.0.2 $res r0 10.92.0.1
+pair $res r1 10.93.0.1 $auth a0 10.93.0.2
+
+mkdir -p "$dir/auth"
+{ unbound_server "$dir/auth" 10.93.0.2 53 10.93.0.0/24; cat <<CONF
+	local-zone: "c2.beacon-lab.net." redirect
+	local-data: "c2.beacon-lab.net. 30 IN A 0.0.0.0"
+	local-zone: "ntp-lab.net." static
+	local-data: "time.ntp-lab.net. 60 IN A 192.0.2.123"
+	local-zone: "app-lab.net." static
+	local-data: "health.svc.app-lab.net. 5 IN A 192.0.2.80"
+	local-zone: "vendor-lab.net." static
+	local-data: "update.vendor-lab.net. 30 IN A 192.0.2.90"
+	local-data: "www.vendor-lab.net. 30 IN A 192.0.2.91"
+CONF
+} >"$dir/auth/unbound.conf"
+ip netns exec $auth unbound -d -c "$dir/auth/unbound.conf" &
+echo $! >"$dir/auth.pid"
+
+mkdir -p "$dir/res"
+{ unbound_server "$dir/res" 10.92.0.1 53 10.92.0.0/24; cat <<CONF
+	module-config: "iterator"
+	qname-minimisation: no
+	do-not-query-localhost: no
+	local-zone: "corp.example." static
+	local-data: "www.corp.example. 60 IN A 10.0.0.1"
+	domain-insecure: "beacon-lab.net."
+	domain-insecure: "ntp-lab.net."
+	domain-insecure: "app-lab.net."
+	domain-insecure: "vendor-lab.net."
+stub-zone:
+	name: "c2.beacon-lab.net."
+	stub-addr: 10.93.0.2
+stub-zone:
+	name: "ntp-lab.net."
+	stub-addr: 10.93.0.2
+stub-zone:
+	name: "app-lab.net."
+	stub-addr: 10.93.0.2
+stub-zone:
+	name: "vendor-lab.net."
+	stub-addr: 10.93.0.2
+CONF
+} >"$dir/res/unbound.conf"
+ip netns exec $res unbound -d -c "$dir/res/unbound.conf" &
+echo $! >"$dir/res.pid"
+set +e
+for i in $(seq 50); do
+	[ "$(ip netns exec $cli dig +short +tries=1 +time=1 @10.92.0.1 www.corp.example)" = 10.0.0.1 ] && break
+	sleep 0.2
+done
+
+ip netns exec $cli tcpdump -i c0 -w "$dir/cap.pcap" -U -s 0 udp port 53 2>"$dir/tcpdump.err" &
+echo $! >"$dir/tcpdump.pid"
+sleep 1
+
+ip netns exec $cli python3 - "$minutes" <<'PY'
+import heapq, random, subprocess, sys, time
+r = random.Random()
+end = time.time() + float(sys.argv[1]) * 60
+beacon_id = "%08x" % r.getrandbits(32)
+def dig(name):
+    subprocess.Popen(["dig", "+tries=1", "+time=2", "+noall", "@10.92.0.1", "-t", "A", name],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+now = time.time()
+# (when, kind, seq)
+q = [(now + r.uniform(1, 5), "beacon", 0), (now + 2, "ntp", 0), (now + 3, "health", 0),
+     (now + 4, "update", 0), (now + 5, "browse", 0)]
+heapq.heapify(q)
+while q:
+    when, kind, seq = heapq.heappop(q)
+    if when > end:
+        continue
+    time.sleep(max(0, when - time.time()))
+    if kind == "beacon":
+        dig("a%d.%s.c2.beacon-lab.net" % (seq, beacon_id))
+        heapq.heappush(q, (when + 60 * r.uniform(0.8, 1.2), kind, seq + 1))
+    elif kind == "ntp":
+        dig("time.ntp-lab.net")
+        heapq.heappush(q, (when + 64, kind, 0))
+    elif kind == "health":
+        dig("health.svc.app-lab.net")
+        heapq.heappush(q, (when + 30, kind, 0))
+    elif kind == "update":
+        dig("update.vendor-lab.net")
+        heapq.heappush(q, (when + 60, kind, 0))
+    else:
+        dig(r.choice(["www.corp.example", "www.vendor-lab.net"]))
+        heapq.heappush(q, (when + r.uniform(5, 40), kind, 0))
+time.sleep(3)
+PY
+sleep 1
+kill "$(cat "$dir/tcpdump.pid")" 2>/dev/null
+sleep 0.5
+cp "$dir/cap.pcap" "$out"
+echo "mklab-beacon: $(tcpdump -r "$out" 2>/dev/null | wc -l) packets -> $out"
