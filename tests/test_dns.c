@@ -51,6 +51,33 @@ static void test_dns_response_answers_and_edns(void)
 	CU_ASSERT_FALSE(d.truncated);
 }
 
+/* Answer addresses counted, the idle ones (0.0.0.0, 127/8, ::, ::1: a C2 server with nothing
+ * to say) apart; the counts start from zero whatever the struct held (a reused ring slot). */
+static void test_dns_idle_answers(void)
+{
+	tu_buf_t m = {.len = 0};
+	tu_dns_query(&m, 9, 0x8180, "a1.c2.example.net", 1);
+	tu_set16(&m, 6, 4); /* ANCOUNT */
+	static const uint8_t zero[4] = {0}, loop[4] = {127, 0, 0, 1}, pub[4] = {192, 0, 2, 7};
+	static const uint8_t v6loop[16] = {[15] = 1};
+	tu_rr_ptr12(&m, 1, 30, zero, 4);
+	tu_rr_ptr12(&m, 1, 30, loop, 4);
+	tu_rr_ptr12(&m, 28, 30, v6loop, 16);
+	tu_rr_ptr12(&m, 1, 30, pub, 4);
+	dx_dns_msg_t d;
+	memset(&d, 0xA5, sizeof(d));
+	enum dx_reason why;
+	CU_ASSERT_EQUAL_FATAL(dx_dns_parse(m.b, m.len, &d, &why), DX_OK);
+	CU_ASSERT_EQUAL(d.an_addr, 4);
+	CU_ASSERT_EQUAL(d.an_idle, 3);
+	tu_buf_t q = {.len = 0};
+	tu_dns_query(&q, 9, 0x0100, "a1.c2.example.net", 1);
+	memset(&d, 0xA5, sizeof(d));
+	CU_ASSERT_EQUAL_FATAL(dx_dns_parse(q.b, q.len, &d, &why), DX_OK);
+	CU_ASSERT_EQUAL(d.an_addr, 0);
+	CU_ASSERT_EQUAL(d.an_idle, 0);
+}
+
 /* RDLENGTH claiming more than is there: decoded, flagged truncated, no read past the end. */
 static void test_dns_rdlen_past_end(void)
 {
@@ -158,6 +185,7 @@ static CU_TestInfo dns_tests[] = {
     {"query", test_dns_query},
     {"response_answers_and_edns", test_dns_response_answers_and_edns},
     {"rdlen_past_end", test_dns_rdlen_past_end},
+    {"idle_answers", test_dns_idle_answers},
     {"counts_lie", test_dns_counts_lie},
     {"errors_by_reason", test_dns_errors_by_reason},
     {"every_prefix", test_dns_every_prefix},

@@ -112,6 +112,7 @@ int dx_dns_parse(const uint8_t *msg, size_t len, dx_dns_msg_t *out, enum dx_reas
 	out->edns_size = 0;
 	out->truncated = false;
 	out->an_seen = 0;
+	out->an_addr = out->an_idle = 0;
 	out->answer_bytes = 0;
 	out->min_ttl = UINT32_MAX;
 	if (out->qdcount == 0) {
