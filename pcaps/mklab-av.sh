@@ -23,24 +23,8 @@ for t in ip unbound dig tcpdump python3; do
 done
 . "$(cd "$(dirname "$0")/.." && pwd)/tests/unbound_conf.sh"
 . "$(cd "$(dirname "$0")/.." && pwd)/tests/netns.sh"
-id=$(( $$ % 10000 ))
-cli=dxacli$id res=dxares$id auth=dxaauth$id
-dir=$(mktemp -d)
-cleanup() {
-	for p in $(cat "$dir"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null; done
-	sleep 0.3
-	for n in $cli $res $auth; do ip netns pids $n 2>/dev/null | xargs -r kill -9 2>/dev/null; done
-	for n in $cli $res $auth; do ip netns del $n 2>/dev/null; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-ip netns add $cli 2>/dev/null || { echo "SKIP: cannot create network namespaces"; exit 77; }
+lab_hosts a 90
 set -e
-ip netns add $res
-ip netns add $auth
-for n in $cli $res $auth; do ip -n $n link set lo up; done
-pair $cli c0 10.90.0.2 $res r0 10.90.0.1
-pair $res r1 10.91.0.1 $auth a0 10.91.0.2
 
 # the zones' own servers: a second unbound answering from local data
 mkdir -p "$dir/auth"

@@ -28,11 +28,11 @@ void dx_detector_on_alert(void *ctx, dx_alert_t *a)
 		pl->store_errors++;
 	/* Live, the packet's own time is the wall clock it arrived at; a replay's is not. */
 	enum dx_status before = a->status;
-	size_t said = strnlen(a->details, sizeof(a->details));
+	const char *said = a->not_blocked;
 	dx_respond_alert(pl->respond, a,
 			 pl->live ? (double) a->detected_ts / 1e6 : dx_clock_wall());
 	/* the policy changed its status, or noted why it was not blocked */
-	if ((a->status != before || strnlen(a->details, sizeof(a->details)) != said) &&
+	if ((a->status != before || a->not_blocked != said) &&
 	    dx_store_put_alert(pl->store, a) != DX_OK)
 		pl->store_errors++;
 	if (a->severity > a->logged) {

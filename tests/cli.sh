@@ -274,5 +274,15 @@ else
 	echo "FAIL shutdown with a running hook: exit $rc after $ms ms, '$st'"; fails=$((fails + 1))
 fi
 
+# a refused block is said in the alert itself: the iodine tunnel under a protect zone is HIGH,
+# no block is requested, and each alert's details name the reason
+printf '[response]\nprotect = pirate.sea\n' >"$dir/pr.ini"
+rm -f "$dir"/pr.db*
+"$bin" -c "$dir/pr.ini" -q -r "$p/iodine-pirate-sea.pcap" -d "$dir/pr.db" --dry-run 2>/dev/null
+why=$(sqlite3 "$dir/pr.db" "select group_concat(distinct json_extract(details, '$.not_blocked')) from alerts where severity in ('HIGH', 'CRITICAL')")
+nb=$(sqlite3 "$dir/pr.db" "select count(*) from blocks")
+[ "$why" = protected ] && [ "$nb" = 0 ] && echo "ok   a refused block: no request, the alerts say not_blocked: protected" ||
+	{ echo "FAIL refused block: not_blocked '$why', $nb blocks"; fails=$((fails + 1)); }
+
 echo "cli: $fails failed"
 [ "$fails" -eq 0 ]

@@ -8,3 +8,30 @@ pair() {
 	ip -n "$1" link set "$2" up
 	ip -n "$4" link set "$5" up
 }
+
+# lab_hosts TAG NET: the three hosts of a lab capture (pcaps/mklab-*.sh): a client, its
+# resolver and the zones' own server, in namespaces named after TAG and this shell's pid,
+# lo up, joined by veth pairs (client 10.NET.0.2 - resolver 10.NET.0.1, resolver
+# 10.NET+1.0.1 - server 10.NET+1.0.2); a temporary directory in $dir. Everything is removed at
+# exit (the processes whose pids are in $dir/*.pid first). Sets cli, res, auth, dir; exits 77
+# if namespaces cannot be made.
+lab_hosts() {
+	_id=$(($$ % 10000))
+	cli=dx${1}cli$_id res=dx${1}res$_id auth=dx${1}auth$_id
+	dir=$(mktemp -d)
+	trap lab_hosts_remove EXIT
+	ip netns add $cli 2>/dev/null || { echo "SKIP: cannot create network namespaces"; exit 77; }
+	ip netns add $res || exit 1
+	ip netns add $auth || exit 1
+	for _n in $cli $res $auth; do ip -n $_n link set lo up; done
+	pair $cli c0 10.$2.0.2 $res r0 10.$2.0.1 || exit 1
+	pair $res r1 10.$(($2 + 1)).0.1 $auth a0 10.$(($2 + 1)).0.2 || exit 1
+}
+
+lab_hosts_remove() {
+	for _p in $(cat "$dir"/*.pid 2>/dev/null); do kill "$_p" 2>/dev/null; done
+	sleep 0.3
+	for _n in $cli $res $auth; do ip netns pids $_n 2>/dev/null | xargs -r kill -9 2>/dev/null; done
+	for _n in $cli $res $auth; do ip netns del $_n 2>/dev/null; done
+	rm -rf "$dir"
+}

@@ -8,7 +8,6 @@
 
 static dx_detect_cfg_t k;
 static struct bucket w;
-static struct hour hz;
 static dx_client_t cl;
 static dx_features_t f;
 static dx_rule_view_t v;
@@ -17,12 +16,10 @@ static void fresh(void)
 {
 	dx_detect_cfg_defaults(&k);
 	memset(&w, 0, sizeof(w));
-	memset(&hz, 0, sizeof(hz));
 	memset(&cl, 0, sizeof(cl));
 	memset(&f, 0, sizeof(f));
 	f.sub_len = 10;
-	v = (dx_rule_view_t){
-	    .k = &k, .w = &w, .hz = &hz, .c = &cl, .client_median = UINT32_MAX, .f = &f};
+	v = (dx_rule_view_t){.k = &k, .w = &w, .c = &cl, .client_median = UINT32_MAX, .f = &f};
 }
 
 static enum dx_severity judge(enum dx_threat t)

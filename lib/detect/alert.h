@@ -67,6 +67,8 @@ typedef struct dx_alert {
 	bool
 	    refresh; /* only counts, sources, details, status and encoding changed since the last write */
 	uint64_t store_seq; /* the store's: 1 + the queue position of its row not yet written */
+	const char
+	    *not_blocked; /* the block policy's: why it refused this apex (a constant), or NULL */
 	dx_ts_t raised_ts[DX_SEV_CRITICAL + 1]; /* when each severity was first reached */
 	dx_alert_at_t at[DX_SEV_CRITICAL + 1];	/* and the counts then */
 } dx_alert_t;

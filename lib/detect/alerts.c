@@ -166,6 +166,11 @@ static void fill_details(dx_detect_t *d, const struct apex_st *s, dx_alert_t *a)
 	dx_out_str(&out, ",\"horizon_random_fraction\":");
 	put_frac(&out, s->hsum.rnd_q, s->hsum.sq);
 	put_field(&out, "total_queries", s->total_q);
+	if (a->not_blocked != NULL) {
+		dx_out_str(&out, ",\"not_blocked\":\"");
+		dx_out_str(&out, a->not_blocked);
+		dx_out_str(&out, "\"");
+	}
 	dx_out_str(&out, "}");
 	dx_out_end(&out);
 }

@@ -150,9 +150,8 @@ uint32_t dx_apextab_get(dx_apextab_t *t, const char *a, size_t len, uint64_t h, 
 	}
 	unsigned freq = cms_add(t, h); /* entries of this apex, this one included */
 	uint32_t i;
-	if (t->never_used < t->max) {
-		i = t->never_used++;
-		t->n++;
+	if (t->n < t->max) {
+		i = t->n++;
 	} else { /* full: the least recently active apex of probation goes, its owner told first */
 		i = t->tail[t->n_seg[SEG_PROBATION] ? SEG_PROBATION : SEG_PROTECTED];
 		t->evict(t->ctx, i);

@@ -38,7 +38,7 @@ typedef struct dx_apextab {
 	uint64_t hsalt;
 	unsigned hbits;	 /* log2 of the slots */
 	uint64_t probes; /* chain entries compared */
-	uint32_t max, n, never_used;
+	uint32_t max, n; /* records 0 .. n-1 in use (handed out in order), of max */
 	uint32_t head[2], tail[2], n_seg[2], protected_max; /* [0] probation, [1] protected */
 	uint8_t *cms;					    /* DX_APEXTAB_CMS_ROWS rows */
 	uint32_t cms_mask, cms_adds, cms_age_at;

@@ -52,6 +52,12 @@ dx_beacon_t *dx_beacons_see(dx_beacons_t *t, uint64_t h, dx_ts_t ts, uint32_t na
  * Pairs not followed are left alone. */
 void dx_beacons_answer(dx_beacons_t *t, uint64_t h, bool idle);
 
+/** Start loading the set of pair h (a few messages ahead). */
+static inline void dx_beacons_prefetch(const dx_beacons_t *t, uint64_t h)
+{
+	__builtin_prefetch(t->sets + ((h | 1) & (t->n_sets - 1)) * 4);
+}
+
 /** Whether the pair's last intervals are regular: at least min_ivs of them, median within
  * [min_sec, max_sec], median absolute deviation at most spread_pct % of the median. */
 bool dx_beacons_regular(const dx_beacon_t *b, unsigned min_ivs, uint32_t min_sec, uint32_t max_sec,

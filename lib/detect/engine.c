@@ -357,7 +357,6 @@ static void evaluate(dx_detect_t *d, uint32_t idx, const dx_query_t *q, const dx
 	dx_rule_view_t v = {
 	    .k = &d->cfg,
 	    .w = w,
-	    .hz = &s->hsum,
 	    .rnd = rnd,
 	    .machine = rnd && half_or_more(w->uniq, w->sq),
 	    .hmachine = half_or_more(s->hsum.rnd_q, s->hsum.sq),
@@ -436,19 +435,20 @@ static uint64_t repeated_labels(dx_detect_t *d, struct apex_st *s, const dx_quer
 	return skip;
 }
 
+/* The (client, apex) pair of a query or of the response to it (the client is its source or
+ * its destination: the parser hashed it so), for the check-in table. */
+static uint64_t beacon_key(const dx_query_t *q)
+{
+	return q->prep.client_hash ^ (q->prep.apex_hash * 0x9E3779B97F4A7C15ULL);
+}
+
 void dx_detect_prefetch(const dx_detect_t *d, const dx_query_t *q)
 {
 	const dx_prep_t *p = &q->prep;
 	dx_names_prefetch(&d->names, p->name_hash);
 	dx_apextab_prefetch(&d->apexes, p->apex_hash);
 	dx_clients_prefetch(&d->clients, p->client_hash);
-}
-
-/* The (client, apex) pair of a query or of the response to it (the client is its source or
- * its destination: the parser hashed it so), for the check-in table. */
-static uint64_t beacon_key(const dx_query_t *q)
-{
-	return q->prep.client_hash ^ (q->prep.apex_hash * 0x9E3779B97F4A7C15ULL);
+	dx_beacons_prefetch(&d->beacons, beacon_key(q));
 }
 
 void dx_detect_add(dx_detect_t *d, const dx_query_t *q)

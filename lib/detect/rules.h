@@ -22,7 +22,6 @@
 typedef struct dx_rule_view {
 	const dx_detect_cfg_t *k;
 	const struct bucket *w;	    /* the apex's window */
-	const struct hour *hz;	    /* its horizon */
 	bool rnd;		    /* most subdomain queries in the window look machine-made */
 	bool machine;		    /* ... and most are unique: names made to carry data */
 	bool hmachine;		    /* most of the horizon's subdomain queries look machine-made */

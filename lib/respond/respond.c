@@ -192,19 +192,6 @@ static void refuse(dx_respond_t *r, const char *apex, enum dx_refusal why, dx_ts
 	       dx_refusal_name(why));
 }
 
-/* The alert says why it was not blocked: "not_blocked" in its details (rebuilt at each refresh,
- * so said again at each). */
-static void note_refusal(dx_alert_t *a, enum dx_refusal why)
-{
-	size_t n = strnlen(a->details, sizeof(a->details));
-	if (n < 2 || a->details[n - 1] != '}' || strstr(a->details, "\"not_blocked\"") != NULL)
-		return;
-	snprintf(a->details + n - 1, sizeof(a->details) - (n - 1), ",\"not_blocked\":\"%s\"}",
-		 dx_refusal_name(why));
-	if (a->details[strnlen(a->details, sizeof(a->details)) - 1] != '}') /* no room: as it was */
-		snprintf(a->details + n - 1, sizeof(a->details) - (n - 1), "}");
-}
-
 void dx_respond_free(dx_respond_t *r)
 {
 	if (r == NULL)
@@ -363,7 +350,8 @@ void dx_respond_alert(dx_respond_t *r, dx_alert_t *a, double ref_wall)
 	enum dx_refusal why = dx_respond_refusal(r, a->apex);
 	if (why != DX_REF_COUNT) {
 		refuse(r, a->apex, why, now);
-		note_refusal(a, why);
+		/* and the alert says why: "not_blocked" in its details from its next write */
+		a->not_blocked = dx_refusal_name(why);
 		return;
 	}
 	char doms[DX_HOOK_MAX_DOMAINS][DX_HOOK_DOMAIN_MAX + 1];
