@@ -145,7 +145,7 @@ static const struct key keys[] = {
      "names and no other client)"},
     {"detect", "beacon_spread_pct", OFF(detect.cfg.beacon_spread_pct), KEY_U32, 1, 100,
      "BEACON: regular if the intervals' median absolute deviation is at most this % of "
-     "their median"},
+     "their median (and they keep within half to twice it)"},
     {"detect", "beacon_min_sec", OFF(detect.cfg.beacon_min_sec), KEY_U32, 1, 86400,
      "BEACON: the median interval at least this, seconds"},
     {"detect", "beacon_max_sec", OFF(detect.cfg.beacon_max_sec), KEY_U32, 1, 86400,

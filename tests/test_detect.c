@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The detectors on constructed query sequences. */
 #include <CUnit/CUnit.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -551,9 +552,10 @@ static void test_detect_lookup_shape(void)
 	dx_detect_free(d);
 }
 
-/* n check-ins of client cl to apex beacon.example, every period_s with +-jitter_pct % (or at
- * random from 10 to 300 s if period_s is 0), each an A query answered with a 4-byte address;
- * name kind: 0 a counter under a constant id, 1 machine-made, 2 one fixed name. */
+/* n check-ins of client cl to apex beacon.example, every period_s with +-jitter_pct % (at
+ * random from 10 to 300 s if period_s is 0; at random with mean -period_s, as mail comes to
+ * a DNSBL, if it is negative), each an A query answered with a 4-byte address; name kind: 0 a
+ * counter under a constant hex id, 1 machine-made, 2 one fixed name, 3 a counter under a word. */
 static void checkins(dx_detect_t *d, int n, int period_s, int jitter_pct, int kind, unsigned cl)
 {
 	char lab[32], name[128];
@@ -563,16 +565,19 @@ static void checkins(dx_detect_t *d, int n, int period_s, int jitter_pct, int ki
 	for (int i = 0; i < n; i++) {
 		seed = seed * 1103515245u + 12345u;
 		double u = (double) ((seed >> 8) & 0xFFFF) / 65535.0; /* 0..1 */
-		double gap =
-		    period_s ? period_s * (1.0 + jitter_pct / 100.0 * (2 * u - 1)) : 10 + 290 * u;
+		double gap = period_s > 0   ? period_s * (1.0 + jitter_pct / 100.0 * (2 * u - 1))
+			     : period_s < 0 ? 3 + period_s * log(u > 0 ? u : 1e-6)
+					    : 10 + 290 * u;
 		t += (dx_ts_t) (gap * 1e6);
 		if (kind == 0)
 			snprintf(name, sizeof(name), "a%d.5f3a9c2e.c2.beacon.example", i);
 		else if (kind == 1) {
 			rnd_label(lab, 20, B32, &seed);
 			snprintf(name, sizeof(name), "%s.c2.beacon.example", lab);
-		} else
+		} else if (kind == 2)
 			snprintf(name, sizeof(name), "time.beacon.example");
+		else
+			snprintf(name, sizeof(name), "a%d.agent.c2.beacon.example", i);
 		feed(d, t, name, 1, cl, false, 0);
 		feed(d, t + 30000, name, 1, cl, true, 0);
 	}
@@ -580,16 +585,21 @@ static void checkins(dx_detect_t *d, int n, int period_s, int jitter_pct, int ki
 }
 
 /* BEACON: regular check-ins (+-20 % jitter) with a new name each are MEDIUM by the 8th, HIGH
- * when machine-made from the apex's only client; one fixed name (NTP), irregular visits, or a
- * second client asking the same names are not a beacon (or not HIGH). */
+ * when machine-made (fresh random names, or a constant hex id) from the apex's only client;
+ * one fixed name (NTP), irregular visits, or a second client asking the same names are not a
+ * beacon (or not HIGH). */
 static void test_detect_beacon(void)
 {
 	dx_detect_t *d = mk(NULL, NULL);
-	checkins(d, 16, 60, 20, 0, 1);
+	checkins(d, 16, 60, 20, 3, 1);
 	int s = slot("beacon.example");
 	CU_ASSERT_EQUAL(seen.sev[s][DX_T_BEACON], DX_SEV_MEDIUM);
 	CU_ASSERT_TRUE(seen.first_at[s][DX_T_BEACON][DX_SEV_MEDIUM] > T0 + 7 * 48000000LL);
 	CU_ASSERT_TRUE(max_sev("beacon.example") <= DX_SEV_MEDIUM);
+	dx_detect_free(d);
+	d = mk(NULL, NULL);
+	checkins(d, 16, 60, 20, 0, 1); /* the constant id is machine-made though it repeats */
+	CU_ASSERT_EQUAL(sev_of("beacon.example", DX_T_BEACON), DX_SEV_HIGH);
 	dx_detect_free(d);
 	d = mk(NULL, NULL);
 	checkins(d, 16, 60, 20, 1, 1);
@@ -607,6 +617,12 @@ static void test_detect_beacon(void)
 	checkins(d, 30, 0, 0, 0, 1); /* new names at random times */
 	CU_ASSERT_EQUAL(sev_of("beacon.example", DX_T_BEACON), DX_SEV_NONE);
 	dx_detect_free(d);
+	for (unsigned cl = 1; cl <= 8; cl++) { /* mail gateways asking a DNSBL as mail comes */
+		d = mk(NULL, NULL);
+		checkins(d, 40, -15, 0, 0, cl);
+		CU_ASSERT_EQUAL(sev_of("beacon.example", DX_T_BEACON), DX_SEV_NONE);
+		dx_detect_free(d);
+	}
 	d = mk(NULL, NULL);
 	checkins(d, 16, 60, 20, 1, 1);
 	checkins(d, 16, 60, 20, 1, 2); /* a second client of the apex: not HIGH */

@@ -104,8 +104,16 @@ bool dx_beacons_regular(const dx_beacon_t *b, unsigned min_ivs, uint32_t min_sec
 	uint32_t med = v[n / 2];
 	if (med < (uint64_t) min_sec * 1000 || med > (uint64_t) max_sec * 1000)
 		return false;
-	for (unsigned i = 0; i < n; i++)
+	/* arrivals at random (mail to a DNSBL, a person browsing) have gaps far shorter and far
+	 * longer than their median; a beacon under jitter keeps within half to twice it, but
+	 * for one (a retry after a timeout, a missed check-in) once twelve gaps are known */
+	unsigned outliers = 0;
+	for (unsigned i = 0; i < n; i++) {
 		dev[i] = v[i] > med ? v[i] - med : med - v[i];
+		outliers += v[i] < med / 2 || v[i] > 2 * (uint64_t) med;
+	}
+	if (outliers > (n >= 12 ? 1u : 0u))
+		return false;
 	qsort(dev, n, sizeof(dev[0]), cmp_u32);
 	return (uint64_t) dev[n / 2] * 100 <= (uint64_t) med * spread_pct;
 }

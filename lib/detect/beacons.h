@@ -9,8 +9,10 @@
  * or retry). For each check-in the table keeps the interval since the last one (the last
  * DX_BEACON_IVS of them), whether its name was new (not the last check-in's: a fresh name or
  * a counter), and whether it looked machine-made. Regular: the median interval within
- * [min_sec, max_sec] and the median absolute deviation at most spread_pct % of it, RITA's
- * dispersion test, which +-20 % jitter passes (its MAD is about 10 %).
+ * [min_sec, max_sec], the median absolute deviation at most spread_pct % of it (RITA's
+ * dispersion test, which +-20 % jitter passes: its MAD is about 10 %), and every interval
+ * within half to twice the median but one once twelve are known (arrivals at random, such as
+ * a mail gateway's DNSBL lookups, have gaps far from their median; a jittered beacon has not).
  */
 #pragma once
 
@@ -59,6 +61,7 @@ static inline void dx_beacons_prefetch(const dx_beacons_t *t, uint64_t h)
 }
 
 /** Whether the pair's last intervals are regular: at least min_ivs of them, median within
- * [min_sec, max_sec], median absolute deviation at most spread_pct % of the median. */
+ * [min_sec, max_sec], median absolute deviation at most spread_pct % of the median, and
+ * none (one, once twelve are known) under half or over twice the median. */
 bool dx_beacons_regular(const dx_beacon_t *b, unsigned min_ivs, uint32_t min_sec, uint32_t max_sec,
 			uint32_t spread_pct);

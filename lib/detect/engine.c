@@ -76,7 +76,7 @@ void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
 	c->client_min_unique = 300;
 	c->client_ratio = 10;
 	c->beacon_min = 8;
-	c->beacon_spread_pct = 30;
+	c->beacon_spread_pct = 25;
 	c->beacon_min_sec = 10;
 	c->beacon_max_sec = 3600;
 	c->beacon_gap_ms = 2000;
@@ -590,12 +590,14 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q)
 	if (cls != DX_APEX_NORMAL)
 		return; /* counted, but public suffixes, arpa, local, dotless, _. never alert */
 	d->st.detector_queries++;
-	/* BEACON: this client's check-ins to this apex (subdomain queries of ordinary apexes) */
+	/* BEACON: this client's check-ins to this apex (subdomain queries of ordinary apexes).
+	 * Machine-made is asked of the whole name: a beacon's constant id repeats, so f (which
+	 * leaves repeated labels out) would not show it. */
 	const dx_beacon_t *bc = NULL;
 	if (f.sub_len > 0) {
 		bool checkin;
 		dx_beacon_t *pair = dx_beacons_see(&d->beacons, beacon_key(q), q->ts_us,
-						   (uint32_t) q->prep.name_hash, f.random,
+						   (uint32_t) q->prep.name_hash, q->prep.f.random,
 						   d->cfg.beacon_gap_ms, &checkin);
 		if (checkin)
 			pair->regular =
