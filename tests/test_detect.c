@@ -555,7 +555,8 @@ static void test_detect_lookup_shape(void)
 /* n check-ins of client cl to apex beacon.example, every period_s with +-jitter_pct % (at
  * random from 10 to 300 s if period_s is 0; at random with mean -period_s, as mail comes to
  * a DNSBL, if it is negative), each an A query answered with a 4-byte address; name kind: 0 a
- * counter under a constant hex id, 1 machine-made, 2 one fixed name, 3 a counter under a word. */
+ * counter under a constant hex id, 1 machine-made, 2 one fixed name, 3 a counter under a word,
+ * 4 as 0 but tasked at the 6th and 11th check-in (then 75 hex-encoded queries 40 ms apart). */
 static void checkins(dx_detect_t *d, int n, int period_s, int jitter_pct, int kind, unsigned cl)
 {
 	char lab[32], name[128];
@@ -569,7 +570,7 @@ static void checkins(dx_detect_t *d, int n, int period_s, int jitter_pct, int ki
 			     : period_s < 0 ? 3 + period_s * log(u > 0 ? u : 1e-6)
 					    : 10 + 290 * u;
 		t += (dx_ts_t) (gap * 1e6);
-		if (kind == 0)
+		if (kind == 0 || kind == 4)
 			snprintf(name, sizeof(name), "a%d.5f3a9c2e.c2.beacon.example", i);
 		else if (kind == 1) {
 			rnd_label(lab, 20, B32, &seed);
@@ -580,6 +581,13 @@ static void checkins(dx_detect_t *d, int n, int period_s, int jitter_pct, int ki
 			snprintf(name, sizeof(name), "a%d.agent.c2.beacon.example", i);
 		feed(d, t, name, 1, cl, false, 0);
 		feed(d, t + 30000, name, 1, cl, true, 0);
+		for (int k = 0; kind == 4 && (i == 5 || i == 10) && k < 75; k++) {
+			rnd_label(lab, 28, "0123456789abcdef", &seed);
+			snprintf(name, sizeof(name), "%s.%d.p%d.5f3a9c2e.c2.beacon.example", lab, k,
+				 i);
+			feed(d, t + (k + 1) * 40000, name, 1, cl, false, 0);
+			feed(d, t + (k + 1) * 40000 + 20000, name, 1, cl, true, 3);
+		}
 	}
 	feed_answer_bytes = 0;
 }
@@ -603,6 +611,10 @@ static void test_detect_beacon(void)
 	dx_detect_free(d);
 	d = mk(NULL, NULL);
 	checkins(d, 16, 60, 20, 1, 1);
+	CU_ASSERT_EQUAL(sev_of("beacon.example", DX_T_BEACON), DX_SEV_HIGH);
+	dx_detect_free(d);
+	d = mk(NULL, NULL);
+	checkins(d, 16, 60, 20, 4, 1); /* tasked twice: a burst of 3 s is one check-in */
 	CU_ASSERT_EQUAL(sev_of("beacon.example", DX_T_BEACON), DX_SEV_HIGH);
 	dx_detect_free(d);
 	d = mk(NULL, NULL);

@@ -47,14 +47,16 @@ dx_beacon_t *dx_beacons_see(dx_beacons_t *t, uint64_t h, dx_ts_t ts, uint32_t na
 			t->evictions++;
 		memset(victim, 0, sizeof(*victim));
 		victim->h = h;
-		victim->last_ts = ts;
+		victim->last_ts = victim->last_q = ts;
 		victim->last_name = name;
 		victim->checkins = victim->fresh = 1;
 		victim->machine = machine;
 		return victim;
 	}
-	if (ts < b->last_ts || ts - b->last_ts < (dx_ts_t) gap_ms * 1000) {
+	if (ts < b->last_q || ts - b->last_q < (dx_ts_t) gap_ms * 1000) {
 		*checkin = false; /* the same check-in (or time going backwards) */
+		if (ts > b->last_q)
+			b->last_q = ts;
 		return b;
 	}
 	dx_ts_t iv = (ts - b->last_ts) / 1000;
@@ -67,7 +69,7 @@ dx_beacon_t *dx_beacons_see(dx_beacons_t *t, uint64_t h, dx_ts_t ts, uint32_t na
 		b->fresh += name != b->last_name;
 		b->machine += machine;
 	}
-	b->last_ts = ts;
+	b->last_ts = b->last_q = ts;
 	b->last_name = name;
 	return b;
 }

@@ -6,7 +6,7 @@
  * least recently seen pair (counted).
  *
  * Queries of one pair less than gap_ms apart are one check-in (a beacon may ask A and AAAA,
- * or retry). For each check-in the table keeps the interval since the last one (the last
+ * or retry; a tasked one fetches its task and sends its output in a burst, however long). For each check-in the table keeps the interval since the last one (the last
  * DX_BEACON_IVS of them), whether its name was new (not the last check-in's: a fresh name or
  * a counter), and whether it looked machine-made. Regular: the median interval within
  * [min_sec, max_sec], the median absolute deviation at most spread_pct % of it (RITA's
@@ -27,6 +27,7 @@
 typedef struct dx_beacon {
 	uint64_t h;		    /* the pair; 0: empty */
 	dx_ts_t last_ts;	    /* the last check-in's first query */
+	dx_ts_t last_q;		    /* and its latest */
 	uint32_t iv[DX_BEACON_IVS]; /* intervals between check-ins, ms, round robin */
 	uint32_t last_name;	    /* the last check-in's name (its hash) */
 	uint16_t checkins, fresh, machine;
