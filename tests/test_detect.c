@@ -502,16 +502,22 @@ static void test_detect_facts(void)
 }
 
 /* n lookups of <hash>.<rest>.example.net, one a second, each answered (NXDOMAIN, answers of
- * answer_bytes), the hash hex of length len (len 0: 30 to 60, varying like tunnel chunks). */
+ * answer_bytes), the hash hex of length len (len 0: 30 to 60, varying like tunnel chunks; len
+ * -1: two labels of 32 and 24, as Sophos asks; -2: two labels of 30 to 60). */
 static void lookups(dx_detect_t *d, const char *rest, int n, int len, uint32_t answer_bytes)
 {
-	char lab[72], name[160];
+	char lab[72], lab2[72], name[220];
 	unsigned seed = 11;
 	feed_answer_bytes = answer_bytes;
 	for (int i = 0; i < n; i++) {
-		int l = len ? len : 30 + (int) ((seed >> 8) % 31);
+		int l = len > 0 ? len : len == -1 ? 32 : 30 + (int) ((seed >> 8) % 31);
 		rnd_label(lab, l, HEX, &seed);
-		snprintf(name, sizeof(name), "%s.%s.example.net", lab, rest);
+		if (len < 0) {
+			int l2 = len == -1 ? 24 : 30 + (int) ((seed >> 8) % 31);
+			rnd_label(lab2, l2, HEX, &seed);
+			snprintf(name, sizeof(name), "%s.%s.%s.example.net", lab, lab2, rest);
+		} else
+			snprintf(name, sizeof(name), "%s.%s.example.net", lab, rest);
 		feed(d, T0 + i * 1000000LL, name, 16, 1, false, 0);
 		feed(d, T0 + i * 1000000LL + 20000, name, 16, 1, true, answer_bytes ? 0 : 3);
 	}
@@ -540,6 +546,14 @@ static void test_detect_lookup_shape(void)
 	dx_detect_free(d);
 	d = mk(NULL, NULL);
 	lookups(d, "t", 300, 0, 0); /* chunks of varying length, NXDOMAIN: a tunnel */
+	CU_ASSERT_TRUE(max_sev("example.net") >= DX_SEV_HIGH);
+	dx_detect_free(d);
+	d = mk(NULL, NULL);
+	lookups(d, "sxl", 300, -1, 4); /* a digest in two labels, answered 127.0.0.x */
+	CU_ASSERT_TRUE(max_sev("example.net") <= DX_SEV_MEDIUM);
+	dx_detect_free(d);
+	d = mk(NULL, NULL);
+	lookups(d, "t", 300, -2, 0); /* two chunks of varying lengths: a tunnel */
 	CU_ASSERT_TRUE(max_sev("example.net") >= DX_SEV_HIGH);
 	dx_detect_free(d);
 	dx_detect_cfg_t cfg;

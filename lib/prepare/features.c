@@ -270,8 +270,8 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 			sub_len += lab_len;
 			if (lab_len >= 16) {
 				n_long++;
-				long_len = lab_len;
-				long_fl = lab;
+				long_len += lab_len;
+				long_fl |= lab;
 			} else if (lab_len >= 8) { /* left out once seen again (skip) */
 				n_mid++;
 			} else {
@@ -288,11 +288,14 @@ void dx_features_compute(const dx_name_t *n, unsigned apex_off, uint64_t skip, d
 	}
 	f->sub_len = (uint16_t) sub_len;
 	f->sub_labels = (uint8_t) labels;
-	/* hex or base32 of one case: no upper and lower together, no symbols or 8-bit bytes */
-	if (n_long == 1 && n_mid == 0 && !((long_fl & F_LOWER) && (long_fl & F_UPPER)) &&
+	/* one to three hash labels (a digest too long for one label is cut in two or three: 64
+	 * hex characters of SHA-256, or a digest and a second key), hex or base32 of one case:
+	 * no upper and lower together, no symbols or 8-bit bytes */
+	if (n_long >= 1 && n_long <= 3 && n_mid == 0 &&
+	    !((long_fl & F_LOWER) && (long_fl & F_UPPER)) &&
 	    !(long_fl & (F_B64SYM | F_HYPHEN | F_UNDERSCORE | F_CTRL | F_HIGH))) {
 		f->lookup_len = (uint8_t) long_len;
-		f->rest_hash = rest_hash;
+		f->rest_hash = (rest_hash ^ n_long) * 16777619u;
 	}
 	if (f->sub_len == 0)
 		return; /* every label was a repeated one */

@@ -32,10 +32,11 @@ typedef struct dx_features {
 	enum dx_encoding encoding;
 	bool random;  /* machine-made: an encoding alphabet, not a hostname */
 	bool encoded; /* random and long enough to carry data (a label >= 16 or >= 30 in all) */
-	/* the lookup shape (a file hash, a reputation key): the subdomain's one label of 16 or
-	 * more characters, if it has exactly one, no other of 8 or more is left (a repeated one
-	 * is) and it is hex or base32 (one case, no symbols); 0 otherwise. rest_hash: a hash of
-	 * its labels under 8 characters, to tell whether they stay put. */
+	/* the lookup shape (a file hash, a reputation key): the total length of the subdomain's
+	 * labels of 16 or more characters, if it has one to three, no other of 8 or more is
+	 * left (a repeated one is) and they are hex or base32 (one case, no symbols); 0
+	 * otherwise. rest_hash: a hash of its labels under 8 characters and of how many long
+	 * ones, to tell whether they stay put. */
 	uint8_t lookup_len;
 	uint32_t rest_hash;
 } dx_features_t;
