@@ -72,9 +72,14 @@ static void test_rules_encoded_subdomain(void)
 	CU_ASSERT_EQUAL(judge(DX_T_ENCODED_SUBDOMAIN), DX_SEV_LOW);
 	w.enc_uniq = 11;
 	CU_ASSERT_EQUAL(judge(DX_T_ENCODED_SUBDOMAIN), DX_SEV_MEDIUM);
-	w.enc_uniq = 10;
-	v.info_w = 1024; /* HIGH already at enc_medium when the names carry enc_high_bytes */
+	w.enc_uniq = 5;
+	v.info_w = 512; /* HIGH already at enc_low when the names carry enc_high_bytes */
 	CU_ASSERT_EQUAL(judge(DX_T_ENCODED_SUBDOMAIN), DX_SEV_HIGH);
+	v.info_w = 511;
+	CU_ASSERT_EQUAL(judge(DX_T_ENCODED_SUBDOMAIN), DX_SEV_NONE);
+	w.enc_uniq = 4;
+	v.info_w = 4096;
+	CU_ASSERT_EQUAL(judge(DX_T_ENCODED_SUBDOMAIN), DX_SEV_NONE);
 	w.enc_uniq = 51;
 	v.info_w = 4095;
 	CU_ASSERT_EQUAL(judge(DX_T_ENCODED_SUBDOMAIN), DX_SEV_HIGH);
@@ -117,11 +122,22 @@ static void test_rules_unusual_qtype(void)
 	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_MEDIUM);
 	v.machine = true;
 	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_CRITICAL);
-	w.odd_q = w.q = 50;
+	w.odd_q = w.q = 16; /* qtype_high: HIGH below qtype_min when the names agree */
 	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_HIGH);
-	/* its own keys: it no longer borrows hf_high */
-	k.hf_high = 10;
+	w.odd_q = w.q = 15;
+	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_NONE);
+	v.machine = false; /* plain polls between encoded data queries (iodine) */
+	w.odd_q = w.q = 16;
+	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_NONE);
+	w.enc_uniq = 5;
+	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_HIGH);
+	w.enc_uniq = 4;
 	w.odd_q = w.q = 30;
+	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_MEDIUM);
+	/* its own keys: it no longer borrows hf_high */
+	v.machine = true;
+	k.hf_high = 10;
+	k.qtype_high = 40;
 	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_MEDIUM);
 	k.qtype_high = 30;
 	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_HIGH);

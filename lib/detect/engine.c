@@ -55,7 +55,7 @@ void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
 	c->enc_medium = 10; /* the recipe's encoding query: > 10 / 20 / 50 */
 	c->enc_high = 20;
 	c->enc_critical = 50;
-	c->enc_high_bytes = 1024;
+	c->enc_high_bytes = 512;
 	c->enc_critical_bytes = 4096;
 	c->long_qname = 100;
 	c->long_label = 50;
@@ -63,7 +63,7 @@ void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
 	c->long_high = 10;
 	c->long_critical = 50;
 	c->qtype_min = 20;
-	c->qtype_high = 50;
+	c->qtype_high = 16;
 	c->qtype_critical = 200;
 	c->enum_min_unique = 50;
 	c->enum_medium = 200;

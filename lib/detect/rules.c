@@ -38,15 +38,17 @@ static enum dx_severity high_frequency(const dx_rule_view_t *v)
 	return unless_lookup(v, sev);
 }
 
-/* ENCODED_SUBDOMAIN: unique long machine-made labels, corroborated by the bytes they carry. */
+/* ENCODED_SUBDOMAIN: unique long machine-made labels, corroborated by the bytes they carry:
+ * HIGH at enc_high of them, or already at enc_low when they carry enc_high_bytes (100 bytes of
+ * information a name, 160 characters of base32: only tunnels and lookup services, which
+ * unless_lookup keeps below HIGH, make such names). */
 static enum dx_severity encoded_subdomain(const dx_rule_view_t *v)
 {
 	const dx_detect_cfg_t *k = v->k;
 	uint32_t n = v->w->enc_uniq;
 	enum dx_severity sev =
 	    n > k->enc_critical && v->info_w >= k->enc_critical_bytes ? DX_SEV_CRITICAL
-	    : (n > k->enc_high || (n >= k->enc_medium && v->info_w >= k->enc_high_bytes))
-		? DX_SEV_HIGH
+	    : (n > k->enc_high || (n >= k->enc_low && v->info_w >= k->enc_high_bytes)) ? DX_SEV_HIGH
 	    : n > k->enc_medium ? DX_SEV_MEDIUM
 	    : n > k->enc_low	? DX_SEV_LOW
 				: DX_SEV_NONE;
@@ -66,17 +68,18 @@ static enum dx_severity long_name(const dx_rule_view_t *v)
 	return unless_lookup(v, sev);
 }
 
-/* UNUSUAL_QTYPE: the types tunnels use for room in answers, half of the apex's queries. */
+/* UNUSUAL_QTYPE: the types tunnels use for room in answers, half of the apex's queries. HIGH
+ * when the names agree: machine-made, or some of them carrying encoded data (iodine's polls
+ * between its data queries are plain letters). */
 static enum dx_severity unusual_qtype(const dx_rule_view_t *v)
 {
 	const dx_detect_cfg_t *k = v->k;
 	uint32_t n = v->w->odd_q;
-	enum dx_severity sev = DX_SEV_NONE;
-	if (n >= k->qtype_min && half_or_more(n, v->w->q)) {
-		sev = DX_SEV_MEDIUM;
-		if (v->machine && n >= k->qtype_high)
-			sev = n >= k->qtype_critical ? DX_SEV_CRITICAL : DX_SEV_HIGH;
-	}
+	if (!half_or_more(n, v->w->q))
+		return DX_SEV_NONE;
+	enum dx_severity sev = n >= k->qtype_min ? DX_SEV_MEDIUM : DX_SEV_NONE;
+	if ((v->machine || v->w->enc_uniq >= k->enc_low) && n >= k->qtype_high)
+		sev = n >= k->qtype_critical ? DX_SEV_CRITICAL : DX_SEV_HIGH;
 	return unless_lookup(v, sev);
 }
 
