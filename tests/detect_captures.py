@@ -95,19 +95,27 @@ def queries_to(dump, apex):
 
 def labels(folder):
     rows = {}
-    with open(os.path.join(PCAPS, folder, "labels.csv")) as f:
+    with open(os.path.join(folder, "labels.csv")) as f:
         for r in csv.DictReader(f):
             rows.setdefault(r["file"], []).append((r["apex"], r["label"], r["tool"]))
+            if r.get("payload_bytes"):
+                payload[r["file"]] = (r["apex"], int(r["payload_bytes"]))
     return rows
+
+
+payload = {}  # file -> (apex, bytes really sent up the tunnel), where labels.csv says
+OWN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pcaps")
+medium = [0, 0]  # benign captures: apexes with a MEDIUM or above not allowlisted; busy apexes
+# (those with a window-stats row: stats_min_queries in a window), the stricter denominator
 
 
 HIGH = ("HIGH", "CRITICAL")
 to_high = []
 print("%-45s %-18s %9s %8s %9s  %s" % ("capture", "tunnel apex", "queries", "seconds",
                                          "est_bytes", "first HIGH"))
-for folder in ("lab", "public"):
+for folder in (os.path.join(PCAPS, "lab"), os.path.join(PCAPS, "public"), OWN):
     for fname, rows in sorted(labels(folder).items()):
-        pcap = os.path.join(PCAPS, folder, fname)
+        pcap = os.path.join(folder, fname)
         db, dump = run(pcap, fname)
         al = alerts(db)
         tunnel_apexes = {a for a, l, _ in rows if l == "tunnel"}
@@ -121,7 +129,8 @@ for folder in ("lab", "public"):
             first = min(hi, key=lambda r: r[5])
             qs = queries_to(dump, apex)
             n_before = sum(1 for t in qs if t <= first[5] + 1e-7)
-            if tools[apex] != "burst-test":  # the recipe's own test is a burst, not a tool
+            # the recipe's own test is a burst, not a tool; beacons are judged by BEACON
+            if tools[apex] != "burst-test" and not tools[apex].startswith("beacon"):
                 to_high.append(n_before)
             secs = first[5] - qs[0] if qs else 0.0
             est = max(r[6] for r in al if r[0] == apex)
@@ -137,8 +146,24 @@ for folder in ("lab", "public"):
         if not tunnel_apexes:
             print("%-45s %-18s %s" % (fname[:45], "(benign)", "no HIGH/CRITICAL"
                                       if not bad else "%d HIGH/CRITICAL" % len(bad)))
+            con = sqlite3.connect(db)
+            medium[0] += con.execute("SELECT count(DISTINCT apex) FROM alerts WHERE severity"
+                                     " != 'LOW' AND status != 'allowlisted'").fetchone()[0]
+            medium[1] += con.execute("SELECT count(DISTINCT apex) FROM apex_window_stats").fetchone()[0]
+            con.close()
+        if fname in payload:
+            apex, sent = payload[fname]
+            est = max(r[6] for r in al if r[0] == apex)
+            print("est_bytes %-28s %7d for %d B sent (x%.2f)" % (fname, est, sent, est / sent))
+            if not 0.5 <= est / sent <= 2.0:
+                failures.append("%s: est_bytes %d for %d B" % (fname, est, sent))
 
-# issue 20's goal: median <= 15 and worst <= 30 queries from a tunnel's first query to HIGH
+# issue 20's goals: benign MEDIUM alerts on at most 1 % of the active apexes; median <= 15
+# and worst <= 30 queries from a tunnel's first query to HIGH
+print("benign captures: %d of %d busy apexes with a MEDIUM or above not allowlisted" %
+      (medium[0], medium[1]))
+if medium[0] * 100 > medium[1]:
+    failures.append("benign MEDIUM on %d of %d apexes (goal <= 1 %%)" % tuple(medium))
 to_high.sort()
 if to_high:
     med = to_high[len(to_high) // 2]
