@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "lib/base/clock.h"
+#include "lib/decode/dname.h"
 #include "lib/prepare/dump.h"
 #include "lib/base/log.h"
 #include "lib/prepare/query.h"
@@ -45,16 +46,18 @@ void dx_detector_on_alert(void *ctx, dx_alert_t *a)
 				pl->alerts_by_sev[a->logged]--;
 			pl->alerts_by_sev[a->severity]++;
 		}
-		char t[32];
+		char t[32], sample[84];
 		dx_dump_time(a->detected_ts, t);
-		/* apex and sample are escaped text: safe for the log */
+		/* apex and sample are escaped text: safe for the log; the sample's start, cut
+		 * between escapes */
+		dx_dname_cut(a->sample_qname, 80, sample, sizeof(sample));
 		dx_log(a->severity >= DX_SEV_MEDIUM ? DX_LOG_NOTICE : DX_LOG_INFO, DX_GRP_DETECT,
-		       "%s %s %s%s at %s: %llu queries, %llu unique, ~%llu bytes, e.g. %.80s",
+		       "%s %s %s%s at %s: %llu queries, %llu unique, ~%llu bytes, e.g. %s",
 		       dx_severity_name(a->severity), dx_threat_name(a->threat), a->apex,
 		       a->status == DX_ST_ALLOWLISTED ? " (allowlisted)" : "", t,
 		       (unsigned long long) a->query_count,
 		       (unsigned long long) a->unique_subdomains, (unsigned long long) a->est_bytes,
-		       a->sample_qname);
+		       sample);
 		a->logged = a->severity;
 	}
 }

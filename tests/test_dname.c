@@ -214,7 +214,34 @@ static void test_dname_wide_and_narrow_agree(void)
 		}
 }
 
+/* A log line's cut of an escaped name: whole if it fits, else never inside a \DDD escape and
+ * ending with "...", at every length. */
+static void test_dname_cut_keeps_escapes(void)
+{
+	char out[96];
+	CU_ASSERT_EQUAL(dx_dname_cut("abc.example", 80, out, sizeof(out)), 11);
+	CU_ASSERT_STRING_EQUAL(out, "abc.example");
+	const char *esc = "rdeadZi\\234\\228Zz\\202\\228Zz\\202\\228Zz\\202\\228Zz\\202\\228Zz\\202"
+			  "\\228Zz\\202\\228Zz\\202\\228Zz.pirate.sea";
+	for (size_t max = 3; max <= 90; max++) {
+		size_t n = dx_dname_cut(esc, max, out, sizeof(out));
+		CU_ASSERT_TRUE(n <= max);
+		CU_ASSERT_EQUAL(strlen(out), n);
+		if (n == strlen(esc)) {
+			CU_ASSERT_STRING_EQUAL(out, esc);
+			continue;
+		}
+		CU_ASSERT_STRING_EQUAL(out + n - 3, "...");
+		CU_ASSERT_EQUAL(memcmp(out, esc, n - 3), 0);
+		/* the kept part ends on an escape's boundary: no backslash in its last three */
+		for (size_t i = n - 3 >= 3 ? n - 6 : 0; i < n - 3; i++)
+			CU_ASSERT_TRUE(out[i] != '\\' || i + 3 < n - 3);
+		CU_ASSERT_TRUE(n + 4 > max); /* and as long as it could be */
+	}
+}
+
 static CU_TestInfo dname_tests[] = {
+    {"cut_keeps_escapes", test_dname_cut_keeps_escapes},
     {"plain_lowercases", test_dname_plain_lowercases},
     {"root", test_dname_root},
     {"ptr_to_self", test_dname_ptr_to_self},

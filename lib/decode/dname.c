@@ -249,3 +249,23 @@ size_t dx_dname_escape_text(const char *s, size_t n, char *out, size_t cap)
 	out[o] = '\0';
 	return o;
 }
+
+size_t dx_dname_cut(const char *esc, size_t max, char *out, size_t cap)
+{
+	DX_REQUIRE(cap > max && max >= 3);
+	size_t n = strlen(esc);
+	if (n <= max) {
+		memcpy(out, esc, n + 1);
+		return n;
+	}
+	size_t o = 0;
+	for (;;) { /* whole characters and escapes while "..." still fits after them */
+		size_t unit = esc[o] == '\\' && o + 3 < n ? 4 : 1;
+		if (o + unit > max - 3)
+			break;
+		o += unit;
+	}
+	memcpy(out, esc, o);
+	memcpy(out + o, "...", 4);
+	return o + 3;
+}

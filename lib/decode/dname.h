@@ -86,6 +86,11 @@ int dx_dname_skip(dx_cur_t *c) DX_MUSTCHECK;
  * cap) with the rules of dx_dname_escape(); for apex text held without label boundaries. */
 size_t dx_dname_escape_text(const char *s, size_t n, char *out, size_t cap);
 
+/** Copy escaped presentation text esc into out (cap >= max + 1 bytes) whole if it has at
+ * most max characters; else cut it, never inside a \DDD escape, and end it with "..." within
+ * max. Returns the length written. For log lines, which show a name's start. */
+size_t dx_dname_cut(const char *esc, size_t max, char *out, size_t cap);
+
 /**
  * Write the name as presentation text into buf (at least DX_DNAME_ESCMAX bytes): bytes
  * outside 0x21..0x7E and the characters '\\', '"' and a '.' inside a label as \DDD; the root
