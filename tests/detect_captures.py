@@ -14,7 +14,9 @@ block requests are recorded:
   * est_bytes within a factor of 2 of the known upstream payload (lab iodine and dns2tcp);
   * a slow exfiltration (the lab iodine session re-timed to ~1 byte/s of payload) is caught
     within 24 h of packet time;
-  * replaying a capture twice gives identical alert rows.
+  * replaying a capture twice gives identical alert rows;
+  * each tunnel is one incident, HIGH, every alert of its apex linked to it; the lab iodine
+    TXT session's has at least three reasons and top type TXT.
   * the median of the queries to HIGH over the tunnels (the recipe's burst test left out) is
     at most 15 and the worst at most 30.
 DX_CONF=FILE runs the sensor with -c FILE (to try thresholds). Exits 77 (skip) when ../shared
@@ -136,6 +138,20 @@ for folder in (os.path.join(PCAPS, "lab"), os.path.join(PCAPS, "public"), OWN):
             est = max(r[6] for r in al if r[0] == apex)
             print("%-45s %-18s %9d %8.2f %9d  %s" % (fname[:45], apex, n_before, secs, est,
                                                       first[1]))
+            # one incident per tunnel (issue 21): its alerts are the evidence
+            con = sqlite3.connect(db)
+            inc = con.execute("SELECT count(*), max((SELECT count(*) FROM json_each(reasons))),"
+                              " max(top_qtype), max(severity IN ('HIGH', 'CRITICAL'))"
+                              " FROM incidents WHERE apex = ?", (apex,)).fetchone()
+            unlinked = con.execute("SELECT count(*) FROM alerts WHERE apex = ? AND"
+                                   " incident_id IS NULL", (apex,)).fetchone()[0]
+            con.close()
+            if inc[0] != 1 or inc[3] != 1 or unlinked:
+                failures.append("%s: %d incidents for %s (HIGH: %s), %d alerts unlinked" %
+                                (fname, inc[0], apex, inc[3], unlinked))
+            if fname == "iodine_txt_base64.pcap" and (inc[1] < 3 or inc[2] != "TXT"):
+                failures.append("%s: the incident has %d reasons, top type %s" %
+                                (fname, inc[1], inc[2]))
         bad = [r for r in al if r[2] in HIGH and r[3] != "allowlisted" and
                r[0] not in tunnel_apexes and ("*" in benign_apexes or r[0] in benign_apexes or
                                              not tunnel_apexes)]

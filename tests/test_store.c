@@ -163,10 +163,82 @@ static void test_store_migrates_from_v1(void)
 	sqlite3_close(db);
 	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
 				     " AND tbl_name = 'alerts' AND name LIKE 'alerts_%'"),
-			2);
+			3);
+	/* v4 grouped the stored alert into its incident */
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM incidents WHERE apex = 'old.example'"
+				     " AND severity = 'HIGH' AND json_extract(reasons,"
+				     " '$.LONG_NAME.severity') = 'HIGH'"),
+			1);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts a JOIN incidents i ON"
+				     " a.incident_id = i.id"),
+			1);
 	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%IN (%'"
 				     " AND name = 'alerts'"),
 			0);
+}
+
+/* Incidents: the alerts of one apex's episode (one first_ts) are one incident, whatever
+ * order they escalate in; another episode of the apex is another incident; the incident takes
+ * the highest severity and when it was reached, each detector's severity, up to three
+ * samples, blocked if one alert was; retention's deletes take it with its last alert. */
+static void test_store_incidents(void)
+{
+	char p[128], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "incidents.db");
+	dx_store_t *st;
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, 1024, true, err), DX_OK);
+	dx_ts_t t = 1709251200000000LL;
+	dx_alert_t a[5];
+	mk_alert(&a[0], "t.example", DX_SEV_MEDIUM, t);
+	mk_alert(&a[1], "t.example", DX_SEV_HIGH, t + 1000000);
+	a[1].threat = DX_T_LONG_NAME;
+	snprintf(a[1].sample_qname, sizeof(a[1].sample_qname), "x\\000y.t.example");
+	mk_alert(&a[2], "t.example", DX_SEV_LOW, t + 2000000);
+	a[2].threat = DX_T_UNUSUAL_QTYPE;
+	a[1].first_ts = a[2].first_ts = a[0].first_ts;		  /* the apex's episode */
+	mk_alert(&a[3], "t.example", DX_SEV_HIGH, t + 900000000); /* a later episode */
+	mk_alert(&a[4], "other.example", DX_SEV_LOW, t);
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(dx_store_put_alert(st, &a[i]), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_flush(st), DX_OK);
+	a[0].severity = DX_SEV_CRITICAL; /* escalates after the others */
+	a[0].detected_ts = t + 3000000;
+	a[2].status = DX_ST_BLOCKED;
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a[0]), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_put_alert(st, &a[2]), DX_OK);
+	CU_ASSERT_EQUAL(dx_store_flush(st), DX_OK);
+	dx_store_close(st);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM incidents"), 3);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM incidents WHERE apex = 't.example'"), 2);
+	const char *first = "FROM incidents WHERE apex = 't.example' ORDER BY first_ts LIMIT 1";
+	char sql[256];
+	snprintf(sql, sizeof(sql),
+		 "SELECT severity || ' ' || status || ' ' || threat || ' ' ||"
+		 " json_array_length(samples) || ' ' || techniques %s",
+		 first);
+	char *v = query_text(p, sql);
+	CU_ASSERT_STRING_EQUAL(v ? v : "", "CRITICAL blocked DNS_TUNNEL 2 [\"T1071.004\",\"T1572\","
+					   "\"T1048\"]");
+	free(v);
+	snprintf(sql, sizeof(sql),
+		 "SELECT (SELECT count(*) FROM json_each(reasons)) * 10 +"
+		 " (json_extract(reasons, '$.LONG_NAME.severity') = 'HIGH') %s",
+		 first);
+	CU_ASSERT_EQUAL(query_int(p, sql), 31);
+	snprintf(sql, sizeof(sql), "SELECT CAST(round((detected_ts - 1709251200) * 10) AS INT) %s",
+		 first);
+	CU_ASSERT_EQUAL(query_int(p, sql), 30); /* when it reached CRITICAL */
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(DISTINCT incident_id) FROM alerts"), 3);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM alerts WHERE incident_id IS NULL"), 0);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM v_incidents WHERE block_state IS NULL"),
+			3);
+	sqlite3 *db;
+	sqlite3_open(p, &db);
+	CU_ASSERT_EQUAL(
+	    sqlite3_exec(db, "DELETE FROM alerts WHERE apex = 'other.example'", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM incidents"), 2);
 }
 
 static void test_store_refuses_newer_and_garbage(void)
@@ -689,6 +761,7 @@ static void test_store_report_table_and_filters(void)
 static CU_TestInfo store_tests[] = {
     {"schema_created", test_store_schema_created},
     {"migrates_from_v1", test_store_migrates_from_v1},
+    {"incidents", test_store_incidents},
     {"refuses_newer_and_garbage", test_store_refuses_newer_and_garbage},
     {"escalation_updates_one_row", test_store_escalation_updates_one_row},
     {"lost_write_rewritten", test_store_lost_write_rewritten},

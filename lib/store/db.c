@@ -16,6 +16,29 @@
 #include "lib/store/db.h"
 #include "lib/store/store.h"
 
+/* An alert severity's rank, and back */
+#define RANK(x) \
+	"(CASE " x " WHEN 'CRITICAL' THEN 4 WHEN 'HIGH' THEN 3 WHEN 'MEDIUM' THEN 2 ELSE 1 END)"
+#define SEV_OF(x) \
+	"(CASE " x " WHEN 4 THEN 'CRITICAL' WHEN 3 THEN 'HIGH' WHEN 2 THEN 'MEDIUM' ELSE 'LOW' END)"
+/* What an incident's alerts say together: open while one is, blocked if one was, allowlisted
+ * if all are; BEACON if that detector alone fired, else DNS_TUNNEL; the MITRE ATT&CK
+ * techniques: application-layer protocol: DNS (T1071.004) always, protocol tunnelling
+ * (T1572) for a tunnel, exfiltration over an alternative protocol (T1048) when the names
+ * carried data (ENCODED_SUBDOMAIN, LONG_NAME, INFO_VOLUME). */
+#define NOT_BEACON "(SELECT count(*) FROM json_each(incidents.reasons) WHERE key != 'BEACON')"
+#define INCIDENT_DERIVED                                                                       \
+	"status = (SELECT CASE WHEN sum(a.status = 'blocked') > 0 THEN 'blocked'"              \
+	"  WHEN sum(a.status = 'open') > 0 THEN 'open'"                                        \
+	"  WHEN sum(a.status = 'allowlisted') = count(*) THEN 'allowlisted' ELSE 'closed' END" \
+	"  FROM alerts a WHERE a.incident_id = incidents.id),"                                 \
+	" threat = CASE WHEN " NOT_BEACON " = 0 THEN 'BEACON' ELSE 'DNS_TUNNEL' END,"          \
+	" techniques = CASE WHEN " NOT_BEACON " = 0 THEN '[\"T1071.004\"]'"                    \
+	"  WHEN json_extract(incidents.reasons, '$.ENCODED_SUBDOMAIN') IS NOT NULL"            \
+	"  OR json_extract(incidents.reasons, '$.LONG_NAME') IS NOT NULL"                      \
+	"  OR json_extract(incidents.reasons, '$.INFO_VOLUME') IS NOT NULL"                    \
+	"  THEN '[\"T1071.004\",\"T1572\",\"T1048\"]' ELSE '[\"T1071.004\",\"T1572\"]' END"
+
 static const char *const migrations[] = {
     /* 0 -> 1: the base schema */
     "CREATE TABLE runs ("
@@ -142,27 +165,152 @@ static const char *const migrations[] = {
     "ALTER TABLE alerts_v3 RENAME TO alerts;"
     "CREATE INDEX alerts_detected ON alerts(detected_ts);"
     "CREATE INDEX alerts_apex ON alerts(apex, detected_ts);",
+    /* 3 -> 4: incidents, one per (run, apex, episode): the alerts of one apex's episode share
+     * its first_ts. Kept by the triggers below from the alert rows, so every way an alert is
+     * written (its upsert, its refresh, a retried batch) keeps its incident; the alerts already
+     * stored are grouped here once. */
+    "CREATE TABLE incidents ("
+    "  id INTEGER PRIMARY KEY,"
+    "  run_id INTEGER NOT NULL,"
+    "  apex TEXT NOT NULL,"
+    "  first_ts REAL NOT NULL,"
+    "  threat TEXT NOT NULL,"
+    "  severity TEXT NOT NULL,"
+    "  sev_rank INTEGER NOT NULL,"
+    "  detected_ts REAL NOT NULL,"
+    "  last_ts REAL NOT NULL,"
+    "  query_count INTEGER NOT NULL,"
+    "  unique_subdomains INTEGER NOT NULL,"
+    "  source_count INTEGER NOT NULL,"
+    "  clients TEXT NOT NULL,"
+    "  vni INTEGER,"
+    "  est_bytes INTEGER NOT NULL,"
+    "  encoding TEXT NOT NULL,"
+    "  top_qtype TEXT NOT NULL,"
+    "  samples TEXT NOT NULL,"
+    "  reasons TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  techniques TEXT NOT NULL,"
+    "  UNIQUE (run_id, apex, first_ts)"
+    ") STRICT;"
+    "CREATE INDEX incidents_detected ON incidents(detected_ts);"
+    "ALTER TABLE alerts ADD COLUMN incident_id INTEGER;"
+    "INSERT INTO incidents(run_id, apex, first_ts, threat, severity, sev_rank, detected_ts,"
+    "  last_ts, query_count, unique_subdomains, source_count, clients, vni, est_bytes,"
+    "  encoding, top_qtype, samples, reasons, status, techniques)"
+    "  SELECT coalesce(run_id, 0), apex, first_ts, 'DNS_TUNNEL', 'LOW', max(" RANK(
+	"severity") "),"
+		    "  min(detected_ts), max(last_ts), max(query_count), max(unique_subdomains),"
+		    "  max(source_count), max(sources), max(vni), max(est_bytes), max(encoding),"
+		    "  max(top_qtype), json_group_array(DISTINCT sample_qname),"
+		    "  json_group_object(threat_type, json_object('severity', severity, 'at', detected_ts)),"
+		    "  'open', '[]' FROM alerts GROUP BY 1, 2, 3;"
+		    "UPDATE incidents SET severity = " SEV_OF(
+			"sev_rank") ";"
+				    "UPDATE alerts SET incident_id = (SELECT i.id FROM incidents i WHERE"
+				    "  i.run_id = coalesce(alerts.run_id, 0) AND i.apex = alerts.apex"
+				    "  AND i.first_ts = alerts.first_ts);"
+				    "CREATE INDEX alerts_incident ON alerts(incident_id);"
+				    "UPDATE incidents SET " INCIDENT_DERIVED ";",
 };
 
-/* Derived, recreated at every open. Times as ISO 8601 UTC with milliseconds. */
+/* An alert row into its incident (the triggers' body): the incident takes the highest
+ * severity and when it was first reached, the largest counts, the latest clients, type and
+ * encoding seen, up to three sample names, and each detector's severity and when it reached
+ * it (reasons: {"ENCODED_SUBDOMAIN": {"severity": "HIGH", "at": 1700000000.5}, ...}). */
+#define INCIDENT_KEY \
+	"run_id = coalesce(NEW.run_id, 0) AND apex = NEW.apex AND first_ts = NEW.first_ts"
+#define INCIDENT_FROM_ALERT                                                                                        \
+	"INSERT INTO incidents(run_id, apex, first_ts, threat, severity, sev_rank, detected_ts,"                   \
+	"  last_ts, query_count, unique_subdomains, source_count, clients, vni, est_bytes,"                        \
+	"  encoding, top_qtype, samples, reasons, status, techniques)"                                             \
+	"  VALUES (coalesce(NEW.run_id, 0), NEW.apex, NEW.first_ts, 'DNS_TUNNEL', NEW.severity, " RANK(            \
+	    "NEW.severity") ", NEW.detected_ts, NEW.last_ts, NEW.query_count,"                                     \
+			    "  NEW.unique_subdomains, NEW.source_count, NEW.sources, NEW.vni, NEW.est_bytes,"      \
+			    "  NEW.encoding, NEW.top_qtype, json_array(NEW.sample_qname),"                         \
+			    "  json_object(NEW.threat_type, json_object('severity', NEW.severity, 'at',"           \
+			    "  NEW.detected_ts)), NEW.status, '[]')"                                               \
+			    "  ON CONFLICT(run_id, apex, first_ts) DO UPDATE SET"                                  \
+			    "  severity = CASE WHEN excluded.sev_rank > sev_rank THEN excluded.severity"           \
+			    "    ELSE severity END,"                                                               \
+			    "  sev_rank = max(sev_rank, excluded.sev_rank),"                                       \
+			    "  detected_ts = CASE WHEN excluded.sev_rank > sev_rank THEN excluded.detected_ts"     \
+			    "    WHEN excluded.sev_rank = sev_rank THEN min(detected_ts, excluded.detected_ts)"    \
+			    "    ELSE detected_ts END,"                                                            \
+			    "  last_ts = max(last_ts, excluded.last_ts),"                                          \
+			    "  query_count = max(query_count, excluded.query_count),"                              \
+			    "  unique_subdomains = max(unique_subdomains, excluded.unique_subdomains),"            \
+			    "  clients = CASE WHEN excluded.source_count >= source_count THEN excluded.clients"    \
+			    "    ELSE clients END,"                                                                \
+			    "  source_count = max(source_count, excluded.source_count),"                           \
+			    "  vni = coalesce(excluded.vni, vni), est_bytes = max(est_bytes, excluded.est_bytes)," \
+			    "  encoding = CASE WHEN excluded.encoding != 'none' THEN excluded.encoding"            \
+			    "    ELSE encoding END,"                                                               \
+			    "  top_qtype = excluded.top_qtype,"                                                    \
+			    "  samples = CASE WHEN json_array_length(samples) < 3"                                 \
+			    "    AND instr(samples, json_quote(NEW.sample_qname)) = 0"                             \
+			    "    THEN json_insert(samples, '$[#]', NEW.sample_qname) ELSE samples END,"            \
+			    "  reasons = json_patch(reasons, excluded.reasons);"                                   \
+			    "UPDATE alerts SET incident_id = (SELECT id FROM incidents WHERE " INCIDENT_KEY        \
+			    ")"                                                                                    \
+			    "  WHERE id = NEW.id AND incident_id IS NULL;"                                         \
+			    "UPDATE incidents SET " INCIDENT_DERIVED " WHERE " INCIDENT_KEY ";"
+
+/* Derived, recreated at every open: the views, and the triggers that keep the incidents.
+ * Times as ISO 8601 UTC with milliseconds. */
 #define ISO(x) "strftime('%Y-%m-%dT%H:%M:%fZ', " x ", 'unixepoch')"
 static const char views[] =
-    "DROP VIEW IF EXISTS v_alerts; DROP VIEW IF EXISTS v_blocks;"
-    "CREATE VIEW v_alerts AS SELECT a.id, a.apex, a.threat_type, a.severity, a.score,"
-    "  " ISO("a.first_ts") " AS first_seen, " ISO(
-	"a.detected_ts") " AS detected,"
+    "DROP TRIGGER IF EXISTS alerts_incident_ins; DROP TRIGGER IF EXISTS alerts_incident_upd;"
+    "DROP TRIGGER IF EXISTS alerts_incident_del; DROP TRIGGER IF EXISTS alerts_incident_counts;"
+    "CREATE TRIGGER alerts_incident_ins AFTER INSERT ON alerts BEGIN " INCIDENT_FROM_ALERT " END;"
+    /* an alert's refresh (most writes: every open alert at each window close) only grows
+     * counts: the incident by its key, no more; a change of severity, status or encoding is
+     * merged whole */
+    "CREATE TRIGGER alerts_incident_upd AFTER UPDATE OF severity, status, encoding ON alerts"
+    "  WHEN OLD.severity IS NOT NEW.severity OR OLD.status IS NOT NEW.status"
+    "  OR OLD.encoding IS NOT NEW.encoding OR NEW.incident_id IS NULL"
+    "  BEGIN " INCIDENT_FROM_ALERT " END;"
+    "CREATE TRIGGER alerts_incident_counts AFTER UPDATE OF last_ts, query_count,"
+    "  unique_subdomains, source_count, est_bytes, top_qtype, sources ON alerts"
+    "  WHEN NEW.incident_id IS NOT NULL BEGIN"
+    "  UPDATE incidents SET last_ts = max(last_ts, NEW.last_ts),"
+    "  query_count = max(query_count, NEW.query_count),"
+    "  unique_subdomains = max(unique_subdomains, NEW.unique_subdomains),"
+    "  clients = CASE WHEN NEW.source_count >= source_count THEN NEW.sources ELSE clients END,"
+    "  source_count = max(source_count, NEW.source_count),"
+    "  est_bytes = max(est_bytes, NEW.est_bytes), top_qtype = NEW.top_qtype"
+    "  WHERE id = NEW.incident_id; END;"
+    /* retention deletes old alerts: their incident goes with the last of them */
+    "CREATE TRIGGER alerts_incident_del AFTER DELETE ON alerts BEGIN"
+    "  DELETE FROM incidents WHERE id = OLD.incident_id"
+    "  AND NOT EXISTS (SELECT 1 FROM alerts WHERE incident_id = OLD.incident_id); END;"
+    "DROP VIEW IF EXISTS v_incidents;"
+    "CREATE VIEW v_incidents AS SELECT i.id, i.run_id, i.apex, i.threat, i.severity,"
+    "  " ISO("i.first_ts") " AS first_seen, " ISO(
+	"i.detected_ts") " AS detected,"
 			 "  " ISO(
-			     "a.last_ts") " AS last_seen, a.query_count, a.unique_subdomains,"
-					  "  a.source_count, a.est_bytes, a.encoding, a.top_qtype, a.sample_qname, a.sources,"
-					  "  a.vni, a.status,"
-					  "  (SELECT b.state FROM blocks b WHERE b.alert_id = a.id ORDER BY b.id DESC LIMIT 1)"
-					  "    AS block_state,"
-					  "  a.details, a.first_ts, a.detected_ts, a.last_ts"
-					  "  FROM alerts a;"
-					  "CREATE VIEW v_blocks AS SELECT id, domain, apex, alert_id, action,"
-					  "  " ISO("requested_ts") " AS requested, " ISO(
-					      "expires_ts") " AS expires,"
-							    "  state, hook_exit, hook_stderr, attempts, latency_ms FROM blocks;";
+			     "i.last_ts") " AS last_seen, i.query_count, i.unique_subdomains,"
+					  "  i.source_count, i.clients, i.vni, i.est_bytes, i.encoding, i.top_qtype, i.samples,"
+					  "  i.reasons, i.status,"
+					  "  (SELECT b.state FROM blocks b JOIN alerts a ON b.alert_id = a.id"
+					  "    WHERE a.incident_id = i.id ORDER BY b.id DESC LIMIT 1) AS block_state,"
+					  "  i.techniques, i.first_ts, i.detected_ts, i.last_ts FROM incidents i;"
+					  "DROP VIEW IF EXISTS v_alerts; DROP VIEW IF EXISTS v_blocks;"
+					  "CREATE VIEW v_alerts AS SELECT a.id, a.apex, a.threat_type, a.severity, a.score,"
+					  "  " ISO("a.first_ts") " AS first_seen, " ISO(
+					      "a.detected_ts") " AS detected,"
+							       "  " ISO(
+								   "a.last_ts") " AS last_seen, a.query_count, a.unique_subdomains,"
+										"  a.source_count, a.est_bytes, a.encoding, a.top_qtype, a.sample_qname, a.sources,"
+										"  a.vni, a.status,"
+										"  (SELECT b.state FROM blocks b WHERE b.alert_id = a.id ORDER BY b.id DESC LIMIT 1)"
+										"    AS block_state,"
+										"  a.details, a.first_ts, a.detected_ts, a.last_ts, a.incident_id"
+										"  FROM alerts a;"
+										"CREATE VIEW v_blocks AS SELECT id, domain, apex, alert_id, action,"
+										"  " ISO("requested_ts") " AS requested, " ISO(
+										    "expires_ts") " AS expires,"
+												  "  state, hook_exit, hook_stderr, attempts, latency_ms FROM blocks;";
 
 static const char *const stmt_sql[DX_DB_STMTS] = {
     [DX_DB_RUN_BEGIN] = "INSERT INTO runs(version, config_digest, input, start_wall)"
