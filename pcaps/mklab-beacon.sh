@@ -64,17 +64,8 @@ stub-zone:
 	stub-addr: 10.93.0.2
 CONF
 } >"$dir/res/unbound.conf"
-ip netns exec $res unbound -d -c "$dir/res/unbound.conf" &
-echo $! >"$dir/res.pid"
 set +e
-for i in $(seq 50); do
-	[ "$(ip netns exec $cli dig +short +tries=1 +time=1 @10.92.0.1 www.corp.example)" = 10.0.0.1 ] && break
-	sleep 0.2
-done
-
-ip netns exec $cli tcpdump -i c0 -w "$dir/cap.pcap" -U -s 0 udp port 53 2>"$dir/tcpdump.err" &
-echo $! >"$dir/tcpdump.pid"
-sleep 1
+lab_start
 
 ip netns exec $cli python3 - "$minutes" <<'PY'
 import heapq, random, subprocess, sys, time
@@ -111,8 +102,5 @@ while q:
         heapq.heappush(q, (when + r.uniform(5, 40), kind, 0))
 time.sleep(3)
 PY
-sleep 1
-kill "$(cat "$dir/tcpdump.pid")" 2>/dev/null
-sleep 0.5
-cp "$dir/cap.pcap" "$out"
+lab_finish "$out"
 echo "mklab-beacon: $(tcpdump -r "$out" 2>/dev/null | wc -l) packets -> $out"

@@ -44,17 +44,8 @@ stub-zone:
 	stub-addr: 10.95.0.2
 CONF
 } >"$dir/res/unbound.conf"
-ip netns exec $res unbound -d -c "$dir/res/unbound.conf" &
-echo $! >"$dir/res.pid"
 set +e
-for i in $(seq 50); do
-	[ "$(ip netns exec $cli dig +short +tries=1 +time=1 @10.94.0.1 www.corp.example)" = 10.0.0.1 ] && break
-	sleep 0.2
-done
-
-ip netns exec $cli tcpdump -i c0 -w "$dir/cap.pcap" -U -s 0 udp port 53 2>"$dir/tcpdump.err" &
-echo $! >"$dir/tcpdump.pid"
-sleep 1
+lab_start
 
 ip netns exec $cli python3 - "$minutes" <<'PY'
 import random, subprocess, sys, time
@@ -78,8 +69,5 @@ while time.time() < end:
     time.sleep(r.uniform(0.03, 0.1))
 time.sleep(3)
 PY
-sleep 1
-kill "$(cat "$dir/tcpdump.pid")" 2>/dev/null
-sleep 0.5
-cp "$dir/cap.pcap" "$out"
+lab_finish "$out"
 echo "mklab-consul: $(tcpdump -r "$out" 2>/dev/null | wc -l) packets -> $out"

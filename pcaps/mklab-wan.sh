@@ -39,8 +39,6 @@ stub-zone:
 	stub-addr: 10.97.0.2
 CONF
 } >"$dir/res/unbound.conf"
-ip netns exec $res unbound -d -c "$dir/res/unbound.conf" &
-echo $! >"$dir/res.pid"
 ip -n $res link set r1 up
 ip netns exec $res sysctl -qw net.ipv4.ip_forward=1
 ip -n $auth route add 10.96.0.0/24 via 10.97.0.1
@@ -63,14 +61,7 @@ CONF
 fi
 echo $! >"$dir/server.pid"
 set +e
-for i in $(seq 50); do
-	[ "$(ip netns exec $cli dig +short +tries=1 +time=1 @10.96.0.1 www.corp.example)" = 10.0.0.1 ] && break
-	sleep 0.2
-done
-
-ip netns exec $cli tcpdump -i c0 -w "$dir/cap.pcap" -U -s 0 udp port 53 2>"$dir/tcpdump.err" &
-echo $! >"$dir/tcpdump.pid"
-sleep 1
+lab_start
 ( while :; do
 	ip netns exec $cli dig +short +tries=1 +time=1 @10.96.0.1 www.corp.example >/dev/null 2>&1
 	sleep 0.5
@@ -97,9 +88,7 @@ else
 	sleep 2
 	ip netns exec $cli timeout 120 nc -q 3 127.0.0.1 4000 <"$dir/send.bin"
 fi
-sleep 2
+sleep 1
 kill "$(cat "$dir/benign.pid")" 2>/dev/null
-kill "$(cat "$dir/tcpdump.pid")" 2>/dev/null
-sleep 0.5
-cp "$dir/cap.pcap" "$out"
+lab_finish "$out"
 echo "mklab-wan $tool: $(wc -c <"$dir/recv.bin" 2>/dev/null || echo 0) of $((kib * 1024)) bytes received, $(tcpdump -r "$out" 2>/dev/null | wc -l) packets -> $out"

@@ -35,3 +35,27 @@ lab_hosts_remove() {
 	for _n in $cli $res $auth; do ip netns del $_n 2>/dev/null; done
 	rm -rf "$dir"
 }
+
+# lab_start: the lab's resolver (an unbound configured in $dir/res/unbound.conf, at
+# 10.NET.0.1) started in $res, waited for until it answers www.corp.example (10.0.0.1) to the
+# client, and tcpdump capturing the client's DNS on c0 into $dir/cap.pcap.
+lab_start() {
+	ip netns exec $res unbound -d -c "$dir/res/unbound.conf" &
+	echo $! >"$dir/res.pid"
+	_ns=$(ip -n $res -4 -o addr show r0 | sed -n 's|.* inet \([0-9.]*\)/.*|\1|p')
+	for _i in $(seq 50); do
+		[ "$(ip netns exec $cli dig +short +tries=1 +time=1 @$_ns www.corp.example)" = 10.0.0.1 ] && break
+		sleep 0.2
+	done
+	ip netns exec $cli tcpdump -i c0 -w "$dir/cap.pcap" -U -s 0 udp port 53 2>"$dir/tcpdump.err" &
+	echo $! >"$dir/tcpdump.pid"
+	sleep 1
+}
+
+# lab_finish OUT: stop the capture and copy it to OUT.
+lab_finish() {
+	sleep 1
+	kill "$(cat "$dir/tcpdump.pid")" 2>/dev/null
+	sleep 0.5
+	cp "$dir/cap.pcap" "$1"
+}
