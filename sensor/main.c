@@ -60,16 +60,20 @@ static void usage(FILE *out)
 static void report_usage(FILE *out)
 {
 	fputs("usage: dnsexfild report [-d DB] [--since T] [--severity S] [--apex A] [--status S]\n"
-	      "                        [--limit N] [--json]\n"
+	      "                        [--limit N] [--run N] [--json] [--alerts]\n"
 	      "  -d DB           the database (default dnsexfild.db), opened read-only\n"
-	      "  --since T       alerts detected since T: epoch seconds, YYYY-MM-DD[THH:MM[:SS]]\n"
+	      "  --since T       detected since T: epoch seconds, YYYY-MM-DD[THH:MM[:SS]]\n"
 	      "                  (UTC), or 30m, 24h, 7d before the newest alert\n"
 	      "  --severity S    at least S: LOW, MEDIUM, HIGH or CRITICAL\n"
 	      "  --apex A        this apex only\n"
 	      "  --status S      open, closed, blocked, allowlisted or all (default: all but\n"
 	      "                  allowlisted, which are not threats)\n"
-	      "  --limit N       at most N alerts, newest first (default 50)\n"
-	      "  --json          one JSON object per alert and line\n"
+	      "  --limit N       at most N rows, newest first (default 50)\n"
+	      "  --run N         run N only (default: every live run, and the latest run of\n"
+	      "                  each replayed input, so a replay again does not double it)\n"
+	      "  --json          one JSON object per row and line\n"
+	      "  --alerts        the detectors' alerts, the incidents' evidence (default: one\n"
+	      "                  incident per tunnel, its detectors as reasons)\n"
 	      "  -h              this help\n",
 	      out);
 }
@@ -184,7 +188,7 @@ static void summary(dx_pipeline_t *pl, double wall)
 		pl->cpu_s[1], pl->cpu_s[2]);
 }
 
-enum { R_SINCE = 300, R_SEV, R_APEX, R_LIMIT, R_JSON, R_STATUS };
+enum { R_SINCE = 300, R_SEV, R_APEX, R_LIMIT, R_JSON, R_STATUS, R_ALERTS, R_RUN };
 
 /* One report option's value into o: -1, or EX_USAGE after one line saying what it wanted. */
 static int report_opt(int ch, char *arg, dx_report_opts_t *o)
@@ -219,6 +223,15 @@ static int report_opt(int ch, char *arg, dx_report_opts_t *o)
 	case R_JSON:
 		o->json = true;
 		return -1;
+	case R_ALERTS:
+		o->alerts = true;
+		return -1;
+	case R_RUN:
+		o->run = strtol(arg, &end, 10);
+		if (*arg != '\0' && *end == '\0' && o->run > 0)
+			return -1;
+		fprintf(stderr, "dnsexfild report: --run '%s': expected a run id (runs.id)\n", arg);
+		return EX_USAGE;
 	case R_STATUS:
 		if (strcmp(arg, "all") == 0 || strcmp(arg, "open") == 0 ||
 		    strcmp(arg, "closed") == 0 || strcmp(arg, "blocked") == 0 ||
@@ -245,6 +258,8 @@ static int report_main(int argc, char **argv)
 	    {"limit", required_argument, NULL, R_LIMIT},
 	    {"json", no_argument, NULL, R_JSON},
 	    {"status", required_argument, NULL, R_STATUS},
+	    {"alerts", no_argument, NULL, R_ALERTS},
+	    {"run", required_argument, NULL, R_RUN},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};

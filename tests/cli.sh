@@ -78,12 +78,26 @@ check "truncated file" 1 $? "truncated" "$dir/e"
 rm -f dnsexfild.db
 "$bin" -r "$p/iodine-pirate-sea.pcap" 2>"$dir/e"; check "default database" 0 $? "database dnsexfild.db" "$dir/e"
 [ -f dnsexfild.db ] && echo "ok   dnsexfild.db created in the current directory" || { echo "FAIL no dnsexfild.db"; fails=$((fails + 1)); }
-"$bin" report >"$dir/o" 2>"$dir/e"; check "report table" 0 $? "pirate.sea  *HIGH *ENCODED_SUBDOMAIN" "$dir/o"
-head -1 "$dir/o" | grep -q "^APEX  *SEVERITY  *THREAT  *FIRST SEEN  *DETECTED  *QUERIES  *UNIQUE  *SOURCES  *EST.BYTES  *ENCODING  *BLOCK  *STATUS$" && echo "ok   report header" || { echo "FAIL report header"; head -1 "$dir/o"; fails=$((fails + 1)); }
-"$bin" report -d dnsexfild.db --json --severity high --limit 2 >"$dir/o" 2>"$dir/e"; check "report json" 0 $? '"apex":"pirate.sea"' "$dir/o"
+# by default one incident per tunnel, its detectors as reasons; --alerts the detector rows
+"$bin" report >"$dir/o" 2>"$dir/e"; check "report: the incident" 0 $? "pirate.sea  *CRITICAL *DNS_TUNNEL .*ENCODED_SUBDOMAIN:HIGH" "$dir/o"
+[ "$(grep -c pirate.sea "$dir/o")" = 1 ] && echo "ok   report: one line for the tunnel" || { echo "FAIL report lines"; cat "$dir/o"; fails=$((fails + 1)); }
+head -1 "$dir/o" | grep -q "^APEX  *SEVERITY  *THREAT  *FIRST SEEN  *DETECTED  *QUERIES  *UNIQUE  *SOURCES  *EST.BYTES  *ENCODING  *BLOCK  *STATUS  *REASONS$" && echo "ok   report header" || { echo "FAIL report header"; head -1 "$dir/o"; fails=$((fails + 1)); }
+"$bin" report --json >"$dir/o" 2>"$dir/e"; check "report --json: the incident" 0 $? '"threat":"DNS_TUNNEL"' "$dir/o"
+python3 -c 'import json,sys; i = json.loads(open(sys.argv[1]).readline()); assert len(i["reasons"]) >= 3 and i["top_qtype"] == "NULL" and "T1572" in i["techniques"] and i["samples"] and i["clients"]' "$dir/o" && echo "ok   report --json: reasons, type, techniques, samples, clients" || { echo "FAIL incident json"; cat "$dir/o"; fails=$((fails + 1)); }
+"$bin" report --alerts >"$dir/o" 2>"$dir/e"; check "report --alerts table" 0 $? "pirate.sea  *HIGH *ENCODED_SUBDOMAIN" "$dir/o"
+head -1 "$dir/o" | grep -q "^APEX  *SEVERITY  *THREAT  *FIRST SEEN  *DETECTED  *QUERIES  *UNIQUE  *SOURCES  *EST.BYTES  *ENCODING  *BLOCK  *STATUS$" && echo "ok   report --alerts header" || { echo "FAIL report --alerts header"; head -1 "$dir/o"; fails=$((fails + 1)); }
+"$bin" report -d dnsexfild.db --alerts --json --severity high --limit 2 >"$dir/o" 2>"$dir/e"; check "report json" 0 $? '"apex":"pirate.sea"' "$dir/o"
 [ "$(wc -l <"$dir/o")" -eq 2 ] && echo "ok   --limit 2" || { echo "FAIL --limit"; fails=$((fails + 1)); }
 python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$dir/o" && echo "ok   report --json lines parse" || { echo "FAIL json"; fails=$((fails + 1)); }
-"$bin" report --apex nosuch.example >"$dir/o"; check "report filter" 0 $? "(no alerts)" "$dir/o"
+# the same capture replayed again into the same database: a new run, not twice the report
+"$bin" -q -r "$p/iodine-pirate-sea.pcap" 2>/dev/null
+"$bin" report >"$dir/o"; [ "$(grep -c pirate.sea "$dir/o")" = 1 ] && echo "ok   a second replay of the input: still one incident" || { echo "FAIL after a second replay:"; cat "$dir/o"; fails=$((fails + 1)); }
+[ "$("$bin" report --alerts | grep -c pirate.sea)" = 5 ] && echo "ok   ... and its five alerts once" || { echo "FAIL alerts after a second replay"; fails=$((fails + 1)); }
+"$bin" report --run 1 --json >"$dir/o"; check "report --run 1: the first run's" 0 $? '"run_id":1,' "$dir/o"
+[ "$(sqlite3 dnsexfild.db "select count(*) from incidents")" = 2 ] && echo "ok   both runs kept" || { echo "FAIL runs kept"; fails=$((fails + 1)); }
+"$bin" report --run x 2>"$dir/e"; check "report bad run" 64 $? "--run 'x'" "$dir/e"
+"$bin" report --apex nosuch.example >"$dir/o"; check "report filter" 0 $? "(no incidents)" "$dir/o"
+"$bin" report --alerts --apex nosuch.example >"$dir/o"; check "report --alerts filter" 0 $? "(no alerts)" "$dir/o"
 "$bin" report --severity loud 2>"$dir/e"; check "report bad severity" 64 $? "--severity 'loud'" "$dir/e"
 "$bin" report --since tomorrow 2>"$dir/e"; check "report bad since" 64 $? "--since 'tomorrow'" "$dir/e"
 "$bin" report -d "$dir/none.db" 2>"$dir/e"; check "report missing db" 66 $? "none.db" "$dir/e"
@@ -98,8 +112,9 @@ printf 'pirate.sea\n' >"$dir/pal.txt"
 printf '[detect]\nallowlist = %s/pal.txt\n' "$dir" >"$dir/pal.ini"
 "$bin" -c "$dir/pal.ini" -r "$p/iodine-pirate-sea.pcap" -d "$dir/pal.db" -q 2>"$dir/e"
 check "allowlisted: summary" 0 $? "alerts CRITICAL 0, HIGH 0, MEDIUM 0, LOW 0, allowlisted [1-9]" "$dir/e"
-"$bin" report -d "$dir/pal.db" >"$dir/o"; check "allowlisted: not in the default report" 0 $? "(no alerts)" "$dir/o"
-"$bin" report -d "$dir/pal.db" --status allowlisted >"$dir/o"; check "report --status allowlisted" 0 $? "pirate.sea .* allowlisted$" "$dir/o"
+"$bin" report -d "$dir/pal.db" >"$dir/o"; check "allowlisted: not in the default report" 0 $? "(no incidents)" "$dir/o"
+"$bin" report -d "$dir/pal.db" --status allowlisted >"$dir/o"; check "report --status allowlisted" 0 $? "pirate.sea .* allowlisted  " "$dir/o"
+"$bin" report -d "$dir/pal.db" --alerts --status allowlisted >"$dir/o"; check "report --alerts --status allowlisted" 0 $? "pirate.sea .* allowlisted$" "$dir/o"
 "$bin" report -d "$dir/pal.db" --status all --json >"$dir/o"; check "report --status all" 0 $? '"status":"allowlisted"' "$dir/o"
 [ "$(sqlite3 "$dir/pal.db" "select count(*) from alerts where status != 'allowlisted'")" = 0 ] && echo "ok   allowlisted: stored with status allowlisted" ||
 	{ echo "FAIL allowlisted status"; fails=$((fails + 1)); }

@@ -305,7 +305,7 @@ static const char views[] =
 										"  a.vni, a.status,"
 										"  (SELECT b.state FROM blocks b WHERE b.alert_id = a.id ORDER BY b.id DESC LIMIT 1)"
 										"    AS block_state,"
-										"  a.details, a.first_ts, a.detected_ts, a.last_ts, a.incident_id"
+										"  a.details, a.first_ts, a.detected_ts, a.last_ts, a.incident_id, a.run_id"
 										"  FROM alerts a;"
 										"CREATE VIEW v_blocks AS SELECT id, domain, apex, alert_id, action,"
 										"  " ISO("requested_ts") " AS requested, " ISO(

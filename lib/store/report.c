@@ -18,13 +18,37 @@
 #define SEV_RANK                                                                   \
 	"(CASE severity WHEN 'LOW' THEN 1 WHEN 'MEDIUM' THEN 2 WHEN 'HIGH' THEN 3" \
 	" WHEN 'CRITICAL' THEN 4 ELSE 0 END)"
+/* A replay of an input already stored is a new run of it: only the latest run of each
+ * replayed input is shown (so replaying a capture again does not double the report), every
+ * live run (live:IFACE) is; --run N shows run N alone. */
+#define RUNS_SHOWN                                                                       \
+	" AND (CASE WHEN ?6 IS NOT NULL THEN coalesce(run_id, 0) = ?6 ELSE"              \
+	" coalesce(run_id, 0) NOT IN (SELECT id FROM runs WHERE input NOT LIKE 'live:%'" \
+	" AND id NOT IN (SELECT max(id) FROM runs GROUP BY input)) END)"
 #define WHERE                                                             \
 	" WHERE (?1 IS NULL OR detected_ts >= ?1) AND " SEV_RANK " >= ?2" \
 	" AND (?3 IS NULL OR apex = ?3)"                                  \
 	" AND (CASE WHEN ?5 IS NULL THEN status != 'allowlisted'"         \
-	" WHEN ?5 = 'all' THEN 1 ELSE status = ?5 END)"                   \
+	" WHEN ?5 = 'all' THEN 1 ELSE status = ?5 END)" RUNS_SHOWN        \
 	" ORDER BY detected_ts DESC, id DESC LIMIT ?4"
 
+/* The incidents (the default): one line per tunnel, its detectors as a short list. */
+static const char sql_inc_table[] =
+    "SELECT apex, severity, threat, substr(first_seen, 1, 19), substr(detected, 1, 19),"
+    " query_count, unique_subdomains, source_count, est_bytes, encoding,"
+    " coalesce(block_state, '-'), status, (SELECT group_concat(key || ':' ||"
+    " json_extract(value, '$.severity'), ',') FROM json_each(reasons)) FROM v_incidents" WHERE;
+
+static const char sql_inc_json[] =
+    "SELECT json_object('id', id, 'run_id', run_id, 'apex', apex, 'threat', threat,"
+    " 'severity', severity, 'first_ts', first_ts, 'detected_ts', detected_ts, 'last_ts',"
+    " last_ts, 'query_count', query_count, 'unique_subdomains', unique_subdomains,"
+    " 'source_count', source_count, 'clients', json(clients), 'vni', vni, 'est_bytes',"
+    " est_bytes, 'encoding', encoding, 'top_qtype', top_qtype, 'samples', json(samples),"
+    " 'reasons', json(reasons), 'status', status, 'block_state', block_state,"
+    " 'techniques', json(techniques)) FROM v_incidents" WHERE;
+
+/* The detector rows (--alerts), the incidents' evidence. */
 static const char sql_table[] =
     "SELECT apex, severity, threat_type, substr(first_seen, 1, 19),"
     " substr(detected, 1, 19), query_count, unique_subdomains, source_count, est_bytes,"
@@ -37,12 +61,12 @@ static const char sql_json[] =
     " unique_subdomains, 'source_count', source_count, 'est_bytes', est_bytes, 'encoding',"
     " encoding, 'top_qtype', top_qtype, 'sample_qname', sample_qname, 'sources',"
     " json(sources), 'vni', vni, 'status', status, 'block_state', block_state, 'details',"
-    " json(details)) FROM v_alerts" WHERE;
+    " json(details), 'incident_id', incident_id) FROM v_alerts" WHERE;
 
-static const char *const heads[] = {"APEX",	 "SEVERITY", "THREAT", "FIRST SEEN",
-				    "DETECTED",	 "QUERIES",  "UNIQUE", "SOURCES",
-				    "EST.BYTES", "ENCODING", "BLOCK",  "STATUS"};
-#define NCOL 12
+static const char *const heads[] = {"APEX",    "SEVERITY", "THREAT",  "FIRST SEEN", "DETECTED",
+				    "QUERIES", "UNIQUE",   "SOURCES", "EST.BYTES",  "ENCODING",
+				    "BLOCK",   "STATUS",   "REASONS"};
+#define NCOL 13 /* the incidents' columns; the alerts' are all but REASONS */
 
 int dx_report_parse_since(const char *s, double newest, double *out)
 {
@@ -170,24 +194,26 @@ static int resolve_since(sqlite3 *db, const char *since_arg, double *since, char
 struct table {
 	char **cells;
 	size_t n_rows, cap_rows;
+	int ncol;
 	size_t width[NCOL];
+	const char *none; /* said when there is no row */
 };
 
 static int table_add(struct table *t, sqlite3_stmt *s)
 {
 	if (t->n_rows == t->cap_rows) {
 		size_t cap = t->cap_rows ? t->cap_rows * 2 : 64;
-		char **nc = realloc(t->cells, cap * NCOL * sizeof(*t->cells));
+		char **nc = realloc(t->cells, cap * (size_t) t->ncol * sizeof(*t->cells));
 		if (nc == NULL)
 			return DX_ENOMEM;
 		t->cells = nc;
 		t->cap_rows = cap;
 	}
-	for (int c = 0; c < NCOL; c++) {
+	for (int c = 0; c < t->ncol; c++) {
 		char buf[300];
 		safe_copy(buf, sizeof(buf), sqlite3_column_text(s, c));
 		char *d = strdup(buf);
-		t->cells[t->n_rows * NCOL + (size_t) c] = d;
+		t->cells[t->n_rows * (size_t) t->ncol + (size_t) c] = d;
 		if (d && strlen(d) > t->width[c])
 			t->width[c] = strlen(d);
 	}
@@ -197,24 +223,24 @@ static int table_add(struct table *t, sqlite3_stmt *s)
 
 static void table_print(const struct table *t, FILE *out)
 {
-	for (int c = 0; c < NCOL; c++)
-		fprintf(out, "%-*s%s", c == NCOL - 1 ? 0 : (int) t->width[c], heads[c],
-			c == NCOL - 1 ? "\n" : "  ");
+	int last = t->ncol - 1;
+	for (int c = 0; c < t->ncol; c++)
+		fprintf(out, "%-*s%s", c == last ? 0 : (int) t->width[c], heads[c],
+			c == last ? "\n" : "  ");
 	for (size_t r = 0; r < t->n_rows; r++)
-		for (int c = 0; c < NCOL; c++) {
-			const char *v = t->cells[r * NCOL + (size_t) c];
+		for (int c = 0; c < t->ncol; c++) {
+			const char *v = t->cells[r * (size_t) t->ncol + (size_t) c];
 			bool num = c >= 5 && c <= 8;
-			fprintf(out, num ? "%*s%s" : "%-*s%s",
-				c == NCOL - 1 ? 0 : (int) t->width[c], v ? v : "",
-				c == NCOL - 1 ? "\n" : "  ");
+			fprintf(out, num ? "%*s%s" : "%-*s%s", c == last ? 0 : (int) t->width[c],
+				v ? v : "", c == last ? "\n" : "  ");
 		}
 	if (t->n_rows == 0)
-		fprintf(out, "(no alerts)\n");
+		fprintf(out, "%s\n", t->none);
 }
 
 static void table_free(struct table *t)
 {
-	for (size_t i = 0; t->cells && i < t->n_rows * NCOL; i++)
+	for (size_t i = 0; t->cells && i < t->n_rows * (size_t) t->ncol; i++)
 		free(t->cells[i]);
 	free(t->cells);
 }
@@ -223,7 +249,8 @@ int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
-	struct table t = {0};
+	struct table t = {.ncol = o->alerts ? NCOL - 1 : NCOL,
+			  .none = o->alerts ? "(no alerts)" : "(no incidents)"};
 	double since = 0;
 	int rc = open_report_db(o, &db, err);
 	if (rc == DX_OK && o->since)
@@ -231,7 +258,9 @@ int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
 	if (rc != DX_OK)
 		goto out;
 	rc = DX_ESTORE;
-	if (sqlite3_prepare_v2(db, o->json ? sql_json : sql_table, -1, &s, NULL) != SQLITE_OK) {
+	const char *sql =
+	    o->alerts ? (o->json ? sql_json : sql_table) : (o->json ? sql_inc_json : sql_inc_table);
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
 		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", o->db, sqlite3_errmsg(db));
 		goto out;
 	}
@@ -243,12 +272,14 @@ int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
 	sqlite3_bind_int64(s, 4, o->limit > 0 ? o->limit : -1);
 	if (o->status)
 		sqlite3_bind_text(s, 5, o->status, -1, SQLITE_STATIC);
-	for (int c = 0; c < NCOL; c++)
+	if (o->run > 0)
+		sqlite3_bind_int64(s, 6, o->run);
+	for (int c = 0; c < t.ncol; c++)
 		t.width[c] = strlen(heads[c]);
 	int step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (o->json) {
-			char line[8192];
+			char line[16384];
 			safe_copy(line, sizeof(line), sqlite3_column_text(s, 0));
 			fprintf(out, "%s\n", line);
 		} else if (table_add(&t, s) != DX_OK) {

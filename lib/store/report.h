@@ -21,6 +21,8 @@ typedef struct dx_report_opts {
 			       allowlisted (they are not threats) */
 	long limit;	    /* rows, newest first */
 	bool json;
+	bool alerts; /* the detector rows; default: the incidents */
+	long run;    /* this run only; 0: every live run, and the latest of each replayed input */
 } dx_report_opts_t;
 
 /** Print the report to out. On failure returns DX_ESTORE (or DX_EINVAL for a bad --since)
