@@ -59,13 +59,14 @@ static void usage(FILE *out)
 
 static void report_usage(FILE *out)
 {
-	fputs("usage: dnsexfild report [-d DB] [--since T] [--severity S] [--apex A] [--status S]\n"
-	      "                        [--limit N] [--run N] [--json] [--alerts]\n"
+	fputs("usage: dnsexfild report [-d DB] [--since T] [--until T] [--severity S] [--apex A]\n"
+	      "                        [--status S] [--limit N] [--run N] [--json] [--alerts]\n"
 	      "  -d DB           the database (default dnsexfild.db), opened read-only\n"
 	      "  --since T       detected since T: epoch seconds, YYYY-MM-DD[THH:MM[:SS]]\n"
-	      "                  (UTC), or 30m, 24h, 7d before the newest alert\n"
+	      "                  (UTC), or 30m, 24h, 7d before now\n"
+	      "  --until T       detected before T (the same forms)\n"
+	      "  --apex A        this apex (any case), apexes under it, or the apex of name A\n"
 	      "  --severity S    at least S: LOW, MEDIUM, HIGH or CRITICAL\n"
-	      "  --apex A        this apex only\n"
 	      "  --status S      open, closed, blocked, allowlisted or all (default: all but\n"
 	      "                  allowlisted, which are not threats)\n"
 	      "  --limit N       at most N rows, newest first (default 50)\n"
@@ -188,7 +189,7 @@ static void summary(dx_pipeline_t *pl, double wall)
 		pl->cpu_s[1], pl->cpu_s[2]);
 }
 
-enum { R_SINCE = 300, R_SEV, R_APEX, R_LIMIT, R_JSON, R_STATUS, R_ALERTS, R_RUN };
+enum { R_SINCE = 300, R_SEV, R_APEX, R_LIMIT, R_JSON, R_STATUS, R_ALERTS, R_RUN, R_UNTIL };
 
 /* One report option's value into o: -1, or EX_USAGE after one line saying what it wanted. */
 static int report_opt(int ch, char *arg, dx_report_opts_t *o)
@@ -200,6 +201,9 @@ static int report_opt(int ch, char *arg, dx_report_opts_t *o)
 		return -1;
 	case R_SINCE:
 		o->since = arg;
+		return -1;
+	case R_UNTIL:
+		o->until = arg;
 		return -1;
 	case R_SEV:
 		o->min_severity = dx_severity_parse(arg);
@@ -253,6 +257,7 @@ static int report_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"since", required_argument, NULL, R_SINCE},
+	    {"until", required_argument, NULL, R_UNTIL},
 	    {"severity", required_argument, NULL, R_SEV},
 	    {"apex", required_argument, NULL, R_APEX},
 	    {"limit", required_argument, NULL, R_LIMIT},

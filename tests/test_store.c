@@ -713,7 +713,34 @@ static void test_store_report_table_and_filters(void)
 
 	dx_report_opts_t o = {.db = p, .limit = 50};
 	int rc;
+	/* the default: the incidents, one per apex here, the detector as its reason */
 	char *t = run_report(&o, &rc);
+	CU_ASSERT_EQUAL(rc, DX_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t ? t : "", "  STATUS  REASONS\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t ? t : "", "t1.lab.example  CRITICAL  DNS_TUNNEL"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t ? t : "", "open    ENCODED_SUBDOMAIN:CRITICAL\n"));
+	free(t);
+	o.apex = "T1.Lab.EXAMPLE"; /* any case */
+	t = run_report(&o, &rc);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t ? t : "", "t1.lab.example"));
+	CU_ASSERT_PTR_NULL(strstr(t ? t : "", "burst.example"));
+	free(t);
+	o.apex = "www.burst.example"; /* the apex of a name */
+	t = run_report(&o, &rc);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t ? t : "", "burst.example"));
+	CU_ASSERT_PTR_NULL(strstr(t ? t : "", "t1.lab.example"));
+	free(t);
+	o.apex = "lab.example"; /* the apexes under it */
+	t = run_report(&o, &rc);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t ? t : "", "t1.lab.example"));
+	free(t);
+	o.apex = "st.example"; /* not a label boundary */
+	t = run_report(&o, &rc);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t ? t : "", "(no incidents)"));
+	free(t);
+	o.apex = NULL;
+	o.alerts = true;
+	t = run_report(&o, &rc);
 	CU_ASSERT_EQUAL(rc, DX_OK);
 	const char *want =
 	    "APEX            SEVERITY  THREAT             FIRST SEEN           DETECTED       "
@@ -738,11 +765,17 @@ static void test_store_report_table_and_filters(void)
 	CU_ASSERT_PTR_NULL(strstr(t, "t1.lab.example"));
 	free(t);
 	o.apex = NULL;
-	o.since = "30s"; /* 30 s before the newest alert: only that one */
+	o.since = "30d"; /* 30 days before now: the 2024 alerts are older */
 	t = run_report(&o, &rc);
-	CU_ASSERT_PTR_NULL(strstr(t, "burst.example"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(t, "t1.lab.example"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "(no alerts)"));
 	free(t);
+	o.since = NULL;
+	o.until = "2024-03-01T00:00:30"; /* detected before: only burst.example */
+	t = run_report(&o, &rc);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "burst.example"));
+	CU_ASSERT_PTR_NULL(strstr(t, "t1.lab.example"));
+	free(t);
+	o.until = NULL;
 	o.since = "2024-03-01";
 	o.json = true;
 	o.limit = 1;

@@ -25,9 +25,13 @@
 	" AND (CASE WHEN ?6 IS NOT NULL THEN coalesce(run_id, 0) = ?6 ELSE"              \
 	" coalesce(run_id, 0) NOT IN (SELECT id FROM runs WHERE input NOT LIKE 'live:%'" \
 	" AND id NOT IN (SELECT max(id) FROM runs GROUP BY input)) END)"
+/* --apex A, in any case: that apex, an apex under it, or the apex of a name under it */
+#define APEX_MATCH                                                                            \
+	"(?3 IS NULL OR apex = lower(?3) OR substr(apex, -length(?3) - 1) = '.' || lower(?3)" \
+	" OR substr(lower(?3), -length(apex) - 1) = '.' || apex)"
 #define WHERE                                                             \
 	" WHERE (?1 IS NULL OR detected_ts >= ?1) AND " SEV_RANK " >= ?2" \
-	" AND (?3 IS NULL OR apex = ?3)"                                  \
+	" AND (?7 IS NULL OR detected_ts < ?7) AND " APEX_MATCH           \
 	" AND (CASE WHEN ?5 IS NULL THEN status != 'allowlisted'"         \
 	" WHEN ?5 = 'all' THEN 1 ELSE status = ?5 END)" RUNS_SHOWN        \
 	" ORDER BY detected_ts DESC, id DESC LIMIT ?4"
@@ -170,23 +174,16 @@ static int open_report_db(const dx_report_opts_t *o, sqlite3 **db, char *err)
 	return DX_OK;
 }
 
-/* --since as epoch seconds; a span counts back from the newest alert. */
-static int resolve_since(sqlite3 *db, const char *since_arg, double *since, char *err)
+/* --since or --until as epoch seconds; a span (30m, 24h, 7d) counts back from now, as in
+ * Zeek's and Suricata's tools: on a replay of an old capture use a date. */
+static int resolve_time(const char *flag, const char *arg, double *t, char *err)
 {
-	double newest = 0;
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT max(detected_ts) FROM alerts", -1, &s, NULL) ==
-		SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		newest = sqlite3_column_double(s, 0);
-	sqlite3_finalize(s);
-	if (dx_report_parse_since(since_arg, newest, since) == DX_OK)
+	if (dx_report_parse_since(arg, (double) time(NULL), t) == DX_OK)
 		return DX_OK;
-	snprintf(
-	    err, DX_CONFIG_ERRMAX,
-	    "--since '%.64s': expected epoch seconds, YYYY-MM-DD[THH:MM[:SS]] (UTC), or a span "
-	    "such as 30m, 24h, 7d",
-	    since_arg);
+	snprintf(err, DX_CONFIG_ERRMAX,
+		 "%s '%.64s': expected epoch seconds, YYYY-MM-DD[THH:MM[:SS]] (UTC), or a span "
+		 "such as 30m, 24h, 7d (before now)",
+		 flag, arg);
 	return DX_EINVAL;
 }
 
@@ -251,10 +248,12 @@ int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
 	sqlite3_stmt *s = NULL;
 	struct table t = {.ncol = o->alerts ? NCOL - 1 : NCOL,
 			  .none = o->alerts ? "(no alerts)" : "(no incidents)"};
-	double since = 0;
+	double since = 0, until = 0;
 	int rc = open_report_db(o, &db, err);
 	if (rc == DX_OK && o->since)
-		rc = resolve_since(db, o->since, &since, err);
+		rc = resolve_time("--since", o->since, &since, err);
+	if (rc == DX_OK && o->until)
+		rc = resolve_time("--until", o->until, &until, err);
 	if (rc != DX_OK)
 		goto out;
 	rc = DX_ESTORE;
@@ -266,6 +265,8 @@ int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
 	}
 	if (o->since)
 		sqlite3_bind_double(s, 1, since);
+	if (o->until)
+		sqlite3_bind_double(s, 7, until);
 	sqlite3_bind_int(s, 2, o->min_severity);
 	if (o->apex)
 		sqlite3_bind_text(s, 3, o->apex, -1, SQLITE_STATIC);

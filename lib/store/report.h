@@ -14,7 +14,8 @@
 typedef struct dx_report_opts {
 	const char *db;
 	const char *since;  /* epoch seconds, ISO 8601 date/time (UTC), or "30m"/"24h"/"7d"
-	                         before the newest alert in the database; NULL: all */
+	                         before now; NULL: all */
+	const char *until;  /* detected before this (the same forms); NULL: all */
 	const char *apex;   /* NULL: all */
 	int min_severity;   /* enum dx_severity; 0: all */
 	const char *status; /* open, closed, blocked, allowlisted or all; NULL: all but
@@ -29,5 +30,6 @@ typedef struct dx_report_opts {
  * with one line in err (DX_CONFIG_ERRMAX bytes). */
 int dx_report(const dx_report_opts_t *o, FILE *out, char *err) DX_MUSTCHECK;
 
-/** Parse a --since value into epoch seconds; relative forms are relative to newest. */
-int dx_report_parse_since(const char *s, double newest, double *out) DX_MUSTCHECK;
+/** Parse a --since or --until value into epoch seconds; relative forms count back from
+ * now (the caller's clock). */
+int dx_report_parse_since(const char *s, double now, double *out) DX_MUSTCHECK;
