@@ -111,6 +111,16 @@ medium = [0, 0]  # benign captures: apexes with a MEDIUM or above not allowliste
 # (those with a window-stats row: stats_min_queries in a window), the stricter denominator
 
 
+def count_medium(db):
+    """Add a benign capture's apexes with a MEDIUM or above not allowlisted, and its busy
+    apexes, to medium."""
+    con = sqlite3.connect(db)
+    medium[0] += con.execute("SELECT count(DISTINCT apex) FROM alerts WHERE severity"
+                             " != 'LOW' AND status != 'allowlisted'").fetchone()[0]
+    medium[1] += con.execute("SELECT count(DISTINCT apex) FROM apex_window_stats").fetchone()[0]
+    con.close()
+
+
 HIGH = ("HIGH", "CRITICAL")
 to_high = []
 print("%-45s %-18s %9s %8s %9s  %s" % ("capture", "tunnel apex", "queries", "seconds",
@@ -162,11 +172,7 @@ for folder in (os.path.join(PCAPS, "lab"), os.path.join(PCAPS, "public"), OWN):
         if not tunnel_apexes:
             print("%-45s %-18s %s" % (fname[:45], "(benign)", "no HIGH/CRITICAL"
                                       if not bad else "%d HIGH/CRITICAL" % len(bad)))
-            con = sqlite3.connect(db)
-            medium[0] += con.execute("SELECT count(DISTINCT apex) FROM alerts WHERE severity"
-                                     " != 'LOW' AND status != 'allowlisted'").fetchone()[0]
-            medium[1] += con.execute("SELECT count(DISTINCT apex) FROM apex_window_stats").fetchone()[0]
-            con.close()
+            count_medium(db)
         if fname in payload:
             apex, sent = payload[fname]
             est = max(r[6] for r in al if r[0] == apex)
@@ -174,12 +180,7 @@ for folder in (os.path.join(PCAPS, "lab"), os.path.join(PCAPS, "public"), OWN):
             if not 0.5 <= est / sent <= 2.0:
                 failures.append("%s: est_bytes %d for %d B" % (fname, est, sent))
 
-# issue 20's goals: benign MEDIUM alerts on at most 1 % of the active apexes; median <= 15
-# and worst <= 30 queries from a tunnel's first query to HIGH
-print("benign captures: %d of %d busy apexes with a MEDIUM or above not allowlisted" %
-      (medium[0], medium[1]))
-if medium[0] * 100 > medium[1]:
-    failures.append("benign MEDIUM on %d of %d apexes (goal <= 1 %%)" % tuple(medium))
+# issue 20's goal: median <= 15 and worst <= 30 queries from a tunnel's first query to HIGH
 to_high.sort()
 if to_high:
     med = to_high[len(to_high) // 2]
@@ -214,8 +215,14 @@ for seed in (1, 2, 3):
     for apex in sorted(blocked(db)):
         failures.append("mkcorpus seed %d: block requested for %s" % (seed, apex))
     print("mkcorpus seed %d, tunnel share 0: %d HIGH/CRITICAL" % (seed, len(bad)))
+    count_medium(db)
     for r in bad:
         failures.append("mkcorpus seed %d: %s raised %s %s" % (seed, r[0], r[2], r[1]))
+# issue 20's goal: benign MEDIUM alerts on at most 1 % of the busy apexes
+print("benign captures and mkcorpus seeds 1-3: %d of %d busy apexes with a MEDIUM or above"
+      " not allowlisted" % (medium[0], medium[1]))
+if medium[0] * 100 > medium[1]:
+    failures.append("benign MEDIUM on %d of %d apexes (goal <= 1 %%)" % tuple(medium))
 pcap = os.path.join(tmp, "share.pcap")
 lab = os.path.join(tmp, "share.csv")
 # 200,000 queries over the default hour: the slow tunnel in it sends ~430 queries (at 60,000

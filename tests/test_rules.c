@@ -113,10 +113,17 @@ static void test_rules_long_name(void)
 static void test_rules_unusual_qtype(void)
 {
 	fresh();
+	w.sq = w.uniq = 40; /* unique names */
 	w.odd_q = 20;
 	w.q = 41; /* less than half of the apex's queries */
 	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_NONE);
 	w.q = 40;
+	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_MEDIUM);
+	w.uniq = 3; /* a few SRV names asked again and again: service discovery */
+	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_LOW);
+	w.uniq = 29;
+	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_LOW);
+	w.uniq = 30; /* three in four */
 	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_MEDIUM);
 	w.odd_q = w.q = 200;
 	CU_ASSERT_EQUAL(judge(DX_T_UNUSUAL_QTYPE), DX_SEV_MEDIUM);

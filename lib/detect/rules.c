@@ -68,17 +68,23 @@ static enum dx_severity long_name(const dx_rule_view_t *v)
 	return unless_lookup(v, sev);
 }
 
-/* UNUSUAL_QTYPE: the types tunnels use for room in answers, half of the apex's queries. HIGH
- * when the names agree: machine-made, or some of them carrying encoded data (iodine's polls
- * between its data queries are plain letters). */
+/* UNUSUAL_QTYPE: the types tunnels use for room in answers, half of the apex's queries. A
+ * few fixed names asked again and again (SRV lookups of _ldap._tcp.dc._msdcs, apt's or a
+ * MongoDB driver's SRV records) are service discovery: LOW unless three names in four are
+ * unique.
+ * HIGH when the names agree: machine-made, or some of them carrying encoded data (iodine's
+ * polls between its data queries are plain letters). */
 static enum dx_severity unusual_qtype(const dx_rule_view_t *v)
 {
 	const dx_detect_cfg_t *k = v->k;
-	uint32_t n = v->w->odd_q;
-	if (!half_or_more(n, v->w->q))
+	const struct bucket *w = v->w;
+	uint32_t n = w->odd_q;
+	if (!half_or_more(n, w->q))
 		return DX_SEV_NONE;
-	enum dx_severity sev = n >= k->qtype_min ? DX_SEV_MEDIUM : DX_SEV_NONE;
-	if ((v->machine || v->w->enc_uniq >= k->enc_low) && n >= k->qtype_high)
+	/* three names in four unique, as a tunnel's nearly all are */
+	bool unique = (uint64_t) w->uniq * 4 >= (uint64_t) w->sq * 3 && w->sq > 0;
+	enum dx_severity sev = n < k->qtype_min ? DX_SEV_NONE : unique ? DX_SEV_MEDIUM : DX_SEV_LOW;
+	if ((v->machine || w->enc_uniq >= k->enc_low) && n >= k->qtype_high)
 		sev = n >= k->qtype_critical ? DX_SEV_CRITICAL : DX_SEV_HIGH;
 	return unless_lookup(v, sev);
 }
