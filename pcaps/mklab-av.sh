@@ -41,16 +41,10 @@ mkdir -p "$dir/auth"
 	local-data: "2.0.0.127.zen.spamhaus.org. 300 IN A 127.0.0.2"
 CONF
 } >"$dir/auth/unbound.conf"
-ip netns exec $auth unbound -d -c "$dir/auth/unbound.conf" &
-echo $! >"$dir/auth.pid"
+lab_auth_start
 
 mkdir -p "$dir/res"
-{ unbound_server "$dir/res" 10.90.0.1 53 10.90.0.0/24; cat <<CONF
-	module-config: "iterator"
-	qname-minimisation: no
-	do-not-query-localhost: no
-	local-zone: "corp.example." static
-	local-data: "www.corp.example. 60 IN A 10.0.0.1"
+{ lab_resolver_conf; cat <<CONF
 	local-zone: "co.uk." static
 	local-zone: "github.io." static
 	local-zone: "s3.amazonaws.com." static

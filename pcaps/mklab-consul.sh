@@ -27,16 +27,10 @@ mkdir -p "$dir/auth"
 	local-data: "consul. 0 IN SRV 1 1 8080 web-1.node.dc1.consul."
 CONF
 } >"$dir/auth/unbound.conf"
-ip netns exec $auth unbound -d -c "$dir/auth/unbound.conf" &
-echo $! >"$dir/auth.pid"
+lab_auth_start
 
 mkdir -p "$dir/res"
-{ unbound_server "$dir/res" 10.94.0.1 53 10.94.0.0/24; cat <<CONF
-	module-config: "iterator"
-	qname-minimisation: no
-	do-not-query-localhost: no
-	local-zone: "corp.example." static
-	local-data: "www.corp.example. 60 IN A 10.0.0.1"
+{ lab_resolver_conf; cat <<CONF
 	domain-insecure: "consul."
 	private-domain: "consul."
 stub-zone:

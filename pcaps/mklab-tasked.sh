@@ -60,16 +60,10 @@ $(plan zone)
 	local-data: "www.vendor-lab.net. 30 IN A 192.0.2.91"
 CONF
 } >"$dir/auth/unbound.conf"
-ip netns exec $auth unbound -d -c "$dir/auth/unbound.conf" &
-echo $! >"$dir/auth.pid"
+lab_auth_start
 
 mkdir -p "$dir/res"
-{ unbound_server "$dir/res" 10.94.0.1 53 10.94.0.0/24; cat <<CONF
-	module-config: "iterator"
-	qname-minimisation: no
-	do-not-query-localhost: no
-	local-zone: "corp.example." static
-	local-data: "www.corp.example. 60 IN A 10.0.0.1"
+{ lab_resolver_conf; cat <<CONF
 CONF
 	for z in c2.tasked-lab.net ntp-lab.net app-lab.net vendor-lab.net; do
 		printf '\tdomain-insecure: "%s."\n' $z

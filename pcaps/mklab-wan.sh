@@ -26,13 +26,8 @@ lab_hosts w 96
 set -e
 
 mkdir -p "$dir/res"
-{ unbound_server "$dir/res" 10.96.0.1 53 10.96.0.0/24; cat <<CONF
-	module-config: "iterator"
-	qname-minimisation: no
-	do-not-query-localhost: no
+{ lab_resolver_conf; cat <<CONF
 	harden-referral-path: no
-	local-zone: "corp.example." static
-	local-data: "www.corp.example. 60 IN A 10.0.0.1"
 	domain-insecure: "wan-lab.net."
 stub-zone:
 	name: "t.wan-lab.net."

@@ -16,7 +16,7 @@ pair() {
 # exit (the processes whose pids are in $dir/*.pid first). Sets cli, res, auth, dir; exits 77
 # if namespaces cannot be made.
 lab_hosts() {
-	_id=$(($$ % 10000))
+	_id=$(($$ % 10000)) _net=$2
 	cli=dx${1}cli$_id res=dx${1}res$_id auth=dx${1}auth$_id
 	dir=$(mktemp -d)
 	trap lab_hosts_remove EXIT
@@ -58,4 +58,24 @@ lab_finish() {
 	kill "$(cat "$dir/tcpdump.pid")" 2>/dev/null
 	sleep 0.5
 	cp "$dir/cap.pcap" "$1"
+}
+
+# lab_resolver_conf: the start of the lab resolver's unbound.conf (at 10.NET.0.1, answering
+# the client's network): an iterator that may ask the zones' server on a private address, and
+# www.corp.example (10.0.0.1) for lab_start to wait on. The caller appends its zones.
+lab_resolver_conf() {
+	unbound_server "$dir/res" 10.$_net.0.1 53 10.$_net.0.0/24
+	cat <<CONF
+	module-config: "iterator"
+	qname-minimisation: no
+	do-not-query-localhost: no
+	local-zone: "corp.example." static
+	local-data: "www.corp.example. 60 IN A 10.0.0.1"
+CONF
+}
+
+# lab_auth_start: the zones' own server, an unbound configured in $dir/auth/unbound.conf.
+lab_auth_start() {
+	ip netns exec $auth unbound -d -c "$dir/auth/unbound.conf" &
+	echo $! >"$dir/auth.pid"
 }
