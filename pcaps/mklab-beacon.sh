@@ -27,36 +27,13 @@ mkdir -p "$dir/auth"
 { unbound_server "$dir/auth" 10.93.0.2 53 10.93.0.0/24; cat <<CONF
 	local-zone: "c2.beacon-lab.net." redirect
 	local-data: "c2.beacon-lab.net. 30 IN A 0.0.0.0"
-	local-zone: "ntp-lab.net." static
-	local-data: "time.ntp-lab.net. 60 IN A 192.0.2.123"
-	local-zone: "app-lab.net." static
-	local-data: "health.svc.app-lab.net. 5 IN A 192.0.2.80"
-	local-zone: "vendor-lab.net." static
-	local-data: "update.vendor-lab.net. 30 IN A 192.0.2.90"
-	local-data: "www.vendor-lab.net. 30 IN A 192.0.2.91"
 CONF
+	lab_periodic_zones
 } >"$dir/auth/unbound.conf"
 lab_auth_start
 
 mkdir -p "$dir/res"
-{ lab_resolver_conf; cat <<CONF
-	domain-insecure: "beacon-lab.net."
-	domain-insecure: "ntp-lab.net."
-	domain-insecure: "app-lab.net."
-	domain-insecure: "vendor-lab.net."
-stub-zone:
-	name: "c2.beacon-lab.net."
-	stub-addr: 10.93.0.2
-stub-zone:
-	name: "ntp-lab.net."
-	stub-addr: 10.93.0.2
-stub-zone:
-	name: "app-lab.net."
-	stub-addr: 10.93.0.2
-stub-zone:
-	name: "vendor-lab.net."
-	stub-addr: 10.93.0.2
-CONF
+{ lab_resolver_conf; lab_stubs c2.beacon-lab.net ntp-lab.net app-lab.net vendor-lab.net
 } >"$dir/res/unbound.conf"
 set +e
 lab_start

@@ -51,26 +51,13 @@ mkdir -p "$dir/auth"
 { unbound_server "$dir/auth" 10.95.0.2 53 10.95.0.0/24; cat <<CONF
 	local-zone: "c2.tasked-lab.net." static
 $(plan zone)
-	local-zone: "ntp-lab.net." static
-	local-data: "time.ntp-lab.net. 60 IN A 192.0.2.123"
-	local-zone: "app-lab.net." static
-	local-data: "health.svc.app-lab.net. 5 IN A 192.0.2.80"
-	local-zone: "vendor-lab.net." static
-	local-data: "update.vendor-lab.net. 30 IN A 192.0.2.90"
-	local-data: "www.vendor-lab.net. 30 IN A 192.0.2.91"
 CONF
+	lab_periodic_zones
 } >"$dir/auth/unbound.conf"
 lab_auth_start
 
 mkdir -p "$dir/res"
-{ lab_resolver_conf; cat <<CONF
-CONF
-	for z in c2.tasked-lab.net ntp-lab.net app-lab.net vendor-lab.net; do
-		printf '\tdomain-insecure: "%s."\n' $z
-	done
-	for z in c2.tasked-lab.net ntp-lab.net app-lab.net vendor-lab.net; do
-		printf 'stub-zone:\n\tname: "%s."\n\tstub-addr: 10.95.0.2\n' $z
-	done
+{ lab_resolver_conf; lab_stubs c2.tasked-lab.net ntp-lab.net app-lab.net vendor-lab.net
 } >"$dir/res/unbound.conf"
 set +e
 lab_start

@@ -79,3 +79,28 @@ lab_auth_start() {
 	ip netns exec $auth unbound -d -c "$dir/auth/unbound.conf" &
 	echo $! >"$dir/auth.pid"
 }
+
+# lab_periodic_zones: the zone data of the periodic lookups of one fixed name that the beacon
+# captures run beside the beacon (an NTP server, a health-checked service, an update server).
+lab_periodic_zones() {
+	cat <<CONF
+	local-zone: "ntp-lab.net." static
+	local-data: "time.ntp-lab.net. 60 IN A 192.0.2.123"
+	local-zone: "app-lab.net." static
+	local-data: "health.svc.app-lab.net. 5 IN A 192.0.2.80"
+	local-zone: "vendor-lab.net." static
+	local-data: "update.vendor-lab.net. 30 IN A 192.0.2.90"
+	local-data: "www.vendor-lab.net. 30 IN A 192.0.2.91"
+CONF
+}
+
+# lab_stubs ZONE...: resolver lines sending each zone to the zones' server (10.NET+1.0.2),
+# unsigned.
+lab_stubs() {
+	for _z in "$@"; do
+		printf '\tdomain-insecure: "%s."\n' "$_z"
+	done
+	for _z in "$@"; do
+		printf 'stub-zone:\n\tname: "%s."\n\tstub-addr: 10.%d.0.2\n' "$_z" $((_net + 1))
+	done
+}
