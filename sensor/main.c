@@ -191,10 +191,20 @@ static void summary(dx_pipeline_t *pl, double wall)
 
 enum { R_SINCE = 300, R_SEV, R_APEX, R_LIMIT, R_JSON, R_STATUS, R_ALERTS, R_RUN, R_UNTIL };
 
+/* A report option's positive number into *out: -1, or EX_USAGE after one line. */
+static int positive_opt(const char *flag, const char *arg, const char *want, long *out)
+{
+	char *end;
+	*out = strtol(arg, &end, 10);
+	if (*arg != '\0' && *end == '\0' && *out > 0)
+		return -1;
+	fprintf(stderr, "dnsexfild report: %s '%s': expected %s\n", flag, arg, want);
+	return EX_USAGE;
+}
+
 /* One report option's value into o: -1, or EX_USAGE after one line saying what it wanted. */
 static int report_opt(int ch, char *arg, dx_report_opts_t *o)
 {
-	char *end;
 	switch (ch) {
 	case 'd':
 		o->db = arg;
@@ -218,12 +228,7 @@ static int report_opt(int ch, char *arg, dx_report_opts_t *o)
 		o->apex = arg;
 		return -1;
 	case R_LIMIT:
-		o->limit = strtol(arg, &end, 10);
-		if (*arg != '\0' && *end == '\0' && o->limit > 0)
-			return -1;
-		fprintf(stderr, "dnsexfild report: --limit '%s': expected a positive number\n",
-			arg);
-		return EX_USAGE;
+		return positive_opt("--limit", arg, "a positive number", &o->limit);
 	case R_JSON:
 		o->json = true;
 		return -1;
@@ -231,11 +236,7 @@ static int report_opt(int ch, char *arg, dx_report_opts_t *o)
 		o->alerts = true;
 		return -1;
 	case R_RUN:
-		o->run = strtol(arg, &end, 10);
-		if (*arg != '\0' && *end == '\0' && o->run > 0)
-			return -1;
-		fprintf(stderr, "dnsexfild report: --run '%s': expected a run id (runs.id)\n", arg);
-		return EX_USAGE;
+		return positive_opt("--run", arg, "a run id (runs.id)", &o->run);
 	case R_STATUS:
 		if (strcmp(arg, "all") == 0 || strcmp(arg, "open") == 0 ||
 		    strcmp(arg, "closed") == 0 || strcmp(arg, "blocked") == 0 ||
