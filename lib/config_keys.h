@@ -110,7 +110,7 @@ static const struct key keys[] = {
     {"detect", "long_medium", OFF(detect.cfg.long_medium), KEY_U32, 1, 1000000,
      "LONG_NAME: unique long names in the window for MEDIUM"},
     {"detect", "long_high", OFF(detect.cfg.long_high), KEY_U32, 1, 1000000,
-     "... for HIGH (even below qtype_min), if machine-made or enc_low of them encoded"},
+     "... for HIGH, if machine-made"},
     {"detect", "long_critical", OFF(detect.cfg.long_critical), KEY_U32, 1, 1000000,
      "... for CRITICAL, likewise"},
     {"detect", "qtype_min", OFF(detect.cfg.qtype_min), KEY_U32, 1, 1000000,

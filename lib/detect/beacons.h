@@ -6,7 +6,8 @@
  * least recently seen pair (counted).
  *
  * Queries of one pair less than gap_ms apart are one check-in (a beacon may ask A and AAAA,
- * or retry; a tasked one fetches its task and sends its output in a burst, however long). For each check-in the table keeps the interval since the last one (the last
+ * or retry; a tasked one fetches its task and sends its output in a burst, however long).
+ * For each check-in the table keeps the interval since the last one (the last
  * DX_BEACON_IVS of them), whether its name was new (not the last check-in's: a fresh name or
  * a counter), and whether it looked machine-made. Regular: the median interval within
  * [min_sec, max_sec], the median absolute deviation at most spread_pct % of it (RITA's

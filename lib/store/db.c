@@ -16,9 +16,7 @@
 #include "lib/store/db.h"
 #include "lib/store/store.h"
 
-/* An alert severity's rank, and back */
-#define RANK(x) \
-	"(CASE " x " WHEN 'CRITICAL' THEN 4 WHEN 'HIGH' THEN 3 WHEN 'MEDIUM' THEN 2 ELSE 1 END)"
+/* An alert severity's rank (DX_SQL_RANK), and back */
 #define SEV_OF(x) \
 	"(CASE " x " WHEN 4 THEN 'CRITICAL' WHEN 3 THEN 'HIGH' WHEN 2 THEN 'MEDIUM' ELSE 'LOW' END)"
 /* What an incident's alerts say together: open while one is, blocked if one was, allowlisted
@@ -198,7 +196,7 @@ static const char *const migrations[] = {
     "INSERT INTO incidents(run_id, apex, first_ts, threat, severity, sev_rank, detected_ts,"
     "  last_ts, query_count, unique_subdomains, source_count, clients, vni, est_bytes,"
     "  encoding, top_qtype, samples, reasons, status, techniques)"
-    "  SELECT coalesce(run_id, 0), apex, first_ts, 'DNS_TUNNEL', 'LOW', max(" RANK(
+    "  SELECT coalesce(run_id, 0), apex, first_ts, 'DNS_TUNNEL', 'LOW', max(" DX_SQL_RANK(
 	"severity") "),"
 		    "  min(detected_ts), max(last_ts), max(query_count), max(unique_subdomains),"
 		    "  max(source_count), max(sources), max(vni), max(est_bytes), max(encoding),"
@@ -224,7 +222,7 @@ static const char *const migrations[] = {
 	"INSERT INTO incidents(run_id, apex, first_ts, threat, severity, sev_rank, detected_ts,"                   \
 	"  last_ts, query_count, unique_subdomains, source_count, clients, vni, est_bytes,"                        \
 	"  encoding, top_qtype, samples, reasons, status, techniques)"                                             \
-	"  VALUES (coalesce(NEW.run_id, 0), NEW.apex, NEW.first_ts, 'DNS_TUNNEL', NEW.severity, " RANK(            \
+	"  VALUES (coalesce(NEW.run_id, 0), NEW.apex, NEW.first_ts, 'DNS_TUNNEL', NEW.severity, " DX_SQL_RANK(     \
 	    "NEW.severity") ", NEW.detected_ts, NEW.last_ts, NEW.query_count,"                                     \
 			    "  NEW.unique_subdomains, NEW.source_count, NEW.sources, NEW.vni, NEW.est_bytes,"      \
 			    "  NEW.encoding, NEW.top_qtype, json_array(NEW.sample_qname),"                         \

@@ -10,6 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* SQL for the rank of an alert severity x (1 LOW .. 4 CRITICAL; 0 for anything else), for
+ * the schema's triggers and report's --severity */
+#define DX_SQL_RANK(x)                                                                           \
+	"(CASE " x " WHEN 'LOW' THEN 1 WHEN 'MEDIUM' THEN 2 WHEN 'HIGH' THEN 3 WHEN 'CRITICAL' " \
+	"THEN 4 ELSE 0 END)"
+
 /** The store's statements, prepared once by dx_db_prepare(). */
 enum dx_db_stmt {
 	DX_DB_RUN_BEGIN,

@@ -12,12 +12,10 @@
 
 #include "lib/detect/alert.h"
 #include "lib/base/err.h"
+#include "lib/store/db.h"
 #include "lib/store/report.h"
 #include "lib/store/store.h"
 
-#define SEV_RANK                                                                   \
-	"(CASE severity WHEN 'LOW' THEN 1 WHEN 'MEDIUM' THEN 2 WHEN 'HIGH' THEN 3" \
-	" WHEN 'CRITICAL' THEN 4 ELSE 0 END)"
 /* A replay of an input already stored is a new run of it: only the latest run of each
  * replayed input is shown (so replaying a capture again does not double the report), every
  * live run (live:IFACE) is; --run N shows run N alone. */
@@ -29,12 +27,13 @@
 #define APEX_MATCH                                                                            \
 	"(?3 IS NULL OR apex = lower(?3) OR substr(apex, -length(?3) - 1) = '.' || lower(?3)" \
 	" OR substr(lower(?3), -length(apex) - 1) = '.' || apex)"
-#define WHERE                                                             \
-	" WHERE (?1 IS NULL OR detected_ts >= ?1) AND " SEV_RANK " >= ?2" \
-	" AND (?7 IS NULL OR detected_ts < ?7) AND " APEX_MATCH           \
-	" AND (CASE WHEN ?5 IS NULL THEN status != 'allowlisted'"         \
-	" WHEN ?5 = 'all' THEN 1 ELSE status = ?5 END)" RUNS_SHOWN        \
-	" ORDER BY detected_ts DESC, id DESC LIMIT ?4"
+#define WHERE                                                                      \
+	" WHERE (?1 IS NULL OR detected_ts >= ?1) AND " DX_SQL_RANK(               \
+	    "severity") " >= ?2"                                                   \
+			" AND (?7 IS NULL OR detected_ts < ?7) AND " APEX_MATCH    \
+			" AND (CASE WHEN ?5 IS NULL THEN status != 'allowlisted'"  \
+			" WHEN ?5 = 'all' THEN 1 ELSE status = ?5 END)" RUNS_SHOWN \
+			" ORDER BY detected_ts DESC, id DESC LIMIT ?4"
 
 /* The incidents (the default): one line per tunnel, its detectors as a short list. */
 static const char sql_inc_table[] =
