@@ -66,6 +66,14 @@ void dx_config_defaults(dx_config_t *cfg)
 	cfg->response.hook_backoff_ms = 1000;
 	cfg->response.hook_queue = 256;
 	cfg->response.shutdown_ms = 10000;
+	cfg->output.eve_min_severity = DX_SEV_LOW;
+	cfg->output.eve_queue_kb = 1024;
+	cfg->notify.min_severity = DX_SEV_HIGH;
+	cfg->notify.per_incident_per_hour = 6;
+	cfg->notify.timeout_ms = 30000;
+	cfg->notify.retries = 3;
+	cfg->notify.backoff_ms = 1000;
+	cfg->notify.queue = 256;
 	cfg->store.flush_ms = 1000;
 	cfg->store.batch_rows = 5000;
 	cfg->store.queue_rows = 1024;
@@ -94,6 +102,9 @@ void dx_config_free(dx_config_t *cfg)
 	free(cfg->store.path);
 	free(cfg->response.hook);
 	free(cfg->response.protect);
+	free(cfg->output.eve);
+	free(cfg->output.sensor_id);
+	free(cfg->notify.hook);
 	free(cfg->capture.user);
 	free(cfg->log.metrics_file);
 	free(cfg->origin.file);
@@ -474,14 +485,52 @@ static int check_order(const dx_config_t *cfg, char *err, const char *pre, uint3
 	return DX_OK;
 }
 
+/* An executable the sensor will run: it must be one now. */
+static int check_exec(const dx_config_t *cfg, char *err, const char *section, const char *key,
+		      const char *path)
+{
+	if (path == NULL || access(path, X_OK) == 0)
+		return DX_OK;
+	char esc[4 * 300 + 1]; /* operator text reaches the terminal escaped */
+	dx_dname_escape_text(path, strnlen(path, 300), esc, sizeof(esc));
+	return blame(cfg, err, section, key, NULL, "%.300s: %s", esc, strerror(errno));
+}
+
+/* [output] eve: a file the sensor can create or append to ("-": standard output) */
+static int check_eve(const dx_config_t *cfg, char *err)
+{
+	const char *p = cfg->output.eve;
+	if (p == NULL || strcmp(p, "-") == 0)
+		return DX_OK;
+	char dir[1024];
+	const char *slash = strrchr(p, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int) (slash == p ? 1 : slash - p) : 1,
+		 slash ? p : ".");
+	int bad = access(p, F_OK) == 0 ? (access(p, W_OK) != 0 ? errno : 0)
+				       : (access(dir, W_OK | X_OK) != 0 ? errno : 0);
+	if (*p == '\0' || bad == 0)
+		return *p ? DX_OK : blame(cfg, err, "output", "eve", NULL, "empty path");
+	char esc[4 * 300 + 1];
+	dx_dname_escape_text(p, strnlen(p, 300), esc, sizeof(esc));
+	return blame(cfg, err, "output", "eve", NULL, "%.300s: %s", esc, strerror(bad));
+}
+
 int dx_config_check(const dx_config_t *cfg, char *err)
 {
-	if (cfg->response.hook && access(cfg->response.hook, X_OK) != 0) {
-		char esc[4 * 300 + 1]; /* operator text reaches the terminal escaped */
-		dx_dname_escape_text(cfg->response.hook, strnlen(cfg->response.hook, 300), esc,
-				     sizeof(esc));
-		return blame(cfg, err, "response", "hook", NULL, "%.300s: %s", esc,
-			     strerror(errno));
+	if (check_exec(cfg, err, "response", "hook", cfg->response.hook) != DX_OK ||
+	    check_exec(cfg, err, "notify", "hook", cfg->notify.hook) != DX_OK ||
+	    check_eve(cfg, err) != DX_OK)
+		return DX_ECONFIG;
+	const char *id = cfg->output.sensor_id;
+	if (id != NULL) {
+		size_t n = strlen(id);
+		bool ok = n >= 1 && n <= 64;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = (id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
+			     (id[i] >= '0' && id[i] <= '9') || strchr("._:-", id[i]) != NULL;
+		if (!ok)
+			return blame(cfg, err, "output", "sensor_id", NULL,
+				     "1 to 64 letters, digits, '.', '_', ':' or '-'");
 	}
 	if ((size_t) cfg->capture.ring_a_mb << 20 < 4u * (cfg->capture.snaplen + 64u))
 		return blame(cfg, err, "capture", "ring_a_mb", "snaplen",

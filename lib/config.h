@@ -76,6 +76,18 @@ typedef struct dx_config {
 		uint32_t shutdown_ms; /* on SIGTERM, how long running hooks may finish */
 	} response;
 	struct {
+		char *eve;	 /* EVE JSON lines file, "-" for standard output, or NULL: none */
+		char *sensor_id; /* in every event; NULL: the host name */
+		int eve_min_severity;
+		uint32_t eve_queue_kb; /* event lines waiting for the writer */
+	} output;
+	struct {
+		char *hook; /* the notify hook executable, or NULL */
+		int min_severity;
+		uint32_t per_incident_per_hour;
+		uint32_t timeout_ms, retries, backoff_ms, queue;
+	} notify;
+	struct {
 		int level; /* enum dx_log_level */
 		bool syslog;
 		char *metrics_file;

@@ -11,6 +11,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +20,7 @@
 #include "lib/prepare/dump.h"
 #include "lib/base/log.h"
 #include "lib/prepare/query.h"
+#include "sensor/eve.h"
 #include "sensor/metrics.h"
 #include "sensor/pipeline.h"
 
@@ -59,6 +61,66 @@ void dx_detector_on_alert(void *ctx, dx_alert_t *a)
 		       (unsigned long long) a->unique_subdomains, (unsigned long long) a->est_bytes,
 		       sample);
 		a->logged = a->severity;
+	}
+	if (pl->events)
+		dx_events_alert(pl->events, a, pl->pkt_now);
+}
+
+void dx_detector_on_block(void *ctx, const char *apex, const char *state, dx_ts_t now)
+{
+	dx_pipeline_t *pl = ctx;
+	if (pl->events)
+		dx_events_block(pl->events, apex, state, now > pl->pkt_now ? now : pl->pkt_now);
+}
+
+/* An event to the EVE writer and, at its severity, to the notify hook. Neither waits: a full
+ * queue drops the event and counts it. */
+void dx_detector_on_event(void *ctx, const dx_event_t *ev)
+{
+	dx_pipeline_t *pl = ctx;
+	if (ev->to_eve && pl->eve)
+		(void) dx_eve_put(pl->eve, ev->line, ev->len);
+	if (!ev->to_notify || pl->notify == NULL)
+		return;
+	dx_hook_req_t req;
+	memset(&req, 0, offsetof(dx_hook_req_t, event));
+	req.seq = ++pl->notify_seq;
+	req.action = DX_HOOK_NOTIFY;
+	snprintf(req.event, sizeof(req.event), "%s", dx_event_name(ev->type));
+	snprintf(req.uid, sizeof(req.uid), "%s", ev->uid);
+	snprintf(req.apex, sizeof(req.apex), "%s", ev->apex);
+	snprintf(req.severity, sizeof(req.severity), "%s", dx_severity_name(ev->severity));
+	req.ref_wall = dx_clock_wall();
+	req.input = malloc(ev->len);
+	req.input_len = ev->len;
+	if (req.input)
+		memcpy(req.input, ev->line, ev->len);
+	if (req.input == NULL || dx_hook_submit(pl->notify, &req) != DX_OK) {
+		free(req.input);
+		pl->notify_queue_full++;
+	}
+}
+
+/* The notify hook's results: counted; a failure logged at most once a minute. */
+static void notify_results(dx_pipeline_t *pl)
+{
+	static dx_ratelimit_t rl;
+	dx_hook_result_t res;
+	while (pl->notify && dx_hook_poll(pl->notify, &res)) {
+		if (res.state == DX_HOOK_DONE) {
+			pl->notify_done++;
+			continue;
+		}
+		pl->notify_failed++;
+		if (dx_ratelimit_ok(&rl, dx_clock_mono_us(), 60 * 1000000LL)) {
+			dx_log_sanitize(res.stderr_text);
+			dx_log(
+			    DX_LOG_ERR, DX_GRP_HOOK,
+			    "notify hook failed: exit %d after %u attempt%s: %.200s (%llu failed so "
+			    "far)",
+			    res.exit_code, res.attempts, res.attempts == 1 ? "" : "s",
+			    res.stderr_text, (unsigned long long) pl->notify_failed);
+		}
 	}
 }
 
@@ -114,12 +176,70 @@ static void snapshot(dx_pipeline_t *pl, dx_ts_t pkt_ts)
 		pl->store_errors++;
 }
 
+/* The stats event: the counters a SIEM charts, as one JSON object (README "Sending events"). */
+static void stats_event(dx_pipeline_t *pl, dx_ts_t pkt_ts)
+{
+	if (pl->events == NULL)
+		return;
+	dx_detect_stats_t ds;
+	dx_detect_get_stats(pl->engine, &ds);
+	dx_respond_stats_t rs;
+	dx_respond_get_stats(pl->respond, &rs);
+	dx_events_stats_t es;
+	dx_events_get_stats(pl->events, &es);
+	dx_eve_stats_t vs = {0};
+	if (pl->eve)
+		dx_eve_get_stats(pl->eve, &vs);
+	char malformed[1024], j[3072];
+	size_t o = 0;
+	malformed[o++] = '{';
+	for (int r = 0; r < DX_R_COUNT; r++) {
+		uint64_t v = G(pl->par.reason[r]);
+		if (v && o < sizeof(malformed) - 48)
+			o += (size_t) snprintf(
+			    malformed + o, sizeof(malformed) - o, "%s\"%s\":%llu", o > 1 ? "," : "",
+			    dx_reason_name((enum dx_reason) r), (unsigned long long) v);
+	}
+	snprintf(malformed + o, sizeof(malformed) - o, "}");
+#define U(x) ((unsigned long long) (x))
+	snprintf(
+	    j, sizeof(j),
+	    "{\"packets\":%llu,\"bytes\":%llu,\"dns_msgs\":%llu,\"queries\":%llu,"
+	    "\"responses\":%llu,\"malformed\":%s,\"drops\":{\"kernel\":%llu,\"interface\":%llu,"
+	    "\"ring_a\":%llu,\"ring_b\":%llu},\"apexes\":%llu,\"evictions\":%llu,"
+	    "\"alerts\":{\"LOW\":%llu,\"MEDIUM\":%llu,\"HIGH\":%llu,\"CRITICAL\":%llu,"
+	    "\"allowlisted\":%llu},\"incidents_followed\":%u,"
+	    "\"blocks\":{\"requested\":%llu,\"done\":%llu,\"failed\":%llu,\"removed\":%llu},"
+	    "\"events\":{\"opened\":%llu,\"escalated\":%llu,\"blocked\":%llu,\"unblocked\":%llu,"
+	    "\"closed\":%llu,\"table_full\":%llu},"
+	    "\"eve\":{\"written\":%llu,\"dropped\":%llu,\"failed\":%llu},"
+	    "\"notify\":{\"done\":%llu,\"failed\":%llu,\"queue_full\":%llu,"
+	    "\"rate_limited\":%llu},"
+	    "\"database\":{\"rows_written\":%llu,\"rows_lost\":%llu,\"errors\":%llu}}",
+	    U(G(pl->cap.packets)), U(G(pl->cap.bytes)), U(G(pl->par.dns_msgs)),
+	    U(G(pl->par.queries)), U(G(pl->par.responses)), malformed, U(G(pl->ps_drop)),
+	    U(G(pl->ps_ifdrop)), U(G(pl->cap.ring_full)), U(G(pl->par.ring_full)), U(ds.apexes),
+	    U(ds.apex_evictions + ds.subdomain_evictions + ds.client_evictions),
+	    U(pl->alerts_by_sev[DX_SEV_LOW]), U(pl->alerts_by_sev[DX_SEV_MEDIUM]),
+	    U(pl->alerts_by_sev[DX_SEV_HIGH]), U(pl->alerts_by_sev[DX_SEV_CRITICAL]),
+	    U(pl->alerts_allowlisted), es.incidents, U(rs.requested), U(rs.done), U(rs.failed),
+	    U(rs.removed), U(es.made[DX_EV_OPENED]), U(es.made[DX_EV_ESCALATED]),
+	    U(es.made[DX_EV_BLOCKED]), U(es.made[DX_EV_UNBLOCKED]), U(es.made[DX_EV_CLOSED]),
+	    U(es.table_full), U(vs.written), U(vs.dropped), U(vs.failed), U(pl->notify_done),
+	    U(pl->notify_failed), U(pl->notify_queue_full), U(es.rate_limited),
+	    U(dx_store_rows_written(pl->store)), U(dx_store_rows_lost(pl->store)),
+	    U(dx_store_errors(pl->store)));
+#undef U
+	dx_events_stats(pl->events, pkt_ts, j);
+}
+
 /* Every stats_interval_sec (and on SIGUSR1): a sensor_stats row, the metrics file, one log
  * line, and a warning if the kernel dropped more than drop_warn_pct of the packets. */
 static void periodic(dx_pipeline_t *pl, dx_ts_t pkt_now, struct prev *pv)
 {
 	int64_t now = dx_clock_mono_us();
 	snapshot(pl, pkt_now);
+	stats_event(pl, pkt_now);
 	dx_metrics_write(pl);
 	double sec = pv->mono_us ? (double) (now - pv->mono_us) / 1e6 : 0;
 	uint64_t packets = G(pl->cap.packets), dns = G(pl->par.dns_msgs);
@@ -184,6 +304,7 @@ static void housekeeping(dx_pipeline_t *pl, dx_ts_t pkt_now, int64_t *next_stats
 {
 	const dx_config_t *cfg = pl->cfg;
 	dx_respond_tick(pl->respond, pkt_now);
+	notify_results(pl);
 	int64_t now = dx_clock_mono_us();
 	atomic_store_explicit(&pl->alive_us[2], now, memory_order_relaxed);
 	dx_store_tick(pl->store, now);
@@ -228,6 +349,9 @@ static void wind_up(dx_pipeline_t *pl, dx_ts_t pkt_now)
 	dx_hook_stop(pl->hook, pl->cfg->response.shutdown_ms);
 	dx_respond_tick(pl->respond, pkt_now);
 	snapshot(pl, pkt_now);
+	stats_event(pl, pkt_now);
+	dx_hook_stop(pl->notify, pl->cfg->response.shutdown_ms);
+	notify_results(pl);
 	int64_t now = dx_clock_mono_us();
 	(void) dx_store_drain(pl->store, now, now + (int64_t) pl->cfg->response.shutdown_ms * 1000);
 	dx_metrics_write(pl);
@@ -268,7 +392,7 @@ void *dx_detector_run(void *arg)
 		dx_count(&pl->det.dns_msgs, 1);
 		dx_count(q->dns.is_response ? &pl->det.responses : &pl->det.queries, 1);
 		if (q->ts_us > pkt_now)
-			pkt_now = q->ts_us;
+			pkt_now = pl->pkt_now = q->ts_us;
 		dx_detect_add(pl->engine, q);
 		if (pl->dump) {
 			size_t k = dx_dump_format(q, line);

@@ -32,6 +32,7 @@
 #include "lib/base/log.h"
 #include "lib/prepare/query.h"
 #include "lib/store/report.h"
+#include "sensor/eve.h"
 #include "sensor/notify.h"
 #include "sensor/pipeline.h"
 
@@ -158,6 +159,23 @@ static void summary_findings(dx_pipeline_t *pl)
 		fprintf(stderr, "%s %s %llu", k ? "," : "", dx_refusal_name((enum dx_refusal) k),
 			(unsigned long long) rs.refused[k]);
 	fputc('\n', stderr);
+	if (pl->events == NULL)
+		return;
+	dx_events_stats_t es;
+	dx_events_get_stats(pl->events, &es);
+	fprintf(stderr,
+		"events: %llu opened, %llu escalated, %llu blocked, %llu unblocked, %llu closed, "
+		"%llu stats; EVE %llu lines written, %llu dropped, %llu lost to write errors; "
+		"notify %llu done, %llu failed, %llu queue full, %llu rate limited\n",
+		(unsigned long long) es.made[DX_EV_OPENED],
+		(unsigned long long) es.made[DX_EV_ESCALATED],
+		(unsigned long long) es.made[DX_EV_BLOCKED],
+		(unsigned long long) es.made[DX_EV_UNBLOCKED],
+		(unsigned long long) es.made[DX_EV_CLOSED],
+		(unsigned long long) es.made[DX_EV_STATS], (unsigned long long) pl->eve_written,
+		(unsigned long long) pl->eve_dropped, (unsigned long long) pl->eve_failed,
+		(unsigned long long) pl->notify_done, (unsigned long long) pl->notify_failed,
+		(unsigned long long) pl->notify_queue_full, (unsigned long long) es.rate_limited);
 }
 
 /* ... on the database: written means committed, in the file; lost, never to reach it. */
@@ -793,6 +811,55 @@ static int open_engine(struct run *r, dx_pipeline_t *pl)
 	return 0;
 }
 
+/* Events out, when [output] eve or [notify] hook asks for them: the EVE writer, the notify
+ * hook's runner, and the incident table that makes the events. 0 or the exit status. */
+static int open_events(struct run *r, dx_pipeline_t *pl)
+{
+	const dx_config_t *cfg = &r->cfg;
+	if (cfg->output.eve == NULL && cfg->notify.hook == NULL)
+		return 0;
+	if (gethostname(pl->host, sizeof(pl->host) - 1) != 0 || pl->host[0] == '\0')
+		snprintf(pl->host, sizeof(pl->host), "localhost");
+	if (cfg->output.eve && strcmp(cfg->output.eve, "-") == 0 && pl->dump) {
+		fprintf(stderr,
+			"dnsexfild: --dump and [output] eve = - both write standard output\n");
+		return EX_USAGE;
+	}
+	if (cfg->output.eve &&
+	    dx_eve_open(&pl->eve, cfg->output.eve, (size_t) cfg->output.eve_queue_kb << 10,
+			!pl->live, r->err) != 0) {
+		say(r->err);
+		return EX_CANTCREAT;
+	}
+	dx_hook_cfg_t ncfg = {
+	    .path = cfg->notify.hook,
+	    .timeout_ms = cfg->notify.timeout_ms,
+	    .retries = cfg->notify.retries,
+	    .backoff_ms = cfg->notify.backoff_ms,
+	    .queue = cfg->notify.queue,
+	    .db_path = cfg->store.path,
+	};
+	if (cfg->notify.hook && (pl->notify = dx_hook_new(&ncfg)) == NULL) {
+		fprintf(stderr, "dnsexfild: cannot start the notify hook runner\n");
+		return 1;
+	}
+	dx_events_cfg_t ec = {
+	    /* an incident has an open alert, or a block: never more than both tables hold */
+	    .max_incidents = cfg->detect.cfg.max_alerts + cfg->response.cfg.max_blocks,
+	    .eve_min = cfg->output.eve ? cfg->output.eve_min_severity : DX_SEV_CRITICAL + 1,
+	    .notify_min = cfg->notify.hook ? cfg->notify.min_severity : DX_SEV_CRITICAL + 1,
+	    .notify_per_hour = cfg->notify.per_incident_per_hour,
+	    .host = pl->host,
+	    .sensor_id = cfg->output.sensor_id ? cfg->output.sensor_id : pl->host,
+	};
+	if ((pl->events = dx_events_new(&ec, dx_detector_on_event, pl)) == NULL) {
+		fprintf(stderr, "dnsexfild: out of memory for the incident table\n");
+		return 1;
+	}
+	dx_respond_on_block(pl->respond, dx_detector_on_block, pl);
+	return 0;
+}
+
 /* The database, the hook runner, the block policy and this run's row. 0, -1 (stopped by a
  * signal), or the exit status. */
 static int open_output(struct run *r, dx_pipeline_t *pl)
@@ -828,6 +895,9 @@ static int open_output(struct run *r, dx_pipeline_t *pl)
 		fprintf(stderr, "dnsexfild: out of memory for the block table\n");
 		return 1;
 	}
+	int erc = open_events(r, pl);
+	if (erc != 0)
+		return erc;
 	char input[1024], digest[17];
 	describe_input(cfg, input, sizeof(input));
 	config_digest(cfg, digest);
@@ -845,6 +915,7 @@ static void on_sighup(struct run *r, dx_pipeline_t *pl)
 	snprintf(status, sizeof(status), "RELOADING=1\nMONOTONIC_USEC=%lld",
 		 (long long) dx_clock_mono_us());
 	dx_notify(status);
+	dx_eve_reopen(pl->eve); /* logrotate moved it: whatever the configuration says */
 	struct dx_reload *rl = prepare_reload(&r->fl, &r->cfg, r->psl, pl->key, r->err);
 	dx_notify("READY=1");
 	if (rl == NULL) {
@@ -913,6 +984,14 @@ static int finish(struct run *r, dx_pipeline_t *pl)
 	}
 	if (dx_store_run_end(pl->store, dx_clock_wall()) != DX_OK)
 		pl->store_errors++;
+	if (pl->eve) {
+		dx_eve_stats_t es;
+		dx_eve_close(pl->eve, r->cfg.response.shutdown_ms, &es);
+		pl->eve = NULL;
+		pl->eve_written = es.written;
+		pl->eve_dropped = es.dropped;
+		pl->eve_failed = es.failed;
+	}
 	summary(pl, wall);
 	int exit_code = pl->capture_failed ? 1 : 0;
 	/* A replay is forensics: one whose rows did not all reach the database must not look
@@ -935,6 +1014,9 @@ static void tear_down(struct run *r, dx_pipeline_t *pl)
 		atomic_store(&pl->stop, true);
 		pthread_join(r->th_cap, NULL);
 	}
+	dx_eve_close(pl->eve, 0, NULL); /* set-up failed after it opened */
+	dx_hook_free(pl->notify);
+	dx_events_free(pl->events);
 	dx_hook_free(pl->hook);
 	dx_respond_free(pl->respond);
 	dx_allow_free(pl->protect);

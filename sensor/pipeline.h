@@ -21,6 +21,7 @@
 #include "lib/config.h"
 #include "lib/decode/counters.h"
 #include "lib/detect/detect.h"
+#include "lib/respond/events.h"
 #include "lib/respond/hook.h"
 #include "lib/respond/respond.h"
 #include "lib/store/store.h"
@@ -93,6 +94,14 @@ typedef struct dx_pipeline {
 	_Atomic(struct dx_reload *) reload; /* SIGHUP: new settings for the detector thread */
 	dx_allow_t *allow;		    /* the allowlist in use (detector thread's) */
 	dx_allow_t *protect;		    /* [response] protect in use (likewise) */
+	/* events out (README "Sending events"); all NULL when neither is configured */
+	dx_events_t *events; /* the detector thread's */
+	struct dx_eve *eve;  /* [output] eve's writer, or NULL */
+	dx_hook_t *notify;   /* [notify] hook's runner, or NULL */
+	dx_ts_t pkt_now;     /* detector thread: the newest packet time */
+	uint64_t notify_seq, notify_done, notify_failed, notify_queue_full; /* likewise */
+	char host[256];				       /* gethostname(), for every event */
+	uint64_t eve_written, eve_dropped, eve_failed; /* the EVE writer's last counts */
 } dx_pipeline_t;
 
 /** The label of VNI counter slot i: the VNI, or "other" for the overflow slot. */
@@ -112,6 +121,10 @@ void *dx_detector_run(void *arg);
 /** The detection engine's callbacks: write to pl->store (ctx is the dx_pipeline_t). */
 void dx_detector_on_alert(void *ctx, dx_alert_t *a);
 void dx_detector_on_window(void *ctx, const dx_window_stats_t *w);
+/** The events' and the block policy's callbacks (ctx is the dx_pipeline_t): an event to the
+ * EVE writer and the notify hook; a block's state change to the events. */
+void dx_detector_on_event(void *ctx, const dx_event_t *ev);
+void dx_detector_on_block(void *ctx, const char *apex, const char *state, dx_ts_t now);
 
 /** Open the first input (files are opened in turn by the capture thread); live, with
  * write_path, also open a pcap file the capture thread writes every frame to (-w). Returns 0,

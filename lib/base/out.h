@@ -76,6 +76,27 @@ static inline int dx_out_fixed3(dx_out_t *o, double x)
 	return 1;
 }
 
+/** s as a JSON string, quotes included (RFC 8259 §7): '"', '\\' and control bytes escaped.
+ * Bytes from 0x80 are copied: callers pass escaped presentation text or operator text. */
+static inline void dx_out_json_str(dx_out_t *o, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	dx_out_mem(o, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char) *s;
+		if (c == '"' || c == '\\') {
+			char e[2] = {'\\', (char) c};
+			dx_out_mem(o, e, 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+			dx_out_mem(o, e, 6);
+		} else {
+			dx_out_mem(o, (const char *) &c, 1);
+		}
+	}
+	dx_out_mem(o, "\"", 1);
+}
+
 static inline void dx_out_end(dx_out_t *o)
 {
 	*o->p = '\0';

@@ -66,6 +66,7 @@ typedef struct dx_alert {
 	enum dx_severity logged;	     /* highest severity already logged (not stored) */
 	bool
 	    refresh; /* only counts, sources, details, status and encoding changed since the last write */
+	bool ended; /* its episode ended: this is its last write (the slot is reused after) */
 	uint64_t store_seq; /* the store's: 1 + the queue position of its row not yet written */
 	const char
 	    *not_blocked; /* the block policy's: why it refused this apex (a constant), or NULL */

@@ -262,6 +262,7 @@ void dx_alerts_close(dx_detect_t *d, uint32_t idx, bool all)
 		if (all || quiet) {
 			if (a->status == DX_ST_OPEN)
 				a->status = DX_ST_CLOSED;
+			a->ended = true;
 			d->on_alert(d->ctx, a);
 			d->alerts[ai].used = false;
 			d->alerts[ai].next_free = d->free_alert;

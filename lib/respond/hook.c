@@ -84,6 +84,10 @@ static char **build_env(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, char *
 			o += (size_t) w_ + 1;                     \
 		}                                                 \
 	} while (0)
+	if (r->action == DX_HOOK_NOTIFY) {
+		ADD("DNSEXFIL_EVENT=%s", r->event);
+		ADD("DNSEXFIL_INCIDENT=%s", r->uid);
+	}
 	ADD("DNSEXFIL_APEX=%s", r->apex);
 	ADD("DNSEXFIL_SEVERITY=%s", r->severity);
 	ADD("DNSEXFIL_THREAT=%s", r->threat);
@@ -150,9 +154,13 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 	char *argv[DX_HOOK_MAX_DOMAINS + 3];
 	int a = 0;
 	argv[a++] = (char *) cfg->path;
-	argv[a++] = (char *) (r->action == DX_HOOK_ADD ? "add" : "remove");
-	for (int i = 0; i < r->n_domains; i++)
-		argv[a++] = (char *) r->domains[i];
+	if (r->action == DX_HOOK_NOTIFY) {
+		argv[a++] = (char *) r->event;
+	} else {
+		argv[a++] = (char *) (r->action == DX_HOOK_ADD ? "add" : "remove");
+		for (int i = 0; i < r->n_domains; i++)
+			argv[a++] = (char *) r->domains[i];
+	}
 	argv[a] = NULL;
 
 	/* posix_spawn reports a missing program only on some implementations (valgrind's, for
@@ -165,16 +173,24 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 	}
 	char envbuf[2048];
 	char **env = build_env(cfg, r, envbuf, sizeof(envbuf));
-	int pfd[2] = {-1, -1};
-	if (env == NULL || pipe2(pfd, O_CLOEXEC) != 0) {
+	int pfd[2] = {-1, -1}, ifd[2] = {-1, -1};
+	if (env == NULL || pipe2(pfd, O_CLOEXEC) != 0 ||
+	    (r->input && pipe2(ifd, O_CLOEXEC | O_NONBLOCK) != 0)) {
 		free(env);
+		if (pfd[0] >= 0) {
+			close(pfd[0]);
+			close(pfd[1]);
+		}
 		snprintf(res->stderr_text, sizeof(res->stderr_text), "dnsexfild: out of resources");
 		return -2;
 	}
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	if (r->input)
+		posix_spawn_file_actions_adddup2(&fa, ifd[0], STDIN_FILENO);
+	else
+		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDERR_FILENO);
 	posix_spawnattr_init(&at);
@@ -193,6 +209,15 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 	posix_spawnattr_destroy(&at);
 	free(env);
 	close(pfd[1]);
+	if (r->input) {
+		/* the event is far smaller than a pipe's buffer (DX_EVENT_MAX < 64 KiB): written
+		 * whole at once, so a hook that never reads cannot hold us */
+		close(ifd[0]);
+		if (rc == 0 && write(ifd[1], r->input, r->input_len) < 0)
+			snprintf(res->stderr_text, sizeof(res->stderr_text),
+				 "dnsexfild: writing the event: %s\n", strerror(errno));
+		close(ifd[1]);
+	}
 	if (rc != 0) {
 		close(pfd[0]);
 		snprintf(res->stderr_text, sizeof(res->stderr_text), "dnsexfild: cannot run %s: %s",
@@ -378,6 +403,7 @@ static void *worker(void *arg)
 		} else {
 			run_with(&h->cfg, &req, &res, &h->stop_deadline);
 		}
+		free(req.input);
 		push_result(h, &res);
 		pthread_mutex_lock(&h->mu);
 		h->running = 0;

@@ -21,7 +21,8 @@
 #define DX_HOOK_DOMAIN_MAX 255 /* DNS Firewall's limit */
 #define DX_HOOK_STDERR_MAX 2048
 
-enum dx_hook_action { DX_HOOK_ADD = 0, DX_HOOK_REMOVE };
+/* NOTIFY: the notify hook, run as `HOOK EVENT` with the event's JSON on standard input */
+enum dx_hook_action { DX_HOOK_ADD = 0, DX_HOOK_REMOVE, DX_HOOK_NOTIFY };
 enum dx_hook_state { DX_HOOK_DONE = 0, DX_HOOK_FAILED };
 
 typedef struct dx_hook_cfg {
@@ -48,6 +49,13 @@ typedef struct dx_hook_req {
 	uint32_t vni;
 	bool has_vni;
 	double ref_wall; /* wall clock of the threshold-crossing packet (latency reference) */
+	/* NOTIFY only: the event type (argv[1]), the incident's uid, and the event's JSON line,
+	 * malloc'ed: dx_hook_submit() takes it (and the runner frees it) only when it returns
+	 * DX_OK */
+	char event[16];
+	char uid[24];
+	char *input;
+	size_t input_len;
 } dx_hook_req_t;
 
 typedef struct dx_hook_result {

@@ -65,7 +65,21 @@ struct dx_respond {
 	uint64_t seq;
 	dx_ts_t now;
 	dx_respond_stats_t st_;
+	dx_block_fn on_block; /* told of every block state change, or NULL */
+	void *on_block_ctx;
 };
+
+void dx_respond_on_block(dx_respond_t *r, dx_block_fn fn, void *ctx)
+{
+	r->on_block = fn;
+	r->on_block_ctx = ctx;
+}
+
+static void tell(const dx_respond_t *r, const char *apex, const char *state, dx_ts_t now)
+{
+	if (r->on_block)
+		r->on_block(r->on_block_ctx, apex, state, now);
+}
 
 static const char *const scopes[] = {"both", "apex", "wildcard", "auto"};
 
@@ -380,17 +394,20 @@ void dx_respond_alert(dx_respond_t *r, dx_alert_t *a, double ref_wall)
 		r->st_.dry_run++;
 		dx_log(DX_LOG_NOTICE, DX_GRP_HOOK, "dry run: would block %s%s%s", doms[0],
 		       n > 1 ? " " : "", n > 1 ? doms[1] : "");
+		tell(r, a->apex, "dry_run", now);
 		return;
 	}
 	r->st_.requested++;
 	if (submit(r, b, DX_HOOK_ADD, a, b->add_ids, ref_wall)) {
 		b->state = B_PENDING;
 		a->status = DX_ST_BLOCKED;
+		tell(r, a->apex, "pending", now);
 	} else {
 		b->state = B_FAILED;
 		for (int i = 0; i < n; i++)
 			dx_store_update_block(r->st, b->add_ids[i], "failed", -1,
 					      "dnsexfild: hook queue full", 0, 0);
+		tell(r, a->apex, "failed", now);
 	}
 }
 
@@ -423,14 +440,17 @@ void dx_respond_tick(dx_respond_t *r, dx_ts_t now)
 			       "block %s %s: exit %d after %u attempt%s, %.0f ms after detection",
 			       b ? b->apex : "?", ok ? "done" : "FAILED", res.exit_code,
 			       res.attempts, res.attempts == 1 ? "" : "s", res.latency_ms);
-			if (b)
+			if (b) {
 				b->state = ok ? B_ACTIVE : B_FAILED;
+				tell(r, b->apex, ok ? "done" : "failed", r->now);
+			}
 		} else if (b && ok) {
 			r->st_.removed++;
 			for (int i = 0; i < b->n; i++)
 				dx_store_update_block(r->st, b->add_ids[i], "removed",
 						      DX_STORE_KEEP, NULL, 0, -1);
 			dx_log(DX_LOG_NOTICE, DX_GRP_HOOK, "block %s expired and removed", b->apex);
+			tell(r, b->apex, "removed", r->now);
 			memset(b, 0, sizeof(*b));
 		} else if (b) {
 			b->state = B_ACTIVE; /* the remove failed: tried again at a later tick */

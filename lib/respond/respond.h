@@ -85,3 +85,8 @@ int dx_respond_scope_parse(const char *s);
 const char *dx_respond_scope_name(int scope);
 
 void dx_respond_get_stats(const dx_respond_t *r, dx_respond_stats_t *out);
+
+/** Told of each change of an apex's block: "pending" (requested), "dry_run", "done",
+ * "failed", "removed" (expired and taken off); now is the packet time. */
+typedef void (*dx_block_fn)(void *ctx, const char *apex, const char *state, dx_ts_t now);
+void dx_respond_on_block(dx_respond_t *r, dx_block_fn fn, void *ctx);
