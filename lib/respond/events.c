@@ -27,15 +27,24 @@
 #define NIL UINT32_MAX
 #define SAMPLES 3
 
+/* What one output (the EVE file, the notify hook) was told of an incident: each sees it open
+ * when it first reaches that output's threshold, so each stream starts with "opened". */
+enum { TO_EVE = 1, TO_NOTIFY = 2 };
+struct told {
+	bool opened, closed;
+	enum dx_severity said; /* the highest severity an event said */
+};
+
 struct inc {
-	bool used, opened, closed; /* opened: its opened event was made; closed: likewise */
-	uint16_t live;		   /* threats whose alert has not ended (bit per dx_threat) */
-	uint32_t next;		   /* hash chain */
+	bool used;
+	struct told told[2]; /* the EVE file's, the notify hook's */
+	uint16_t live;	     /* threats whose alert has not ended (bit per dx_threat) */
+	uint32_t next;	     /* hash chain */
 	uint64_t key;
 	char uid[DX_EVENT_IDLEN + 1];
 	char apex[DX_DNAME_MAXTEXT + 1];
 	dx_ts_t first_ts, detected_ts, last_ts;
-	enum dx_severity sev, said; /* the highest reached; the highest an event said */
+	enum dx_severity sev; /* the highest reached */
 	uint8_t r_sev[DX_T_COUNT], r_st[DX_T_COUNT];
 	dx_ts_t r_at[DX_T_COUNT];
 	uint64_t queries, uniq, sources, est_bytes;
@@ -362,8 +371,11 @@ static void put_incident(dx_out_t *o, const struct inc *c)
 	dx_out_str(o, "}");
 }
 
-static void emit(dx_events_t *e, struct inc *c, enum dx_event_type type, dx_ts_t now)
+/* One event of incident c to the outputs in mask (TO_EVE, TO_NOTIFY). */
+static void emit(dx_events_t *e, struct inc *c, enum dx_event_type type, dx_ts_t now, unsigned mask)
 {
+	if (mask == 0)
+		return;
 	dx_out_t o = {e->line, e->line + DX_EVENT_MAX - 1};
 	put_head(e, &o, type, now);
 	char src[48];
@@ -389,9 +401,9 @@ static void emit(dx_events_t *e, struct inc *c, enum dx_event_type type, dx_ts_t
 		o.p[-1] = '\n';
 	}
 	e->st.made[type]++;
-	dx_event_t ev = {type,	  c->sev,  (int) c->sev >= e->cfg.eve_min, false, c->uid,
+	dx_event_t ev = {type,	  c->sev,  (mask & TO_EVE) != 0,    false, c->uid,
 			 c->apex, e->line, (size_t) (o.p - e->line)};
-	if ((int) c->sev >= e->cfg.notify_min) {
+	if (mask & TO_NOTIFY) {
 		uint32_t hour = (uint32_t) (now / 3600000000LL);
 		if (hour != c->n_hour) {
 			c->n_hour = hour;
@@ -457,7 +469,6 @@ void dx_events_alert(dx_events_t *e, const dx_alert_t *a, dx_ts_t now)
 	}
 	struct inc *c = &e->inc[i];
 	int t = a->threat;
-	bool reopened = c->closed && !a->ended;
 	if ((uint8_t) a->severity > c->r_sev[t]) {
 		c->r_sev[t] = (uint8_t) a->severity;
 		c->r_at[t] = a->detected_ts;
@@ -472,22 +483,29 @@ void dx_events_alert(dx_events_t *e, const dx_alert_t *a, dx_ts_t now)
 		c->detected_ts = a->detected_ts;
 	}
 	merge(c, a);
-	if ((int) c->sev < e->cfg.eve_min && (int) c->sev < e->cfg.notify_min)
-		goto done;
-	if (!c->opened || reopened) {
-		c->opened = true;
-		c->closed = false;
-		c->said = c->sev;
-		emit(e, c, DX_EV_OPENED, a->detected_ts > now ? a->detected_ts : now);
-	} else if (c->sev > c->said) {
-		c->said = c->sev;
-		emit(e, c, DX_EV_ESCALATED, a->detected_ts > now ? a->detected_ts : now);
+	/* each output by its threshold: opened (again, once closed), escalated, closed */
+	const int min[2] = {e->cfg.eve_min, e->cfg.notify_min};
+	unsigned open_m = 0, esc_m = 0, close_m = 0;
+	for (int k = 0; k < 2; k++) {
+		struct told *w = &c->told[k];
+		if ((int) c->sev < min[k])
+			continue;
+		if (!w->opened || (w->closed && c->live)) {
+			*w = (struct told){true, false, c->sev};
+			open_m |= 1u << k;
+		} else if (c->sev > w->said) {
+			w->said = c->sev;
+			esc_m |= 1u << k;
+		}
+		if (c->live == 0 && !w->closed) {
+			w->closed = true;
+			close_m |= 1u << k;
+		}
 	}
-	if (c->live == 0 && !c->closed) {
-		c->closed = true;
-		emit(e, c, DX_EV_CLOSED, now);
-	}
-done:
+	dx_ts_t at = a->detected_ts > now ? a->detected_ts : now;
+	emit(e, c, DX_EV_OPENED, at, open_m);
+	emit(e, c, DX_EV_ESCALATED, at, esc_m);
+	emit(e, c, DX_EV_CLOSED, now, close_m);
 	/* a blocked apex's incident stays until its block is removed, for the unblocked event */
 	if (c->live == 0 && strcmp(c->block, "done") != 0 && strcmp(c->block, "pending") != 0)
 		unlink_inc(e, i);
@@ -506,10 +524,11 @@ void dx_events_block(dx_events_t *e, const char *apex, const char *state, dx_ts_
 	struct inc *c = &e->inc[best];
 	bool was_done = strcmp(c->block, "done") == 0;
 	snprintf(c->block, sizeof(c->block), "%s", state);
-	if (c->opened && strcmp(state, "done") == 0 && !was_done)
-		emit(e, c, DX_EV_BLOCKED, now);
-	else if (c->opened && strcmp(state, "removed") == 0)
-		emit(e, c, DX_EV_UNBLOCKED, now);
+	unsigned m = (c->told[0].opened ? TO_EVE : 0) | (c->told[1].opened ? TO_NOTIFY : 0);
+	if (strcmp(state, "done") == 0 && !was_done)
+		emit(e, c, DX_EV_BLOCKED, now, m);
+	else if (strcmp(state, "removed") == 0)
+		emit(e, c, DX_EV_UNBLOCKED, now, m);
 	if (c->live == 0 && strcmp(state, "done") != 0 && strcmp(state, "pending") != 0)
 		unlink_inc(e, best);
 }

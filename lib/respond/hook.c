@@ -115,15 +115,50 @@ static int64_t deadline_now(int64_t deadline, _Atomic int64_t *stop)
 /*
  * The sensor is the subreaper of what its hooks start (dx_hook_new()), so a process a hook
  * left behind, even one that detached with setsid() into a session of its own, becomes our
- * child when the hook exits. One hook runs at a time: once it has ended, every child of ours
- * is such a leftover, and is ended with its group. Under systemd the unit's cgroup does the
- * same at stop; this covers replays and a sensor run by hand.
+ * child when the hook exits. Each runner runs one hook at a time, and the running hooks are
+ * registered here (spawned and registered under the same lock the sweep takes): once a hook
+ * has ended, every other child of ours is such a leftover, and is ended with its group.
+ * Under systemd the unit's cgroup does the same at stop; this covers replays and a sensor run
+ * by hand.
  */
+#define RUNNERS 8 /* hook runners at once: the block hook's and the notify hook's */
+static pthread_mutex_t kids_mu = PTHREAD_MUTEX_INITIALIZER;
+static pid_t running[RUNNERS];
+
+static void set_running(pid_t old, pid_t pid)
+{
+	for (int i = 0; i < RUNNERS; i++)
+		if (running[i] == old) {
+			running[i] = pid;
+			return;
+		}
+}
+
+static bool is_running(pid_t pid)
+{
+	for (int i = 0; i < RUNNERS; i++)
+		if (running[i] == pid)
+			return true;
+	return false;
+}
+
+/* The hook has ended: reaped, and no longer one to spare. */
+static void reap(pid_t pid, int *status)
+{
+	waitpid(pid, status, 0);
+	pthread_mutex_lock(&kids_mu);
+	set_running(pid, 0);
+	pthread_mutex_unlock(&kids_mu);
+}
+
 static void end_leftovers(void)
 {
+	pthread_mutex_lock(&kids_mu);
 	DIR *tasks = opendir("/proc/self/task");
-	if (tasks == NULL)
+	if (tasks == NULL) {
+		pthread_mutex_unlock(&kids_mu);
 		return;
+	}
 	pid_t kids[64];
 	int n = 0;
 	for (struct dirent *t; (t = readdir(tasks)) != NULL;) {
@@ -141,10 +176,13 @@ static void end_leftovers(void)
 	}
 	closedir(tasks);
 	for (int i = 0; i < n; i++) {
+		if (is_running(kids[i]))
+			continue;	 /* another runner's hook, still at work */
 		kill(-kids[i], SIGKILL); /* its own group or session, if it made one */
 		kill(kids[i], SIGKILL);
 		waitpid(kids[i], NULL, 0);
 	}
+	pthread_mutex_unlock(&kids_mu);
 }
 
 /* One attempt. Returns the exit code as in dx_hook_result_t; appends stderr to res. */
@@ -204,7 +242,11 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 					  POSIX_SPAWN_SETSIGDEF);
 	pid_t pid;
 	*exec_wall = dx_clock_wall();
+	pthread_mutex_lock(&kids_mu);
 	int rc = posix_spawn(&pid, cfg->path, &fa, &at, argv, env);
+	if (rc == 0)
+		set_running(0, pid);
+	pthread_mutex_unlock(&kids_mu);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	free(env);
@@ -238,7 +280,7 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 		if (!exited && left <= 0) { /* too slow: the hook and everything it started */
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
+			reap(pid, &status);
 			close(pfd[0]);
 			end_leftovers();
 			return -1;
@@ -277,7 +319,7 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 	}
 	close(pfd[0]);
 	kill(-pid, SIGKILL); /* what it left in its group */
-	waitpid(pid, &status, 0);
+	reap(pid, &status);
 	end_leftovers(); /* and what it left elsewhere */
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
