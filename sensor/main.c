@@ -1055,6 +1055,7 @@ int main(int argc, char **argv)
 	}
 	/* --check-config of a file alone judges everything but the inputs */
 	bool need_input = !(r.check && !r.fl.iface && r.fl.n_files == 0);
+	tzset(); /* once: every event timestamp is local time with its offset */
 	if (load_config(&r.fl, need_input, &r.cfg, r.err) != DX_OK) {
 		say(r.err);
 		dx_config_free(&r.cfg);
