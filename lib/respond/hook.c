@@ -68,7 +68,7 @@ static char **build_env(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, char *
 	size_t n = 0;
 	while (environ[n])
 		n++;
-	char **env = calloc(n + 10, sizeof(*env));
+	char **env = calloc(n + 16, sizeof(*env)) /* ours: at most 11 and the NULL */;
 	if (env == NULL)
 		return NULL;
 	size_t k = 0;
