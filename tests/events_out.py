@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""events_out.py BIN PCAP
+"""events_out.py BIN PCAP [LOGROTATE_CONF]
 
 Events out of a real replay (README "Sending events"), on the iodine TXT capture:
 - the EVE file: every line one JSON object with timestamp (ISO 8601, microseconds, offset),
@@ -9,8 +9,9 @@ Events out of a real replay (README "Sending events"), on the iodine TXT capture
 - the same replay again gives the same incident lines (packet time, a stable uid);
 - the notify hook gets each event at or above its threshold as valid JSON on standard input,
   the event type as its only argument, and starts with "opened";
-- SIGHUP reopens the file (logrotate): the lines before are in the moved file, those after in
-  the new one, none lost or doubled;
+- SIGHUP reopens the file: logrotate with the shipped rules (contrib/logrotate/dnsexfild, on
+  the test's directory) moves it and reloads the sensor; the lines before are in the moved
+  file, those after in the new one, none lost or doubled;
 - a notify hook that hangs is killed at its timeout and never holds the replay up;
 - an EVE path that cannot be written is one line naming [output] eve, exit 78 (EX_CONFIG),
   the same from --check-config and from a start.
@@ -18,6 +19,7 @@ Events out of a real replay (README "Sending events"), on the iodine TXT capture
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import struct
@@ -28,6 +30,7 @@ import time
 
 BIN = os.path.abspath(sys.argv[1])
 PCAP = sys.argv[2]
+LOGROTATE = sys.argv[3] if len(sys.argv) > 3 else None
 if not os.path.exists(PCAP):
     print("SKIP: %s missing" % PCAP)
     sys.exit(77)
@@ -165,8 +168,20 @@ deadline = time.time() + 20
 while time.time() < deadline and not (os.path.exists(eve3) and
                                       sum(1 for _ in open(eve3)) >= 2):
     time.sleep(0.05)
-os.rename(eve3, eve3 + ".1")
-p.send_signal(signal.SIGHUP)
+if LOGROTATE and shutil.which("logrotate"):
+    # the shipped rules, on this directory, as this user, reloading this sensor
+    conf = open(LOGROTATE).read().replace("/var/log/dnsexfild/", tmp + "/")
+    conf = re.sub(r"create 0640 \S+ \S+", "create 0640", conf)
+    conf = re.sub(r"systemctl reload [^\n]*", "kill -HUP %d" % p.pid, conf)
+    lr = write("logrotate.conf", conf)
+    r = subprocess.run(["logrotate", "-f", "-s", os.path.join(tmp, "lr.state"), lr],
+                       capture_output=True, text=True)
+    check(r.returncode == 0 and os.path.exists(eve3 + ".1"),
+          "logrotate with the shipped rules: %s" % r.stderr)
+    print("rotated by logrotate with contrib/logrotate/dnsexfild")
+else:
+    os.rename(eve3, eve3 + ".1")
+    p.send_signal(signal.SIGHUP)
 time.sleep(1.0)  # the writer reopens before its next write
 p.stdin.write(data[cut:])
 p.stdin.close()

@@ -56,10 +56,13 @@ for f in /usr/sbin/dnsexfild /usr/share/man/man8/dnsexfild.8.gz /etc/dnsexfild/d
 	/usr/libexec/dnsexfild/route53-dns-firewall-setup /usr/libexec/dnsexfild/unbound-block \
 	/usr/libexec/dnsexfild/isolate-instance /usr/share/dnsexfild/sql/open_high_alerts.sql \
 	/lib/systemd/system/dnsexfild.service /usr/lib/sysusers.d/dnsexfild.conf \
-	/usr/lib/tmpfiles.d/dnsexfild.conf; do
+	/usr/lib/tmpfiles.d/dnsexfild.conf /etc/logrotate.d/dnsexfild \
+	/usr/libexec/dnsexfild/notify/securityhub /usr/libexec/dnsexfild/notify/eventbridge \
+	/usr/libexec/dnsexfild/notify/sns /usr/libexec/dnsexfild/notify/slack \
+	/usr/libexec/dnsexfild/notify/notify_common.py; do
 	[ -e "$f" ] || bad "not installed: $f"
 done
-[ $fails = 0 ] && ok "installed: binary, man page, configuration, allowlist, four hooks, SQL, unit, sysusers and tmpfiles entries"
+[ $fails = 0 ] && ok "installed: binary, man page, configuration, allowlist, four hooks, four notifiers, SQL, unit, sysusers, tmpfiles and logrotate entries"
 /usr/sbin/dnsexfild --version | grep -q "^dnsexfild $ver$" && ok "dnsexfild --version: $ver" || bad "--version"
 conf=$(dpkg-query -W -f='${Conffiles}' dnsexfild)
 echo "$conf" | grep -q "/etc/dnsexfild/dnsexfild.ini" && echo "$conf" | grep -q "/etc/dnsexfild/allowlist.txt" &&

@@ -31,7 +31,7 @@ enum dx_event_type {
 };
 
 #define DX_EVENT_MAX 8192  /* bytes of one event line, newline included */
-#define DX_EVENT_SAMPLE 96 /* characters kept of each sample name (cut between escapes) */
+#define DX_EVENT_SAMPLE 128 /* characters kept of each sample name (cut between escapes) */
 #define DX_EVENT_IDLEN 16  /* hex digits of an incident's uid */
 
 typedef struct dx_events_cfg {

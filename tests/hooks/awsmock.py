@@ -1,7 +1,7 @@
 """awsmock.py - a local HTTP endpoint for the real AWS CLI in tests.
 
 Serve(respond) starts a server on 127.0.0.1 with a free port in a thread; every request is
-recorded as (target or action, body bytes, headers) and answered by respond(target, body,
+recorded as (target or action, body bytes, headers), its path in paths, and answered by respond(target, body,
 headers) -> (status, content_type, body). aws_env(tmp) is an environment in which the AWS CLI
 uses fixed test credentials, no configuration files and no instance metadata.
 """
@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 class Serve:
     def __init__(self, respond):
         self.requests = []
+        self.paths = []  # each request's path, for the REST-JSON APIs (Security Hub)
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -23,6 +24,7 @@ class Serve:
                 if target is None:  # the EC2 query protocol names the action in the form
                     target = parse_qs(body.decode()).get("Action", [""])[0]
                 outer.requests.append((target, body, dict(self.headers)))
+                outer.paths.append(self.path)
                 status, ctype, out = respond(target, body, self.headers)
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
