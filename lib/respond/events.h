@@ -30,9 +30,9 @@ enum dx_event_type {
 	DX_EV_COUNT
 };
 
-#define DX_EVENT_MAX 8192  /* bytes of one event line, newline included */
+#define DX_EVENT_MAX 8192   /* bytes of one event line, newline included */
 #define DX_EVENT_SAMPLE 128 /* characters kept of each sample name (cut between escapes) */
-#define DX_EVENT_IDLEN 16  /* hex digits of an incident's uid */
+#define DX_EVENT_IDLEN 16   /* hex digits of an incident's uid */
 
 typedef struct dx_events_cfg {
 	uint32_t max_incidents; /* incidents followed at once (open, or closed and still blocked) */
