@@ -7,7 +7,10 @@
 # --vxlan and --responses, and a random-subdomain flood of the same size (tests/bench/mkflood:
 # QUERIES unique names under QUERIES/10 random apexes). Prints wall time, CPU time, peak RSS,
 # messages/s, the ratio to the floor (the median of each round's ratio to the floor run just
-# before it), and tshark / dnsexfild. Not a test: run it by hand on a quiet machine.
+# before it), and tshark / dnsexfild. "events on" is the same replay writing the EVE file
+# (every incident event, from LOW) and running a notify hook (/bin/true) at the default
+# min_severity; its cost is printed as a share of the plain replay's wall time (README
+# "Sending events"). Not a test: run it by hand on a quiet machine.
 #   tests/bench/bench.sh build 1000000
 set -eu
 build=${1:-build}
@@ -18,6 +21,8 @@ mk=${DX_SHARED:-$root/../shared}/tools/mkcorpus.py
 forms=${FORMS:-plain vxlan responses flood}
 dir=${BENCH_DIR:-/tmp/dnsexfild-bench}
 mkdir -p "$dir"
+printf '[output]\neve = %s\n[notify]\nhook = /bin/true\n' \
+	"$dir/eve.json" >"$dir/events.ini"
 bin=$build/sensor/dnsexfild
 floor=$build/tests/bench/readfloor
 [ -x "$bin" ] && [ -x "$floor" ] || { echo "build first: meson setup $build && ninja -C $build"; exit 1; }
@@ -51,7 +56,7 @@ printf '%-10s %-22s %8s %8s %8s %12s %7s\n' corpus tool wall_s cpu_s rss_MiB msg
 for form in $forms; do
 	f=$dir/q$n-$form.pcap
 	msgs=$("$bin" -r "$f" -d "$dir/bench.db" 2>&1 | sed -n 's/^\([0-9]*\) DNS messages.*/\1/p')
-	: >"$dir/floor.txt"; : >"$dir/dx.txt"; : >"$dir/dump.txt"
+	: >"$dir/floor.txt"; : >"$dir/dx.txt"; : >"$dir/dump.txt"; : >"$dir/events.txt"
 	i=0
 	while [ $i -lt "$rounds" ]; do
 		measure "$floor" "$f" >>"$dir/floor.txt"
@@ -59,6 +64,8 @@ for form in $forms; do
 		measure "$bin" -r "$f" -d "$dir/bench.db" >>"$dir/dx.txt"
 		rm -f "$dir"/bench.db*
 		measure "$bin" -r "$f" -d "$dir/bench.db" --dump >>"$dir/dump.txt"
+		rm -f "$dir"/bench.db* "$dir/eve.json"
+		measure "$bin" -c "$dir/events.ini" -r "$f" -d "$dir/bench.db" >>"$dir/events.txt"
 		i=$((i + 1))
 	done
 	fw=$(cut -d' ' -f1 "$dir/floor.txt" | median)
@@ -67,7 +74,7 @@ for form in $forms; do
 	if command -v tshark >/dev/null 2>&1 && [ -z "${NO_TSHARK:-}" ]; then
 		measure tshark -r "$f" -T fields -e dns.qry.name >>"$dir/tshark.txt"
 	fi
-	for t in floor dx dump tshark; do
+	for t in floor dx dump events tshark; do
 		[ -s "$dir/$t.txt" ] || continue
 		w=$(cut -d' ' -f1 "$dir/$t.txt" | median)
 		c=$(cut -d' ' -f2 "$dir/$t.txt" | median)
@@ -76,6 +83,7 @@ for form in $forms; do
 		[ $t = floor ] && name="readfloor (libpcap)"
 		[ $t = dx ] && name="dnsexfild -r"
 		[ $t = dump ] && name="dnsexfild -r --dump"
+		[ $t = events ] && name="dnsexfild -r, events on"
 		[ $t = tshark ] && name="tshark -T fields (1 run)"
 		# the ratio: the median of each round's own ratio to the floor measured just
 		# before it, so that a slow minute of the machine affects both sides
@@ -89,6 +97,11 @@ for form in $forms; do
 			printf "%-10s %-22s %8.3f %8.3f %8.1f %12.0f %6.2fx\n", form, name, w, c, r/1024,
 			       (w > 0 ? m / w : 0), q }'
 	done
+	# what writing events costs: each round's events-on run against its plain run
+	paste -d' ' "$dir/events.txt" "$dir/dx.txt" | awk '{print ($4 > 0 ? $1 / $4 : 0)}' |
+		median | awk -v form=$form -v l="$(wc -l <"$dir/eve.json")" '{
+		printf "%-10s events on / dnsexfild -r: %+.1f%% wall (%d EVE lines)\n", form,
+		       ($1 - 1) * 100, l }'
 	if [ -s "$dir/tshark.txt" ]; then
 		tw=$(cut -d' ' -f1 "$dir/tshark.txt" | median)
 		dw=$(cut -d' ' -f1 "$dir/dx.txt" | median)
