@@ -26,6 +26,8 @@
 #include "lib/prepare/query.h"
 #include "lib/base/ring.h"
 #include "lib/decode/tcp.h"
+#include "lib/respond/events.h"
+#include "lib/respond/hook.h"
 
 #include "lib/config_keys.h"
 
@@ -714,6 +716,20 @@ unsigned dx_config_restart_keys(const dx_config_t *a, const dx_config_t *b, char
 	return count;
 }
 
+/* Events out: the incident table, the EVE ring and its batch, the notify queue with each
+ * request's event line (README "Sending events"); nothing when neither output is on. */
+static size_t events_mem_bound(const dx_config_t *cfg)
+{
+	if (cfg->output.eve == NULL && cfg->notify.hook == NULL)
+		return 0;
+	size_t b = dx_events_mem_bound(cfg->detect.cfg.max_alerts + cfg->response.cfg.max_blocks);
+	if (cfg->output.eve)
+		b += dx_ring_bytes((size_t) cfg->output.eve_queue_kb << 10) + (64u << 10);
+	if (cfg->notify.hook)
+		b += dx_hook_mem_bound(cfg->notify.queue, DX_EVENT_MAX);
+	return b;
+}
+
 size_t dx_config_mem_bound(const dx_config_t *cfg)
 {
 	return dx_ring_bytes((size_t) cfg->capture.ring_a_mb << 20) +
@@ -722,5 +738,5 @@ size_t dx_config_mem_bound(const dx_config_t *cfg)
 	       dx_tcp_mem_bound(cfg->capture.tcp_flows, cfg->capture.tcp_flow_bytes) +
 	       dx_detect_mem_bound(&cfg->detect.cfg) +
 	       dx_qprep_mem_bound(cfg->detect.prep.cache_entries) +
-	       dx_store_mem_bound(cfg->store.queue_rows) + DX_MEM_FIXED;
+	       dx_store_mem_bound(cfg->store.queue_rows) + events_mem_bound(cfg) + DX_MEM_FIXED;
 }

@@ -252,7 +252,38 @@ static void test_events_time(void)
 	tzset();
 }
 
+/* The hand-written date arithmetic against the C library's, across zones (half-hour
+ * offsets, both hemispheres' daylight saving), leap days and 1900..2200. */
+static void test_events_time_matches_libc(void)
+{
+	static const char *const zones[] = {"UTC", "EST5EDT,M3.2.0,M11.1.0", "IST-5:30",
+					    "NZST-12NZDT,M9.5.0,M4.1.0/3", "<-0330>3:30"};
+	int bad = 0;
+	for (size_t z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
+		setenv("TZ", zones[z], 1);
+		tzset();
+		for (int64_t s = -2208988800LL; s < 7258118400LL; s += 7919 * 613 + 17) {
+			dx_ts_t t = s * 1000000 + (s % 1000000 + 1000000) % 1000000;
+			char got_s[48], want[64], date[32], zone[8];
+			dx_events_time(t, got_s, sizeof(got_s));
+			time_t tt = (time_t) s;
+			struct tm tm;
+			localtime_r(&tt, &tm);
+			strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+			strftime(zone, sizeof(zone), "%z", &tm);
+			snprintf(want, sizeof(want), "%s.%06lld%s", date,
+				 (long long) ((t % 1000000 + 1000000) % 1000000), zone);
+			if (strcmp(got_s, want) != 0 && bad++ < 5)
+				printf("\n%s: %s != %s\n", zones[z], got_s, want);
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
 static CU_TestInfo events_tests[] = {
+    {"time_matches_libc", test_events_time_matches_libc},
     {"lifecycle", test_events_lifecycle},
     {"uid", test_events_uid},
     {"block", test_events_block},

@@ -59,6 +59,13 @@ struct inc {
 	char clients[DX_ALERT_SOURCES_JSON];
 };
 
+/* The local time's offset from UTC, asked of the C library once per quarter hour of time
+ * (offsets change on such boundaries), so a line's four timestamps cost no localtime_r(). */
+struct tzcache {
+	int64_t slot; /* t / 900 s of the offset below; INT64_MIN: none yet */
+	long off;     /* seconds east of UTC */
+};
+
 struct dx_events {
 	dx_events_cfg_t cfg;
 	dx_event_fn fn;
@@ -66,6 +73,7 @@ struct dx_events {
 	struct inc *inc;
 	uint32_t *buckets, mask, free_hint;
 	dx_events_stats_t st;
+	struct tzcache tz;
 	char line[DX_EVENT_MAX + 1];
 };
 
@@ -109,6 +117,7 @@ dx_events_t *dx_events_new(const dx_events_cfg_t *cfg, dx_event_fn fn, void *ctx
 	}
 	for (uint32_t i = 0; i < nb; i++)
 		e->buckets[i] = NIL;
+	e->tz.slot = INT64_MIN;
 	return e;
 }
 
@@ -142,9 +151,10 @@ static uint64_t key_of(const dx_events_t *e, const char *apex, dx_ts_t first_ts)
 	uint64_t h = 0xcbf29ce484222325ULL;
 	h = fnv(h, e->cfg.sensor_id, strlen(e->cfg.sensor_id) + 1);
 	h = fnv(h, apex, strlen(apex) + 1);
-	char t[24];
-	int n = snprintf(t, sizeof(t), "%lld", (long long) first_ts);
-	return fnv(h, t, (size_t) n);
+	unsigned char t[8]; /* little-endian, whatever the host's order: the uid is stable */
+	for (int i = 0; i < 8; i++)
+		t[i] = (unsigned char) ((uint64_t) first_ts >> (8 * i));
+	return fnv(h, t, sizeof(t));
 }
 
 static uint32_t find(const dx_events_t *e, uint64_t key, const char *apex, dx_ts_t first_ts)
@@ -190,39 +200,93 @@ static uint32_t add(dx_events_t *e, uint64_t key, const dx_alert_t *a)
 	return i;
 }
 
+static long utc_offset(struct tzcache *z, int64_t sec)
+{
+	int64_t slot = sec >= 0 ? sec / 900 : (sec - 899) / 900;
+	if (slot != z->slot) {
+		time_t s = (time_t) sec;
+		struct tm tm;
+		z->off = localtime_r(&s, &tm) ? tm.tm_gmtoff : 0;
+		z->slot = slot;
+	}
+	return z->off;
+}
+
+/* t as local ISO 8601 with microseconds and offset, into out (40 bytes): the civil date from
+ * days since 1970 (H. Hinnant's days-to-civil algorithm), digits written directly. */
+static size_t fmt_time(struct tzcache *z, dx_ts_t t, char *out)
+{
+	int64_t sec = t >= 0 ? t / 1000000 : (t - 999999) / 1000000;
+	int64_t us = t - sec * 1000000;
+	long off = utc_offset(z, sec);
+	int64_t l = sec + off;
+	int64_t days = l >= 0 ? l / 86400 : (l - 86399) / 86400;
+	int64_t sod = l - days * 86400;
+	int64_t zd = days + 719468;
+	int64_t era = (zd >= 0 ? zd : zd - 146096) / 146097;
+	int64_t doe = zd - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int64_t d = doy - (153 * mp + 2) / 5 + 1;
+	int64_t m = mp < 10 ? mp + 3 : mp - 9;
+	int64_t y = yoe + era * 400 + (m <= 2);
+	if (y < 0 || y > 9999)
+		y = 0; /* not a capture's time: still a well-formed string */
+	dx_out_t o = {out, out + 39};
+	dx_out_u64_pad(&o, (uint64_t) y, 4);
+	dx_out_mem(&o, "-", 1);
+	dx_out_u64_pad(&o, (uint64_t) m, 2);
+	dx_out_mem(&o, "-", 1);
+	dx_out_u64_pad(&o, (uint64_t) d, 2);
+	dx_out_mem(&o, "T", 1);
+	dx_out_u64_pad(&o, (uint64_t) (sod / 3600), 2);
+	dx_out_mem(&o, ":", 1);
+	dx_out_u64_pad(&o, (uint64_t) (sod / 60 % 60), 2);
+	dx_out_mem(&o, ":", 1);
+	dx_out_u64_pad(&o, (uint64_t) (sod % 60), 2);
+	dx_out_mem(&o, ".", 1);
+	dx_out_u64_pad(&o, (uint64_t) us, 6);
+	dx_out_mem(&o, off < 0 ? "-" : "+", 1);
+	long a = off < 0 ? -off : off;
+	dx_out_u64_pad(&o, (uint64_t) (a / 3600), 2);
+	dx_out_u64_pad(&o, (uint64_t) (a / 60 % 60), 2);
+	dx_out_end(&o);
+	return (size_t) (o.p - out);
+}
+
 void dx_events_time(dx_ts_t t, char *buf, size_t n)
 {
-	time_t s = (time_t) (t >= 0 ? t / 1000000 : (t - 999999) / 1000000);
-	long us = (long) (t - (dx_ts_t) s * 1000000);
-	struct tm tm;
-	char date[32], zone[8];
-	if (localtime_r(&s, &tm) == NULL) {
-		snprintf(buf, n, "1970-01-01T00:00:00.000000+0000");
-		return;
-	}
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	strftime(zone, sizeof(zone), "%z", &tm);
-	snprintf(buf, n, "%s.%06ld%s", date, us, zone);
+	struct tzcache z = {INT64_MIN, 0};
+	char b[40];
+	fmt_time(&z, t, b);
+	snprintf(buf, n, "%s", b);
 }
 
 /* packet time as seconds with six decimals, as report --json writes them */
 static void put_ts(dx_out_t *o, dx_ts_t t)
 {
-	char b[40];
-	snprintf(b, sizeof(b), "%lld.%06lld", (long long) (t / 1000000),
-		 (long long) ((t < 0 ? -t : t) % 1000000));
-	dx_out_str(o, b);
+	if (t < 0) {
+		char b[40];
+		snprintf(b, sizeof(b), "%lld.%06lld", (long long) (t / 1000000),
+			 (long long) (-t % 1000000));
+		dx_out_str(o, b);
+		return;
+	}
+	dx_out_u64(o, (uint64_t) t / 1000000);
+	dx_out_mem(o, ".", 1);
+	dx_out_u64_pad(o, (uint64_t) t % 1000000, 6);
 }
 
-static void put_iso(dx_out_t *o, const char *name, dx_ts_t t)
+static void put_iso(dx_events_t *e, dx_out_t *o, const char *name, dx_ts_t t)
 {
-	char b[48];
-	dx_events_time(t, b, sizeof(b));
+	char b[40];
+	size_t n = fmt_time(&e->tz, t, b);
 	dx_out_str(o, ",\"");
 	dx_out_str(o, name);
 	dx_out_str(o, "\":\"");
-	dx_out_str(o, b);
-	dx_out_str(o, "\"");
+	dx_out_mem(o, b, n);
+	dx_out_mem(o, "\"", 1);
 }
 
 static void put_u64(dx_out_t *o, const char *name, uint64_t v)
@@ -295,17 +359,17 @@ static void first_client(const char *clients, char *out, size_t n)
 /* The common head of every line: {"timestamp":...,"event_type":...,"host":...,"sensor_id":... */
 static void put_head(dx_events_t *e, dx_out_t *o, enum dx_event_type type, dx_ts_t now)
 {
-	char t[48];
-	dx_events_time(now, t, sizeof(t));
+	char t[40];
+	size_t n = fmt_time(&e->tz, now, t);
 	dx_out_str(o, "{\"timestamp\":\"");
-	dx_out_str(o, t);
+	dx_out_mem(o, t, n);
 	dx_out_str(o, "\"");
 	put_str(o, "event_type", dx_event_name(type));
 	put_str(o, "host", e->cfg.host);
 	put_str(o, "sensor_id", e->cfg.sensor_id);
 }
 
-static void put_incident(dx_out_t *o, const struct inc *c)
+static void put_incident(dx_events_t *e, dx_out_t *o, const struct inc *c)
 {
 	dx_out_str(o, "\"incident\":{\"uid\":\"");
 	dx_out_str(o, c->uid);
@@ -320,9 +384,9 @@ static void put_incident(dx_out_t *o, const struct inc *c)
 	put_ts(o, c->detected_ts);
 	dx_out_str(o, ",\"last_ts\":");
 	put_ts(o, c->last_ts);
-	put_iso(o, "first_seen", c->first_ts);
-	put_iso(o, "detected", c->detected_ts);
-	put_iso(o, "last_seen", c->last_ts);
+	put_iso(e, o, "first_seen", c->first_ts);
+	put_iso(e, o, "detected", c->detected_ts);
+	put_iso(e, o, "last_seen", c->last_ts);
 	put_u64(o, "query_count", c->queries);
 	put_u64(o, "unique_subdomains", c->uniq);
 	put_u64(o, "source_count", c->sources);
@@ -395,7 +459,7 @@ static void emit(dx_events_t *e, struct inc *c, enum dx_event_type type, dx_ts_t
 	dx_out_str(&o, ",\"severity\":");
 	dx_out_u64(&o, (uint64_t) (DX_SEV_CRITICAL + 1 - c->sev));
 	dx_out_str(&o, "},");
-	put_incident(&o, c);
+	put_incident(e, &o, c);
 	dx_out_str(&o, "}\n");
 	if (o.p == o.end) { /* cut short (not reached: samples are capped): still one line */
 		o.p[-1] = '\n';
@@ -432,9 +496,12 @@ static void merge(struct inc *c, const dx_alert_t *a)
 	MAX_OF(uniq, a->unique_subdomains);
 	MAX_OF(est_bytes, a->est_bytes);
 #undef MAX_OF
-	if (a->source_count >= c->sources) {
+	/* an apex's client list only grows, with its count: copied when it did */
+	if (a->source_count > c->sources || (c->clients[0] == '\0' && a->sources[0])) {
 		c->sources = a->source_count;
-		snprintf(c->clients, sizeof(c->clients), "%s", a->sources);
+		size_t n = strnlen(a->sources, sizeof(c->clients) - 1);
+		memcpy(c->clients, a->sources, n);
+		c->clients[n] = '\0';
 	}
 	if (a->has_vni) {
 		c->vni = a->vni;

@@ -453,6 +453,13 @@ static void *worker(void *arg)
 	}
 }
 
+size_t dx_hook_mem_bound(uint32_t queue, size_t input_max)
+{
+	size_t q = queue ? queue : 64;
+	return sizeof(struct dx_hook) + q * (sizeof(dx_hook_req_t) + input_max) +
+	       (2 * q + 1) * sizeof(dx_hook_result_t);
+}
+
 dx_hook_t *dx_hook_new(const dx_hook_cfg_t *cfg)
 {
 	dx_hook_t *h = calloc(1, sizeof(*h));

@@ -80,6 +80,10 @@ void dx_hook_run(const dx_hook_cfg_t *cfg, const dx_hook_req_t *req, dx_hook_res
 
 typedef struct dx_hook dx_hook_t;
 
+/** Bytes a runner with `queue` requests allocates, each carrying up to input_max bytes of
+ * standard input (NOTIFY). */
+size_t dx_hook_mem_bound(uint32_t queue, size_t input_max);
+
 /** Start the worker thread. cfg and its strings are borrowed for the runner's life. */
 dx_hook_t *dx_hook_new(const dx_hook_cfg_t *cfg);
 /** Queue a request (copied). DX_EAGAIN if the queue is full. */
