@@ -811,6 +811,16 @@ static int open_engine(struct run *r, dx_pipeline_t *pl)
 	return 0;
 }
 
+/* A hook runner for c->path (none without one): 0, or 1 after one line saying which. */
+static int start_runner(dx_hook_t **out, const dx_hook_cfg_t *c, const char *which)
+{
+	if (c->path && (*out = dx_hook_new(c)) == NULL) {
+		fprintf(stderr, "dnsexfild: cannot start the %s runner\n", which);
+		return 1;
+	}
+	return 0;
+}
+
 /* Events out, when [output] eve or [notify] hook asks for them: the EVE writer, the notify
  * hook's runner, and the incident table that makes the events. 0 or the exit status. */
 static int open_events(struct run *r, dx_pipeline_t *pl)
@@ -831,18 +841,14 @@ static int open_events(struct run *r, dx_pipeline_t *pl)
 		say(r->err);
 		return EX_CANTCREAT;
 	}
-	dx_hook_cfg_t ncfg = {
-	    .path = cfg->notify.hook,
-	    .timeout_ms = cfg->notify.timeout_ms,
-	    .retries = cfg->notify.retries,
-	    .backoff_ms = cfg->notify.backoff_ms,
-	    .queue = cfg->notify.queue,
-	    .db_path = cfg->store.path,
-	};
-	if (cfg->notify.hook && (pl->notify = dx_hook_new(&ncfg)) == NULL) {
-		fprintf(stderr, "dnsexfild: cannot start the notify hook runner\n");
+	dx_hook_cfg_t ncfg = {.path = cfg->notify.hook,
+			      .timeout_ms = cfg->notify.timeout_ms,
+			      .retries = cfg->notify.retries,
+			      .backoff_ms = cfg->notify.backoff_ms,
+			      .queue = cfg->notify.queue,
+			      .db_path = cfg->store.path};
+	if (start_runner(&pl->notify, &ncfg, "notify hook") != 0)
 		return 1;
-	}
 	dx_events_cfg_t ec = {
 	    /* an incident has an open alert, or a block: never more than both tables hold */
 	    .max_incidents = cfg->detect.cfg.max_alerts + cfg->response.cfg.max_blocks,
@@ -877,18 +883,14 @@ static int open_output(struct run *r, dx_pipeline_t *pl)
 	}
 	if (stop_pending())
 		return -1;
-	dx_hook_cfg_t hcfg = {
-	    .path = cfg->response.hook,
-	    .timeout_ms = cfg->response.hook_timeout_ms,
-	    .retries = cfg->response.hook_retries,
-	    .backoff_ms = cfg->response.hook_backoff_ms,
-	    .queue = cfg->response.hook_queue,
-	    .db_path = cfg->store.path,
-	};
-	if (cfg->response.hook && (pl->hook = dx_hook_new(&hcfg)) == NULL) {
-		fprintf(stderr, "dnsexfild: cannot start the hook runner\n");
+	dx_hook_cfg_t hcfg = {.path = cfg->response.hook,
+			      .timeout_ms = cfg->response.hook_timeout_ms,
+			      .retries = cfg->response.hook_retries,
+			      .backoff_ms = cfg->response.hook_backoff_ms,
+			      .queue = cfg->response.hook_queue,
+			      .db_path = cfg->store.path};
+	if (start_runner(&pl->hook, &hcfg, "hook") != 0)
 		return 1;
-	}
 	pl->respond = dx_respond_new(&cfg->response.cfg, pl->store, pl->hook, r->psl, pl->allow,
 				     pl->protect, pl->key);
 	if (pl->respond == NULL) {
