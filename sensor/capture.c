@@ -9,13 +9,18 @@
  * of thousands of files holds one descriptor.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sched.h>
 #include <string.h>
 #include <time.h>
 
 #include "lib/base/clock.h"
 #include "lib/base/log.h"
+#include "sensor/logs.h"
 #include "sensor/pipeline.h"
 
 /* The first few steps only yield: with three threads on two cores, the thread a ring waits on
@@ -44,12 +49,31 @@ void dx_backoff(unsigned *step)
  * by pcap_close(). */
 #define READ_BUF (1u << 20)
 
-static pcap_t *open_file(const char *path)
+/* Standard input for libpcap: the bytes already read to judge it, then the rest. */
+static ssize_t stdin_read(void *cookie, char *buf, size_t n)
+{
+	dx_pipeline_t *pl = cookie;
+	static size_t off; /* standard input is read once, by one thread at a time */
+	if (off < pl->stdin_pre_n) {
+		size_t take = pl->stdin_pre_n - off < n ? pl->stdin_pre_n - off : n;
+		memcpy(buf, pl->stdin_pre + off, take);
+		off += take;
+		return (ssize_t) take;
+	}
+	ssize_t k;
+	do
+		k = read(STDIN_FILENO, buf, n);
+	while (k < 0 && errno == EINTR);
+	return k;
+}
+
+static pcap_t *open_file(dx_pipeline_t *pl, const char *path)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	bool is_stdin = strcmp(path, "-") == 0;
 	const char *what = is_stdin ? "stdin" : path;
-	FILE *fp = is_stdin ? stdin : fopen(path, "rb");
+	FILE *fp = is_stdin ? fopencookie(pl, "rb", (cookie_io_functions_t){.read = stdin_read})
+			    : fopen(path, "rb");
 	if (fp == NULL) {
 		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: %s", what, strerror(errno));
 		return NULL;
@@ -59,8 +83,7 @@ static pcap_t *open_file(const char *path)
 	    pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (p == NULL) {
 		dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: %s", what, errbuf);
-		if (!is_stdin)
-			fclose(fp);
+		fclose(fp);
 	}
 	return p;
 }
@@ -151,6 +174,99 @@ static bool check_dlt(pcap_t *p, const char *what)
 	return false;
 }
 
+/* What path holds, from its first bytes (standard input's kept in pl for its reader). */
+static enum dx_input judge(dx_pipeline_t *pl, const char *path)
+{
+	if (strcmp(path, "-") == 0) {
+		enum dx_input k = DX_IN_NEITHER;
+		while (pl->stdin_pre_n < sizeof(pl->stdin_pre)) {
+			ssize_t r = read(STDIN_FILENO, pl->stdin_pre + pl->stdin_pre_n,
+					 sizeof(pl->stdin_pre) - pl->stdin_pre_n);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			pl->stdin_pre_n += (size_t) r;
+			k = dx_input_kind(pl->stdin_pre, pl->stdin_pre_n);
+			if (k != DX_IN_NEITHER && (k == DX_IN_LOG || pl->stdin_pre_n >= 4))
+				break;
+		}
+		return dx_input_kind(pl->stdin_pre, pl->stdin_pre_n);
+	}
+	uint8_t b[DX_SNIFF_MAX];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return DX_IN_UNREADABLE;
+	ssize_t n = read(fd, b, sizeof(b));
+	close(fd);
+	return n < 0 ? DX_IN_UNREADABLE : dx_input_kind(b, (size_t) n);
+}
+
+static int add_input(dx_pipeline_t *pl, char *path)
+{
+	if (pl->n_inputs == pl->inputs_cap) {
+		uint32_t cap = pl->inputs_cap ? pl->inputs_cap * 2 : 16;
+		char **l = realloc(pl->inputs, cap * sizeof(*l));
+		if (l == NULL)
+			return -1;
+		pl->inputs = l;
+		pl->inputs_cap = cap;
+	}
+	pl->inputs[pl->n_inputs++] = path;
+	return 0;
+}
+
+/* The offline inputs in order: each -r file, a directory's files sorted by path; each
+ * judged a capture or a query log. A file that is neither is one error line. */
+static int list_inputs(dx_pipeline_t *pl)
+{
+	const dx_config_t *cfg = pl->cfg;
+	for (uint32_t i = 0; i < cfg->capture.n_files; i++) {
+		const char *f = cfg->capture.files[i];
+		struct stat st;
+		if (strcmp(f, "-") == 0 && i > 0) {
+			dx_log(DX_LOG_ERR, DX_GRP_CAPTURE,
+			       "-r -: standard input must be the first input");
+			return -1;
+		}
+		if (strcmp(f, "-") != 0 && stat(f, &st) == 0 && S_ISDIR(st.st_mode)) {
+			uint32_t before = pl->n_inputs;
+			if (dx_input_expand_dir(f, &pl->inputs, &pl->n_inputs, &pl->inputs_cap) !=
+			    0)
+				return -1;
+			if (pl->n_inputs == before) {
+				dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: no files in it", f);
+				return -1;
+			}
+			continue;
+		}
+		char *dup = strdup(f);
+		if (dup == NULL || add_input(pl, dup) != 0) {
+			free(dup);
+			return -1;
+		}
+	}
+	pl->input_kind = calloc(pl->n_inputs ? pl->n_inputs : 1, 1);
+	if (pl->input_kind == NULL)
+		return -1;
+	for (uint32_t i = 0; i < pl->n_inputs; i++) {
+		const char *f = pl->inputs[i];
+		enum dx_input k = judge(pl, f);
+		if (k == DX_IN_UNREADABLE) {
+			dx_log(DX_LOG_ERR, DX_GRP_CAPTURE, "%s: %s", f, strerror(errno));
+			return -1;
+		}
+		if (k == DX_IN_NEITHER) {
+			dx_log(DX_LOG_ERR, DX_GRP_CAPTURE,
+			       "%s: neither a pcap/pcapng capture nor a Route 53 query log",
+			       strcmp(f, "-") ? f : "stdin");
+			return -1;
+		}
+		pl->input_kind[i] = (uint8_t) k;
+	}
+	return 0;
+}
+
 int dx_capture_open(dx_pipeline_t *pl, const char *write_path)
 {
 	const dx_config_t *cfg = pl->cfg;
@@ -171,17 +287,16 @@ int dx_capture_open(dx_pipeline_t *pl, const char *write_path)
 		}
 		return pl->pcap ? 0 : -1;
 	}
+	if (list_inputs(pl) != 0)
+		return -1;
 	/* Check every file now so a typo in the tenth name fails before anything runs. Standard
 	 * input can be read only once: it is opened for real, and only as the first input. */
-	for (uint32_t i = 0; i < cfg->capture.n_files; i++) {
-		const char *f = cfg->capture.files[i];
-		if (strcmp(f, "-") == 0 && i > 0) {
-			dx_log(DX_LOG_ERR, DX_GRP_CAPTURE,
-			       "-r -: standard input must be the first input");
-			return -1;
-		}
+	for (uint32_t i = 0; i < pl->n_inputs; i++) {
+		const char *f = pl->inputs[i];
+		if (pl->input_kind[i] != DX_IN_PCAP)
+			continue; /* a log: judged by its first bytes already */
 		if (i == 0 || strcmp(f, "-") != 0) {
-			pcap_t *p = open_file(f);
+			pcap_t *p = open_file(pl, f);
 			if (p == NULL)
 				return -1;
 			if (!check_dlt(p, f)) {
@@ -201,11 +316,9 @@ int dx_capture_open(dx_pipeline_t *pl, const char *write_path)
 	return 0;
 }
 
-/* Copy one frame into ring A. Returns false if we were told to stop while waiting. */
-static bool push_frame(dx_pipeline_t *pl, int dlt, const struct pcap_pkthdr *h,
-		       const uint8_t *bytes)
+bool dx_capture_push(dx_pipeline_t *pl, int dlt, int64_t ts_us, const uint8_t *bytes,
+		     uint32_t caplen, uint32_t wirelen)
 {
-	uint32_t caplen = h->caplen;
 	if (caplen > pl->cfg->capture.snaplen) /* a file's own snaplen may exceed ours */
 		caplen = pl->cfg->capture.snaplen;
 	size_t need = sizeof(dx_frame_t) + caplen;
@@ -223,13 +336,13 @@ static bool push_frame(dx_pipeline_t *pl, int dlt, const struct pcap_pkthdr *h,
 			dx_count(&pl->cap.ring_waits, 1);
 		dx_backoff(&step);
 	}
-	f->ts_us = (int64_t) h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	f->ts_us = ts_us;
 	if (f->ts_us < pl->cap_last_ts)
 		dx_count(&pl->cap.ts_backwards, 1);
 	else
 		pl->cap_last_ts = f->ts_us;
 	f->caplen = caplen;
-	f->wirelen = h->len > caplen ? h->len : caplen;
+	f->wirelen = wirelen > caplen ? wirelen : caplen;
 	f->dlt = dlt;
 	memcpy(f + 1, bytes, caplen);
 	dx_ring_commit(pl->ring_a);
@@ -288,7 +401,9 @@ static int drain(dx_pipeline_t *pl, pcap_t *p, const char *what)
 			dx_count(&pl->cap.bytes, h->len);
 			if (pl->dumper) /* -w: exactly what the pipeline sees, for a replay */
 				pcap_dump((u_char *) pl->dumper, h, bytes);
-			if (!push_frame(pl, dlt, h, bytes))
+			if (!dx_capture_push(pl, dlt,
+					     (int64_t) h->ts.tv_sec * 1000000 + h->ts.tv_usec,
+					     bytes, h->caplen, h->len))
 				return 0;
 		} else if (rc == 0) { /* live: nothing ready */
 			alive(pl);
@@ -320,9 +435,16 @@ void *dx_capture_run(void *arg)
 			pl->dumper = NULL;
 		}
 	} else {
-		for (uint32_t i = 0; i < cfg->capture.n_files; i++) {
-			const char *f = cfg->capture.files[i];
-			pcap_t *p = i == 0 ? pl->pcap : open_file(f);
+		for (uint32_t i = 0; i < pl->n_inputs; i++) {
+			const char *f = pl->inputs[i];
+			if (pl->input_kind[i] == DX_IN_LOG) {
+				if (dx_logs_drain(pl, f, pl->stdin_pre, pl->stdin_pre_n) != 0)
+					pl->capture_failed = 1;
+				if (atomic_load_explicit(&pl->stop, memory_order_relaxed))
+					break;
+				continue;
+			}
+			pcap_t *p = i == 0 ? pl->pcap : open_file(pl, f);
 			if (p != NULL && i > 0 && cfg->capture.bpf &&
 			    set_filter(p, f, cfg->capture.bpf) != 0) {
 				pcap_close(p);

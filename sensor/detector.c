@@ -164,7 +164,7 @@ static void snapshot(dx_pipeline_t *pl, dx_ts_t pkt_ts)
 	size_t o = 0;
 	s.malformed[o++] = '{';
 	for (int r = 0; r < DX_R_COUNT; r++) {
-		uint64_t v = G(pl->par.reason[r]);
+		uint64_t v = dx_reason_total(pl, r);
 		if (v && o < sizeof(s.malformed) - 48)
 			o += (size_t) snprintf(s.malformed + o, sizeof(s.malformed) - o,
 					       "%s\"%s\":%llu", o > 1 ? "," : "",
@@ -194,7 +194,7 @@ static void stats_event(dx_pipeline_t *pl, dx_ts_t pkt_ts)
 	size_t o = 0;
 	malformed[o++] = '{';
 	for (int r = 0; r < DX_R_COUNT; r++) {
-		uint64_t v = G(pl->par.reason[r]);
+		uint64_t v = dx_reason_total(pl, r);
 		if (v && o < sizeof(malformed) - 48)
 			o += (size_t) snprintf(
 			    malformed + o, sizeof(malformed) - o, "%s\"%s\":%llu", o > 1 ? "," : "",

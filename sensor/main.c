@@ -80,11 +80,11 @@ static void report_usage(FILE *out)
 	      out);
 }
 
-static void print_reasons(const dx_counters_t *c, int malformed, const char *title)
+static void print_reasons(const dx_pipeline_t *pl, int malformed, const char *title)
 {
 	int any = 0;
 	for (int r = 0; r < DX_R_COUNT; r++) {
-		uint64_t v = dx_counter_get((_Atomic uint64_t *) &c->reason[r]);
+		uint64_t v = dx_reason_total(pl, r);
 		if (v == 0 || dx_reason_is_malformed(r) != malformed)
 			continue;
 		fprintf(stderr, "%s %s %llu", any ? "," : title, dx_reason_name(r),
@@ -121,8 +121,8 @@ static void summary_input(const dx_pipeline_t *pl)
 			G(pl->vni_stats[i].packets), G(pl->vni_stats[i].queries),
 			G(pl->vni_stats[i].responses));
 	}
-	print_reasons(&pl->par, 0, "skipped:");
-	print_reasons(&pl->par, 1, "malformed:");
+	print_reasons(pl, 0, "skipped:");
+	print_reasons(pl, 1, "malformed:");
 	fprintf(stderr, "ring full: capture->parser %llu, parser->detector %llu",
 		G(pl->cap.ring_full), G(pl->par.ring_full));
 	if (!pl->live)

@@ -31,7 +31,7 @@ static void capture_part(FILE *f, dx_pipeline_t *pl)
 		fprintf(f, "dnsexfild_input_total{reason=\"%s\",kind=\"%s\"} %llu\n",
 			dx_reason_name((enum dx_reason) r),
 			dx_reason_is_malformed((enum dx_reason) r) ? "malformed" : "skipped",
-			(unsigned long long) G(pl->par.reason[r]));
+			(unsigned long long) dx_reason_total(pl, r));
 	HEAD("vni_dns_messages_total", "counter", "DNS messages per mirror session.");
 	uint32_t nv = atomic_load(&pl->vni_used);
 	for (uint32_t i = 0; i < nv; i++) {

@@ -102,6 +102,14 @@ typedef struct dx_pipeline {
 	uint64_t notify_seq, notify_done, notify_failed, notify_queue_full; /* likewise */
 	char host[256];				       /* gethostname(), for every event */
 	uint64_t eve_written, eve_dropped, eve_failed; /* the EVE writer's last counts */
+	/* offline inputs: the files given, directories expanded (README "Route 53 query logs"),
+	 * each a capture or a query log (enum dx_input); standard input's first bytes, read to
+	 * judge it, handed back to its reader */
+	char **inputs;
+	uint8_t *input_kind;
+	uint32_t n_inputs, inputs_cap;
+	uint8_t stdin_pre[512];
+	size_t stdin_pre_n;
 } dx_pipeline_t;
 
 /** The label of VNI counter slot i: the VNI, or "other" for the overflow slot. */
@@ -130,6 +138,19 @@ void dx_detector_on_block(void *ctx, const char *apex, const char *state, dx_ts_
  * write_path, also open a pcap file the capture thread writes every frame to (-w). Returns 0,
  * or -1 after printing one error line. */
 int dx_capture_open(dx_pipeline_t *pl, const char *write_path);
+
+/** Inputs skipped or malformed for reason r: the parser's count and the capture thread's
+ * (query-log records). */
+static inline uint64_t dx_reason_total(const dx_pipeline_t *pl, int r)
+{
+	return dx_counter_get((_Atomic uint64_t *) &pl->par.reason[r]) +
+	       dx_counter_get((_Atomic uint64_t *) &pl->cap.reason[r]);
+}
+
+/** Copy one frame of len bytes at packet time ts_us into ring A (offline: waiting for room;
+ * live: dropped and counted when full). False if told to stop while waiting. */
+bool dx_capture_push(dx_pipeline_t *pl, int dlt, int64_t ts_us, const uint8_t *bytes, uint32_t len,
+		     uint32_t wirelen);
 
 /** Idle back-off for a ring consumer or a waiting producer: 4 yields, then sleeps of 50 µs
  * doubling to 1 ms. */

@@ -47,7 +47,13 @@
 	X(tcp_msg_oversize, MALF)     \
 	X(tcp_flow_evicted, MALF)     \
 	X(tcp_flow_idle, SKIP)        \
-	X(tcp_retransmit, SKIP)
+	X(tcp_retransmit, SKIP)       \
+	X(log_bad_json, MALF)         \
+	X(log_missing_field, MALF)    \
+	X(log_bad_field, MALF)        \
+	X(log_bad_name, MALF)         \
+	X(log_too_long, MALF)         \
+	X(log_gzip_cut, MALF)
 
 enum dx_reason {
 #define DX_X_ENUM(name, kind) DX_R_##name,

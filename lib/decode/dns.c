@@ -200,6 +200,33 @@ const char *dx_dns_rcode_name(uint16_t rcode)
 	return NULL;
 }
 
+int dx_dns_type_parse(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (strcmp(types[i].name, s) == 0)
+			return types[i].type;
+	/* RFC 3597 §5: TYPE followed by the number */
+	if (strncmp(s, "TYPE", 4) == 0 && s[4] >= '0' && s[4] <= '9') {
+		unsigned long v = 0;
+		const char *p = s + 4;
+		for (; *p >= '0' && *p <= '9' && v <= 65535; p++)
+			v = v * 10 + (unsigned long) (*p - '0');
+		if (*p == '\0' && v <= 65535)
+			return (int) v;
+	}
+	return -1;
+}
+
+int dx_dns_rcode_parse(const char *s)
+{
+	for (uint16_t r = 0; r < 24; r++) {
+		const char *n = dx_dns_rcode_name(r);
+		if (n && strcmp(n, s) == 0)
+			return r;
+	}
+	return -1;
+}
+
 const char *dx_dns_opcode_name(uint8_t opcode)
 {
 	static const char *const names[] = {"QUERY",  "IQUERY", "STATUS", NULL,

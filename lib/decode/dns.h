@@ -58,5 +58,8 @@ int dx_dns_parse(const uint8_t *msg, size_t len, dx_dns_msg_t *out,
 const char *dx_dns_type_name(uint16_t type);
 /** Mnemonic of an RCODE ("NXDOMAIN") or NULL. */
 const char *dx_dns_rcode_name(uint16_t rcode);
+/** The inverses: "TXT" or "TYPE65280" -> the number, "NXDOMAIN" -> 3; -1 if unknown. */
+int dx_dns_type_parse(const char *s);
+int dx_dns_rcode_parse(const char *s);
 /** Mnemonic of an OPCODE ("QUERY") or NULL. */
 const char *dx_dns_opcode_name(uint8_t opcode);
