@@ -20,6 +20,7 @@
 
 #include "lib/base/clock.h"
 #include "lib/base/log.h"
+#include "lib/decode/r53log.h"
 #include "sensor/logs.h"
 #include "sensor/pipeline.h"
 
@@ -463,6 +464,7 @@ void *dx_capture_run(void *arg)
 				break;
 		}
 	}
+	dx_r53_release();
 	pl->cpu_s[0] = dx_clock_thread_cpu();
 	atomic_store_explicit(&pl->capture_done, true, memory_order_release);
 	return NULL;

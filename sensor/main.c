@@ -1037,6 +1037,10 @@ static void tear_down(struct run *r, dx_pipeline_t *pl)
 		pcap_close(pl->pcap);
 	dx_ring_free(pl->ring_a);
 	dx_ring_free(pl->ring_b);
+	for (uint32_t i = 0; i < pl->n_inputs; i++)
+		free(pl->inputs[i]);
+	free(pl->inputs);
+	free(pl->input_kind);
 	dx_config_free(&r->cfg);
 }
 

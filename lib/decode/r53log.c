@@ -48,6 +48,13 @@ static void arena_free(void *p)
 	(void) p; /* the whole arena is reset per record */
 }
 
+void dx_r53_release(void)
+{
+	free(arena);
+	arena = NULL;
+	arena_used = 0;
+}
+
 static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
 static void set_hooks(void)

@@ -50,6 +50,9 @@ typedef struct dx_r53_rec {
  * log_bad_name, log_too_long. Uses a per-thread arena: nothing is allocated per record. */
 enum dx_reason dx_r53_parse(const char *json, size_t len, dx_r53_rec_t *out);
 
+/** Free the calling thread's parse arena (at the thread's end; the next parse makes it again). */
+void dx_r53_release(void);
+
 /** The query (response false) or the response made from r, as a raw IPv4/IPv6 packet
  * (LINKTYPE_RAW): from srcaddr:srcport to the VPC resolver's address, port 53. Returns its
  * length (at most cap, and DX_R53_FRAME_MAX), 0 if cap is too small. */
