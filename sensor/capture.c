@@ -320,7 +320,8 @@ int dx_capture_open(dx_pipeline_t *pl, const char *write_path)
 bool dx_capture_push(dx_pipeline_t *pl, int dlt, int64_t ts_us, const uint8_t *bytes,
 		     uint32_t caplen, uint32_t wirelen)
 {
-	if (caplen > pl->cfg->capture.snaplen) /* a file's own snaplen may exceed ours */
+	/* a file's own snaplen may exceed ours (a query-log record has its own bound) */
+	if (dlt != DX_DLT_R53 && caplen > pl->cfg->capture.snaplen)
 		caplen = pl->cfg->capture.snaplen;
 	size_t need = sizeof(dx_frame_t) + caplen;
 	unsigned step = 0;
@@ -464,7 +465,6 @@ void *dx_capture_run(void *arg)
 				break;
 		}
 	}
-	dx_r53_release();
 	pl->cpu_s[0] = dx_clock_thread_cpu();
 	atomic_store_explicit(&pl->capture_done, true, memory_order_release);
 	return NULL;

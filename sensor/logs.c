@@ -191,26 +191,10 @@ static ssize_t read_plain(struct src *s, uint8_t *out, size_t n)
 	return k;
 }
 
-static bool push_record(dx_pipeline_t *pl, const dx_r53_rec_t *r)
-{
-	uint8_t pkt[DX_R53_FRAME_MAX];
-	for (int resp = 0; resp < 2; resp++) {
-		size_t len = dx_r53_packet(r, resp, pkt, sizeof(pkt));
-		if (len == 0)
-			continue;
-		dx_count(&pl->cap.packets, 1);
-		dx_count(&pl->cap.bytes, len);
-		if (!dx_capture_push(pl, DLT_RAW, r->ts_us, pkt, (uint32_t) len, (uint32_t) len))
-			return false;
-	}
-	return true;
-}
-
 /* The records in buf[*off..n): each whole one parsed and pushed; what is not a record (a
  * line of something else) counted and skipped to its line's end. Leaves *off at the first
  * byte not yet used. False if told to stop. */
-static bool records(dx_pipeline_t *pl, const char *buf, size_t n, size_t *off, bool at_end,
-		    dx_r53_rec_t *rec)
+static bool records(dx_pipeline_t *pl, const char *buf, size_t n, size_t *off, bool at_end)
 {
 	size_t i = *off;
 	for (;;) {
@@ -244,10 +228,13 @@ static bool records(dx_pipeline_t *pl, const char *buf, size_t n, size_t *off, b
 			i = nl ? (size_t) (nl - buf) + 1 : n;
 			continue;
 		}
-		enum dx_reason why = dx_r53_parse(buf + start, end - start, rec);
-		if (why != DX_R_COUNT)
-			dx_count_reason(&pl->cap, why);
-		else if (!push_record(pl, rec))
+		/* parsed by the parser thread: JSON costs more than inflating it */
+		dx_count(&pl->cap.packets, 1);
+		dx_count(&pl->cap.bytes, end - start);
+		if (end - start > DX_R53_RECORD_MAX)
+			dx_count_reason(&pl->cap, DX_R_log_too_long);
+		else if (!dx_capture_push(pl, DX_DLT_R53, 0, (const uint8_t *) buf + start,
+					  (uint32_t) (end - start), (uint32_t) (end - start)))
 			return false;
 		i = end;
 	}
@@ -260,7 +247,6 @@ int dx_logs_drain(dx_pipeline_t *pl, const char *path, const uint8_t *pre, size_
 	bool is_stdin = strcmp(path, "-") == 0;
 	static struct src s; /* the capture thread's alone; large */
 	static char buf[OUT_BUF];
-	static dx_r53_rec_t rec;
 	memset(&s, 0, offsetof(struct src, in));
 	s.fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (s.fd < 0) {
@@ -300,7 +286,7 @@ int dx_logs_drain(dx_pipeline_t *pl, const char *path, const uint8_t *pre, size_
 		}
 		have += (size_t) k;
 		bool at_end = k == 0;
-		if (!records(pl, buf, have, &off, at_end, &rec))
+		if (!records(pl, buf, have, &off, at_end))
 			break;
 		if (at_end)
 			break;

@@ -735,8 +735,10 @@ static int choose_key(dx_pipeline_t *pl)
 static int open_input(struct run *r, dx_pipeline_t *pl)
 {
 	const dx_config_t *cfg = &r->cfg;
-	pl->ring_a = dx_ring_new((size_t) cfg->capture.ring_a_mb << 20,
-				 sizeof(dx_frame_t) + cfg->capture.snaplen);
+	/* a frame, or a query-log record (DX_DLT_R53), whichever is larger */
+	size_t rec =
+	    cfg->capture.snaplen > DX_R53_RECORD_MAX ? cfg->capture.snaplen : DX_R53_RECORD_MAX;
+	pl->ring_a = dx_ring_new((size_t) cfg->capture.ring_a_mb << 20, sizeof(dx_frame_t) + rec);
 	pl->ring_b =
 	    dx_ring_new((size_t) cfg->capture.ring_b_slots * dx_ring_recsize(sizeof(dx_query_t)),
 			sizeof(dx_query_t));

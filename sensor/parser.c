@@ -8,6 +8,7 @@
  * offline mode waits. The ring A slot is released only after every message in the frame has
  * been handed on, so the zero-copy TCP path may read the frame in place.
  */
+#include <pcap/pcap.h>
 #include <string.h>
 
 #include "lib/base/clock.h"
@@ -23,6 +24,11 @@ struct parser {
 	dx_tcp_t *tcp;
 	int64_t ts_us; /* of the frame being decoded */
 	bool frame_truncated;
+	dx_r53_rec_t rec; /* a query-log record being made into packets */
+	struct {
+		dx_frame_t f;
+		uint8_t bytes[DX_R53_FRAME_MAX];
+	} made;
 };
 
 static bool vni_wanted(const dx_config_t *cfg, const dx_pkt_t *pk)
@@ -111,11 +117,17 @@ static void on_tcp_msg(void *ctx, const dx_pkt_t *pk, const uint8_t *msg, size_t
 	emit(ps, pk, msg, len, partial || ps->frame_truncated);
 }
 
+static void decode_record(struct parser *ps, const dx_frame_t *f);
+
 static void decode_frame(struct parser *ps, const dx_frame_t *f)
 {
 	dx_pipeline_t *pl = ps->pl;
 	dx_pkt_t pk;
 	enum dx_reason why;
+	if (f->dlt == DX_DLT_R53) {
+		decode_record(ps, f);
+		return;
+	}
 	dx_count(&pl->par.packets, 1);
 	dx_count(&pl->par.bytes, f->wirelen);
 	if (dx_pkt_decode(&pl->dcfg, f->dlt, (const uint8_t *) (f + 1), f->caplen, f->wirelen, &pk,
@@ -137,11 +149,34 @@ static void decode_frame(struct parser *ps, const dx_frame_t *f)
 		dx_tcp_add(ps->tcp, &pk, f->ts_us, &pl->par, on_tcp_msg, ps);
 }
 
+/* A query-log record (DX_DLT_R53): parsed, and its query and response decoded as the
+ * packets they would have been (README "Route 53 query logs"). */
+static void decode_record(struct parser *ps, const dx_frame_t *f)
+{
+	dx_pipeline_t *pl = ps->pl;
+	enum dx_reason why = dx_r53_parse((const char *) (f + 1), f->caplen, &ps->rec);
+	if (why != DX_R_COUNT) {
+		dx_count_reason(&pl->par, why);
+		return;
+	}
+	for (int resp = 0; resp < 2; resp++) {
+		size_t n = dx_r53_packet(&ps->rec, resp, ps->made.bytes, sizeof(ps->made.bytes));
+		if (n == 0)
+			continue;
+		ps->made.f = (dx_frame_t){.ts_us = ps->rec.ts_us,
+					  .caplen = (uint32_t) n,
+					  .wirelen = (uint32_t) n,
+					  .dlt = DLT_RAW};
+		decode_frame(ps, &ps->made.f);
+	}
+}
+
 void *dx_parser_run(void *arg)
 {
 	dx_pipeline_t *pl = arg;
 	const dx_config_t *cfg = pl->cfg;
-	struct parser ps = {.pl = pl};
+	static struct parser ps; /* one parser thread; large */
+	ps = (struct parser){.pl = pl};
 	ps.tcp = dx_tcp_new(cfg->capture.tcp_flows, cfg->capture.tcp_flow_bytes,
 			    cfg->capture.tcp_idle_sec, pl->key);
 	if (ps.tcp == NULL) {
@@ -172,6 +207,7 @@ void *dx_parser_run(void *arg)
 					      memory_order_relaxed);
 	}
 	dx_tcp_free(ps.tcp);
+	dx_r53_release();
 	pl->cpu_s[1] = dx_clock_thread_cpu();
 	atomic_store_explicit(&pl->parser_done, true, memory_order_release);
 	return NULL;

@@ -27,6 +27,7 @@
 #include "lib/store/store.h"
 #include "lib/base/hash.h"
 #include "lib/decode/pkt.h"
+#include "lib/decode/r53log.h"
 #include "lib/base/ring.h"
 
 /** Ring A record header; caplen frame bytes follow. */
@@ -37,6 +38,10 @@ typedef struct dx_frame {
 	int32_t dlt;
 	uint32_t pad_;
 } dx_frame_t;
+
+/* dx_frame_t.dlt of a ring A record that is a Route 53 query-log record's JSON text, parsed
+ * by the parser thread into the packets the resolver saw (sensor/logs.c) */
+#define DX_DLT_R53 (-53)
 
 #define DX_VNI_STATS 64 /* mirror sessions with their own counters */
 

@@ -202,6 +202,13 @@ const char *dx_dns_rcode_name(uint16_t rcode)
 
 int dx_dns_type_parse(const char *s)
 {
+	/* the common ones first: a query log names a type per record */
+	if (s[0] == 'A' && (s[1] == '\0' || strcmp(s, "AAAA") == 0))
+		return s[1] ? 28 : 1;
+	if (strcmp(s, "TXT") == 0)
+		return 16;
+	if (strcmp(s, "HTTPS") == 0)
+		return 65;
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
 		if (strcmp(types[i].name, s) == 0)
 			return types[i].type;
@@ -219,6 +226,10 @@ int dx_dns_type_parse(const char *s)
 
 int dx_dns_rcode_parse(const char *s)
 {
+	if (strcmp(s, "NOERROR") == 0)
+		return 0;
+	if (strcmp(s, "NXDOMAIN") == 0)
+		return 3;
 	for (uint16_t r = 0; r < 24; r++) {
 		const char *n = dx_dns_rcode_name(r);
 		if (n && strcmp(n, s) == 0)

@@ -71,10 +71,9 @@ static const char *str_of(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* A required string field: NULL with *why set if it is missing or not a string. */
-static const char *need_str(const cJSON *o, const char *key, enum dx_reason *why)
+/* A required string member: NULL with *why set if it is missing or not a string. */
+static const char *need_str(const cJSON *v, enum dx_reason *why)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	if (cJSON_IsString(v))
 		return v->valuestring;
 	if (*why == DX_R_COUNT)
@@ -82,38 +81,50 @@ static const char *need_str(const cJSON *o, const char *key, enum dx_reason *why
 	return NULL;
 }
 
+/* n decimal digits at s into *v; false if one is not a digit. */
+static bool digits(const char *s, int n, int *v)
+{
+	int x = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		x = x * 10 + (s[i] - '0');
+	}
+	*v = x;
+	return true;
+}
+
 /* "2026-11-23T04:20:02Z" or with a fraction of a second ("…02.123Z"), UTC. */
 static bool parse_time(const char *s, int64_t *out)
 {
-	int y, mo, d, h, mi, sec, n = 0;
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+	int y, mo, d, h, mi, sec;
+	if (strnlen(s, 20) < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || !digits(s + 8, 2, &d) || s[10] != 'T' || !digits(s + 11, 2, &h) ||
+	    s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &sec))
 		return false;
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return false;
 	const char *p = s + 19;
 	int64_t us = 0;
 	if (*p == '.') {
-		int digits = 0;
-		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-			if (digits < 6)
+		int nd = 0;
+		for (p++; *p >= '0' && *p <= '9'; p++, nd++)
+			if (nd < 6)
 				us = us * 10 + (*p - '0');
-		if (digits == 0)
+		if (nd == 0)
 			return false;
-		for (; digits < 6; digits++)
+		for (; nd < 6; nd++)
 			us *= 10;
 	}
 	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
 		return false;
-	struct tm tm = {.tm_year = y - 1900,
-			.tm_mon = mo - 1,
-			.tm_mday = d,
-			.tm_hour = h,
-			.tm_min = mi,
-			.tm_sec = sec};
-	time_t t = timegm(&tm);
-	if (t == (time_t) -1)
-		return false;
-	*out = (int64_t) t * 1000000 + us;
+	/* days from the civil date (H. Hinnant's days_from_civil): no timegm(), no locale */
+	int yy = y - (mo <= 2);
+	int64_t era = yy / 400, yoe = yy - era * 400;
+	int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t days = era * 146097 + doe - 719468;
+	*out = ((days * 86400 + h * 3600 + mi * 60 + sec) * 1000000) + us;
 	return true;
 }
 
@@ -262,10 +273,50 @@ enum dx_reason dx_r53_parse(const char *json, size_t len, dx_r53_rec_t *out)
 	if (!cJSON_IsObject(o))
 		return DX_R_log_bad_json;
 	memset(out, 0, offsetof(dx_r53_rec_t, an));
+	/* one pass over the members, each kept by its key (the first of a repeated key) */
+	const cJSON *f_ts = NULL, *f_qn = NULL, *f_qt = NULL, *f_src = NULL, *f_qc = NULL,
+		    *f_rc = NULL, *f_sp = NULL, *f_tr = NULL, *f_vpc = NULL, *f_ids = NULL,
+		    *f_ans = NULL;
+	const cJSON *m;
+	cJSON_ArrayForEach(m, o)
+	{
+		const char *k = m->string;
+		const cJSON **slot = NULL;
+		switch (k[0]) {
+		case 'q':
+			slot = !strcmp(k, "query_timestamp") ? &f_ts
+			       : !strcmp(k, "query_name")    ? &f_qn
+			       : !strcmp(k, "query_type")    ? &f_qt
+			       : !strcmp(k, "query_class")   ? &f_qc
+							     : NULL;
+			break;
+		case 's':
+			slot = !strcmp(k, "srcaddr")   ? &f_src
+			       : !strcmp(k, "srcport") ? &f_sp
+			       : !strcmp(k, "srcids")  ? &f_ids
+						       : NULL;
+			break;
+		case 'r':
+			slot = !strcmp(k, "rcode") ? &f_rc : NULL;
+			break;
+		case 't':
+			slot = !strcmp(k, "transport") ? &f_tr : NULL;
+			break;
+		case 'v':
+			slot = !strcmp(k, "vpc_id") ? &f_vpc : NULL;
+			break;
+		case 'a':
+			slot = !strcmp(k, "answers") ? &f_ans : NULL;
+			break;
+		default:
+			break;
+		}
+		if (slot && *slot == NULL)
+			*slot = m;
+	}
 	enum dx_reason why = DX_R_COUNT;
-	const char *ts = need_str(o, "query_timestamp", &why),
-		   *qn = need_str(o, "query_name", &why), *qt = need_str(o, "query_type", &why),
-		   *src = need_str(o, "srcaddr", &why);
+	const char *ts = need_str(f_ts, &why), *qn = need_str(f_qn, &why),
+		   *qt = need_str(f_qt, &why), *src = need_str(f_src, &why);
 	if (why != DX_R_COUNT)
 		return why;
 	if (!parse_time(ts, &out->ts_us))
@@ -276,9 +327,9 @@ enum dx_reason dx_r53_parse(const char *json, size_t len, dx_r53_rec_t *out)
 	if (t < 0)
 		return DX_R_log_bad_field;
 	out->qtype = (uint16_t) t;
-	const char *qc = str_of(o, "query_class");
+	const char *qc = cJSON_IsString(f_qc) ? f_qc->valuestring : NULL;
 	out->qclass = qc == NULL || strcmp(qc, "IN") == 0 ? 1 : strcmp(qc, "CH") == 0 ? 3 : 255;
-	const char *rc = str_of(o, "rcode");
+	const char *rc = cJSON_IsString(f_rc) ? f_rc->valuestring : NULL;
 	int r = rc ? dx_dns_rcode_parse(rc) : 0;
 	if (r < 0 || r > 15)
 		return DX_R_log_bad_field;
@@ -290,31 +341,32 @@ enum dx_reason dx_r53_parse(const char *json, size_t len, dx_r53_rec_t *out)
 	else
 		return DX_R_log_bad_field;
 	/* srcport is a string in AWS's records; a number is taken too */
-	const cJSON *sp = cJSON_GetObjectItemCaseSensitive(o, "srcport");
+	const cJSON *sp = f_sp;
 	long port = 0;
 	if (cJSON_IsString(sp)) {
-		char *end;
-		port = strtol(sp->valuestring, &end, 10);
-		if (end == sp->valuestring || *end != '\0')
-			port = -1;
+		const char *c = sp->valuestring;
+		port = *c ? 0 : -1;
+		for (; *c && port >= 0; c++)
+			port =
+			    *c >= '0' && *c <= '9' && port <= 65535 ? port * 10 + (*c - '0') : -1;
 	} else if (cJSON_IsNumber(sp)) {
 		port = (long) sp->valuedouble;
 	}
 	if (port < 0 || port > 65535)
 		return DX_R_log_bad_field;
 	out->sport = (uint16_t) port;
-	const char *tr = str_of(o, "transport");
+	const char *tr = cJSON_IsString(f_tr) ? f_tr->valuestring : NULL;
 	out->tcp = tr != NULL && strcmp(tr, "TCP") == 0;
-	const char *vpc = str_of(o, "vpc_id");
+	const char *vpc = cJSON_IsString(f_vpc) ? f_vpc->valuestring : NULL;
 	if (vpc && strlen(vpc) < sizeof(out->vpc_id))
 		strcpy(out->vpc_id, vpc);
-	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(o, "srcids");
+	const cJSON *ids = f_ids;
 	const char *inst = cJSON_IsObject(ids) ? str_of(ids, "instance") : NULL;
 	if (inst == NULL && cJSON_IsObject(ids))
 		inst = str_of(ids, "resolver_endpoint");
 	if (inst && strlen(inst) < sizeof(out->instance))
 		strcpy(out->instance, inst);
-	const cJSON *ans = cJSON_GetObjectItemCaseSensitive(o, "answers");
+	const cJSON *ans = f_ans;
 	if (ans != NULL && !cJSON_IsArray(ans) && !cJSON_IsNull(ans))
 		return DX_R_log_bad_field;
 	const cJSON *an;
@@ -411,27 +463,38 @@ size_t dx_r53_next_object(const char *buf, size_t n, size_t *start, bool *broken
 		return 0;
 	}
 	*start = i;
+	/* the line's end bounds every search: a record never crosses one */
+	const char *nl = memchr(buf + i, '\n', n - i);
+	size_t lim = nl ? (size_t) (nl - buf) : n;
 	int depth = 0;
-	bool str = false;
-	for (; i < n; i++) {
+	for (; i < lim; i++) {
 		char c = buf[i];
-		if (c == '\n') {
-			*broken = true;
-			return i + 1;
-		}
-		if (str) {
-			if (c == '\\')
-				i++; /* the escaped byte, whatever it is */
-			else if (c == '"')
-				str = false;
-		} else if (c == '"') {
-			str = true;
+		if (c == '"') { /* a string: jump to its closing quote, one not escaped */
+			for (;;) {
+				const char *q = memchr(buf + i + 1, '"', lim - i - 1);
+				if (q == NULL) {
+					i = lim;
+					break;
+				}
+				i = (size_t) (q - buf);
+				size_t bs = 0;
+				while (buf[i - 1 - bs] == '\\')
+					bs++;
+				if (bs % 2 == 0)
+					break;
+			}
+			if (i >= lim)
+				break;
 		} else if (c == '{' || c == '[') {
 			depth++;
 		} else if (c == '}' || c == ']') {
 			if (--depth == 0)
 				return i + 1;
 		}
+	}
+	if (nl) {
+		*broken = true;
+		return lim + 1;
 	}
 	return 0;
 }
