@@ -26,6 +26,7 @@
 #include "lib/prepare/query.h"
 #include "lib/base/ring.h"
 #include "lib/decode/tcp.h"
+#include "lib/prepare/srcids.h"
 #include "lib/respond/events.h"
 #include "lib/respond/hook.h"
 
@@ -738,5 +739,6 @@ size_t dx_config_mem_bound(const dx_config_t *cfg)
 	       dx_tcp_mem_bound(cfg->capture.tcp_flows, cfg->capture.tcp_flow_bytes) +
 	       dx_detect_mem_bound(&cfg->detect.cfg) +
 	       dx_qprep_mem_bound(cfg->detect.prep.cache_entries) +
-	       dx_store_mem_bound(cfg->store.queue_rows) + events_mem_bound(cfg) + DX_MEM_FIXED;
+	       dx_store_mem_bound(cfg->store.queue_rows) + events_mem_bound(cfg) +
+	       dx_srcids_mem_bound(DX_SRCIDS) + DX_MEM_FIXED;
 }

@@ -33,6 +33,7 @@
 #include "lib/prepare/query.h"
 #include "lib/store/report.h"
 #include "sensor/eve.h"
+#include "sensor/logs.h"
 #include "sensor/notify.h"
 #include "sensor/pipeline.h"
 
@@ -804,7 +805,12 @@ static int open_engine(struct run *r, dx_pipeline_t *pl)
 				cfg->detect.prep.cache_entries, pl->key);
 	pl->engine = dx_detect_new(&cfg->detect.cfg, pl->allow, pl->key, dx_detector_on_alert,
 				   dx_detector_on_window, pl);
-	if (pl->engine == NULL || pl->prep == NULL) {
+	bool logs = false; /* query logs among the inputs: their instances and VPCs are kept */
+	for (uint32_t i = 0; i < pl->n_inputs; i++)
+		logs |= pl->input_kind[i] == DX_IN_LOG;
+	if (logs && (pl->srcids = dx_srcids_new(DX_SRCIDS)) != NULL && pl->engine)
+		dx_detect_set_srcids(pl->engine, pl->srcids);
+	if (pl->engine == NULL || pl->prep == NULL || (logs && pl->srcids == NULL)) {
 		fprintf(stderr,
 			"dnsexfild: out of memory for the detection tables "
 			"([detect] max_apexes %u, max_subdomains %u)\n",
@@ -1027,6 +1033,7 @@ static void tear_down(struct run *r, dx_pipeline_t *pl)
 	dx_allow_free(pl->protect);
 	dx_store_close(pl->store);
 	dx_detect_free(pl->engine);
+	dx_srcids_free(pl->srcids);
 	dx_qprep_free(pl->prep);
 	dx_allow_free(pl->allow);
 	struct dx_reload *left = atomic_exchange(&pl->reload, NULL); /* sent, never applied */

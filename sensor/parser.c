@@ -25,6 +25,7 @@ struct parser {
 	int64_t ts_us; /* of the frame being decoded */
 	bool frame_truncated;
 	dx_r53_rec_t rec; /* a query-log record being made into packets */
+	uint32_t srcid;	  /* its instance and VPC (prepare/srcids.h), 0 otherwise */
 	struct {
 		dx_frame_t f;
 		uint8_t bytes[DX_R53_FRAME_MAX];
@@ -94,6 +95,7 @@ static void emit(struct parser *ps, const dx_pkt_t *pk, const uint8_t *msg, size
 	q->sport = pk->sport;
 	q->dport = pk->dport;
 	q->vni = pk->vni;
+	q->srcid = ps->srcid;
 	q->af = pk->af;
 	q->flags = (uint8_t) ((pk->proto == DX_PROTO_TCP ? DX_Q_TCP : 0) |
 			      (truncated ? DX_Q_TRUNCATED : 0) | (pk->has_vni ? DX_Q_HAS_VNI : 0));
@@ -159,6 +161,7 @@ static void decode_record(struct parser *ps, const dx_frame_t *f)
 		dx_count_reason(&pl->par, why);
 		return;
 	}
+	ps->srcid = pl->srcids ? dx_srcids_intern(pl->srcids, ps->rec.instance, ps->rec.vpc_id) : 0;
 	for (int resp = 0; resp < 2; resp++) {
 		size_t n = dx_r53_packet(&ps->rec, resp, ps->made.bytes, sizeof(ps->made.bytes));
 		if (n == 0)
@@ -169,6 +172,7 @@ static void decode_record(struct parser *ps, const dx_frame_t *f)
 					  .dlt = DLT_RAW};
 		decode_frame(ps, &ps->made.f);
 	}
+	ps->srcid = 0;
 }
 
 void *dx_parser_run(void *arg)

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "lib/prepare/prep.h"
+#include "lib/prepare/srcids.h"
 #include "lib/config.h"
 #include "lib/decode/counters.h"
 #include "lib/detect/detect.h"
@@ -74,6 +75,7 @@ typedef struct dx_pipeline {
 	dx_store_t *store;     /* used by the detector thread only, once started */
 	dx_detect_t *engine;   /* likewise */
 	dx_qprep_t *prep;      /* the parser thread's: dx_query_prepare() */
+	dx_srcids_t *srcids;   /* query logs' instances and VPCs: parser writes, detector reads */
 	dx_respond_t *respond; /* likewise */
 	dx_hook_t *hook;       /* its worker thread; NULL without a hook */
 	uint64_t alerts_by_sev[DX_SEV_CRITICAL + 1]; /* detector thread; read after join */

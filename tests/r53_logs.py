@@ -186,6 +186,33 @@ for data, name in ((open(base, "rb").read(), "stdin"), (open(base + ".gz", "rb")
                                                          "stdin-gz")):
     check(rows(run("-", name, stdin=data)[0]) == want, "%s: the same rows" % name)
 
+# ---- the instance and VPC of the records, in the alerts, the EVE incident and the hook
+hookout = os.path.join(tmp, "hook.env")
+hook = os.path.join(tmp, "hook.sh")
+with open(hook, "w") as f:
+    f.write("#!/bin/sh\nenv | grep '^DNSEXFIL_' >> %s\n" % hookout)
+os.chmod(hook, 0o755)
+conf = os.path.join(tmp, "eve.ini")
+evef = os.path.join(tmp, "eve.json")
+with open(conf, "w") as f:
+    f.write("[output]\neve = %s\n" % evef)
+db = os.path.join(tmp, "ids.db")
+p = subprocess.run([BIN, "-q", "-c", conf, "--hook", hook, "-d", db, "-r", base],
+                   capture_output=True, text=True)
+check(p.returncode == 0, "hook run: %s" % p.stderr[-300:])
+con = sqlite3.connect(db)
+ids = [json.loads(d) for d, in con.execute(
+    "SELECT json_extract(details, '$.srcids') FROM alerts WHERE apex = 'lab.example'")]
+con.close()
+want_ids = [{"address": "10.53.0.2", "instance": "i-0000000000abc0000",
+             "vpc": "vpc-0a1b2c3d4e5f60718"}]
+check(ids and all(i == want_ids for i in ids), "alerts' details.srcids: %r" % ids[:1])
+evs = [json.loads(l) for l in open(evef) if '"incident"' in l]
+check(evs and evs[-1]["incident"].get("srcids") == want_ids, "the EVE incident's srcids")
+env = open(hookout).read() if os.path.exists(hookout) else ""
+check("DNSEXFIL_INSTANCES=i-0000000000abc0000\n" in env and
+      "DNSEXFIL_VPCS=vpc-0a1b2c3d4e5f60718\n" in env, "hook environment: %r" % env)
+
 # ---- bad records
 good = json.loads(open(base).readline())
 lines = [json.dumps(good), '{"query_name": "x", cut', "not a record"]

@@ -156,10 +156,12 @@ static void test_hook_argv_and_env(void)
 			   "DNSEXFIL_APEX=t1.example\n"
 			   "DNSEXFIL_DB=/var/lib/x.db\n"
 			   "DNSEXFIL_EST_BYTES=4321\n"
+			   "DNSEXFIL_INSTANCES=\n"
 			   "DNSEXFIL_SEVERITY=HIGH\n"
 			   "DNSEXFIL_SOURCES=10.0.1.5,10.0.1.6\n"
 			   "DNSEXFIL_THREAT=ENCODED_SUBDOMAIN\n"
-			   "DNSEXFIL_VNI=123\n";
+			   "DNSEXFIL_VNI=123\n"
+			   "DNSEXFIL_VPCS=\n";
 	CU_ASSERT_STRING_EQUAL(log, want);
 	if (strcmp(log, want) != 0)
 		fprintf(stderr, "\n%s", log);

@@ -9,6 +9,7 @@
 #include "lib/decode/dns.h"
 #include "lib/decode/pkt.h"
 #include "lib/decode/r53log.h"
+#include "lib/prepare/srcids.h"
 
 static const char base[] =
     "{\"version\":\"1.100000\",\"account_id\":\"123456789012\",\"region\":\"eu-west-1\","
@@ -218,10 +219,40 @@ static void test_r53_objects(void)
 	CU_ASSERT_EQUAL(start, 39);
 }
 
+/* Interned instances and VPCs: one id per pair, 0 for none, for a name too long, and when full
+ * (counted). */
+static void test_r53_srcids(void)
+{
+	dx_srcids_t *t = dx_srcids_new(2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	uint32_t a = dx_srcids_intern(t, "i-0123456789abcdef0", "vpc-1");
+	CU_ASSERT_NOT_EQUAL(a, 0);
+	CU_ASSERT_EQUAL(dx_srcids_intern(t, "i-0123456789abcdef0", "vpc-1"), a);
+	uint32_t b = dx_srcids_intern(t, "i-0123456789abcdef0", "");
+	CU_ASSERT_NOT_EQUAL(b, 0);
+	CU_ASSERT_NOT_EQUAL(b, a);
+	CU_ASSERT_EQUAL(dx_srcids_intern(t, "", ""), 0);
+	CU_ASSERT_EQUAL(dx_srcids_intern(t, "i-2", "vpc-2"), 0); /* full */
+	CU_ASSERT_EQUAL(dx_srcids_full(t), 1);
+	char longid[64];
+	memset(longid, 'x', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	CU_ASSERT_EQUAL(dx_srcids_intern(t, longid, ""), 0);
+	CU_ASSERT_STRING_EQUAL(dx_srcids_source(t, a), "i-0123456789abcdef0");
+	CU_ASSERT_STRING_EQUAL(dx_srcids_vpc(t, a), "vpc-1");
+	CU_ASSERT_STRING_EQUAL(dx_srcids_vpc(t, b), "");
+	CU_ASSERT_STRING_EQUAL(dx_srcids_source(t, 0), "");
+	dx_srcids_free(t);
+}
+
 static CU_TestInfo r53_tests[] = {
-    {"fields", test_r53_fields},	   {"names", test_r53_names},
-    {"bad_records", test_r53_bad_records}, {"packets", test_r53_packets},
-    {"objects", test_r53_objects},	   CU_TEST_INFO_NULL,
+    {"srcids", test_r53_srcids},
+    {"fields", test_r53_fields},
+    {"names", test_r53_names},
+    {"bad_records", test_r53_bad_records},
+    {"packets", test_r53_packets},
+    {"objects", test_r53_objects},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo dx_suites[] = {

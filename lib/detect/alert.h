@@ -32,7 +32,8 @@ enum dx_status { DX_ST_OPEN = 0, DX_ST_CLOSED, DX_ST_BLOCKED, DX_ST_ALLOWLISTED 
 
 #define DX_ALERT_SOURCES 16 /* client addresses kept per alert */
 #define DX_ALERT_SOURCES_JSON (DX_ALERT_SOURCES * 48 + 4)
-#define DX_ALERT_DETAILS 1536
+#define DX_ALERT_DETAILS 2048
+#define DX_ALERT_SRCIDS 640 /* the kept sources' instances and VPCs, JSON */
 
 /** The window's counts when an alert first reached a severity (details.at), so a row whose
  * refreshed counts fell below a threshold still shows what crossed it. */
@@ -63,7 +64,9 @@ typedef struct dx_alert {
 	char sample_qname[DX_DNAME_ESCMAX];  /* escaped presentation text */
 	char sources[DX_ALERT_SOURCES_JSON]; /* JSON array of address strings */
 	char details[DX_ALERT_DETAILS];	     /* JSON object */
-	enum dx_severity logged;	     /* highest severity already logged (not stored) */
+	/* query logs: [{"address":..,"instance" or "resolver_endpoint":..,"vpc":..}], or "" */
+	char srcids[DX_ALERT_SRCIDS];
+	enum dx_severity logged; /* highest severity already logged (not stored) */
 	bool
 	    refresh; /* only counts, sources, details, status and encoding changed since the last write */
 	bool ended; /* its episode ended: this is its last write (the slot is reused after) */

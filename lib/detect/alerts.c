@@ -83,10 +83,47 @@ static void put_ts(dx_out_t *o, dx_ts_t t)
 	dx_out_u64_pad(o, (uint64_t) t % 1000000, 6);
 }
 
+/* What a query log said of the kept sources: instance (or resolver endpoint) and VPC, as a
+ * JSON array; "" when none came from a log. The strings are the log's, checked by the reader
+ * to be short; they are JSON-escaped all the same. */
+static void fill_srcids(const dx_detect_t *d, const struct apex_st *s, dx_alert_t *a)
+{
+	dx_out_t o = {a->srcids, a->srcids + sizeof(a->srcids) - 1};
+	bool any = false;
+	for (unsigned i = 0; i < s->n_src && i < SRC_KEEP && d->srcids; i++) {
+		uint32_t id = s->src[i].srcid;
+		if (id == 0)
+			continue;
+		char txt[INET6_ADDRSTRLEN];
+		if (inet_ntop(s->src[i].af == 6 ? AF_INET6 : AF_INET, s->src[i].a, txt,
+			      sizeof(txt)) == NULL)
+			continue;
+		const char *src = dx_srcids_source(d->srcids, id),
+			   *vpc = dx_srcids_vpc(d->srcids, id);
+		dx_out_str(&o, any ? ",{\"address\":\"" : "[{\"address\":\"");
+		dx_out_str(&o, txt);
+		dx_out_str(&o, "\"");
+		if (src[0]) {
+			dx_out_str(&o, strncmp(src, "rslvr-", 6) == 0 ? ",\"resolver_endpoint\":"
+								      : ",\"instance\":");
+			dx_out_json_str(&o, src);
+		}
+		if (vpc[0]) {
+			dx_out_str(&o, ",\"vpc\":");
+			dx_out_json_str(&o, vpc);
+		}
+		dx_out_str(&o, "}");
+		any = true;
+	}
+	if (any)
+		dx_out_str(&o, "]");
+	dx_out_end(&o);
+}
+
 /* The alert's sources: the apex's first SRC_KEEP client addresses, as a JSON array. The list
  * changes only while they arrive, and an open alert is refilled at every window close: it is
  * formatted only when it grew. */
-static void fill_sources(const struct apex_st *s, struct alert_slot *sl)
+static void fill_sources(const dx_detect_t *d, const struct apex_st *s, struct alert_slot *sl)
 {
 	dx_alert_t *a = &sl->a;
 	size_t o = 0;
@@ -102,6 +139,7 @@ static void fill_sources(const struct apex_st *s, struct alert_slot *sl)
 					       i ? "," : "", txt);
 		}
 		snprintf(a->sources + o, sizeof(a->sources) - o, "]");
+		fill_srcids(d, s, a);
 	}
 }
 
@@ -171,6 +209,10 @@ static void fill_details(dx_detect_t *d, const struct apex_st *s, dx_alert_t *a)
 		dx_out_str(&out, a->not_blocked);
 		dx_out_str(&out, "\"");
 	}
+	if (a->srcids[0]) { /* a query log's instances and VPCs */
+		dx_out_str(&out, ",\"srcids\":");
+		dx_out_str(&out, a->srcids);
+	}
 	dx_out_str(&out, "}");
 	dx_out_end(&out);
 }
@@ -190,7 +232,7 @@ static void fill_alert(dx_detect_t *d, const struct apex_st *s, struct alert_slo
 	a->encoding = apex_encoding(s);
 	a->vni = s->vni;
 	a->has_vni = s->has_vni;
-	fill_sources(s, sl);
+	fill_sources(d, s, sl);
 	fill_details(d, s, a);
 }
 

@@ -76,6 +76,10 @@ bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg);
 /** Swap the allowlist (SIGHUP); state is kept. */
 void dx_detect_set_allow(dx_detect_t *d, const dx_allow_t *allow);
 
+/** The table query logs' srcid values index (borrowed; NULL: none). */
+struct dx_srcids;
+void dx_detect_set_srcids(dx_detect_t *d, const struct dx_srcids *t);
+
 /** Bytes dx_detect_new() allocates for cfg (the apex caches are the parser's:
  * dx_apex_mem_bound()). */
 size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg);

@@ -153,6 +153,11 @@ bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg)
 	return same;
 }
 
+void dx_detect_set_srcids(dx_detect_t *d, const dx_srcids_t *t)
+{
+	d->srcids = t;
+}
+
 void dx_detect_set_allow(dx_detect_t *d, const dx_allow_t *allow)
 {
 	d->allow = allow;
@@ -392,6 +397,7 @@ static void add_source(struct apex_st *s, const dx_query_t *q, uint64_t h)
 	if (s->n_src < SRC_KEEP) {
 		memcpy(s->src[s->n_src].a, q->src, 16);
 		s->src[s->n_src].af = q->af;
+		s->src[s->n_src].srcid = q->srcid;
 		s->n_src++;
 	}
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lib/detect/detect.h"
+#include "lib/prepare/srcids.h"
 #include "lib/detect/apextab.h"
 #include "lib/detect/beacons.h"
 #include "lib/detect/clients.h"
@@ -54,6 +55,7 @@ struct tumble {
 struct addr {
 	uint8_t a[16];
 	uint8_t af;
+	uint32_t srcid; /* its query log's instance and VPC, 0 for none */
 };
 
 struct apex_st {
@@ -103,6 +105,7 @@ struct alert_slot {
 struct dx_detect {
 	dx_detect_cfg_t cfg;
 	const dx_allow_t *allow;
+	const dx_srcids_t *srcids; /* query logs' sources, or NULL */
 	dx_hash_key_t key;
 	dx_alert_fn on_alert;
 	dx_window_fn on_window;

@@ -44,6 +44,7 @@ typedef struct dx_query {
 	uint8_t src[16], dst[16]; /* innermost addresses: the DNS client and server */
 	uint16_t sport, dport;
 	uint32_t vni;
+	uint32_t srcid;	  /* a query log's instance and VPC (prepare/srcids.h), 0 for none */
 	uint8_t af;	  /* 4 or 6 */
 	uint8_t flags;	  /* DX_Q_* */
 	dx_prep_t prep;	  /* dx_query_prepare() */

@@ -57,6 +57,7 @@ struct inc {
 	int n_samples;
 	char samples[SAMPLES][DX_EVENT_SAMPLE + 4];
 	char clients[DX_ALERT_SOURCES_JSON];
+	char srcids[DX_ALERT_SRCIDS]; /* a query log's instances and VPCs, or "" */
 };
 
 /* The local time's offset from UTC, asked of the C library once per quarter hour of time
@@ -188,7 +189,7 @@ static uint32_t add(dx_events_t *e, uint64_t key, const dx_alert_t *a)
 	e->free_hint = i + 1;
 	struct inc *c = &e->inc[i];
 	memset(c, 0, offsetof(struct inc, samples));
-	c->samples[0][0] = c->clients[0] = '\0';
+	c->samples[0][0] = c->clients[0] = c->srcids[0] = '\0';
 	c->used = true;
 	c->key = key;
 	snprintf(c->uid, sizeof(c->uid), "%016llx", (unsigned long long) key);
@@ -396,6 +397,10 @@ static void put_incident(dx_events_t *e, dx_out_t *o, const struct inc *c)
 		put_u64(o, "vni", c->vni);
 	else
 		dx_out_str(o, ",\"vni\":null");
+	if (c->srcids[0]) { /* query logs: the instances and VPCs of the clients */
+		dx_out_str(o, ",\"srcids\":");
+		dx_out_str(o, c->srcids);
+	}
 	put_u64(o, "est_bytes", c->est_bytes);
 	put_str(o, "encoding", dx_encoding_name(c->enc));
 	const char *tn = dx_dns_type_name(c->top_qtype);
@@ -507,6 +512,8 @@ static void merge(struct inc *c, const dx_alert_t *a)
 		c->vni = a->vni;
 		c->has_vni = true;
 	}
+	if (a->srcids[0] && strcmp(c->srcids, a->srcids) != 0)
+		memcpy(c->srcids, a->srcids, strnlen(a->srcids, sizeof(c->srcids) - 1) + 1);
 	if (a->encoding != DX_ENC_NONE)
 		c->enc = a->encoding;
 	if (a->top_qtype)

@@ -94,6 +94,8 @@ static char **build_env(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, char *
 	ADD("DNSEXFIL_ALERT_ID=%lld", (long long) r->alert_id);
 	ADD("DNSEXFIL_EST_BYTES=%llu", (unsigned long long) r->est_bytes);
 	ADD("DNSEXFIL_SOURCES=%s", r->sources);
+	ADD("DNSEXFIL_INSTANCES=%s", r->instances);
+	ADD("DNSEXFIL_VPCS=%s", r->vpcs);
 	if (r->has_vni)
 		ADD("DNSEXFIL_VNI=%u", r->vni);
 	else

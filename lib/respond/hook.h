@@ -45,7 +45,9 @@ typedef struct dx_hook_req {
 	char threat[32];
 	int64_t alert_id;
 	uint64_t est_bytes;
-	char sources[800]; /* comma-separated addresses */
+	char sources[800];   /* comma-separated addresses */
+	char instances[200]; /* query logs: comma-separated instance (or endpoint) ids */
+	char vpcs[200];	     /* ... and their VPCs */
 	uint32_t vni;
 	bool has_vni;
 	double ref_wall; /* wall clock of the threshold-crossing packet (latency reference) */

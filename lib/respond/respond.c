@@ -269,6 +269,46 @@ static bool rate_ok(dx_respond_t *r, dx_ts_t now)
 }
 
 /* Submit add or remove for block b; returns false if the queue is full. */
+/* The values of key (or key2) in the alert's srcids JSON (ours: no escapes in an id, which
+ * the log reader bounds), comma separated, each once. */
+static void ids_of(const char *json, const char *key, const char *key2, char *out, size_t n)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (const char *p = json;;) {
+		const char *k = strstr(p, key), *k2 = key2 ? strstr(p, key2) : NULL;
+		size_t kl = strlen(key);
+		if (k2 && (k == NULL || k2 < k)) {
+			k = k2;
+			kl = strlen(key2);
+		}
+		if (k == NULL)
+			break;
+		const char *v = k + kl, *e = strchr(v, '"');
+		if (e == NULL)
+			break;
+		size_t len = (size_t) (e - v);
+		bool dup = false;
+		for (const char *q = out; len && *q;) {
+			const char *c = strchr(q, ',');
+			size_t ql = c ? (size_t) (c - q) : strlen(q);
+			if (ql == len && memcmp(q, v, len) == 0)
+				dup = true;
+			if (c == NULL)
+				break;
+			q = c + 1;
+		}
+		if (len && !dup && o + len + 2 < n) {
+			if (o)
+				out[o++] = ',';
+			memcpy(out + o, v, len);
+			o += len;
+			out[o] = '\0';
+		}
+		p = e;
+	}
+}
+
 static bool submit(dx_respond_t *r, struct block *b, enum dx_hook_action act, const dx_alert_t *a,
 		   const int64_t *ids, double ref_wall)
 {
@@ -296,6 +336,9 @@ static bool submit(dx_respond_t *r, struct block *b, enum dx_hook_action act, co
 			if (*p != '[' && *p != ']' && *p != '"')
 				q.sources[o++] = *p;
 		q.sources[o] = '\0';
+		ids_of(a->srcids, "\"instance\":\"", "\"resolver_endpoint\":\"", q.instances,
+		       sizeof(q.instances));
+		ids_of(a->srcids, "\"vpc\":\"", NULL, q.vpcs, sizeof(q.vpcs));
 	}
 	if (dx_hook_submit(r->hook, &q) != DX_OK) {
 		r->st_.queue_full++;
