@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base/mem.h"
 #include "lib/prepare/srcids.h"
 
 struct entry {
@@ -21,17 +22,10 @@ struct dx_srcids {
 	struct entry *e; /* e[0] unused: id 0 is "none" */
 };
 
-static uint32_t pow2(uint32_t n)
-{
-	uint32_t p = 16;
-	while (p < n && p < (1u << 30))
-		p <<= 1;
-	return p;
-}
-
 size_t dx_srcids_mem_bound(uint32_t max)
 {
-	return sizeof(struct dx_srcids) + (size_t) pow2(2 * max) * sizeof(uint32_t) +
+	return sizeof(struct dx_srcids) +
+	       (size_t) dx_pow2_at_least(2 * max, 16) * sizeof(uint32_t) +
 	       (size_t) (max + 1) * sizeof(struct entry);
 }
 
@@ -41,7 +35,7 @@ dx_srcids_t *dx_srcids_new(uint32_t max)
 	if (t == NULL)
 		return NULL;
 	t->max = max;
-	t->mask = pow2(2 * max) - 1;
+	t->mask = dx_pow2_at_least(2 * max, 16) - 1;
 	t->slots = calloc((size_t) t->mask + 1, sizeof(*t->slots));
 	t->e = calloc((size_t) max + 1, sizeof(*t->e));
 	if (t->slots == NULL || t->e == NULL) {

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/base/mem.h"
 #include "lib/base/out.h"
 #include "lib/decode/dname.h"
 #include "lib/decode/dns.h"
@@ -86,18 +87,10 @@ const char *dx_event_name(enum dx_event_type t)
 	return t < DX_EV_COUNT ? ev_names[t] : "?";
 }
 
-static uint32_t pow2(uint32_t n)
-{
-	uint32_t p = 16;
-	while (p < n && p < (1u << 30))
-		p <<= 1;
-	return p;
-}
-
 size_t dx_events_mem_bound(uint32_t max_incidents)
 {
 	return sizeof(struct dx_events) + (size_t) max_incidents * sizeof(struct inc) +
-	       (size_t) pow2(2 * max_incidents) * sizeof(uint32_t);
+	       (size_t) dx_pow2_at_least(2 * max_incidents, 16) * sizeof(uint32_t);
 }
 
 dx_events_t *dx_events_new(const dx_events_cfg_t *cfg, dx_event_fn fn, void *ctx)
@@ -108,7 +101,7 @@ dx_events_t *dx_events_new(const dx_events_cfg_t *cfg, dx_event_fn fn, void *ctx
 	e->cfg = *cfg;
 	e->fn = fn;
 	e->ctx = ctx;
-	uint32_t nb = pow2(2 * cfg->max_incidents);
+	uint32_t nb = dx_pow2_at_least(2 * cfg->max_incidents, 16);
 	e->mask = nb - 1;
 	e->inc = calloc(cfg->max_incidents ? cfg->max_incidents : 1, sizeof(*e->inc));
 	e->buckets = malloc(nb * sizeof(*e->buckets));
