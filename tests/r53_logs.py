@@ -207,6 +207,10 @@ con.close()
 want_ids = [{"address": "10.53.0.2", "instance": "i-0000000000abc0000",
              "vpc": "vpc-0a1b2c3d4e5f60718"}]
 check(ids and all(i == want_ids for i in ids), "alerts' details.srcids: %r" % ids[:1])
+rep = subprocess.run([BIN, "report", "-d", db, "--json"], capture_output=True, text=True)
+inc = [json.loads(l) for l in rep.stdout.splitlines() if l.strip()]
+check(inc and inc[0].get("srcids") == want_ids, "report --json incident's srcids: %r" %
+      (inc[0].get("srcids") if inc else None))
 evs = [json.loads(l) for l in open(evef) if '"incident"' in l]
 check(evs and evs[-1]["incident"].get("srcids") == want_ids, "the EVE incident's srcids")
 env = open(hookout).read() if os.path.exists(hookout) else ""

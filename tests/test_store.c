@@ -123,6 +123,51 @@ static void test_store_schema_created(void)
 	sqlite3_close(db);
 }
 
+/* A version 4 database: its incidents get the srcids column, filled from their alerts'
+ * details (a query log's instances), NULL for packets. */
+static void test_store_migrates_from_v4(void)
+{
+	char p[128], err[DX_CONFIG_ERRMAX];
+	path_of(p, sizeof(p), "v4.db");
+	CU_ASSERT_EQUAL_FATAL(dx_store_create_version(p, 4, err), DX_OK);
+	sqlite3 *db;
+	sqlite3_open(p, &db);
+	/* the version-4 triggers are not there (views are made at open): the incident by hand */
+	CU_ASSERT_EQUAL(
+	    sqlite3_exec(
+		db,
+		"INSERT INTO incidents(id, run_id, apex, first_ts, threat, severity,"
+		" sev_rank, detected_ts, last_ts, query_count, unique_subdomains,"
+		" source_count, clients, est_bytes, encoding, top_qtype, samples, reasons,"
+		" status, techniques) VALUES (1, 0, 'log.example', 1, 'DNS_TUNNEL', 'HIGH',"
+		" 3, 2, 3, 4, 5, 1, '[]', 7, 'hex', 'TXT', '[]', '{}', 'open', '[]'),"
+		" (2, 0, 'pkt.example', 1, 'DNS_TUNNEL', 'HIGH', 3, 2, 3, 4, 5, 1, '[]', 7,"
+		" 'hex', 'TXT', '[]', '{}', 'open', '[]');"
+		"INSERT INTO alerts(apex, threat_type, severity, score, first_ts,"
+		" detected_ts, last_ts, query_count, unique_subdomains, source_count,"
+		" est_bytes, encoding, top_qtype, sample_qname, sources, details, status,"
+		" incident_id) VALUES ('log.example', 'LONG_NAME', 'HIGH', 1, 1, 2, 3, 4,"
+		" 5, 1, 7, 'hex', 'TXT', 'x.log.example', '[\"10.0.0.7\"]',"
+		" '{\"srcids\":[{\"address\":\"10.0.0.7\",\"instance\":\"i-1\"}]}',"
+		" 'open', 1), ('pkt.example', 'LONG_NAME', 'HIGH', 1, 1, 2, 3, 4, 5, 1, 7,"
+		" 'hex', 'TXT', 'x.pkt.example', '[]', '{}', 'open', 2)",
+		NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	dx_store_t *st;
+	CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, p, 1000, 100, 1024, true, err), DX_OK);
+	dx_store_close(st);
+	CU_ASSERT_EQUAL(query_int(p, "PRAGMA user_version"), DX_STORE_VERSION);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM incidents WHERE id = 1 AND"
+				     " json_extract(srcids, '$[0].instance') = 'i-1'"),
+			1);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM incidents WHERE id = 2 AND"
+				     " srcids IS NULL"),
+			1);
+	CU_ASSERT_EQUAL(query_int(p, "SELECT count(*) FROM v_incidents WHERE srcids IS NOT NULL"),
+			1);
+}
+
 /* A version 1 database with a row in it is migrated in place and keeps the row. */
 static void test_store_migrates_from_v1(void)
 {
@@ -794,6 +839,7 @@ static void test_store_report_table_and_filters(void)
 static CU_TestInfo store_tests[] = {
     {"schema_created", test_store_schema_created},
     {"migrates_from_v1", test_store_migrates_from_v1},
+    {"migrates_from_v4", test_store_migrates_from_v4},
     {"incidents", test_store_incidents},
     {"refuses_newer_and_garbage", test_store_refuses_newer_and_garbage},
     {"escalation_updates_one_row", test_store_escalation_updates_one_row},

@@ -210,6 +210,12 @@ static const char *const migrations[] = {
 				    "  AND i.first_ts = alerts.first_ts);"
 				    "CREATE INDEX alerts_incident ON alerts(incident_id);"
 				    "UPDATE incidents SET " INCIDENT_DERIVED ";",
+    /* 4 -> 5: a query log's instances and VPCs of an incident's clients (its alerts'
+     * details.srcids; NULL for packets), filled in for the incidents already stored */
+    "ALTER TABLE incidents ADD COLUMN srcids TEXT;"
+    "UPDATE incidents SET srcids = (SELECT json_extract(a.details, '$.srcids') FROM alerts a"
+    "  WHERE a.incident_id = incidents.id AND json_extract(a.details, '$.srcids') IS NOT NULL"
+    "  ORDER BY a.source_count DESC LIMIT 1);",
 };
 
 /* An alert row into its incident (the triggers' body): the incident takes the highest
@@ -218,40 +224,40 @@ static const char *const migrations[] = {
  * it (reasons: {"ENCODED_SUBDOMAIN": {"severity": "HIGH", "at": 1700000000.5}, ...}). */
 #define INCIDENT_KEY \
 	"run_id = coalesce(NEW.run_id, 0) AND apex = NEW.apex AND first_ts = NEW.first_ts"
-#define INCIDENT_FROM_ALERT                                                                                        \
-	"INSERT INTO incidents(run_id, apex, first_ts, threat, severity, sev_rank, detected_ts,"                   \
-	"  last_ts, query_count, unique_subdomains, source_count, clients, vni, est_bytes,"                        \
-	"  encoding, top_qtype, samples, reasons, status, techniques)"                                             \
-	"  VALUES (coalesce(NEW.run_id, 0), NEW.apex, NEW.first_ts, 'DNS_TUNNEL', NEW.severity, " DX_SQL_RANK(     \
-	    "NEW.severity") ", NEW.detected_ts, NEW.last_ts, NEW.query_count,"                                     \
-			    "  NEW.unique_subdomains, NEW.source_count, NEW.sources, NEW.vni, NEW.est_bytes,"      \
-			    "  NEW.encoding, NEW.top_qtype, json_array(NEW.sample_qname),"                         \
-			    "  json_object(NEW.threat_type, json_object('severity', NEW.severity, 'at',"           \
-			    "  NEW.detected_ts)), NEW.status, '[]')"                                               \
-			    "  ON CONFLICT(run_id, apex, first_ts) DO UPDATE SET"                                  \
-			    "  severity = CASE WHEN excluded.sev_rank > sev_rank THEN excluded.severity"           \
-			    "    ELSE severity END,"                                                               \
-			    "  sev_rank = max(sev_rank, excluded.sev_rank),"                                       \
-			    "  detected_ts = CASE WHEN excluded.sev_rank > sev_rank THEN excluded.detected_ts"     \
-			    "    WHEN excluded.sev_rank = sev_rank THEN min(detected_ts, excluded.detected_ts)"    \
-			    "    ELSE detected_ts END,"                                                            \
-			    "  last_ts = max(last_ts, excluded.last_ts),"                                          \
-			    "  query_count = max(query_count, excluded.query_count),"                              \
-			    "  unique_subdomains = max(unique_subdomains, excluded.unique_subdomains),"            \
-			    "  clients = CASE WHEN excluded.source_count >= source_count THEN excluded.clients"    \
-			    "    ELSE clients END,"                                                                \
-			    "  source_count = max(source_count, excluded.source_count),"                           \
-			    "  vni = coalesce(excluded.vni, vni), est_bytes = max(est_bytes, excluded.est_bytes)," \
-			    "  encoding = CASE WHEN excluded.encoding != 'none' THEN excluded.encoding"            \
-			    "    ELSE encoding END,"                                                               \
-			    "  top_qtype = excluded.top_qtype,"                                                    \
-			    "  samples = CASE WHEN json_array_length(samples) < 3"                                 \
-			    "    AND instr(samples, json_quote(NEW.sample_qname)) = 0"                             \
-			    "    THEN json_insert(samples, '$[#]', NEW.sample_qname) ELSE samples END,"            \
-			    "  reasons = json_patch(reasons, excluded.reasons);"                                   \
-			    "UPDATE alerts SET incident_id = (SELECT id FROM incidents WHERE " INCIDENT_KEY        \
-			    ")"                                                                                    \
-			    "  WHERE id = NEW.id AND incident_id IS NULL;"                                         \
+#define INCIDENT_FROM_ALERT                                                                                                  \
+	"INSERT INTO incidents(run_id, apex, first_ts, threat, severity, sev_rank, detected_ts,"                             \
+	"  last_ts, query_count, unique_subdomains, source_count, clients, vni, est_bytes,"                                  \
+	"  encoding, top_qtype, samples, reasons, status, techniques, srcids)"                                               \
+	"  VALUES (coalesce(NEW.run_id, 0), NEW.apex, NEW.first_ts, 'DNS_TUNNEL', NEW.severity, " DX_SQL_RANK(               \
+	    "NEW.severity") ", NEW.detected_ts, NEW.last_ts, NEW.query_count,"                                               \
+			    "  NEW.unique_subdomains, NEW.source_count, NEW.sources, NEW.vni, NEW.est_bytes,"                \
+			    "  NEW.encoding, NEW.top_qtype, json_array(NEW.sample_qname),"                                   \
+			    "  json_object(NEW.threat_type, json_object('severity', NEW.severity, 'at',"                     \
+			    "  NEW.detected_ts)), NEW.status, '[]', json_extract(NEW.details, '$.srcids'))"                  \
+			    "  ON CONFLICT(run_id, apex, first_ts) DO UPDATE SET"                                            \
+			    "  severity = CASE WHEN excluded.sev_rank > sev_rank THEN excluded.severity"                     \
+			    "    ELSE severity END,"                                                                         \
+			    "  sev_rank = max(sev_rank, excluded.sev_rank),"                                                 \
+			    "  detected_ts = CASE WHEN excluded.sev_rank > sev_rank THEN excluded.detected_ts"               \
+			    "    WHEN excluded.sev_rank = sev_rank THEN min(detected_ts, excluded.detected_ts)"              \
+			    "    ELSE detected_ts END,"                                                                      \
+			    "  last_ts = max(last_ts, excluded.last_ts),"                                                    \
+			    "  query_count = max(query_count, excluded.query_count),"                                        \
+			    "  unique_subdomains = max(unique_subdomains, excluded.unique_subdomains),"                      \
+			    "  clients = CASE WHEN excluded.source_count >= source_count THEN excluded.clients"              \
+			    "    ELSE clients END,"                                                                          \
+			    "  source_count = max(source_count, excluded.source_count),"                                     \
+			    "  vni = coalesce(excluded.vni, vni), est_bytes = max(est_bytes, excluded.est_bytes),"           \
+			    "  encoding = CASE WHEN excluded.encoding != 'none' THEN excluded.encoding"                      \
+			    "    ELSE encoding END,"                                                                         \
+			    "  top_qtype = excluded.top_qtype,"                                                              \
+			    "  samples = CASE WHEN json_array_length(samples) < 3"                                           \
+			    "    AND instr(samples, json_quote(NEW.sample_qname)) = 0"                                       \
+			    "    THEN json_insert(samples, '$[#]', NEW.sample_qname) ELSE samples END,"                      \
+			    "  reasons = json_patch(reasons, excluded.reasons), srcids = coalesce(excluded.srcids, srcids);" \
+			    "UPDATE alerts SET incident_id = (SELECT id FROM incidents WHERE " INCIDENT_KEY                  \
+			    ")"                                                                                              \
+			    "  WHERE id = NEW.id AND incident_id IS NULL;"                                                   \
 			    "UPDATE incidents SET " INCIDENT_DERIVED " WHERE " INCIDENT_KEY ";"
 
 /* Derived, recreated at every open: the views, and the triggers that keep the incidents.
@@ -276,7 +282,8 @@ static const char views[] =
     "  unique_subdomains = max(unique_subdomains, NEW.unique_subdomains),"
     "  clients = CASE WHEN NEW.source_count >= source_count THEN NEW.sources ELSE clients END,"
     "  source_count = max(source_count, NEW.source_count),"
-    "  est_bytes = max(est_bytes, NEW.est_bytes), top_qtype = NEW.top_qtype"
+    "  est_bytes = max(est_bytes, NEW.est_bytes), top_qtype = NEW.top_qtype,"
+    "  srcids = coalesce(json_extract(NEW.details, '$.srcids'), srcids)"
     "  WHERE id = NEW.incident_id; END;"
     /* retention deletes old alerts: their incident goes with the last of them */
     "CREATE TRIGGER alerts_incident_del AFTER DELETE ON alerts BEGIN"
@@ -292,7 +299,7 @@ static const char views[] =
 					  "  i.reasons, i.status,"
 					  "  (SELECT b.state FROM blocks b JOIN alerts a ON b.alert_id = a.id"
 					  "    WHERE a.incident_id = i.id ORDER BY b.id DESC LIMIT 1) AS block_state,"
-					  "  i.techniques, i.first_ts, i.detected_ts, i.last_ts FROM incidents i;"
+					  "  i.techniques, i.srcids, i.first_ts, i.detected_ts, i.last_ts FROM incidents i;"
 					  "DROP VIEW IF EXISTS v_alerts; DROP VIEW IF EXISTS v_blocks;"
 					  "CREATE VIEW v_alerts AS SELECT a.id, a.apex, a.threat_type, a.severity, a.score,"
 					  "  " ISO("a.first_ts") " AS first_seen, " ISO(

@@ -49,7 +49,7 @@ static const char sql_inc_json[] =
     " 'source_count', source_count, 'clients', json(clients), 'vni', vni, 'est_bytes',"
     " est_bytes, 'encoding', encoding, 'top_qtype', top_qtype, 'samples', json(samples),"
     " 'reasons', json(reasons), 'status', status, 'block_state', block_state,"
-    " 'techniques', json(techniques)) FROM v_incidents" WHERE;
+    " 'techniques', json(techniques), 'srcids', json(srcids)) FROM v_incidents" WHERE;
 
 /* The detector rows (--alerts), the incidents' evidence. */
 static const char sql_table[] =
