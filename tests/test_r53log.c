@@ -56,6 +56,22 @@ static void test_r53_fields(void)
 	CU_ASSERT_EQUAL(r.af, 6);
 	CU_ASSERT_EQUAL(r.qtype, 65280);
 	CU_ASSERT_EQUAL(r.name_len, 15);
+	/* ids that are not AWS ids (a quote, a newline, a shell character, too long) are dropped:
+	 * they would reach JSON, the log and the hooks' environment */
+	const char *bad[] = {"i-0\\\"x", "i-0\\nx", "i-0;rm", "i-0 x",
+			     "i-0123456789abcdef0123456789abcdef"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char j[1024];
+		int n =
+		    snprintf(j, sizeof(j),
+			     "{\"query_timestamp\":\"2026-11-23T04:20:02Z\",\"query_name\":\"a.\","
+			     "\"query_type\":\"A\",\"srcaddr\":\"10.0.0.1\",\"vpc_id\":\"%s\","
+			     "\"srcids\":{\"instance\":\"%s\"}}",
+			     bad[i], bad[i]);
+		CU_ASSERT_EQUAL_FATAL(dx_r53_parse(j, (size_t) n, &r), DX_R_COUNT);
+		CU_ASSERT_STRING_EQUAL(r.instance, "");
+		CU_ASSERT_STRING_EQUAL(r.vpc_id, "");
+	}
 }
 
 static void test_r53_names(void)

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct dx_out {
@@ -95,6 +96,22 @@ static inline void dx_out_json_str(dx_out_t *o, const char *s)
 		}
 	}
 	dx_out_mem(o, "\"", 1);
+}
+
+/** A packet time as epoch seconds with six decimals ("%lld.%06lld" of the quotient and
+ * remainder, as alert details have always written it, for times before 1970 too). */
+static inline void dx_out_ts(dx_out_t *o, int64_t t)
+{
+	if (t < 0) {
+		char b[48];
+		snprintf(b, sizeof(b), "%lld.%06lld", (long long) (t / 1000000),
+			 (long long) (t % 1000000));
+		dx_out_str(o, b);
+		return;
+	}
+	dx_out_u64(o, (uint64_t) t / 1000000);
+	dx_out_mem(o, ".", 1);
+	dx_out_u64_pad(o, (uint64_t) t % 1000000, 6);
 }
 
 static inline void dx_out_end(dx_out_t *o)

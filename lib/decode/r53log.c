@@ -71,6 +71,25 @@ static const char *str_of(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* An AWS resource id (vpc-…, i-…, rslvr-in-…) into out, or "" if it is not one: letters,
+ * digits and '-' only, shorter than n. These reach JSON, log lines and the hooks'
+ * environment: nothing else may. */
+static void copy_id(char *out, size_t n, const char *id)
+{
+	out[0] = '\0';
+	if (id == NULL)
+		return;
+	size_t len = 0;
+	for (const char *p = id; *p; p++, len++) {
+		char c = *p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '-';
+		if (!ok || len + 1 >= n)
+			return;
+	}
+	memcpy(out, id, len + 1);
+}
+
 /* A required string member: NULL with *why set if it is missing or not a string. */
 static const char *need_str(const cJSON *v, enum dx_reason *why)
 {
@@ -357,15 +376,13 @@ enum dx_reason dx_r53_parse(const char *json, size_t len, dx_r53_rec_t *out)
 	out->sport = (uint16_t) port;
 	const char *tr = cJSON_IsString(f_tr) ? f_tr->valuestring : NULL;
 	out->tcp = tr != NULL && strcmp(tr, "TCP") == 0;
-	const char *vpc = cJSON_IsString(f_vpc) ? f_vpc->valuestring : NULL;
-	if (vpc && strlen(vpc) < sizeof(out->vpc_id))
-		strcpy(out->vpc_id, vpc);
+	copy_id(out->vpc_id, sizeof(out->vpc_id),
+		cJSON_IsString(f_vpc) ? f_vpc->valuestring : NULL);
 	const cJSON *ids = f_ids;
 	const char *inst = cJSON_IsObject(ids) ? str_of(ids, "instance") : NULL;
 	if (inst == NULL && cJSON_IsObject(ids))
 		inst = str_of(ids, "resolver_endpoint");
-	if (inst && strlen(inst) < sizeof(out->instance))
-		strcpy(out->instance, inst);
+	copy_id(out->instance, sizeof(out->instance), inst);
 	const cJSON *ans = f_ans;
 	if (ans != NULL && !cJSON_IsArray(ans) && !cJSON_IsNull(ans))
 		return DX_R_log_bad_field;

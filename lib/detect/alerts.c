@@ -67,22 +67,6 @@ static void put_frac(dx_out_t *o, uint64_t a, uint64_t b)
 	}
 }
 
-/* A packet time as seconds with six decimals ("%lld.%06lld" of the quotient and remainder,
- * as it was written before, for times before 1970 too). */
-static void put_ts(dx_out_t *o, dx_ts_t t)
-{
-	if (t < 0) {
-		char b[48];
-		snprintf(b, sizeof(b), "%lld.%06lld", (long long) (t / 1000000),
-			 (long long) (t % 1000000));
-		dx_out_str(o, b);
-		return;
-	}
-	dx_out_u64(o, (uint64_t) t / 1000000);
-	dx_out_str(o, ".");
-	dx_out_u64_pad(o, (uint64_t) t % 1000000, 6);
-}
-
 /* What a query log said of the kept sources: instance (or resolver endpoint) and VPC, as a
  * JSON array; "" when none came from a log. The strings are the log's, checked by the reader
  * to be short; they are JSON-escaped all the same. */
@@ -155,7 +139,7 @@ static void put_raised(dx_out_t *out, const dx_alert_t *a)
 		first = false;
 		dx_out_str(out, dx_severity_name((enum dx_severity) v));
 		dx_out_str(out, "\":");
-		put_ts(out, a->raised_ts[v]);
+		dx_out_ts(out, a->raised_ts[v]);
 	}
 	dx_out_str(out, "},\"at\":{");
 	first = true;

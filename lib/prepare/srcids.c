@@ -67,8 +67,8 @@ static uint32_t fnv(const char *a, const char *b)
 
 uint32_t dx_srcids_intern(dx_srcids_t *t, const char *source, const char *vpc)
 {
-	if ((source[0] == '\0' && vpc[0] == '\0') || strlen(source) >= DX_SRCID_MAX ||
-	    strlen(vpc) >= DX_SRCID_MAX)
+	size_t ls = strlen(source), lv = strlen(vpc);
+	if ((ls == 0 && lv == 0) || ls >= DX_SRCID_MAX || lv >= DX_SRCID_MAX)
 		return 0;
 	for (uint32_t i = fnv(source, vpc) & t->mask;; i = (i + 1) & t->mask) {
 		uint32_t k = t->slots[i];
@@ -78,8 +78,8 @@ uint32_t dx_srcids_intern(dx_srcids_t *t, const char *source, const char *vpc)
 				return 0;
 			}
 			uint32_t id = ++t->n;
-			strcpy(t->e[id].source, source);
-			strcpy(t->e[id].vpc, vpc);
+			memcpy(t->e[id].source, source, ls + 1);
+			memcpy(t->e[id].vpc, vpc, lv + 1);
 			t->slots[i] = id;
 			return id;
 		}

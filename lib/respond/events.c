@@ -257,21 +257,6 @@ void dx_events_time(dx_ts_t t, char *buf, size_t n)
 	snprintf(buf, n, "%s", b);
 }
 
-/* packet time as seconds with six decimals, as report --json writes them */
-static void put_ts(dx_out_t *o, dx_ts_t t)
-{
-	if (t < 0) {
-		char b[40];
-		snprintf(b, sizeof(b), "%lld.%06lld", (long long) (t / 1000000),
-			 (long long) (-t % 1000000));
-		dx_out_str(o, b);
-		return;
-	}
-	dx_out_u64(o, (uint64_t) t / 1000000);
-	dx_out_mem(o, ".", 1);
-	dx_out_u64_pad(o, (uint64_t) t % 1000000, 6);
-}
-
 static void put_iso(dx_events_t *e, dx_out_t *o, const char *name, dx_ts_t t)
 {
 	char b[40];
@@ -373,11 +358,11 @@ static void put_incident(dx_events_t *e, dx_out_t *o, const struct inc *c)
 	put_str(o, "severity", dx_severity_name(c->sev));
 	put_str(o, "status", status_of(c));
 	dx_out_str(o, ",\"first_ts\":");
-	put_ts(o, c->first_ts);
+	dx_out_ts(o, c->first_ts);
 	dx_out_str(o, ",\"detected_ts\":");
-	put_ts(o, c->detected_ts);
+	dx_out_ts(o, c->detected_ts);
 	dx_out_str(o, ",\"last_ts\":");
-	put_ts(o, c->last_ts);
+	dx_out_ts(o, c->last_ts);
 	put_iso(e, o, "first_seen", c->first_ts);
 	put_iso(e, o, "detected", c->detected_ts);
 	put_iso(e, o, "last_seen", c->last_ts);
@@ -420,7 +405,7 @@ static void put_incident(dx_events_t *e, dx_out_t *o, const struct inc *c)
 		dx_out_str(o, "\":{\"severity\":\"");
 		dx_out_str(o, dx_severity_name((enum dx_severity) c->r_sev[t]));
 		dx_out_str(o, "\",\"at\":");
-		put_ts(o, c->r_at[t]);
+		dx_out_ts(o, c->r_at[t]);
 		dx_out_str(o, "}");
 	}
 	dx_out_str(o, "},\"block_state\":");
