@@ -154,12 +154,14 @@ static void test_hook_argv_and_env(void)
 	const char *want = "argv: [add] [t1.example] [*.t1.example]\n"
 			   "DNSEXFIL_ALERT_ID=42\n"
 			   "DNSEXFIL_APEX=t1.example\n"
+			   "DNSEXFIL_BATCH=1\n"
 			   "DNSEXFIL_DB=/var/lib/x.db\n"
 			   "DNSEXFIL_EST_BYTES=4321\n"
 			   "DNSEXFIL_INSTANCES=\n"
 			   "DNSEXFIL_SEVERITY=HIGH\n"
 			   "DNSEXFIL_SOURCES=10.0.1.5,10.0.1.6\n"
 			   "DNSEXFIL_THREAT=ENCODED_SUBDOMAIN\n"
+			   "DNSEXFIL_TIMEOUT_MS=5000\n"
 			   "DNSEXFIL_VNI=123\n"
 			   "DNSEXFIL_VPCS=\n";
 	CU_ASSERT_STRING_EQUAL(log, want);
@@ -630,7 +632,99 @@ static void test_hook_shutdown_bounds_running(void)
 	dx_hook_free(h);
 }
 
+/* Block requests made together are one hook run: all their domains in argv, the per-alert
+ * variables as aligned lists, the addresses and ids each once; every request gets its result.
+ * What comes after the run started is the next run. */
+static void test_hook_batch(void)
+{
+	fresh_log();
+	setenv("HOOK_MODE", "ok", 1);
+	dx_hook_cfg_t c = hcfg(5000, 0);
+	c.queue = 64;
+	dx_hook_t *h = dx_hook_new(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	const char *apexes[] = {"t1.example", "t2.example", "t3.example"};
+	for (int i = 0; i < 3; i++) {
+		dx_hook_req_t r = req(apexes[i]);
+		r.seq = (uint64_t) i + 1;
+		r.alert_id = 40 + i;
+		r.block_ids[0] = 10 * i + 1;
+		r.block_ids[1] = 10 * i + 2;
+		if (i == 1) {
+			r.has_vni = false;
+			snprintf(r.sources, sizeof(r.sources), "10.0.1.6,10.0.2.9");
+			snprintf(r.instances, sizeof(r.instances), "i-0abc");
+		}
+		CU_ASSERT_EQUAL(dx_hook_submit(h, &r), DX_OK);
+	}
+	dx_hook_flush(h);
+	dx_hook_result_t res[4];
+	int got = 0;
+	for (int i = 0; i < 500 && got < 3; i++) {
+		if (dx_hook_poll(h, &res[got])) {
+			got++;
+			continue;
+		}
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	CU_ASSERT_EQUAL_FATAL(got, 3);
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(res[i].seq, (uint64_t) i + 1);
+		CU_ASSERT_EQUAL(res[i].state, DX_HOOK_DONE);
+		CU_ASSERT_EQUAL(res[i].block_ids[1], 10 * i + 2);
+		CU_ASSERT_EQUAL(res[i].attempts, 1);
+	}
+	char *log = slurp(log_path);
+	const char *want = "argv: [add] [t1.example] [*.t1.example] [t2.example] [*.t2.example]"
+			   " [t3.example] [*.t3.example]\n"
+			   "DNSEXFIL_ALERT_ID=40,41,42\n"
+			   "DNSEXFIL_APEX=t1.example,t2.example,t3.example\n"
+			   "DNSEXFIL_BATCH=3\n"
+			   "DNSEXFIL_DB=/var/lib/x.db\n"
+			   "DNSEXFIL_EST_BYTES=4321,4321,4321\n"
+			   "DNSEXFIL_INSTANCES=i-0abc\n"
+			   "DNSEXFIL_SEVERITY=HIGH,HIGH,HIGH\n"
+			   "DNSEXFIL_SOURCES=10.0.1.5,10.0.1.6,10.0.2.9\n"
+			   "DNSEXFIL_THREAT=ENCODED_SUBDOMAIN,ENCODED_SUBDOMAIN,ENCODED_SUBDOMAIN\n"
+			   "DNSEXFIL_TIMEOUT_MS=5000\n"
+			   "DNSEXFIL_VNI=123,,123\n"
+			   "DNSEXFIL_VPCS=\n";
+	CU_ASSERT_STRING_EQUAL(log, want);
+	if (strcmp(log, want) != 0)
+		fprintf(stderr, "\n%s", log);
+	free(log);
+	/* more than DX_HOOK_BATCH at once: runs of at most DX_HOOK_BATCH; a remove is its own */
+	fresh_log();
+	for (int i = 0; i < DX_HOOK_BATCH + 3; i++) {
+		char apex[32];
+		snprintf(apex, sizeof(apex), "b%d.example", i);
+		dx_hook_req_t r = req(apex);
+		r.seq = 100 + (uint64_t) i;
+		r.action = i == DX_HOOK_BATCH + 2 ? DX_HOOK_REMOVE : DX_HOOK_ADD;
+		CU_ASSERT_EQUAL(dx_hook_submit(h, &r), DX_OK);
+	}
+	dx_hook_flush(h);
+	for (int i = 0; i < 500 && dx_hook_busy(h) > 0; i++) {
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	log = slurp(log_path);
+	int runs = 0, removes = 0;
+	for (const char *p = log; (p = strstr(p, "argv: [")) != NULL; p++) {
+		runs++;
+		removes += strncmp(p, "argv: [remove]", 14) == 0;
+	}
+	CU_ASSERT_EQUAL(runs, 3);
+	CU_ASSERT_EQUAL(removes, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "DNSEXFIL_BATCH=32\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "DNSEXFIL_BATCH=2\n"));
+	free(log);
+	dx_hook_free(h);
+}
+
 static CU_TestInfo hook_tests[] = {
+    {"batch", test_hook_batch},
     {"domain_valid", test_hook_domain_valid},
     {"argv_and_env", test_hook_argv_and_env},
     {"timeout_kills", test_hook_timeout_kills},

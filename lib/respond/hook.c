@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,15 +63,110 @@ bool dx_hook_domain_valid(const char *d)
 	return labels >= 2;
 }
 
-/* environ, less any DNSEXFIL_* already there, plus ours. The strings live in buf. */
-static char **build_env(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, char *buf, size_t len)
+enum field { F_APEX, F_SEV, F_THREAT, F_ALERT, F_EST, F_SOURCES, F_INSTANCES, F_VPCS, F_VNI };
+
+static const char *field(const dx_hook_req_t *r, enum field f, char tmp[24])
+{
+	switch (f) {
+	case F_APEX:
+		return r->apex;
+	case F_SEV:
+		return r->severity;
+	case F_THREAT:
+		return r->threat;
+	case F_ALERT:
+		snprintf(tmp, 24, "%lld", (long long) r->alert_id);
+		return tmp;
+	case F_EST:
+		snprintf(tmp, 24, "%llu", (unsigned long long) r->est_bytes);
+		return tmp;
+	case F_SOURCES:
+		return r->sources;
+	case F_INSTANCES:
+		return r->instances;
+	case F_VPCS:
+		return r->vpcs;
+	case F_VNI:
+		if (!r->has_vni)
+			return "";
+		snprintf(tmp, 24, "%u", r->vni);
+		return tmp;
+	}
+	return "";
+}
+
+/* Is item (len bytes) one of the comma-separated items of list? */
+static bool listed(const char *list, const char *item, size_t len)
+{
+	for (const char *p = list; *p;) {
+		const char *c = strchr(p, ',');
+		size_t n = c ? (size_t) (c - p) : strlen(p);
+		if (n == len && memcmp(p, item, len) == 0)
+			return true;
+		if (c == NULL)
+			break;
+		p = c + 1;
+	}
+	return false;
+}
+
+/* "NAME=" and each request's field, comma separated, at buf + *o; a set (the addresses and
+ * ids, comma-separated lists themselves) keeps each item once. NULL if it does not fit. */
+static char *join(char *buf, size_t len, size_t *o, const char *name, const dx_hook_req_t *r,
+		  int nr, enum field f, bool set)
+{
+	char *start = buf + *o, tmp[24];
+	int w = snprintf(start, len - *o, "%s=", name);
+	if (w < 0 || (size_t) w >= len - *o)
+		return NULL;
+	char *val = start + w;
+	size_t at = *o + (size_t) w;
+	for (int i = 0; i < nr; i++) {
+		const char *v = field(&r[i], f, tmp);
+		if (!set) { /* one entry per request, empty ones too: the lists stay aligned */
+			w = snprintf(buf + at, len - at, "%s%s", i ? "," : "", v);
+			if (w < 0 || (size_t) w >= len - at)
+				return NULL;
+			at += (size_t) w;
+			continue;
+		}
+		for (const char *p = v; *p;) {
+			const char *c = strchr(p, ',');
+			size_t n = c ? (size_t) (c - p) : strlen(p);
+			if (n && !listed(val, p, n)) {
+				if (at + n + 2 >= len)
+					return NULL;
+				if (buf + at != val)
+					buf[at++] = ',';
+				memcpy(buf + at, p, n);
+				at += n;
+				buf[at] = '\0';
+			}
+			if (c == NULL)
+				break;
+			p = c + 1;
+		}
+	}
+	*o = at + 1;
+	return start;
+}
+
+/* environ, less any DNSEXFIL_* already there, plus ours for the nr requests of one run. The
+ * strings live in *bufp (malloc'ed; the caller frees it and the array). */
+static char **build_env(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, int nr, char **bufp)
 {
 	size_t n = 0;
 	while (environ[n])
 		n++;
-	char **env = calloc(n + 16, sizeof(*env)) /* ours: at most 11 and the NULL */;
-	if (env == NULL)
+	size_t len = 1024 + (size_t) nr * (sizeof(*r) - offsetof(dx_hook_req_t, apex));
+	char **env = calloc(n + 24, sizeof(*env)) /* ours: at most 15 and the NULL */;
+	char *buf = *bufp = malloc(len);
+	if (env == NULL || buf == NULL) {
+		free(env);
+		free(buf);
+		*bufp = NULL;
 		return NULL;
+	}
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(environ[i], "DNSEXFIL_", 9) != 0)
@@ -84,23 +180,29 @@ static char **build_env(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, char *
 			o += (size_t) w_ + 1;                     \
 		}                                                 \
 	} while (0)
+#define JOIN(name, f, set)                                                      \
+	do {                                                                    \
+		char *v_ = join(buf, len, &o, "DNSEXFIL_" name, r, nr, f, set); \
+		if (v_)                                                         \
+			env[k++] = v_;                                          \
+	} while (0)
 	if (r->action == DX_HOOK_NOTIFY) {
 		ADD("DNSEXFIL_EVENT=%s", r->event);
 		ADD("DNSEXFIL_INCIDENT=%s", r->uid);
 	}
-	ADD("DNSEXFIL_APEX=%s", r->apex);
-	ADD("DNSEXFIL_SEVERITY=%s", r->severity);
-	ADD("DNSEXFIL_THREAT=%s", r->threat);
-	ADD("DNSEXFIL_ALERT_ID=%lld", (long long) r->alert_id);
-	ADD("DNSEXFIL_EST_BYTES=%llu", (unsigned long long) r->est_bytes);
-	ADD("DNSEXFIL_SOURCES=%s", r->sources);
-	ADD("DNSEXFIL_INSTANCES=%s", r->instances);
-	ADD("DNSEXFIL_VPCS=%s", r->vpcs);
-	if (r->has_vni)
-		ADD("DNSEXFIL_VNI=%u", r->vni);
-	else
-		ADD("DNSEXFIL_VNI=");
+	ADD("DNSEXFIL_BATCH=%d", nr);
+	JOIN("APEX", F_APEX, false);
+	JOIN("SEVERITY", F_SEV, false);
+	JOIN("THREAT", F_THREAT, false);
+	JOIN("ALERT_ID", F_ALERT, false);
+	JOIN("EST_BYTES", F_EST, false);
+	JOIN("SOURCES", F_SOURCES, true);
+	JOIN("INSTANCES", F_INSTANCES, true);
+	JOIN("VPCS", F_VPCS, true);
+	JOIN("VNI", F_VNI, false);
+	ADD("DNSEXFIL_TIMEOUT_MS=%u", cfg->timeout_ms);
 	ADD("DNSEXFIL_DB=%s", cfg->db_path ? cfg->db_path : "");
+#undef JOIN
 #undef ADD
 	env[k] = NULL;
 	return env;
@@ -187,19 +289,21 @@ static void end_leftovers(void)
 	pthread_mutex_unlock(&kids_mu);
 }
 
-/* One attempt. Returns the exit code as in dx_hook_result_t; appends stderr to res. */
-static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_result_t *res,
+/* One attempt for the nr requests of a run (one unless they are a batch of adds or of
+ * removes). Returns the exit code as in dx_hook_result_t; appends stderr to res. */
+static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, int nr, dx_hook_result_t *res,
 		    int64_t deadline_us, _Atomic int64_t *stop, double *exec_wall)
 {
-	char *argv[DX_HOOK_MAX_DOMAINS + 3];
+	char *argv[DX_HOOK_BATCH * DX_HOOK_MAX_DOMAINS + 3];
 	int a = 0;
 	argv[a++] = (char *) cfg->path;
 	if (r->action == DX_HOOK_NOTIFY) {
 		argv[a++] = (char *) r->event;
 	} else {
 		argv[a++] = (char *) (r->action == DX_HOOK_ADD ? "add" : "remove");
-		for (int i = 0; i < r->n_domains; i++)
-			argv[a++] = (char *) r->domains[i];
+		for (int j = 0; j < nr && j < DX_HOOK_BATCH; j++)
+			for (int i = 0; i < r[j].n_domains; i++)
+				argv[a++] = (char *) r[j].domains[i];
 	}
 	argv[a] = NULL;
 
@@ -211,12 +315,13 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 		*exec_wall = dx_clock_wall();
 		return -2;
 	}
-	char envbuf[2048];
-	char **env = build_env(cfg, r, envbuf, sizeof(envbuf));
+	char *envbuf = NULL;
+	char **env = build_env(cfg, r, nr, &envbuf);
 	int pfd[2] = {-1, -1}, ifd[2] = {-1, -1};
 	if (env == NULL || pipe2(pfd, O_CLOEXEC) != 0 ||
 	    (r->input && pipe2(ifd, O_CLOEXEC | O_NONBLOCK) != 0)) {
 		free(env);
+		free(envbuf);
 		if (pfd[0] >= 0) {
 			close(pfd[0]);
 			close(pfd[1]);
@@ -252,6 +357,7 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	free(env);
+	free(envbuf);
 	close(pfd[1]);
 	if (r->input) {
 		/* the event is far smaller than a pipe's buffer (DX_EVENT_MAX < 64 KiB): written
@@ -330,8 +436,10 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_re
 	return -2;
 }
 
-static void run_with(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_result_t *res,
-		     _Atomic int64_t *stop_deadline)
+/* Run nr requests as one hook run, with retries; res is the first request's result and
+ * *first_exec the wall clock of the first exec (each request's latency is from there). */
+static void run_with(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, int nr,
+		     dx_hook_result_t *res, _Atomic int64_t *stop_deadline, double *first_exec)
 {
 	memset(res, 0, sizeof(*res));
 	res->seq = r->seq;
@@ -364,9 +472,11 @@ static void run_with(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_r
 		int64_t deadline = now + (int64_t) cfg->timeout_ms * 1000;
 		res->stderr_text[0] = '\0';
 		double exec_wall;
-		res->exit_code = run_once(cfg, r, res, deadline, stop_deadline, &exec_wall);
-		if (res->attempts++ == 0)
+		res->exit_code = run_once(cfg, r, nr, res, deadline, stop_deadline, &exec_wall);
+		if (res->attempts++ == 0) {
 			res->latency_ms = (exec_wall - r->ref_wall) * 1000.0;
+			*first_exec = exec_wall;
+		}
 		if (res->exit_code == 0) {
 			res->state = DX_HOOK_DONE;
 			return;
@@ -385,7 +495,8 @@ static void run_with(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, dx_hook_r
 
 void dx_hook_run(const dx_hook_cfg_t *cfg, const dx_hook_req_t *req, dx_hook_result_t *res)
 {
-	run_with(cfg, req, res, NULL);
+	double exec;
+	run_with(cfg, req, 1, res, NULL, &exec);
 }
 
 /* ---- the worker and its two queues ---- */
@@ -396,11 +507,13 @@ struct dx_hook {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	dx_hook_req_t *reqs;
+	dx_hook_req_t *batch; /* the worker's: the requests of the run in hand */
 	dx_hook_result_t *res;
 	uint32_t cap, rcap;
 	uint32_t r_head, r_n; /* requests */
 	uint32_t o_head, o_n; /* results */
 	uint32_t running;
+	int64_t linger_until; /* a block request waits for others until then; 0: go now */
 	bool stopping, joined;
 	_Atomic int64_t stop_deadline;
 };
@@ -415,40 +528,85 @@ static void push_result(dx_hook_t *h, const dx_hook_result_t *r)
 	pthread_mutex_unlock(&h->mu);
 }
 
+/* May the worker take the queue's head now? Not while a block request lingers for others to
+ * join its run (the wait's end is *until). */
+static bool ready(dx_hook_t *h, int64_t *until)
+{
+	*until = 0;
+	if (h->r_n == 0)
+		return false;
+	if (h->stopping || h->linger_until == 0 || h->reqs[h->r_head].action == DX_HOOK_NOTIFY)
+		return true;
+	if (dx_clock_mono_us() >= h->linger_until)
+		return true;
+	*until = h->linger_until;
+	return false;
+}
+
+static void wait_until(dx_hook_t *h, int64_t until)
+{
+	if (until == 0) {
+		pthread_cond_wait(&h->cv, &h->mu);
+		return;
+	}
+	struct timespec ts = {(time_t) (until / 1000000), (long) (until % 1000000) * 1000};
+	pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+}
+
+/* The requests of one run, taken off the queue under the lock: the head, and the adds (or
+ * removes) queued behind it, up to DX_HOOK_BATCH. */
+static int take(dx_hook_t *h)
+{
+	int nr = 0;
+	do {
+		h->batch[nr++] = h->reqs[h->r_head];
+		h->r_head = (h->r_head + 1) % h->cap;
+		h->r_n--;
+	} while (h->batch[0].action != DX_HOOK_NOTIFY && nr < DX_HOOK_BATCH && h->r_n > 0 &&
+		 h->reqs[h->r_head].action == h->batch[0].action);
+	h->linger_until = 0;
+	return nr;
+}
+
 static void *worker(void *arg)
 {
 	dx_hook_t *h = arg;
-	dx_hook_req_t req;
-	dx_hook_result_t res;
+	dx_hook_result_t res, one;
 	for (;;) {
 		pthread_mutex_lock(&h->mu);
-		while (h->r_n == 0 && !h->stopping)
-			pthread_cond_wait(&h->cv, &h->mu);
+		int64_t until;
+		while (!ready(h, &until) && !(h->stopping && h->r_n == 0))
+			wait_until(h, until);
 		if (h->r_n == 0) {
 			pthread_mutex_unlock(&h->mu);
 			return NULL;
 		}
-		req = h->reqs[h->r_head];
-		h->r_head = (h->r_head + 1) % h->cap;
-		h->r_n--;
-		h->running = 1;
+		int nr = take(h);
+		h->running = (uint32_t) nr;
 		bool late = h->stopping && dx_clock_mono_us() >= atomic_load(&h->stop_deadline);
 		pthread_mutex_unlock(&h->mu);
+		const dx_hook_req_t *req = h->batch;
+		double exec = 0;
 		if (late) { /* past the shutdown deadline: recorded, not run */
 			memset(&res, 0, sizeof(res));
-			res.seq = req.seq;
-			res.action = req.action;
-			res.n_domains = req.n_domains;
-			memcpy(res.block_ids, req.block_ids, sizeof(res.block_ids));
 			res.state = DX_HOOK_FAILED;
 			res.exit_code = -1;
 			snprintf(res.stderr_text, sizeof(res.stderr_text),
 				 "dnsexfild: not run, shutting down");
 		} else {
-			run_with(&h->cfg, &req, &res, &h->stop_deadline);
+			run_with(&h->cfg, req, nr, &res, &h->stop_deadline, &exec);
 		}
-		free(req.input);
-		push_result(h, &res);
+		for (int i = 0; i < nr; i++) { /* one result per request, the run's fate */
+			one = res;
+			one.seq = req[i].seq;
+			one.action = req[i].action;
+			one.n_domains = req[i].n_domains;
+			memcpy(one.block_ids, req[i].block_ids, sizeof(one.block_ids));
+			if (res.attempts)
+				one.latency_ms = (exec - req[i].ref_wall) * 1000.0;
+			free(req[i].input);
+			push_result(h, &one);
+		}
 		pthread_mutex_lock(&h->mu);
 		h->running = 0;
 		pthread_mutex_unlock(&h->mu);
@@ -458,7 +616,8 @@ static void *worker(void *arg)
 size_t dx_hook_mem_bound(uint32_t queue, size_t input_max)
 {
 	size_t q = queue ? queue : 64;
-	return sizeof(struct dx_hook) + q * (sizeof(dx_hook_req_t) + input_max) +
+	size_t b = q < DX_HOOK_BATCH ? q : DX_HOOK_BATCH;
+	return sizeof(struct dx_hook) + (q + b) * sizeof(dx_hook_req_t) + q * input_max +
 	       (2 * q + 1) * sizeof(dx_hook_result_t);
 }
 
@@ -471,15 +630,21 @@ dx_hook_t *dx_hook_new(const dx_hook_cfg_t *cfg)
 	h->cap = cfg->queue ? cfg->queue : 64;
 	h->rcap = 2 * h->cap + 1;
 	h->reqs = calloc(h->cap, sizeof(*h->reqs));
+	h->batch = calloc(h->cap < DX_HOOK_BATCH ? h->cap : DX_HOOK_BATCH, sizeof(*h->batch));
 	h->res = calloc(h->rcap, sizeof(*h->res));
-	if (h->reqs == NULL || h->res == NULL) {
+	if (h->reqs == NULL || h->batch == NULL || h->res == NULL) {
 		free(h->reqs);
+		free(h->batch);
 		free(h->res);
 		free(h);
 		return NULL;
 	}
 	pthread_mutex_init(&h->mu, NULL);
-	pthread_cond_init(&h->cv, NULL);
+	pthread_condattr_t ca; /* the linger's deadline is on the monotonic clock */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	atomic_init(&h->stop_deadline, 0);
 	/* what a hook leaves running, even detached, is reparented to us: see end_leftovers() */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -487,6 +652,7 @@ dx_hook_t *dx_hook_new(const dx_hook_cfg_t *cfg)
 		pthread_mutex_destroy(&h->mu);
 		pthread_cond_destroy(&h->cv);
 		free(h->reqs);
+		free(h->batch);
 		free(h->res);
 		free(h);
 		return NULL;
@@ -503,10 +669,22 @@ int dx_hook_submit(dx_hook_t *h, const dx_hook_req_t *req)
 	} else {
 		h->reqs[(h->r_head + h->r_n) % h->cap] = *req;
 		h->r_n++;
+		if (req->action != DX_HOOK_NOTIFY && h->linger_until == 0)
+			h->linger_until = dx_clock_mono_us() + DX_HOOK_LINGER_MS * 1000;
 		pthread_cond_signal(&h->cv);
 	}
 	pthread_mutex_unlock(&h->mu);
 	return rc;
+}
+
+void dx_hook_flush(dx_hook_t *h)
+{
+	pthread_mutex_lock(&h->mu);
+	if (h->linger_until) {
+		h->linger_until = 0;
+		pthread_cond_signal(&h->cv);
+	}
+	pthread_mutex_unlock(&h->mu);
 }
 
 bool dx_hook_poll(dx_hook_t *h, dx_hook_result_t *out)
@@ -552,6 +730,7 @@ void dx_hook_free(dx_hook_t *h)
 	pthread_mutex_destroy(&h->mu);
 	pthread_cond_destroy(&h->cv);
 	free(h->reqs);
+	free(h->batch);
 	free(h->res);
 	free(h);
 }

@@ -7,7 +7,9 @@
  * owns the database.
  *
  * Contract (README "Hook"): `HOOK add DOMAIN...` / `HOOK remove DOMAIN...`, context in
- * DNSEXFIL_* environment variables, standard input /dev/null, exit 0 for success.
+ * DNSEXFIL_* environment variables, standard input /dev/null, exit 0 for success. Block
+ * requests submitted together (up to DX_HOOK_BATCH, the same action) are one run: all their
+ * domains in argv, the per-alert variables as comma-separated lists in the same order.
  */
 #pragma once
 
@@ -20,6 +22,11 @@
 #define DX_HOOK_MAX_DOMAINS 2
 #define DX_HOOK_DOMAIN_MAX 255 /* DNS Firewall's limit */
 #define DX_HOOK_STDERR_MAX 2048
+/* Block requests queued together go to the hook as one run of at most this many (README
+ * "Hook": the Route 53 Resolver API allows ~5 requests a second per account and Region) */
+#define DX_HOOK_BATCH 32
+/* How long a block request waits for others to join it, ms: dx_hook_flush() sends sooner */
+#define DX_HOOK_LINGER_MS 50
 
 /* NOTIFY: the notify hook, run as `HOOK EVENT` with the event's JSON on standard input */
 enum dx_hook_action { DX_HOOK_ADD = 0, DX_HOOK_REMOVE, DX_HOOK_NOTIFY };
@@ -88,8 +95,11 @@ size_t dx_hook_mem_bound(uint32_t queue, size_t input_max);
 
 /** Start the worker thread. cfg and its strings are borrowed for the runner's life. */
 dx_hook_t *dx_hook_new(const dx_hook_cfg_t *cfg);
-/** Queue a request (copied). DX_EAGAIN if the queue is full. */
+/** Queue a request (copied). DX_EAGAIN if the queue is full. An add or remove waits up to
+ * DX_HOOK_LINGER_MS, or until dx_hook_flush(), for others to join its run. */
 int dx_hook_submit(dx_hook_t *h, const dx_hook_req_t *req) DX_MUSTCHECK;
+/** Run what is queued now: the requests submitted since the last flush are one batch. */
+void dx_hook_flush(dx_hook_t *h);
 /** Take one finished result, if any (non-blocking). */
 bool dx_hook_poll(dx_hook_t *h, dx_hook_result_t *out);
 /** Requests queued or running. */

@@ -466,6 +466,8 @@ void dx_respond_tick(dx_respond_t *r, dx_ts_t now)
 {
 	if (now > r->now)
 		r->now = now;
+	if (r->hook) /* the block requests made since the last tick are one hook run */
+		dx_hook_flush(r->hook);
 	dx_hook_result_t res;
 	while (r->hook && dx_hook_poll(r->hook, &res)) {
 		bool ok = res.state == DX_HOOK_DONE;
