@@ -23,7 +23,7 @@ if shutil.which("aws") is None:
     print("SKIP: aws CLI not installed")
     sys.exit(77)
 
-mode = {"fail": False}
+mode = {"fail": False, "throttle": 0}
 state = {"lists": [], "groups": [], "rules": [], "assocs": []}
 n_ids = [0]
 
@@ -69,6 +69,10 @@ def setup_api(op, req):
 
 
 def respond(target, body, headers):
+    if mode["throttle"] > 0 and target.endswith("UpdateFirewallDomains"):
+        mode["throttle"] -= 1
+        out = {"__type": "ThrottlingException", "message": "Rate exceeded"}
+        return 400, "application/x-amz-json-1.1", json.dumps(out).encode()
     if mode["fail"]:
         out = {"__type": "ResourceNotFoundException",
                "message": "Can't find the resource with ID 'rslvr-fdl-missing'."}
@@ -131,6 +135,42 @@ if p.returncode == 0 or "ResourceNotFoundException" not in p.stderr:
 else:
     print("ok   AWS error -> exit %d, stderr: %s" % (p.returncode, p.stderr.strip()[:100]))
 mode["fail"] = False
+
+# The Route 53 Resolver API throttles at ~5 requests/s per account and Region: five
+# ThrottlingExceptions in a row, then it accepts. The hook rides it out within its deadline
+# (adaptive retries, attempts from DNSEXFIL_TIMEOUT_MS); the CLI's default, 3 attempts, does
+# not.
+def attempts_sent(since):
+    return [t for t, _, _ in srv.requests[since:]]
+
+
+n = len(srv.requests)
+mode["throttle"] = 5
+p = subprocess.run([HOOK, "add", "t3.lab.example"], env=dict(env, DNSEXFIL_TIMEOUT_MS="30000"),
+                   cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+sent = attempts_sent(n)
+if p.returncode != 0 or len(sent) != 6:
+    fails.append("throttled 5 times: rc %d, %d requests %s, %s" % (p.returncode, len(sent), sent,
+                                                                  p.stderr[-300:]))
+else:
+    print("ok   5 ThrottlingExceptions then accepted at the 6th attempt")
+n = len(srv.requests)
+mode["throttle"] = 5
+p = subprocess.run([HOOK, "add", "t3.lab.example"], env=dict(env, DNSFW_MAX_ATTEMPTS="3"),
+                   cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+mode["throttle"] = 0
+if p.returncode == 0 or len(attempts_sent(n)) != 3 or "ThrottlingException" not in p.stderr or \
+        "3 attempts" not in p.stderr:
+    fails.append("with 3 attempts: rc %d, %d requests, %s" % (p.returncode, len(attempts_sent(n)),
+                                                            p.stderr))
+else:
+    print("ok   with the CLI's default 3 attempts it fails, saying why:\n     " +
+          p.stderr.strip().replace("\n", "\n     "))
+for bad_env in ({"DNSFW_MAX_ATTEMPTS": "x;id"}, {"DNSFW_RETRY_MODE": "fast"}):
+    q = subprocess.run([HOOK, "add", "t3.lab.example"], env=dict(env, **bad_env), cwd=tmp,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    if q.returncode != 64:
+        fails.append("%s: exit %d" % (bad_env, q.returncode))
 
 n = len(recorded())
 for bad in ("$(touch %s/pwned).com" % tmp, "-x.com", "a;b.com", "x.com\nevil.com", "A.COM",
