@@ -2,9 +2,11 @@
 """test_isolate.py HOOK
 
 contrib/hooks/isolate-instance against the real AWS CLI pointed at a local endpoint that
-speaks the EC2 query protocol (DescribeNetworkInterfaces, ModifyNetworkInterfaceAttribute):
-the interface holding a client address gets the isolation group, its previous groups are
-saved, an unknown address is skipped, nothing happens unless ISOLATE_ENABLE=yes, and
+speaks the EC2 query protocol (DescribeNetworkInterfaces with the address, IPv6 address and
+instance filters, ModifyNetworkInterfaceAttribute) and keeps each interface's groups: the
+interfaces of a client's IPv4 address, IPv6 address and instance id get the isolation group;
+their groups are saved once, so isolating again keeps the originals and "restore" gives them
+back exactly; an unknown address is skipped, nothing happens unless ISOLATE_ENABLE=yes, and
 "remove" restores nothing. Skips (77) without aws.
 """
 import os
@@ -22,27 +24,52 @@ if shutil.which("aws", path="/usr/bin:" + os.environ.get("PATH", "")) is None:
     print("SKIP: aws CLI not installed")
     sys.exit(77)
 
-ENIS = {"10.0.1.5": ("eni-0aaa1111", ["sg-0web", "sg-0ssh"])}
+# eni: (private IPv4, IPv6 addresses, attached instance, groups in order)
+ENIS = {
+    "eni-0aaa1111": ("10.0.1.5", ["2600:1f18:1:2::5"], "i-0aaa", ["sg-0web", "sg-0ssh"]),
+    "eni-0bbb2222": ("10.0.1.7", ["2600:1f18:1:2::7"], "i-0bbb", ["sg-0db"]),
+    "eni-0ccc3333": ("10.0.2.8", [], "i-0multi", ["sg-0app", "sg-0mon", "sg-0ssh"]),
+    "eni-0ddd4444": ("10.0.3.8", [], "i-0multi", ["sg-0data"]),
+    "eni-0eee5555": ("10.0.4.4", [], "i-0other", ["sg-0keep"]),
+}
+ORIG = {e: list(v[3]) for e, v in ENIS.items()}
 NS = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"'
+
+
+def matches(eni, name, values):
+    ip4, ip6, inst, _ = ENIS[eni]
+    return {"addresses.private-ip-address": ip4 in values,
+            "ipv6-addresses.ipv6-address": any(a in values for a in ip6),
+            "attachment.instance-id": inst in values}.get(name, False)
 
 
 def respond(action, body, headers):
     q = parse_qs(body.decode())
     if action == "DescribeNetworkInterfaces":
-        ips = [v[0] for k, v in q.items() if k.startswith("Filter.1.Value")]
+        name = q.get("Filter.1.Name", [None])[0]
+        values = [v[0] for k, v in q.items() if k.startswith("Filter.1.Value")]
         ids = [v[0] for k, v in q.items() if k.startswith("NetworkInterfaceId")]
         items = ""
-        for ip, (eni, groups) in ENIS.items():
-            if ip in ips or eni in ids:
+        for eni, (ip4, ip6, inst, groups) in ENIS.items():
+            if eni in ids or (name and matches(eni, name, values)):
                 gs = "".join("<item><groupId>%s</groupId><groupName>%s</groupName></item>" %
                              (g, g) for g in groups)
+                v6 = "".join("<item><ipv6Address>%s</ipv6Address></item>" % a for a in ip6)
                 items += ("<item><networkInterfaceId>%s</networkInterfaceId><groupSet>%s"
-                          "</groupSet><privateIpAddress>%s</privateIpAddress></item>" %
-                          (eni, gs, ip))
+                          "</groupSet><privateIpAddress>%s</privateIpAddress><ipv6AddressesSet>"
+                          "%s</ipv6AddressesSet><attachment><instanceId>%s</instanceId>"
+                          "</attachment></item>" % (eni, gs, ip4, v6, inst))
         out = ("<DescribeNetworkInterfacesResponse %s><requestId>r1</requestId>"
                "<networkInterfaceSet>%s</networkInterfaceSet>"
                "</DescribeNetworkInterfacesResponse>" % (NS, items))
     elif action == "ModifyNetworkInterfaceAttribute":
+        eni = q["NetworkInterfaceId"][0]
+        n = 1
+        groups = []
+        while "SecurityGroupId.%d" % n in q:
+            groups.append(q["SecurityGroupId.%d" % n][0])
+            n += 1
+        ENIS[eni] = ENIS[eni][:3] + (groups,)
         out = ("<ModifyNetworkInterfaceAttributeResponse %s><requestId>r2</requestId>"
                "<return>true</return></ModifyNetworkInterfaceAttributeResponse>" % NS)
     else:
@@ -71,32 +98,60 @@ if srv.requests or p.returncode != 0 or "not enabled" not in p.stderr:
     fails.append("acted without ISOLATE_ENABLE=yes: %s" % p.stderr)
 else:
     print("ok   off unless ISOLATE_ENABLE=yes")
-p = run("add", "t1.lab.example", "*.t1.lab.example", ISOLATE_ENABLE="yes")
-mods = [parse_qs(b.decode()) for a, b, _ in srv.requests if a == "ModifyNetworkInterfaceAttribute"]
+ALERT = {"ISOLATE_ENABLE": "yes", "DNSEXFIL_SOURCES": "10.0.1.5,2600:1f18:1:2::7,10.0.1.99",
+         "DNSEXFIL_INSTANCES": "i-0multi"}
+p = run("add", "t1.lab.example", "*.t1.lab.example", **ALERT)
+iso = sorted(e for e, v in ENIS.items() if v[3] == ["sg-0isolate"])
+want = ["eni-0aaa1111", "eni-0bbb2222", "eni-0ccc3333", "eni-0ddd4444"]
 if p.returncode != 0:
     fails.append("add failed: %s" % p.stderr)
-elif len(mods) != 1 or mods[0].get("NetworkInterfaceId") != ["eni-0aaa1111"] or \
-        mods[0].get("SecurityGroupId.1") != ["sg-0isolate"] or "SecurityGroupId.2" in mods[0]:
-    fails.append("modify calls: %s" % mods)
+elif iso != want:
+    fails.append("isolated %s, want %s" % (iso, want))
 else:
-    print("ok   eni-0aaa1111 (10.0.1.5) -> sg-0isolate; 10.0.1.99 skipped: %s" %
-          [l for l in p.stderr.splitlines() if "10.0.1.99" in l])
-saved = os.path.join(tmp, "state", "eni-0aaa1111.groups")
-if not os.path.exists(saved) or open(saved).read().split() != ["sg-0web", "sg-0ssh"]:
-    fails.append("previous groups not saved")
+    print("ok   by IPv4 (10.0.1.5), IPv6 (2600:1f18:1:2::7) and instance (i-0multi, 2 ENIs): "
+          "%s -> sg-0isolate; 10.0.1.99 skipped" % ", ".join(iso))
+state = os.path.join(tmp, "state")
+
+
+def saved():
+    return {f[:-len(".groups")]: open(os.path.join(state, f)).read().split()
+            for f in os.listdir(state) if f.endswith(".groups")} if os.path.isdir(state) else {}
+
+
+if saved() != {e: ORIG[e] for e in want}:
+    fails.append("saved groups %s" % saved())
+p = run("add", "t2.lab.example", **ALERT)  # a second alert for the same clients
+if p.returncode != 0 or saved() != {e: ORIG[e] for e in want}:
+    fails.append("isolating again changed the saved groups: %s" % saved())
 else:
-    print("ok   previous groups saved: %s" % open(saved).read().strip())
+    print("ok   isolated twice: the original groups stay saved: %s" % saved()["eni-0ccc3333"])
 n = len(srv.requests)
 p = run("remove", "t1.lab.example", ISOLATE_ENABLE="yes")
 if p.returncode != 0 or len(srv.requests) != n:
     fails.append("remove acted")
+p = run("restore", "--all")
+now = {e: v[3] for e, v in ENIS.items()}
+if p.returncode != 0 or now != ORIG or saved():
+    fails.append("restore: rc %d %s, groups %s, left %s" % (p.returncode, p.stderr, now, saved()))
+else:
+    print("ok   restore --all: every interface has its groups back, in order; state cleared")
+p = run("add", "t3.lab.example", ISOLATE_ENABLE="yes", DNSEXFIL_SOURCES="",
+        DNSEXFIL_INSTANCES="i-0aaa")
+p2 = run("restore", "eni-0aaa1111")
+if ENIS["eni-0aaa1111"][3] != ORIG["eni-0aaa1111"] or p2.returncode != 0:
+    fails.append("restore of one interface: %s" % p2.stderr)
+n = len(srv.requests)
 p = run("add", "x.example", ISOLATE_ENABLE="yes", ISOLATION_SG_ID="sg-0; rm -rf /")
 if p.returncode == 0 or len(srv.requests) != n:
     fails.append("bad ISOLATION_SG_ID accepted")
-p = run("add", "x.example", ISOLATE_ENABLE="yes", DNSEXFIL_SOURCES="$(id),10.0.1.5;reboot")
+p = run("add", "x.example", ISOLATE_ENABLE="yes", DNSEXFIL_SOURCES="$(id),10.0.1.5;reboot",
+        DNSEXFIL_INSTANCES="i-0;reboot,rslvr-in-0abc,$(id)")
 if len(srv.requests) != n:
-    fails.append("a hostile source reached the API")
-print("ok   remove restores nothing; hostile settings and sources refused")
+    fails.append("a hostile source or instance reached the API")
+p = run("restore", "../etc/passwd")
+if p.returncode == 0 or len(srv.requests) != n:
+    fails.append("restore took a path")
+print("ok   remove restores nothing; hostile settings, sources, instances refused")
 srv.close()
 shutil.rmtree(tmp)
 for f in fails:
