@@ -62,24 +62,27 @@ static void usage(FILE *out)
 
 static void report_usage(FILE *out)
 {
-	fputs("usage: dnsexfild report [-d DB] [--since T] [--until T] [--severity S] [--apex A]\n"
-	      "                        [--status S] [--limit N] [--run N] [--json] [--alerts]\n"
-	      "  -d DB           the database (default dnsexfild.db), opened read-only\n"
-	      "  --since T       detected since T: epoch seconds, YYYY-MM-DD[THH:MM[:SS]]\n"
-	      "                  (UTC), or 30m, 24h, 7d before now\n"
-	      "  --until T       detected before T (the same forms)\n"
-	      "  --apex A        this apex (any case), apexes under it, or the apex of name A\n"
-	      "  --severity S    at least S: LOW, MEDIUM, HIGH or CRITICAL\n"
-	      "  --status S      open, closed, blocked, allowlisted or all (default: all but\n"
-	      "                  allowlisted, which are not threats)\n"
-	      "  --limit N       at most N rows, newest first (default 50)\n"
-	      "  --run N         run N only (default: every live run, and the latest run of\n"
-	      "                  each replayed input, so a replay again does not double it)\n"
-	      "  --json          one JSON object per row and line\n"
-	      "  --alerts        the detectors' alerts, the incidents' evidence (default: one\n"
-	      "                  incident per tunnel, its detectors as reasons)\n"
-	      "  -h              this help\n",
-	      out);
+	fputs(
+	    "usage: dnsexfild report [-d DB]... [--since T] [--until T] [--severity S] [--apex A]\n"
+	    "                        [--status S] [--limit N] [--run N] [--json] [--alerts]\n"
+	    "  -d DB           the database (default dnsexfild.db), opened read-only; again\n"
+	    "                  (up to 10) for several sensors' as one list, each row naming\n"
+	    "                  its sensor, an apex seen by several sensors together\n"
+	    "  --since T       detected since T: epoch seconds, YYYY-MM-DD[THH:MM[:SS]]\n"
+	    "                  (UTC), or 30m, 24h, 7d before now\n"
+	    "  --until T       detected before T (the same forms)\n"
+	    "  --apex A        this apex (any case), apexes under it, or the apex of name A\n"
+	    "  --severity S    at least S: LOW, MEDIUM, HIGH or CRITICAL\n"
+	    "  --status S      open, closed, blocked, allowlisted or all (default: all but\n"
+	    "                  allowlisted, which are not threats)\n"
+	    "  --limit N       at most N rows, newest first (default 50)\n"
+	    "  --run N         run N only (default: every live run, and the latest run of\n"
+	    "                  each replayed input, so a replay again does not double it)\n"
+	    "  --json          one JSON object per row and line\n"
+	    "  --alerts        the detectors' alerts, the incidents' evidence (default: one\n"
+	    "                  incident per tunnel, its detectors as reasons)\n"
+	    "  -h              this help\n",
+	    out);
 }
 
 static void print_reasons(const dx_pipeline_t *pl, int malformed, const char *title)
@@ -226,8 +229,13 @@ static int positive_opt(const char *flag, const char *arg, const char *want, lon
 static int report_opt(int ch, char *arg, dx_report_opts_t *o)
 {
 	switch (ch) {
-	case 'd':
-		o->db = arg;
+	case 'd': /* again: several sensors' databases as one list */
+		if (o->n_db == DX_REPORT_MAX_DB) {
+			fprintf(stderr, "dnsexfild report: -d %s: at most %d databases at once\n",
+				arg, DX_REPORT_MAX_DB);
+			return EX_USAGE;
+		}
+		o->db[o->n_db++] = arg;
 		return -1;
 	case R_SINCE:
 		o->since = arg;
@@ -289,7 +297,7 @@ static int report_main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	dx_report_opts_t o = {.db = "dnsexfild.db", .limit = 50};
+	dx_report_opts_t o = {.limit = 50};
 	int ch, rc;
 	while ((ch = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		if (ch == 'h') {
@@ -303,10 +311,13 @@ static int report_main(int argc, char **argv)
 		fprintf(stderr, "dnsexfild report: unexpected argument '%s'\n", argv[optind]);
 		return EX_USAGE;
 	}
-	if (access(o.db, R_OK) != 0) {
-		fprintf(stderr, "dnsexfild report: %s: %s\n", o.db, strerror(errno));
-		return EX_NOINPUT;
-	}
+	if (o.n_db == 0)
+		o.db[o.n_db++] = "dnsexfild.db";
+	for (int i = 0; i < o.n_db; i++)
+		if (access(o.db[i], R_OK) != 0) {
+			fprintf(stderr, "dnsexfild report: %s: %s\n", o.db[i], strerror(errno));
+			return EX_NOINPUT;
+		}
 	char err[DX_CONFIG_ERRMAX];
 	rc = dx_report(&o, stdout, err);
 	if (rc != DX_OK) {
@@ -837,8 +848,6 @@ static int open_events(struct run *r, dx_pipeline_t *pl)
 	const dx_config_t *cfg = &r->cfg;
 	if (cfg->output.eve == NULL && cfg->notify.hook == NULL)
 		return 0;
-	if (gethostname(pl->host, sizeof(pl->host) - 1) != 0 || pl->host[0] == '\0')
-		snprintf(pl->host, sizeof(pl->host), "localhost");
 	if (cfg->output.eve && strcmp(cfg->output.eve, "-") == 0 && pl->dump) {
 		fprintf(stderr,
 			"dnsexfild: --dump and [output] eve = - both write standard output\n");
@@ -906,13 +915,17 @@ static int open_output(struct run *r, dx_pipeline_t *pl)
 		fprintf(stderr, "dnsexfild: out of memory for the block table\n");
 		return 1;
 	}
+	if (gethostname(pl->host, sizeof(pl->host) - 1) != 0 || pl->host[0] == '\0')
+		snprintf(pl->host, sizeof(pl->host), "localhost");
 	int erc = open_events(r, pl);
 	if (erc != 0)
 		return erc;
 	char input[1024], digest[17];
 	describe_input(cfg, input, sizeof(input));
 	config_digest(cfg, digest);
-	if (dx_store_run_begin(pl->store, DX_VERSION, digest, input, dx_clock_wall()) != DX_OK) {
+	if (dx_store_run_begin(pl->store, DX_VERSION, digest, input,
+			       cfg->output.sensor_id ? cfg->output.sensor_id : pl->host,
+			       dx_clock_wall()) != DX_OK) {
 		fprintf(stderr, "dnsexfild: %s: cannot write the runs table\n", cfg->store.path);
 		return EX_CANTCREAT;
 	}

@@ -726,7 +726,8 @@ static void test_store_hostile_text_is_data(void)
 	free(apex);
 }
 
-static char *run_report(const dx_report_opts_t *o, int *rc)
+/* The report's text; its error line in *errp (malloc'ed) if errp, else on stderr. */
+static char *run_report_err(const dx_report_opts_t *o, int *rc, char **errp)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -734,9 +735,16 @@ static char *run_report(const dx_report_opts_t *o, int *rc)
 	FILE *f = open_memstream(&text, &len);
 	*rc = dx_report(o, f, err);
 	fclose(f);
-	if (*rc != DX_OK)
+	if (errp)
+		*errp = strdup(err);
+	else if (*rc != DX_OK)
 		fprintf(stderr, "\n  report: %s\n", err);
 	return text;
+}
+
+static char *run_report(const dx_report_opts_t *o, int *rc)
+{
+	return run_report_err(o, rc, NULL);
 }
 
 static void test_store_report_table_and_filters(void)
@@ -756,7 +764,7 @@ static void test_store_report_table_and_filters(void)
 	CU_ASSERT_EQUAL(dx_store_put_alert(st, &b), DX_OK);
 	dx_store_close(st);
 
-	dx_report_opts_t o = {.db = p, .limit = 50};
+	dx_report_opts_t o = {.db = {p}, .n_db = 1, .limit = 50};
 	int rc;
 	/* the default: the incidents, one per apex here, the detector as its reason */
 	char *t = run_report(&o, &rc);
@@ -836,7 +844,89 @@ static void test_store_report_table_and_filters(void)
 	free(t);
 }
 
+/* report -d A -d B: one list, each row naming its sensor (the name its runs recorded, else
+ * the file's), an apex seen by several sensors together, newest apex first; the limit is
+ * the whole list's; a database of a newer schema among them is refused by name. */
+static void test_store_report_several(void)
+{
+	char pa[128], pb[128], pc[128], err[DX_CONFIG_ERRMAX];
+	path_of(pa, sizeof(pa), "fleet-a.db");
+	path_of(pb, sizeof(pb), "fleet-b.db");
+	path_of(pc, sizeof(pc), "fleet-c.db");
+	const char *paths[] = {pa, pb, pc};
+	const char *sensors[] = {"sensor-a", "sensor-b", NULL};
+	/* shared.example on a and b (b later), only-a older, only-c newest of all */
+	struct {
+		int db;
+		const char *apex;
+		dx_ts_t t;
+	} rows[] = {{0, "shared.example", 1709251200000000LL},
+		    {1, "shared.example", 1709251300000000LL},
+		    {0, "only-a.example", 1709251000000000LL},
+		    {2, "only-c.example", 1709252000000000LL}};
+	for (int d = 0; d < 3; d++) {
+		dx_store_t *st;
+		CU_ASSERT_EQUAL_FATAL(dx_store_open(&st, paths[d], 1000, 100, 1024, true, err),
+				      DX_OK);
+		if (sensors[d])
+			CU_ASSERT_EQUAL(dx_store_run_begin(st, "t", "0", "pcap:x", sensors[d], 1.0),
+					DX_OK);
+		for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+			if (rows[i].db != d)
+				continue;
+			dx_alert_t a;
+			mk_alert(&a, rows[i].apex, DX_SEV_HIGH, rows[i].t);
+			CU_ASSERT_EQUAL(dx_store_put_alert(st, &a), DX_OK);
+		}
+		dx_store_close(st);
+	}
+	dx_report_opts_t o = {.db = {pa, pb, pc}, .n_db = 3, .limit = 50};
+	int rc;
+	char *t = run_report(&o, &rc);
+	CU_ASSERT_EQUAL(rc, DX_OK);
+	const char *order[] = {"\nfleet-c.db  only-c.example", "\nsensor-b    shared.example",
+			       "\nsensor-a    shared.example", "\nsensor-a    only-a.example"};
+	const char *at = t ? t : "";
+	CU_ASSERT_PTR_NOT_NULL(strstr(at, "SENSOR      APEX"));
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		const char *next = strstr(at, order[i]);
+		CU_ASSERT_PTR_NOT_NULL(next);
+		if (next == NULL) {
+			fprintf(stderr, "\n'%s' not in order in:\n%s", order[i] + 1, t ? t : "");
+			break;
+		}
+		at = next + 1;
+	}
+	free(t);
+	o.json = true;
+	o.limit = 2;
+	t = run_report(&o, &rc);
+	CU_ASSERT_EQUAL(rc, DX_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t ? t : "", "\"sensor\":\"fleet-c.db\"}\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t ? t : "", "\"sensor\":\"sensor-b\"}\n"));
+	CU_ASSERT_PTR_NULL(strstr(t ? t : "", "sensor-a"));
+	free(t);
+	/* one database alone: no SENSOR column, as before */
+	dx_report_opts_t one = {.db = {pb}, .n_db = 1, .limit = 50};
+	t = run_report(&one, &rc);
+	CU_ASSERT_EQUAL(strncmp(t ? t : "", "APEX ", 5), 0);
+	free(t);
+	/* a newer schema among them: refused, naming it */
+	sqlite3 *h;
+	sqlite3_open(pc, &h);
+	sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_close(h);
+	o.json = false;
+	char *e = NULL;
+	t = run_report_err(&o, &rc, &e);
+	CU_ASSERT_NOT_EQUAL(rc, DX_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e ? e : "", "fleet-c.db: schema version newer"));
+	free(t);
+	free(e);
+}
+
 static CU_TestInfo store_tests[] = {
+    {"report_several", test_store_report_several},
     {"schema_created", test_store_schema_created},
     {"migrates_from_v1", test_store_migrates_from_v1},
     {"migrates_from_v4", test_store_migrates_from_v4},

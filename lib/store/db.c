@@ -216,6 +216,9 @@ static const char *const migrations[] = {
     "UPDATE incidents SET srcids = (SELECT json_extract(a.details, '$.srcids') FROM alerts a"
     "  WHERE a.incident_id = incidents.id AND json_extract(a.details, '$.srcids') IS NOT NULL"
     "  ORDER BY a.source_count DESC LIMIT 1);",
+    /* 5 -> 6: the sensor that wrote a run ([output] sensor_id, or the host name), so that the
+     * databases of a fleet read together (report -d A -d B) name each row's sensor */
+    "ALTER TABLE runs ADD COLUMN sensor TEXT;",
 };
 
 /* An alert row into its incident (the triggers' body): the incident takes the highest
@@ -318,8 +321,8 @@ static const char views[] =
 												  "  state, hook_exit, hook_stderr, attempts, latency_ms FROM blocks;";
 
 static const char *const stmt_sql[DX_DB_STMTS] = {
-    [DX_DB_RUN_BEGIN] = "INSERT INTO runs(version, config_digest, input, start_wall)"
-			" VALUES (?1, ?2, ?3, ?4)",
+    [DX_DB_RUN_BEGIN] = "INSERT INTO runs(version, config_digest, input, start_wall, sensor)"
+			" VALUES (?1, ?2, ?3, ?4, ?5)",
     [DX_DB_RUN_END] = "UPDATE runs SET end_wall = ?2 WHERE id = ?1",
     /* An upsert, so that an alert whose row was lost with a failed commit (a full or
      * read-only disk) is written whole at its next update: writes resume where they can. */

@@ -16,60 +16,124 @@
 #include "lib/store/report.h"
 #include "lib/store/store.h"
 
-/* A replay of an input already stored is a new run of it: only the latest run of each
+/*
+ * The statement is put together from the fixed pieces below and, for several databases, the
+ * schema names we give them when attaching (main, s1 ... s9): never from user text, which is
+ * bound. "@." in a piece stands for the schema.
+ *
+ * A replay of an input already stored is a new run of it: only the latest run of each
  * replayed input is shown (so replaying a capture again does not double the report), every
- * live run (live:IFACE) is; --run N shows run N alone. */
-#define RUNS_SHOWN                                                                       \
-	" AND (CASE WHEN ?6 IS NOT NULL THEN coalesce(run_id, 0) = ?6 ELSE"              \
-	" coalesce(run_id, 0) NOT IN (SELECT id FROM runs WHERE input NOT LIKE 'live:%'" \
-	" AND id NOT IN (SELECT max(id) FROM runs GROUP BY input)) END)"
+ * live run (live:IFACE) is; --run N shows run N alone.
+ */
+#define RUNS_SHOWN                                                                         \
+	" AND (CASE WHEN ?6 IS NOT NULL THEN coalesce(run_id, 0) = ?6 ELSE"                \
+	" coalesce(run_id, 0) NOT IN (SELECT id FROM @.runs WHERE input NOT LIKE 'live:%'" \
+	" AND id NOT IN (SELECT max(id) FROM @.runs GROUP BY input)) END)"
 /* --apex A, in any case: that apex, an apex under it, or the apex of a name under it */
 #define APEX_MATCH                                                                            \
 	"(?3 IS NULL OR apex = lower(?3) OR substr(apex, -length(?3) - 1) = '.' || lower(?3)" \
 	" OR substr(lower(?3), -length(apex) - 1) = '.' || apex)"
-#define WHERE                                                                      \
-	" WHERE (?1 IS NULL OR detected_ts >= ?1) AND " DX_SQL_RANK(               \
-	    "severity") " >= ?2"                                                   \
-			" AND (?7 IS NULL OR detected_ts < ?7) AND " APEX_MATCH    \
-			" AND (CASE WHEN ?5 IS NULL THEN status != 'allowlisted'"  \
-			" WHEN ?5 = 'all' THEN 1 ELSE status = ?5 END)" RUNS_SHOWN \
-			" ORDER BY detected_ts DESC, id DESC LIMIT ?4"
+static const char filter[] = " WHERE (?1 IS NULL OR detected_ts >= ?1) AND " DX_SQL_RANK(
+    "severity") " >= ?2"
+		" AND (?7 IS NULL OR detected_ts < ?7) AND " APEX_MATCH
+		" AND (CASE WHEN ?5 IS NULL THEN status != 'allowlisted'"
+		" WHEN ?5 = 'all' THEN 1 ELSE status = ?5 END)" RUNS_SHOWN;
 
 /* The incidents (the default): one line per tunnel, its detectors as a short list. */
-static const char sql_inc_table[] =
-    "SELECT apex, severity, threat, substr(first_seen, 1, 19), substr(detected, 1, 19),"
+static const char cols_inc_table[] =
+    "apex, severity, threat, substr(first_seen, 1, 19), substr(detected, 1, 19),"
     " query_count, unique_subdomains, source_count, est_bytes, encoding,"
     " coalesce(block_state, '-'), status, (SELECT group_concat(key || ':' ||"
-    " json_extract(value, '$.severity'), ',') FROM json_each(reasons)) FROM v_incidents" WHERE;
+    " json_extract(value, '$.severity'), ',') FROM json_each(reasons))";
 
-static const char sql_inc_json[] =
-    "SELECT json_object('id', id, 'run_id', run_id, 'apex', apex, 'threat', threat,"
+static const char cols_inc_json[] =
+    "json_object('id', id, 'run_id', run_id, 'apex', apex, 'threat', threat,"
     " 'severity', severity, 'first_ts', first_ts, 'detected_ts', detected_ts, 'last_ts',"
     " last_ts, 'query_count', query_count, 'unique_subdomains', unique_subdomains,"
     " 'source_count', source_count, 'clients', json(clients), 'vni', vni, 'est_bytes',"
     " est_bytes, 'encoding', encoding, 'top_qtype', top_qtype, 'samples', json(samples),"
     " 'reasons', json(reasons), 'status', status, 'block_state', block_state,"
-    " 'techniques', json(techniques), 'srcids', json(srcids)) FROM v_incidents" WHERE;
+    " 'techniques', json(techniques), 'srcids', json(srcids))";
 
 /* The detector rows (--alerts), the incidents' evidence. */
-static const char sql_table[] =
-    "SELECT apex, severity, threat_type, substr(first_seen, 1, 19),"
+static const char cols_table[] =
+    "apex, severity, threat_type, substr(first_seen, 1, 19),"
     " substr(detected, 1, 19), query_count, unique_subdomains, source_count, est_bytes,"
-    " encoding, coalesce(block_state, '-'), status FROM v_alerts" WHERE;
+    " encoding, coalesce(block_state, '-'), status";
 
-static const char sql_json[] =
-    "SELECT json_object('id', id, 'apex', apex, 'severity', severity, 'threat_type',"
+static const char cols_json[] =
+    "json_object('id', id, 'apex', apex, 'severity', severity, 'threat_type',"
     " threat_type, 'score', score, 'first_ts', first_ts, 'detected_ts', detected_ts,"
     " 'last_ts', last_ts, 'query_count', query_count, 'unique_subdomains',"
     " unique_subdomains, 'source_count', source_count, 'est_bytes', est_bytes, 'encoding',"
     " encoding, 'top_qtype', top_qtype, 'sample_qname', sample_qname, 'sources',"
     " json(sources), 'vni', vni, 'status', status, 'block_state', block_state, 'details',"
-    " json(details), 'incident_id', incident_id) FROM v_alerts" WHERE;
+    " json(details), 'incident_id', incident_id)";
 
-static const char *const heads[] = {"APEX",    "SEVERITY", "THREAT",  "FIRST SEEN", "DETECTED",
-				    "QUERIES", "UNIQUE",   "SOURCES", "EST.BYTES",  "ENCODING",
-				    "BLOCK",   "STATUS",   "REASONS"};
-#define NCOL 13 /* the incidents' columns; the alerts' are all but REASONS */
+/* SENSOR is shown for several databases only */
+static const char *const heads[] = {"SENSOR",	"APEX",	   "SEVERITY", "THREAT",  "FIRST SEEN",
+				    "DETECTED", "QUERIES", "UNIQUE",   "SOURCES", "EST.BYTES",
+				    "ENCODING", "BLOCK",   "STATUS",   "REASONS"};
+#define NCOL 14 /* with SENSOR and the incidents' REASONS */
+#define SQL_MAX 16384
+
+/* Append src to the statement at *o, "@" before a '.' becoming schema; false if it does not
+ * fit. */
+static bool put(char *sql, size_t *o, const char *src, const char *schema)
+{
+	for (const char *p = src; *p; p++) {
+		bool sub = p[0] == '@' && p[1] == '.';
+		const char *piece = sub ? schema : p;
+		size_t n = sub ? strlen(schema) : 1;
+		if (*o + n + 1 >= SQL_MAX)
+			return false;
+		memcpy(sql + *o, piece, n);
+		*o += n;
+	}
+	sql[*o] = '\0';
+	return true;
+}
+
+/*
+ * One database: its view, filtered, newest first. Several: each one's rows with its sensor's
+ * name (?1N, bound) side by side in one list, an apex seen by several sensors together (the
+ * apexes by their newest row, newest first), then by time.
+ */
+static bool build_sql(const dx_report_opts_t *o, int n, char *sql)
+{
+	const char *cols = o->alerts ? (o->json ? cols_json : cols_table)
+				     : (o->json ? cols_inc_json : cols_inc_table);
+	const char *view = o->alerts ? "v_alerts" : "v_incidents";
+	size_t at = 0;
+	bool ok = true;
+	if (n == 1) {
+		ok = put(sql, &at, "SELECT ", "") && put(sql, &at, cols, "") &&
+		     put(sql, &at, " FROM main.", "") && put(sql, &at, view, "") &&
+		     put(sql, &at, filter, "main") &&
+		     put(sql, &at, " ORDER BY detected_ts DESC, id DESC LIMIT ?4", "");
+		return ok;
+	}
+	ok = put(sql, &at, o->json ? "SELECT j FROM (" : "SELECT * FROM (", "");
+	for (int i = 0; ok && i < n; i++) {
+		char schema[16], label[16];
+		snprintf(schema, sizeof(schema), i ? "s%d" : "main", i);
+		snprintf(label, sizeof(label), "?%d", 11 + i);
+		ok = put(sql, &at, i ? " UNION ALL SELECT " : "SELECT ", "") &&
+		     (o->json ? put(sql, &at, "json_set(", "") && put(sql, &at, cols, "") &&
+				    put(sql, &at, ", '$.sensor', ", "") &&
+				    put(sql, &at, label, "") && put(sql, &at, ") AS j", "")
+			      : put(sql, &at, label, "") && put(sql, &at, ", ", "") &&
+				    put(sql, &at, cols, "")) &&
+		     put(sql, &at, ", detected_ts AS _d, apex AS _a, ", "") &&
+		     put(sql, &at, label, "") && put(sql, &at, " AS _s FROM ", "") &&
+		     put(sql, &at, schema, "") && put(sql, &at, ".", "") &&
+		     put(sql, &at, view, "") && put(sql, &at, filter, schema);
+	}
+	return ok && put(sql, &at,
+			 ") ORDER BY max(_d) OVER (PARTITION BY _a) DESC, _a, _d DESC, _s"
+			 " LIMIT ?4",
+			 "");
+}
 
 int dx_report_parse_since(const char *s, double newest, double *out)
 {
@@ -114,6 +178,17 @@ static void safe_copy(char *dst, size_t cap, const unsigned char *src)
 	dst[i] = '\0';
 }
 
+/* file:PATH?query, with '?', '#' and '%' in the path escaped. */
+static void to_uri(char *uri, size_t cap, const char *path, const char *query)
+{
+	size_t o = (size_t) snprintf(uri, cap, "file:");
+	for (const char *p = path; *p && o + 4 < cap; p++)
+		o += (size_t) (*p == '?' || *p == '#' || *p == '%'
+				   ? snprintf(uri + o, cap - o, "%%%02X", (unsigned char) *p)
+				   : (uri[o] = *p, 1));
+	snprintf(uri + o, cap - o, "?%s", query);
+}
+
 /*
  * Open path read-only into *db and read its user_version: the version, -1 if it is not a
  * database, -2 if it could not be read for want of a writable directory. A WAL database needs
@@ -126,20 +201,8 @@ static int user_version(const char *path, bool immutable, sqlite3 **db)
 	sqlite3_close(*db);
 	*db = NULL;
 	char uri[4200];
-	const char *name = path;
-	int flags = SQLITE_OPEN_READONLY;
-	if (immutable) { /* file:PATH?immutable=1, with '?', '#' and '%' escaped */
-		size_t o = (size_t) snprintf(uri, sizeof(uri), "file:");
-		for (const char *p = path; *p && o + 4 < sizeof(uri); p++)
-			o += (size_t) (*p == '?' || *p == '#' || *p == '%'
-					   ? snprintf(uri + o, sizeof(uri) - o, "%%%02X",
-						      (unsigned char) *p)
-					   : (uri[o] = *p, 1));
-		snprintf(uri + o, sizeof(uri) - o, "?immutable=1");
-		name = uri;
-		flags |= SQLITE_OPEN_URI;
-	}
-	if (sqlite3_open_v2(name, db, flags, NULL) != SQLITE_OK)
+	to_uri(uri, sizeof(uri), path, immutable ? "immutable=1" : "mode=ro");
+	if (sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_busy_timeout(*db, 2000);
 	sqlite3_stmt *s = NULL;
@@ -153,23 +216,87 @@ static int user_version(const char *path, bool immutable, sqlite3 **db)
 	return version;
 }
 
-/* The database, read only (immutable on a read-only mount), of a schema this build reads. */
-static int open_report_db(const dx_report_opts_t *o, sqlite3 **db, char *err)
+/* The database at path, read only (immutable on a read-only mount), of a schema this build
+ * reads; *immutable says how it had to be opened. */
+static int open_report_db(const char *path, sqlite3 **db, bool *immutable, char *err)
 {
-	int version = user_version(o->db, false, db);
-	if (version == -2) /* a WAL file where -shm cannot be made: a read-only mount */
-		version = user_version(o->db, true, db);
+	*immutable = false;
+	int version = user_version(path, false, db);
+	if (version == -2) { /* a WAL file where -shm cannot be made: a read-only mount */
+		*immutable = true;
+		version = user_version(path, true, db);
+	}
 	if (*db == NULL) {
-		snprintf(err, DX_CONFIG_ERRMAX, "%s: cannot open database: out of memory", o->db);
+		snprintf(err, DX_CONFIG_ERRMAX, "%s: cannot open database: out of memory", path);
 		return DX_ESTORE;
 	}
 	if (version <= 0 || version > DX_STORE_VERSION) {
 		snprintf(err, DX_CONFIG_ERRMAX,
 			 version <= 0 ? "%s: not a dnsexfild database (%s)"
 				      : "%s: schema version newer than this dnsexfild (%s)",
-			 o->db, version < 0 ? sqlite3_errmsg(*db) : "user_version");
+			 path, version < 0 ? sqlite3_errmsg(*db) : "user_version");
 		return DX_ESTORE;
 	}
+	return DX_OK;
+}
+
+/* A database's sensor: the name its latest run recorded (schema 6), else the file's name. */
+static void sensor_name(sqlite3 *db, const char *schema, const char *path, char *out, size_t n)
+{
+	char sql[96];
+	snprintf(sql, sizeof(sql),
+		 "SELECT sensor FROM %s.runs WHERE sensor IS NOT NULL ORDER BY id DESC LIMIT 1",
+		 schema);
+	sqlite3_stmt *s = NULL;
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		safe_copy(out, n, sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (out[0] == '\0') {
+		const char *base = strrchr(path, '/');
+		safe_copy(out, n, (const unsigned char *) (base ? base + 1 : path));
+	}
+}
+
+/* The databases after the first, attached read-only as s1 ... to the first one's connection
+ * (each checked on a connection of its own first), and every one's sensor name in labels;
+ * two databases that name the same sensor are told apart by their paths. */
+static int attach_all(const dx_report_opts_t *o, sqlite3 *db, char labels[][128], char *err)
+{
+	for (int i = 1; i < o->n_db; i++) {
+		sqlite3 *one = NULL;
+		bool immutable;
+		int rc = open_report_db(o->db[i], &one, &immutable, err);
+		sqlite3_close(one);
+		if (rc != DX_OK)
+			return rc;
+		char uri[4200], sql[32];
+		to_uri(uri, sizeof(uri), o->db[i], immutable ? "immutable=1" : "mode=ro");
+		snprintf(sql, sizeof(sql), "ATTACH DATABASE ?1 AS s%d", i);
+		sqlite3_stmt *s = NULL;
+		if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK ||
+		    sqlite3_bind_text(s, 1, uri, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+		    sqlite3_step(s) != SQLITE_DONE) {
+			snprintf(err, DX_CONFIG_ERRMAX, "%s: cannot attach: %s", o->db[i],
+				 sqlite3_errmsg(db));
+			sqlite3_finalize(s);
+			return DX_ESTORE;
+		}
+		sqlite3_finalize(s);
+	}
+	for (int i = 0; i < o->n_db; i++) {
+		char schema[16];
+		snprintf(schema, sizeof(schema), i ? "s%d" : "main", i);
+		sensor_name(db, schema, o->db[i], labels[i], 128);
+	}
+	bool dup[DX_REPORT_MAX_DB] = {false};
+	for (int i = 0; i < o->n_db; i++)
+		for (int k = i + 1; k < o->n_db; k++)
+			if (strcmp(labels[i], labels[k]) == 0)
+				dup[i] = dup[k] = true;
+	for (int i = 0; i < o->n_db; i++)
+		if (dup[i])
+			safe_copy(labels[i], 128, (const unsigned char *) o->db[i]);
 	return DX_OK;
 }
 
@@ -191,6 +318,7 @@ struct table {
 	char **cells;
 	size_t n_rows, cap_rows;
 	int ncol;
+	int first; /* heads[first] is the first column's: 1 without SENSOR */
 	size_t width[NCOL];
 	const char *none; /* said when there is no row */
 };
@@ -221,12 +349,13 @@ static void table_print(const struct table *t, FILE *out)
 {
 	int last = t->ncol - 1;
 	for (int c = 0; c < t->ncol; c++)
-		fprintf(out, "%-*s%s", c == last ? 0 : (int) t->width[c], heads[c],
+		fprintf(out, "%-*s%s", c == last ? 0 : (int) t->width[c], heads[t->first + c],
 			c == last ? "\n" : "  ");
 	for (size_t r = 0; r < t->n_rows; r++)
 		for (int c = 0; c < t->ncol; c++) {
 			const char *v = t->cells[r * (size_t) t->ncol + (size_t) c];
-			bool num = c >= 5 && c <= 8;
+			int h = t->first + c;
+			bool num = h >= 6 && h <= 9; /* QUERIES ... EST.BYTES */
 			fprintf(out, num ? "%*s%s" : "%-*s%s", c == last ? 0 : (int) t->width[c],
 				v ? v : "", c == last ? "\n" : "  ");
 		}
@@ -245,10 +374,25 @@ int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
-	struct table t = {.ncol = o->alerts ? NCOL - 1 : NCOL,
+	int n = o->n_db > 0 ? o->n_db : 1;
+	bool multi = n > 1;
+	const char *first = o->n_db > 0 ? o->db[0] : "dnsexfild.db";
+	struct table t = {.ncol = (o->alerts ? NCOL - 2 : NCOL - 1) + multi,
+			  .first = multi ? 0 : 1,
 			  .none = o->alerts ? "(no alerts)" : "(no incidents)"};
 	double since = 0, until = 0;
-	int rc = open_report_db(o, &db, err);
+	char labels[DX_REPORT_MAX_DB][128];
+	char *sql = malloc(SQL_MAX);
+	bool immutable;
+	int rc = sql ? open_report_db(first, &db, &immutable, err) : DX_ENOMEM;
+	if (rc == DX_ENOMEM)
+		snprintf(err, DX_CONFIG_ERRMAX, "out of memory");
+	if (rc == DX_OK && n > DX_REPORT_MAX_DB) {
+		snprintf(err, DX_CONFIG_ERRMAX, "at most %d databases at once", DX_REPORT_MAX_DB);
+		rc = DX_EINVAL;
+	}
+	if (rc == DX_OK && multi)
+		rc = attach_all(o, db, labels, err);
 	if (rc == DX_OK && o->since)
 		rc = resolve_time("--since", o->since, &since, err);
 	if (rc == DX_OK && o->until)
@@ -256,10 +400,12 @@ int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
 	if (rc != DX_OK)
 		goto out;
 	rc = DX_ESTORE;
-	const char *sql =
-	    o->alerts ? (o->json ? sql_json : sql_table) : (o->json ? sql_inc_json : sql_inc_table);
+	if (!build_sql(o, n, sql)) {
+		snprintf(err, DX_CONFIG_ERRMAX, "report statement too long");
+		goto out;
+	}
 	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", o->db, sqlite3_errmsg(db));
+		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", first, sqlite3_errmsg(db));
 		goto out;
 	}
 	if (o->since)
@@ -274,8 +420,10 @@ int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
 		sqlite3_bind_text(s, 5, o->status, -1, SQLITE_STATIC);
 	if (o->run > 0)
 		sqlite3_bind_int64(s, 6, o->run);
+	for (int i = 0; multi && i < n; i++)
+		sqlite3_bind_text(s, 11 + i, labels[i], -1, SQLITE_STATIC);
 	for (int c = 0; c < t.ncol; c++)
-		t.width[c] = strlen(heads[c]);
+		t.width[c] = strlen(heads[t.first + c]);
 	int step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (o->json) {
@@ -288,7 +436,7 @@ int dx_report(const dx_report_opts_t *o, FILE *out, char *err)
 		}
 	}
 	if (step != SQLITE_DONE) {
-		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", o->db, sqlite3_errmsg(db));
+		snprintf(err, DX_CONFIG_ERRMAX, "%s: %s", first, sqlite3_errmsg(db));
 		goto out;
 	}
 	if (!o->json)
@@ -298,5 +446,6 @@ out:
 	table_free(&t);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
+	free(sql);
 	return rc;
 }

@@ -210,9 +210,10 @@ static int step_run(dx_store_t *st, sqlite3_stmt *s)
 }
 
 int dx_store_run_begin(dx_store_t *st, const char *version, const char *config_digest,
-		       const char *input, double wall)
+		       const char *input, const char *sensor, double wall)
 {
 	sqlite3_stmt *s = st->stmt[DX_DB_RUN_BEGIN];
+	sqlite3_bind_text(s, 5, sensor, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 1, version, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, config_digest, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 3, input, -1, SQLITE_TRANSIENT);

@@ -24,7 +24,7 @@
 #include "lib/detect/alert.h"
 #include "lib/base/common.h"
 
-#define DX_STORE_VERSION 5 /* PRAGMA user_version written by this build */
+#define DX_STORE_VERSION 6 /* PRAGMA user_version written by this build */
 #define DX_STORE_BUSY_MS 5 /* a write waits this long for a lock held elsewhere, then queues */
 #define DX_STORE_STDERR_MAX 2048 /* a hook's stderr kept in blocks.hook_stderr */
 
@@ -82,9 +82,10 @@ void dx_store_close(dx_store_t *st);
 /** For tests of migration: create path at schema version (1..DX_STORE_VERSION) and close. */
 int dx_store_create_version(const char *path, int version, char *err) DX_MUSTCHECK;
 
-/** Record this run's start (wall clock); remembers its id for later rows. */
+/** Record this run's start (wall clock) by sensor (its id or host name); remembers the run's
+ * id for later rows. */
 int dx_store_run_begin(dx_store_t *st, const char *version, const char *config_digest,
-		       const char *input, double wall) DX_MUSTCHECK;
+		       const char *input, const char *sensor, double wall) DX_MUSTCHECK;
 /** Record the run's end. */
 int dx_store_run_end(dx_store_t *st, double wall) DX_MUSTCHECK;
 
