@@ -158,6 +158,37 @@ static void test_pkt_geneve_ip_inner(void)
 	CU_ASSERT_EQUAL(p.payload_len, 1);
 }
 
+/* Traffic Mirroring behind a Gateway Load Balancer: GENEVE (the GWLB's VNI, IPv4 inside)
+ * around the mirror session's VXLAN around the client's frame. The addresses are the
+ * client's and the VNI is the mirror session's, not the GWLB's. */
+static void test_pkt_geneve_around_vxlan(void)
+{
+	tu_buf_t in = {.len = 0}, vx = {.len = 0}, g = {.len = 0}, f = {.len = 0};
+	tu_eth_ip4_udp(&in, "10.0.1.5", "10.0.0.2", 33333, 53, "dns", 3);
+	wrap_vxlan(&vx, &in, 123, 0x08); /* source ENI -> GWLB endpoint */
+	tu_u8(&g, 2);
+	tu_u8(&g, 0);
+	tu_be16(&g, 0x0800);
+	tu_be32(&g, 4242u << 8);
+	tu_be32(&g, 0x01080101); /* the GWLB's flow cookie option */
+	tu_be32(&g, 0xC0FFEE00);
+	tu_put(&g, vx.b + 14, vx.len - 14);
+	tu_eth_ip4_udp(&f, "10.0.8.1", "10.0.8.2", 50000, 6081, g.b, g.len);
+	dx_pkt_t p;
+	enum dx_reason why;
+	CU_ASSERT_EQUAL_FATAL(dx_pkt_decode(&cfg, DLT_EN10MB, f.b, f.len, f.len, &p, &why), DX_OK);
+	CU_ASSERT_EQUAL(p.n_encap, 2);
+	CU_ASSERT_EQUAL(p.vni, 123);
+	CU_ASSERT_EQUAL(p.src[3], 5);
+	CU_ASSERT_EQUAL(p.sport, 33333);
+	CU_ASSERT_EQUAL(p.payload_len, 3);
+	/* one more layer is over max_encap (2): counted, not decoded */
+	dx_decode_cfg_t one = cfg;
+	one.max_encap = 1;
+	CU_ASSERT_EQUAL(dx_pkt_decode(&one, DLT_EN10MB, f.b, f.len, f.len, &p, &why), DX_EDEPTH);
+	CU_ASSERT_EQUAL(why, DX_R_too_many_layers);
+}
+
 static void test_pkt_fragments(void)
 {
 	tu_buf_t f = {.len = 0};
@@ -290,6 +321,7 @@ static CU_TestInfo pkt_tests[] = {
     {"vxlan_inner_addresses", test_pkt_vxlan_inner_addresses},
     {"vxlan_limits", test_pkt_vxlan_limits},
     {"geneve_ip_inner", test_pkt_geneve_ip_inner},
+    {"geneve_around_vxlan", test_pkt_geneve_around_vxlan},
     {"fragments", test_pkt_fragments},
     {"bad_headers", test_pkt_bad_headers},
     {"vlan_cap", test_pkt_vlan_cap},

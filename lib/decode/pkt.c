@@ -283,6 +283,7 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 	dx_pkt_t pk;
 	memset(&pk, 0, sizeof(pk));
 	pk.truncated = caplen < wirelen;
+	bool vni_vxlan = false; /* pk.vni is a VXLAN header's */
 
 	int et = decode_link(dlt, &c, why);
 	if (et < 0)
@@ -343,9 +344,13 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 				int trc = dx_tunnel_decap(tun, &pay, &c, &et, &vni, why);
 				if (trc != DX_OK)
 					return trc;
-				if (!pk.has_vni) { /* the outermost tunnel is the mirror session */
+				/* The mirror session is the outermost VXLAN: behind a Gateway Load
+				 * Balancer it arrives inside GENEVE, whose VNI is the GWLB's. A GENEVE
+				 * VNI is kept only when no VXLAN follows. */
+				if (!pk.has_vni || (tun == DX_TUN_VXLAN && !vni_vxlan)) {
 					pk.has_vni = true;
 					pk.vni = vni;
+					vni_vxlan = tun == DX_TUN_VXLAN;
 				}
 				pk.n_encap++;
 				continue;
