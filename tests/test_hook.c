@@ -76,6 +76,16 @@ static char *slurp(const char *path)
 	return strdup(buf);
 }
 
+/* The hook's log is exactly want (printed if not). */
+static void expect_log(const char *want)
+{
+	char *log = slurp(log_path);
+	CU_ASSERT_STRING_EQUAL(log, want);
+	if (strcmp(log, want) != 0)
+		fprintf(stderr, "\n%s", log);
+	free(log);
+}
+
 static void fresh_log(void)
 {
 	unlink(log_path);
@@ -150,7 +160,6 @@ static void test_hook_argv_and_env(void)
 	CU_ASSERT_EQUAL(res.state, DX_HOOK_DONE);
 	CU_ASSERT_EQUAL(res.exit_code, 0);
 	CU_ASSERT_EQUAL(res.attempts, 1);
-	char *log = slurp(log_path);
 	const char *want = "argv: [add] [t1.example] [*.t1.example]\n"
 			   "DNSEXFIL_ALERT_ID=42\n"
 			   "DNSEXFIL_APEX=t1.example\n"
@@ -164,10 +173,7 @@ static void test_hook_argv_and_env(void)
 			   "DNSEXFIL_TIMEOUT_MS=5000\n"
 			   "DNSEXFIL_VNI=123\n"
 			   "DNSEXFIL_VPCS=\n";
-	CU_ASSERT_STRING_EQUAL(log, want);
-	if (strcmp(log, want) != 0)
-		fprintf(stderr, "\n%s", log);
-	free(log);
+	expect_log(want);
 }
 
 static double mono(void)
@@ -675,7 +681,6 @@ static void test_hook_batch(void)
 		CU_ASSERT_EQUAL(res[i].block_ids[1], 10 * i + 2);
 		CU_ASSERT_EQUAL(res[i].attempts, 1);
 	}
-	char *log = slurp(log_path);
 	const char *want = "argv: [add] [t1.example] [*.t1.example] [t2.example] [*.t2.example]"
 			   " [t3.example] [*.t3.example]\n"
 			   "DNSEXFIL_ALERT_ID=40,41,42\n"
@@ -690,12 +695,10 @@ static void test_hook_batch(void)
 			   "DNSEXFIL_TIMEOUT_MS=5000\n"
 			   "DNSEXFIL_VNI=123,,123\n"
 			   "DNSEXFIL_VPCS=\n";
-	CU_ASSERT_STRING_EQUAL(log, want);
-	if (strcmp(log, want) != 0)
-		fprintf(stderr, "\n%s", log);
-	free(log);
+	expect_log(want);
 	/* more than DX_HOOK_BATCH at once: runs of at most DX_HOOK_BATCH; a remove is its own */
 	fresh_log();
+	char *log;
 	for (int i = 0; i < DX_HOOK_BATCH + 3; i++) {
 		char apex[32];
 		snprintf(apex, sizeof(apex), "b%d.example", i);
