@@ -294,6 +294,7 @@ static void end_leftovers(void)
 static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, int nr, dx_hook_result_t *res,
 		    int64_t deadline_us, _Atomic int64_t *stop, double *exec_wall)
 {
+	*exec_wall = dx_clock_wall(); /* every return path, spawn or not, has a start time */
 	char *argv[DX_HOOK_BATCH * DX_HOOK_MAX_DOMAINS + 3];
 	int a = 0;
 	argv[a++] = (char *) cfg->path;
@@ -312,7 +313,6 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, int nr, dx
 	if (access(cfg->path, X_OK) != 0) {
 		snprintf(res->stderr_text, sizeof(res->stderr_text), "dnsexfild: cannot run %s: %s",
 			 cfg->path, strerror(errno));
-		*exec_wall = dx_clock_wall();
 		return -2;
 	}
 	char *envbuf = NULL;
