@@ -6,10 +6,18 @@
 # any failure.
 # Run from the repository root; build directories are build-ci and build-asan.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 status=0
 
 step() { echo "== $*"; }
+
+# build DIR: build quietly; on failure show the compiler's first errors (the build counts as
+# one failed test, so the closing line still says what broke)
+build() {
+	ninja -C "$1" >"$1/ninja.log" 2>&1 && return 0
+	grep -E "error|warning|FAILED" "$1/ninja.log" | head -20
+	return 1
+}
 
 step "format check (clang-format)"
 if command -v clang-format >/dev/null 2>&1; then
@@ -22,11 +30,12 @@ fi
 
 step "build and test: debugoptimized, -Werror"
 rm -rf build-ci build-asan
-meson setup build-ci -Dwerror=true >/dev/null && ninja -C build-ci >/dev/null || exit 1
+meson setup build-ci -Dwerror=true >/dev/null && build build-ci || exit 1
 meson test -C build-ci --print-errorlogs --num-processes 2 || status=1
 
 step "build variants without a warning: gcc debug, gcc release and minsize, clang debug and release, tests off"
 for v in "gcc debug" "gcc release" "gcc minsize" "clang debug" "clang release" "gcc plain notests"; do
+	# shellcheck disable=SC2086 # split "gcc debug" into compiler and build type
 	set -- $v
 	d=build-v-$1-$2${3:-}
 	rm -rf "$d"
@@ -62,10 +71,13 @@ else
 fi
 
 step "build and test: ASan + UBSan"
-meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
-	-Dc_args=-fno-sanitize-recover=all >/dev/null && ninja -C build-asan >/dev/null || exit 1
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	meson test -C build-asan --print-errorlogs --num-processes 2 || status=1
+if meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dc_args=-fno-sanitize-recover=all >/dev/null && build build-asan; then
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		meson test -C build-asan --print-errorlogs --num-processes 2 || status=1
+else
+	echo "FAIL ASan + UBSan build"; echo FAIL >>build-ci/variants.txt; status=1
+fi
 
 python3 - build-ci/meson-logs/testlog.json build-ci/meson-logs/testlog-valgrind.json \
 	build-asan/meson-logs/testlog.json build-ci/variants.txt <<'PY' || status=1

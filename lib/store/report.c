@@ -270,7 +270,7 @@ static int attach_all(const dx_report_opts_t *o, sqlite3 *db, char labels[][128]
 		sqlite3_close(one);
 		if (rc != DX_OK)
 			return rc;
-		char uri[4200], sql[32];
+		char uri[4200], sql[48]; /* room for any int i */
 		to_uri(uri, sizeof(uri), o->db[i], immutable ? "immutable=1" : "mode=ro");
 		snprintf(sql, sizeof(sql), "ATTACH DATABASE ?1 AS s%d", i);
 		sqlite3_stmt *s = NULL;
@@ -285,7 +285,7 @@ static int attach_all(const dx_report_opts_t *o, sqlite3 *db, char labels[][128]
 		sqlite3_finalize(s);
 	}
 	for (int i = 0; i < o->n_db; i++) {
-		char schema[16];
+		char schema[16]; /* "s" and an int */
 		snprintf(schema, sizeof(schema), i ? "s%d" : "main", i);
 		sensor_name(db, schema, o->db[i], labels[i], 128);
 	}
