@@ -576,6 +576,7 @@ void dx_config_decode(const dx_config_t *cfg, dx_decode_cfg_t *out)
 	out->n_vxlan = cfg->capture.n_vxlan;
 	out->n_geneve = cfg->capture.n_geneve;
 	out->max_encap = (uint8_t) cfg->capture.max_encap;
+	out->icmp = cfg->capture.icmp;
 }
 
 static void print_list(FILE *out, const char *pre, const uint32_t *v, uint32_t n)

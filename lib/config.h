@@ -29,7 +29,7 @@
 /** [store] synchronous: fsync at checkpoints or not; auto: yes live, no for a replay. */
 enum dx_sync { DX_SYNC_AUTO = 0, DX_SYNC_NORMAL, DX_SYNC_OFF };
 
-#define DX_CONFIG_KEYS 96 /* room for the key table's keys */
+#define DX_CONFIG_KEYS 128 /* room for the key table's keys */
 
 typedef struct dx_config {
 	struct {
@@ -41,6 +41,7 @@ typedef struct dx_config {
 		uint32_t snaplen;
 		uint32_t buffer_mb; /* kernel capture buffer */
 		bool promisc;
+		bool icmp;	       /* ICMP echo too, for the ICMP tunnel detector */
 		uint32_t ring_a_mb;    /* capture -> parser ring */
 		uint32_t ring_b_slots; /* parser -> detector ring, in records */
 		uint32_t tcp_flows;

@@ -105,11 +105,13 @@ static int set_filter(pcap_t *p, const char *what, const char *bpf)
 	return rc == 0 ? 0 : -1;
 }
 
-/* DNS on UDP/TCP 53 and the tunnel ports, also inside one or two VLAN tags. */
+/* DNS on UDP/TCP 53 and the tunnel ports, also inside one or two VLAN tags; with [capture]
+ * icmp, ICMP and ICMPv6 too (the decoder keeps only echo requests and replies). */
 static void default_filter(const dx_config_t *cfg, char *buf, size_t len)
 {
 	char inner[512];
-	int n = snprintf(inner, sizeof(inner), "udp port 53 or tcp port 53");
+	int n = snprintf(inner, sizeof(inner), "udp port 53 or tcp port 53%s",
+			 cfg->capture.icmp ? " or icmp or icmp6" : "");
 	for (unsigned i = 0; i < cfg->capture.n_vxlan && n > 0 && (size_t) n < sizeof(inner); i++)
 		n += snprintf(inner + n, sizeof(inner) - (size_t) n, " or udp dst port %u",
 			      cfg->capture.vxlan_ports[i]);

@@ -389,11 +389,16 @@ void *dx_detector_run(void *arg)
 			continue;
 		}
 		look_ahead(pl, &ahead, &lead);
-		dx_count(&pl->det.dns_msgs, 1);
-		dx_count(q->dns.is_response ? &pl->det.responses : &pl->det.queries, 1);
 		if (q->ts_us > pkt_now)
 			pkt_now = pl->pkt_now = q->ts_us;
-		dx_detect_add(pl->engine, q);
+		if (q->flags & DX_Q_ECHO) {
+			dx_count(&pl->det.echoes, 1);
+			dx_detect_echo(pl->engine, q);
+		} else {
+			dx_count(&pl->det.dns_msgs, 1);
+			dx_count(q->dns.is_response ? &pl->det.responses : &pl->det.queries, 1);
+			dx_detect_add(pl->engine, q);
+		}
 		if (pl->dump) {
 			size_t k = dx_dump_format(q, line);
 			fwrite(line, 1, k, pl->dump_out);

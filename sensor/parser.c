@@ -14,6 +14,7 @@
 #include "lib/base/clock.h"
 #include "lib/decode/dns.h"
 #include "lib/base/log.h"
+#include "lib/prepare/echo.h"
 #include "lib/prepare/prep.h"
 #include "lib/prepare/query.h"
 #include "lib/decode/tcp.h"
@@ -113,6 +114,32 @@ static void emit(struct parser *ps, const dx_pkt_t *pk, const uint8_t *msg, size
 	dx_ring_commit_len(pl->ring_b, q, dx_query_size(q));
 }
 
+/* One ICMP echo request or reply ([capture] icmp): its record for the ICMP tunnel detector. */
+static void emit_echo(struct parser *ps, const dx_pkt_t *pk)
+{
+	dx_pipeline_t *pl = ps->pl;
+	dx_query_t *q = reserve_query(pl);
+	if (q == NULL)
+		return;
+	q->ts_us = ps->ts_us;
+	memcpy(q->src, pk->src, 16);
+	memcpy(q->dst, pk->dst, 16);
+	q->sport = pk->sport;
+	q->dport = pk->dport;
+	q->vni = pk->vni;
+	q->srcid = 0;
+	q->af = pk->af;
+	q->flags = (uint8_t) (DX_Q_ECHO | (pk->truncated ? DX_Q_TRUNCATED : 0) |
+			      (pk->has_vni ? DX_Q_HAS_VNI : 0));
+	bool reply = pk->icmp_type == 0 || pk->icmp_type == 129;
+	dx_echo_prepare(&pl->key, pk->payload, pk->payload_len, pk->l4_len - 8, pk->icmp_type,
+			reply, &q->echo);
+	q->echo.ident = pk->sport;
+	q->echo.seq = pk->dport;
+	dx_count(&pl->par.echoes, 1);
+	dx_ring_commit_len(pl->ring_b, q, dx_query_size(q));
+}
+
 static void on_tcp_msg(void *ctx, const dx_pkt_t *pk, const uint8_t *msg, size_t len, bool partial)
 {
 	struct parser *ps = ctx;
@@ -147,6 +174,8 @@ static void decode_frame(struct parser *ps, const dx_frame_t *f)
 	ps->frame_truncated = pk.truncated;
 	if (pk.proto == DX_PROTO_UDP)
 		emit(ps, &pk, pk.payload, pk.payload_len, pk.truncated);
+	else if (pk.proto == DX_PROTO_ICMP || pk.proto == DX_PROTO_ICMP6)
+		emit_echo(ps, &pk);
 	else
 		dx_tcp_add(ps->tcp, &pk, f->ts_us, &pl->par, on_tcp_msg, ps);
 }

@@ -31,14 +31,14 @@ static enum dx_severity judge(enum dx_threat t)
 	return DX_SEV_NONE;
 }
 
-/* The table judges every threat type once. */
+/* The table judges every DNS threat type once (ICMP_TUNNEL is judged on echoes: icmp.c). */
 static void test_rules_table(void)
 {
 	int seen[DX_T_COUNT] = {0};
 	for (int r = 0; r < DX_RULES; r++)
 		seen[dx_rules[r].threat]++;
 	for (int t = 0; t < DX_T_COUNT; t++)
-		CU_ASSERT_EQUAL(seen[t], 1);
+		CU_ASSERT_EQUAL(seen[t], t == DX_T_ICMP_TUNNEL ? 0 : 1);
 }
 
 static void test_rules_high_frequency(void)

@@ -21,6 +21,7 @@
 	X(ip_frag_skipped, SKIP)      \
 	X(vni_filtered, SKIP)         \
 	X(tcp_no_payload, SKIP)       \
+	X(not_icmp_echo, SKIP)        \
 	X(trunc_l2, MALF)             \
 	X(too_many_layers, MALF)      \
 	X(trunc_ip, MALF)             \
@@ -32,6 +33,7 @@
 	X(bad_udp_len, MALF)          \
 	X(trunc_tcp, MALF)            \
 	X(bad_tcp_off, MALF)          \
+	X(trunc_icmp, MALF)           \
 	X(trunc_vxlan, MALF)          \
 	X(vxlan_bad_flags, MALF)      \
 	X(trunc_geneve, MALF)         \
@@ -73,6 +75,7 @@ typedef struct dx_counters {
 	_Atomic uint64_t dns_msgs;     /* DNS messages decoded */
 	_Atomic uint64_t queries;      /* of which QR=0 */
 	_Atomic uint64_t responses;    /* of which QR=1 */
+	_Atomic uint64_t echoes;       /* ICMP echo requests and replies decoded ([capture] icmp) */
 	_Atomic uint64_t truncated;    /* messages decoded from a frame cut short (flagged, kept) */
 	_Atomic uint64_t ring_full;    /* live: records dropped because the next ring was full */
 	_Atomic uint64_t ring_waits;   /* offline: times the producer waited for room */

@@ -168,6 +168,7 @@ static int decode_ipv4(dx_cur_t *c, dx_pkt_t *out, uint8_t *proto, enum dx_reaso
 		*why = DX_R_bad_ip_len;
 		return -1;
 	}
+	out->l4_len = (uint32_t) (total_len - ihl);
 	dx_cur_skip(c, ihl - 20); /* options */
 	if (c->err != DX_OK) {
 		*why = DX_R_trunc_ip;
@@ -259,6 +260,7 @@ static int decode_ipv6(dx_cur_t *c, dx_pkt_t *out, uint8_t *proto, enum dx_reaso
 	dx_cur_t pay = dx_cur_sub_upto(c, plen == 0 ? dx_cur_left(c) : plen, &short_);
 	if (short_)
 		out->truncated = true;
+	size_t ext_start = pay.off;
 	for (unsigned n = 0;; n++) {
 		if (n > DX_MAX_LAYERS) {
 			*why = DX_R_too_many_layers;
@@ -270,10 +272,40 @@ static int decode_ipv6(dx_cur_t *c, dx_pkt_t *out, uint8_t *proto, enum dx_reaso
 		if (rc > 0)
 			break;
 	}
+	size_t claimed = plen == 0 ? pay.len - ext_start : plen;
+	size_t ext = pay.off - ext_start;
+	out->l4_len = (uint32_t) (claimed > ext ? claimed - ext : 0);
 	out->af = 6;
 	*proto = nh;
 	*c = pay;
 	return 0;
+}
+
+/* An ICMP echo request or reply (RFC 792; ICMPv6: RFC 4443 4.1, 4.2): type, code, checksum,
+ * identifier, sequence number, then the payload. Other types are skipped (counted). */
+static int decode_icmp(dx_cur_t *c, dx_pkt_t *pk, dx_pkt_t *out, enum dx_reason *why)
+{
+	dx_hdr_t h = dx_cur_take(c, 8);
+	uint8_t type = dx_hdr_u8(h, 0);
+	pk->sport = dx_hdr_be16(h, 4);
+	pk->dport = dx_hdr_be16(h, 6);
+	if (c->err != DX_OK) {
+		*why = DX_R_trunc_icmp;
+		return DX_ETRUNC;
+	}
+	bool echo = pk->af == 4 ? type == 8 || type == 0 : type == 128 || type == 129;
+	if (!echo) {
+		*why = DX_R_not_icmp_echo;
+		return DX_EUNSUP;
+	}
+	pk->proto = pk->af == 4 ? DX_PROTO_ICMP : DX_PROTO_ICMP6;
+	pk->icmp_type = type;
+	pk->payload = c->base + c->off;
+	pk->payload_len = dx_cur_left(c);
+	if (pk->l4_len < 8 + pk->payload_len) /* a zero IP length: the capture's */
+		pk->l4_len = (uint32_t) (8 + pk->payload_len);
+	*out = *pk;
+	return DX_OK;
 }
 
 int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t caplen,
@@ -311,6 +343,8 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 		if (rc < 0)
 			return *why == DX_R_ip_frag_skipped ? DX_EUNSUP : DX_EMALF;
 
+		if (cfg->icmp && (pk.af == 4 ? proto == DX_PROTO_ICMP : proto == DX_PROTO_ICMP6))
+			return decode_icmp(&c, &pk, out, why);
 		if (proto == DX_PROTO_UDP) {
 			dx_hdr_t h = dx_cur_take(&c, 8); /* ports, length, checksum */
 			pk.sport = dx_hdr_be16(h, 0);

@@ -7,8 +7,8 @@
 
 static const char *const sev[] = {"NONE", "LOW", "MEDIUM", "HIGH", "CRITICAL"};
 static const char *const threat[] = {
-    "HIGH_FREQUENCY",	     "ENCODED_SUBDOMAIN", "LONG_NAME",	    "UNUSUAL_QTYPE",
-    "SUBDOMAIN_ENUMERATION", "INFO_VOLUME",	  "CLIENT_ANOMALY", "BEACON"};
+    "HIGH_FREQUENCY", "ENCODED_SUBDOMAIN", "LONG_NAME", "UNUSUAL_QTYPE", "SUBDOMAIN_ENUMERATION",
+    "INFO_VOLUME",    "CLIENT_ANOMALY",	   "BEACON",	"ICMP_TUNNEL"};
 static const char *const enc[] = {"none", "hex", "base32", "base64", "base128", "binary"};
 static const char *const status[] = {"open", "closed", "blocked", "allowlisted"};
 

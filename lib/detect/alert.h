@@ -25,6 +25,7 @@ enum dx_threat {
 	DX_T_INFO_VOLUME,
 	DX_T_CLIENT_ANOMALY,
 	DX_T_BEACON,
+	DX_T_ICMP_TUNNEL, /* not DNS: an ICMP echo tunnel; the alert's apex is the peer's address */
 	DX_T_COUNT
 };
 

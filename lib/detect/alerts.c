@@ -48,7 +48,7 @@ static enum dx_encoding apex_encoding(const struct apex_st *s)
 }
 
 /* ,"name":v */
-static void put_field(dx_out_t *o, const char *name, uint64_t v)
+void dx_alerts_put_field(dx_out_t *o, const char *name, uint64_t v)
 {
 	dx_out_str(o, ",\"");
 	dx_out_str(o, name);
@@ -128,7 +128,7 @@ static void fill_sources(const dx_detect_t *d, const struct apex_st *s, struct a
 }
 
 /* "raised" and "at": when each severity was first reached, and the window's counts then */
-static void put_raised(dx_out_t *out, const dx_alert_t *a)
+void dx_alerts_put_raised(dx_out_t *out, const dx_alert_t *a)
 {
 	dx_out_str(out, "{\"raised\":{");
 	bool first = true;
@@ -152,13 +152,13 @@ static void put_raised(dx_out_t *out, const dx_alert_t *a)
 		dx_out_str(out, dx_severity_name((enum dx_severity) v));
 		dx_out_str(out, "\":{\"queries\":");
 		dx_out_u64(out, at->queries);
-		put_field(out, "subdomain_queries", at->subdomain_queries);
-		put_field(out, "unique_subdomains", at->unique_subdomains);
-		put_field(out, "encoded_unique", at->encoded_unique);
-		put_field(out, "long_unique", at->long_unique);
-		put_field(out, "unusual_qtype_queries", at->unusual_qtype_queries);
-		put_field(out, "info_window_bytes", at->info_window_bytes);
-		put_field(out, "info_horizon_bytes", at->info_horizon_bytes);
+		dx_alerts_put_field(out, "subdomain_queries", at->subdomain_queries);
+		dx_alerts_put_field(out, "unique_subdomains", at->unique_subdomains);
+		dx_alerts_put_field(out, "encoded_unique", at->encoded_unique);
+		dx_alerts_put_field(out, "long_unique", at->long_unique);
+		dx_alerts_put_field(out, "unusual_qtype_queries", at->unusual_qtype_queries);
+		dx_alerts_put_field(out, "info_window_bytes", at->info_window_bytes);
+		dx_alerts_put_field(out, "info_horizon_bytes", at->info_horizon_bytes);
 		dx_out_str(out, "}");
 	}
 }
@@ -169,25 +169,25 @@ static void fill_details(dx_detect_t *d, const struct apex_st *s, dx_alert_t *a)
 {
 	const struct bucket *w = &s->sum;
 	dx_out_t out = {a->details, a->details + sizeof(a->details) - 1};
-	put_raised(&out, a);
+	dx_alerts_put_raised(&out, a);
 	dx_out_str(&out, "},\"window_sec\":");
 	dx_out_u64(&out, d->cfg.window_sec);
-	put_field(&out, "subdomain_queries", w->sq);
-	put_field(&out, "unique_subdomains", w->uniq);
-	put_field(&out, "encoded_unique", w->enc_uniq);
-	put_field(&out, "long_unique", w->long_uniq);
+	dx_alerts_put_field(&out, "subdomain_queries", w->sq);
+	dx_alerts_put_field(&out, "unique_subdomains", w->uniq);
+	dx_alerts_put_field(&out, "encoded_unique", w->enc_uniq);
+	dx_alerts_put_field(&out, "long_unique", w->long_uniq);
 	dx_out_str(&out, ",\"random_fraction\":");
 	put_frac(&out, w->rnd_q, w->sq);
-	put_field(&out, "unusual_qtype_queries", w->odd_q);
-	put_field(&out, "responses", w->resp);
-	put_field(&out, "nxdomain", w->nx);
-	put_field(&out, "lookup_shape_queries", w->look_q);
-	put_field(&out, "data_answers", w->data_resp);
-	put_field(&out, "info_window_bytes", w->bits / 8);
-	put_field(&out, "info_horizon_bytes", s->hsum.bits / 8);
+	dx_alerts_put_field(&out, "unusual_qtype_queries", w->odd_q);
+	dx_alerts_put_field(&out, "responses", w->resp);
+	dx_alerts_put_field(&out, "nxdomain", w->nx);
+	dx_alerts_put_field(&out, "lookup_shape_queries", w->look_q);
+	dx_alerts_put_field(&out, "data_answers", w->data_resp);
+	dx_alerts_put_field(&out, "info_window_bytes", w->bits / 8);
+	dx_alerts_put_field(&out, "info_horizon_bytes", s->hsum.bits / 8);
 	dx_out_str(&out, ",\"horizon_random_fraction\":");
 	put_frac(&out, s->hsum.rnd_q, s->hsum.sq);
-	put_field(&out, "total_queries", s->total_q);
+	dx_alerts_put_field(&out, "total_queries", s->total_q);
 	if (a->not_blocked != NULL) {
 		dx_out_str(&out, ",\"not_blocked\":\"");
 		dx_out_str(&out, a->not_blocked);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/base/out.h"
 #include "lib/detect/state.h"
 
 /** Raise or escalate the alert of threat t on apex idx to severity sev, with score, at query
@@ -21,3 +22,9 @@ void dx_alerts_close(dx_detect_t *d, uint32_t idx, bool all);
 
 /** The apex's client addresses, counted (linear counting over its 64-bit bitmap). */
 uint64_t dx_alerts_source_count(const struct apex_st *s);
+
+/** ,"name":v into a details object being written. */
+void dx_alerts_put_field(dx_out_t *o, const char *name, uint64_t v);
+
+/** {"raised":{...},"at":{...} of a's severities (the caller closes the object). */
+void dx_alerts_put_raised(dx_out_t *out, const dx_alert_t *a);

@@ -2,7 +2,8 @@
 /**
  * @file detect.h
  * @brief The detection engine: per-apex sliding windows in packet time, a long horizon of the
- * information sent, per-client rates, the seven detectors and their severities.
+ * information sent, per-client rates, the seven DNS detectors and their severities, and
+ * ICMP_TUNNEL on echo traffic.
  *
  * Owned and run by the detector thread. Everything is allocated by dx_detect_new() and bounded
  * by dx_detect_cfg_t: apexes, remembered subdomains, clients and open alerts; the least
@@ -48,9 +49,12 @@ typedef struct dx_detect_cfg {
 	uint32_t beacon_min;	    /* BEACON: regular check-ins for MEDIUM ... */
 	uint32_t beacon_spread_pct; /* ... median absolute deviation at most this % of the median */
 	uint32_t beacon_min_sec, beacon_max_sec; /* ... median interval within these */
-	uint32_t beacon_gap_ms;	    /* queries of a pair closer than this: one check-in */
-	uint32_t max_beacons;	    /* (client, apex) pairs followed */
-	uint32_t stats_min_queries; /* window-stats rows only for apexes this busy */
+	uint32_t beacon_gap_ms;	      /* queries of a pair closer than this: one check-in */
+	uint32_t max_beacons;	      /* (client, apex) pairs followed */
+	uint32_t stats_min_queries;   /* window-stats rows only for apexes this busy */
+	uint32_t max_icmp_pairs;      /* ICMP_TUNNEL: (client, peer) pairs followed */
+	uint32_t icmp_min_echoes;     /* ... echoes in the window before it judges a pair */
+	uint32_t icmp_critical_bytes; /* ... CRITICAL with all evidence and this much data */
 } dx_detect_cfg_t;
 
 void dx_detect_cfg_defaults(dx_detect_cfg_t *c);
@@ -91,6 +95,10 @@ void dx_detect_add(dx_detect_t *d, const dx_query_t *q);
 /** Start loading the table entries q will touch (q prepared), a few messages before
  * dx_detect_add(q): the name table alone is a cache miss per new name. No effect on results. */
 void dx_detect_prefetch(const dx_detect_t *d, const dx_query_t *q);
+
+/** Feed one ICMP echo (q->flags has DX_Q_ECHO, dx_echo_prepare()), in packet-time order with
+ * the messages: the ICMP_TUNNEL detector (icmp.h). */
+void dx_detect_echo(dx_detect_t *d, const dx_query_t *q);
 
 /** End of input: close the current window (stats rows) and refresh every open alert. */
 void dx_detect_finish(dx_detect_t *d);

@@ -82,13 +82,16 @@ void dx_detect_cfg_defaults(dx_detect_cfg_t *c)
 	c->beacon_gap_ms = 2000;
 	c->max_beacons = 16384;
 	c->stats_min_queries = 20;
+	c->max_icmp_pairs = 4096;
+	c->icmp_min_echoes = 20;
+	c->icmp_critical_bytes = 1u << 20;
 }
 
 size_t dx_detect_mem_bound(const dx_detect_cfg_t *cfg)
 {
 	return sizeof(dx_detect_t) + dx_apextab_bytes(cfg->max_apexes) +
 	       dx_names_bytes(cfg->max_subdomains) + dx_clients_bytes(cfg->max_clients) +
-	       dx_beacons_bytes(cfg->max_beacons) +
+	       dx_beacons_bytes(cfg->max_beacons) + dx_icmp_bytes(cfg->max_icmp_pairs) +
 	       (size_t) cfg->max_alerts * sizeof(struct alert_slot);
 }
 dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, dx_hash_key_t key,
@@ -111,8 +114,10 @@ dx_detect_t *dx_detect_new(const dx_detect_cfg_t *cfg, const dx_allow_t *allow, 
 	bool names = dx_names_init(&d->names, cfg->max_subdomains, cfg->horizon_hours * 3600u);
 	bool clients = dx_clients_init(&d->clients, cfg->max_clients);
 	bool beacons = dx_beacons_init(&d->beacons, cfg->max_beacons);
+	bool icmp = dx_icmp_init(&d->icmp, cfg->max_icmp_pairs);
 	d->alerts = calloc(cfg->max_alerts, sizeof(*d->alerts));
-	if (!apexes || !names || !clients || !beacons || !d->alerts || cfg->max_alerts == 0) {
+	if (!apexes || !names || !clients || !beacons || !icmp || !d->alerts ||
+	    cfg->max_alerts == 0) {
 		dx_detect_free(d);
 		return NULL;
 	}
@@ -129,6 +134,7 @@ void dx_detect_free(dx_detect_t *d)
 	dx_names_free(&d->names);
 	dx_clients_free(&d->clients);
 	dx_beacons_free(&d->beacons);
+	dx_icmp_free(&d->icmp);
 	free(d->alerts);
 	free(d);
 }
@@ -136,11 +142,11 @@ void dx_detect_free(dx_detect_t *d)
 bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg)
 {
 	dx_detect_cfg_t n = *cfg;
-	bool same = n.window_sec == d->cfg.window_sec && n.horizon_hours == d->cfg.horizon_hours &&
-		    n.max_apexes == d->cfg.max_apexes &&
-		    n.max_subdomains == d->cfg.max_subdomains &&
-		    n.max_clients == d->cfg.max_clients && n.max_alerts == d->cfg.max_alerts &&
-		    n.max_beacons == d->cfg.max_beacons;
+	bool same =
+	    n.window_sec == d->cfg.window_sec && n.horizon_hours == d->cfg.horizon_hours &&
+	    n.max_apexes == d->cfg.max_apexes && n.max_subdomains == d->cfg.max_subdomains &&
+	    n.max_clients == d->cfg.max_clients && n.max_alerts == d->cfg.max_alerts &&
+	    n.max_beacons == d->cfg.max_beacons && n.max_icmp_pairs == d->cfg.max_icmp_pairs;
 	/* the structural ones stay as allocated */
 	n.window_sec = d->cfg.window_sec;
 	n.horizon_hours = d->cfg.horizon_hours;
@@ -149,6 +155,7 @@ bool dx_detect_set_cfg(dx_detect_t *d, const dx_detect_cfg_t *cfg)
 	n.max_clients = d->cfg.max_clients;
 	n.max_alerts = d->cfg.max_alerts;
 	n.max_beacons = d->cfg.max_beacons;
+	n.max_icmp_pairs = d->cfg.max_icmp_pairs;
 	d->cfg = n;
 	return same;
 }
@@ -292,6 +299,7 @@ static void close_window(dx_detect_t *d, dx_ts_t end)
 		memset(&s->tum, 0, sizeof(s->tum));
 		dx_alerts_close(d, i, false);
 	}
+	dx_icmp_close(d, false);
 }
 
 static void advance_time(dx_detect_t *d, dx_ts_t t)
@@ -318,6 +326,14 @@ void dx_detect_finish(dx_detect_t *d)
 {
 	if (d->tumble_idx != NIL)
 		close_window(d, d->now); /* the last window is partial */
+	dx_icmp_close(d, true);
+}
+
+void dx_detect_echo(dx_detect_t *d, const dx_query_t *q)
+{
+	DX_REQUIRE(q->flags & DX_Q_ECHO);
+	advance_time(d, q->ts_us);
+	dx_icmp_add(d, q);
 }
 
 /* ---------------------------------------------------------------- detectors */
@@ -450,6 +466,8 @@ static uint64_t beacon_key(const dx_query_t *q)
 
 void dx_detect_prefetch(const dx_detect_t *d, const dx_query_t *q)
 {
+	if (q->flags & DX_Q_ECHO)
+		return; /* rare: nothing worth loading ahead */
 	const dx_prep_t *p = &q->prep;
 	dx_names_prefetch(&d->names, p->name_hash);
 	dx_apextab_prefetch(&d->apexes, p->apex_hash);

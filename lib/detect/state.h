@@ -14,6 +14,7 @@
 #include "lib/detect/apextab.h"
 #include "lib/detect/beacons.h"
 #include "lib/detect/clients.h"
+#include "lib/detect/icmp.h"
 #include "lib/detect/names.h"
 #include "lib/detect/window.h"
 #include "lib/prepare/features.h"
@@ -120,6 +121,7 @@ struct dx_detect {
 	dx_names_t names;
 	dx_clients_t clients;
 	dx_beacons_t beacons;
+	dx_icmp_t icmp;
 
 	struct alert_slot *alerts;
 	uint32_t free_alert, alerts_never_used;

@@ -44,7 +44,8 @@ static void put_time(dx_out_t *o, dx_ts_t ts_us, int64_t *cached_sec, char *cach
 	dx_out_str(o, "Z");
 }
 
-static void put_addr(dx_out_t *o, const dx_query_t *q, const uint8_t *a, uint16_t port)
+/* An address, and ".port" unless port < 0 (an echo has none) */
+static void put_addr(dx_out_t *o, const dx_query_t *q, const uint8_t *a, int port)
 {
 	if (q->af == 6) {
 		char txt[INET6_ADDRSTRLEN];
@@ -58,8 +59,10 @@ static void put_addr(dx_out_t *o, const dx_query_t *q, const uint8_t *a, uint16_
 			dx_out_u64(o, a[i]);
 		}
 	}
+	if (port < 0)
+		return;
 	dx_out_str(o, ".");
-	dx_out_u64(o, port);
+	dx_out_u64(o, (uint64_t) port);
 }
 
 static void put_mnemonic(dx_out_t *o, const char *name, const char *prefix, unsigned v)
@@ -73,20 +76,49 @@ static void put_mnemonic(dx_out_t *o, const char *name, const char *prefix, unsi
 	}
 }
 
+/* An echo, as tcpdump words it, with what the ICMP tunnel detector sees in its payload:
+ * "icmp echo request id 7 seq 1 len 56 dent 2.310", then "random", "ptunnel", "trunc". */
+static void put_echo(dx_out_t *o, const dx_query_t *q)
+{
+	const dx_echo_t *e = &q->echo;
+	dx_out_str(o, q->af == 6 ? " icmp6 echo " : " icmp echo ");
+	dx_out_str(o, e->reply ? "reply id " : "request id ");
+	dx_out_u64(o, e->ident);
+	dx_out_str(o, " seq ");
+	dx_out_u64(o, e->seq);
+	dx_out_str(o, " len ");
+	dx_out_u64(o, e->len);
+	dx_out_str(o, " dent ");
+	dx_out_fixed3(o, e->dent / 1000.0);
+	if (e->random)
+		dx_out_str(o, " random");
+	if (e->marker)
+		dx_out_str(o, " ptunnel");
+	if (q->flags & DX_Q_TRUNCATED)
+		dx_out_str(o, " trunc");
+}
+
 size_t dx_dump_format(const dx_query_t *q, char *buf)
 {
 	static _Thread_local int64_t cached_sec = INT64_MIN;
 	static _Thread_local char cached[24];
 	const dx_dns_msg_t *m = &q->dns;
+	bool echo = q->flags & DX_Q_ECHO;
 	dx_out_t o = {buf, buf + DX_DUMP_LINEMAX - 2}; /* room kept for "\n\0" */
 	put_time(&o, q->ts_us, &cached_sec, cached);
 	dx_out_str(&o, " ");
-	put_addr(&o, q, q->src, q->sport);
+	put_addr(&o, q, q->src, echo ? -1 : q->sport);
 	dx_out_str(&o, " > ");
-	put_addr(&o, q, q->dst, q->dport);
+	put_addr(&o, q, q->dst, echo ? -1 : q->dport);
 	if (q->flags & DX_Q_HAS_VNI) {
 		dx_out_str(&o, " vni ");
 		dx_out_u64(&o, q->vni);
+	}
+	if (echo) {
+		put_echo(&o, q);
+		*o.p++ = '\n';
+		*o.p = '\0';
+		return (size_t) (o.p - buf);
 	}
 	dx_out_str(&o, (q->flags & DX_Q_TCP) ? " tcp id " : " udp id ");
 	dx_out_u64(&o, m->id);

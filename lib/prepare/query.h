@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /**
  * @file query.h
- * @brief dx_query_t: one decoded DNS message as it crosses ring B from the parser thread to
- * the detector thread. Self-contained, no pointers: once the slot is released nothing may
+ * @brief dx_query_t: one decoded DNS message, or one ICMP echo (DX_Q_ECHO), as it crosses ring B
+ * from the parser thread to the detector thread. Self-contained, no pointers: once the slot is released nothing may
  * point into it (style 2.5).
  */
 #pragma once
@@ -19,6 +19,7 @@ enum {
 	DX_Q_TRUNCATED =
 	    1 << 1, /* the frame or TCP message was cut short; decoded as far as it went */
 	DX_Q_HAS_VNI = 1 << 2, /* came through VXLAN/GENEVE; vni is valid */
+	DX_Q_ECHO = 1 << 3,    /* an ICMP echo: echo is valid, prep and dns are not */
 };
 
 #define DX_PREP_LABELS 4 /* long-label hashes carried per message */
@@ -39,20 +40,40 @@ typedef struct dx_prep {
 	bool ready;			   /* set by dx_query_prepare() */
 } dx_prep_t;
 
+/** What the ICMP tunnel detector needs of one echo request or reply (dx_echo_prepare()). */
+typedef struct dx_echo {
+	uint64_t
+	    digest; /* keyed hash of the captured payload: a reply that echoes has its request's */
+	uint32_t len;	 /* payload bytes on the wire */
+	uint32_t caplen; /* ... of which captured (and digested) */
+	uint16_t ident, seq;
+	uint16_t dent; /* entropy of the successive byte differences, millibits per byte */
+	uint8_t type;  /* the ICMP or ICMPv6 type */
+	bool reply;
+	bool random; /* dent near the most the payload's length allows: data, not a pattern */
+	bool
+	    marker; /* a known tunnel tool's magic number opens the payload (ptunnel, ptunnel-ng) */
+} dx_echo_t;
+
 typedef struct dx_query {
 	dx_ts_t ts_us;
 	uint8_t src[16], dst[16]; /* innermost addresses: the DNS client and server */
 	uint16_t sport, dport;
 	uint32_t vni;
-	uint32_t srcid;	  /* a query log's instance and VPC (prepare/srcids.h), 0 for none */
-	uint8_t af;	  /* 4 or 6 */
-	uint8_t flags;	  /* DX_Q_* */
-	dx_prep_t prep;	  /* dx_query_prepare() */
+	uint32_t srcid; /* a query log's instance and VPC (prepare/srcids.h), 0 for none */
+	uint8_t af;	/* 4 or 6 */
+	uint8_t flags;	/* DX_Q_* */
+	union {
+		dx_prep_t prep; /* dx_query_prepare() */
+		dx_echo_t echo; /* DX_Q_ECHO: dx_echo_prepare(); the record ends here */
+	};
 	dx_dns_msg_t dns; /* last: a record ends after dns.qname's text (dx_query_size()) */
 } dx_query_t;
 
 /** Bytes of q that hold data: ring B records are committed at this length. */
 static inline size_t dx_query_size(const dx_query_t *q)
 {
+	if (q->flags & DX_Q_ECHO)
+		return offsetof(dx_query_t, dns);
 	return offsetof(dx_query_t, dns.qname) + dx_name_size(&q->dns.qname);
 }

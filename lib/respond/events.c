@@ -311,8 +311,19 @@ static bool beacon_only(const struct inc *c)
 	return true;
 }
 
+/* ICMP_TUNNEL for an ICMP tunnel's pair (its incident has no other alert), BEACON if that
+ * detector alone fired, else DNS_TUNNEL */
+static const char *threat_of(const struct inc *c)
+{
+	if (c->r_sev[DX_T_ICMP_TUNNEL])
+		return "ICMP_TUNNEL";
+	return beacon_only(c) ? "BEACON" : "DNS_TUNNEL";
+}
+
 static const char *techniques(const struct inc *c)
 {
+	if (c->r_sev[DX_T_ICMP_TUNNEL]) /* non-application layer protocol, exfiltration */
+		return "[\"T1095\",\"T1048\"]";
 	if (beacon_only(c))
 		return "[\"T1071.004\"]";
 	if (c->r_sev[DX_T_ENCODED_SUBDOMAIN] || c->r_sev[DX_T_LONG_NAME] ||
@@ -354,7 +365,7 @@ static void put_incident(dx_events_t *e, dx_out_t *o, const struct inc *c)
 	dx_out_str(o, c->uid);
 	dx_out_str(o, "\"");
 	put_str(o, "apex", c->apex);
-	put_str(o, "threat", beacon_only(c) ? "BEACON" : "DNS_TUNNEL");
+	put_str(o, "threat", threat_of(c));
 	put_str(o, "severity", dx_severity_name(c->sev));
 	put_str(o, "status", status_of(c));
 	dx_out_str(o, ",\"first_ts\":");
@@ -435,10 +446,12 @@ static void emit(dx_events_t *e, struct inc *c, enum dx_event_type type, dx_ts_t
 	dx_out_str(&o, ",\"alert\":{\"action\":");
 	dx_out_str(&o, blocked ? "\"blocked\"" : "\"allowed\"");
 	dx_out_str(&o, ",\"signature\":");
-	dx_out_str(&o, beacon_only(c) ? "\"dnsexfild BEACON\"" : "\"dnsexfild DNS_TUNNEL\"");
-	dx_out_str(&o, ",\"category\":");
-	dx_out_str(&o, beacon_only(c) ? "\"DNS command-and-control beacon\""
-				      : "\"DNS tunnel or exfiltration\"");
+	dx_out_str(&o, "\"dnsexfild ");
+	dx_out_str(&o, threat_of(c));
+	dx_out_str(&o, "\",\"category\":");
+	dx_out_str(&o, c->r_sev[DX_T_ICMP_TUNNEL] ? "\"ICMP tunnel or exfiltration\""
+		       : beacon_only(c)		  ? "\"DNS command-and-control beacon\""
+						  : "\"DNS tunnel or exfiltration\"");
 	dx_out_str(&o, ",\"severity\":");
 	dx_out_u64(&o, (uint64_t) (DX_SEV_CRITICAL + 1 - c->sev));
 	dx_out_str(&o, "},");

@@ -97,8 +97,8 @@ const char *dx_respond_scope_name(int scope)
 }
 
 static const char *const refusal_names[DX_REF_COUNT] = {
-    "invalid",	 "single_label",   "arpa",	  "site_local",	 "public_suffix",
-    "protected", "protect_parent", "allowlisted", "rate_limited"};
+    "invalid",	 "single_label",   "arpa",	  "site_local",	  "public_suffix",
+    "protected", "protect_parent", "allowlisted", "rate_limited", "not_dns"};
 
 /* Top-level names that never leave a site, so a public DNS firewall neither can nor must be
  * asked to block what is under them: local (mDNS, RFC 6762, and cluster.local), the private
@@ -404,7 +404,9 @@ void dx_respond_alert(dx_respond_t *r, dx_alert_t *a, double ref_wall)
 	if (r->hook == NULL && !r->cfg.dry_run)
 		return;
 	dx_ts_t now = a->detected_ts;
-	enum dx_refusal why = dx_respond_refusal(r, a->apex);
+	/* an ICMP tunnel's "apex" is an address: never a domain to block */
+	enum dx_refusal why =
+	    a->threat == DX_T_ICMP_TUNNEL ? DX_REF_NOT_DNS : dx_respond_refusal(r, a->apex);
 	if (why != DX_REF_COUNT) {
 		refuse(r, a->apex, why, now);
 		/* and the alert says why: "not_blocked" in its details from its next write */

@@ -40,6 +40,7 @@ enum dx_refusal {
 	DX_REF_PROTECT_PARENT, /* above a protect zone: blocking it would block the zone */
 	DX_REF_ALLOWLISTED,    /* an allowlist entry, under one, or above one */
 	DX_REF_RATE_LIMITED,   /* max_blocks_per_hour reached */
+	DX_REF_NOT_DNS, /* not a DNS threat (ICMP_TUNNEL): DNS Firewall has nothing to block */
 	DX_REF_COUNT
 };
 

@@ -20,18 +20,23 @@
 #define SEV_OF(x) \
 	"(CASE " x " WHEN 4 THEN 'CRITICAL' WHEN 3 THEN 'HIGH' WHEN 2 THEN 'MEDIUM' ELSE 'LOW' END)"
 /* What an incident's alerts say together: open while one is, blocked if one was, allowlisted
- * if all are; BEACON if that detector alone fired, else DNS_TUNNEL; the MITRE ATT&CK
+ * if all are; ICMP_TUNNEL for an ICMP tunnel's pair (its apex is the peer's address: no DNS
+ * alert shares it), BEACON if that detector alone fired, else DNS_TUNNEL; the MITRE ATT&CK
  * techniques: application-layer protocol: DNS (T1071.004) always, protocol tunnelling
  * (T1572) for a tunnel, exfiltration over an alternative protocol (T1048) when the names
- * carried data (ENCODED_SUBDOMAIN, LONG_NAME, INFO_VOLUME). */
+ * carried data (ENCODED_SUBDOMAIN, LONG_NAME, INFO_VOLUME); for ICMP, non-application layer
+ * protocol (T1095) and T1048. */
 #define NOT_BEACON "(SELECT count(*) FROM json_each(incidents.reasons) WHERE key != 'BEACON')"
+#define IS_ICMP "json_extract(incidents.reasons, '$.ICMP_TUNNEL') IS NOT NULL"
 #define INCIDENT_DERIVED                                                                       \
 	"status = (SELECT CASE WHEN sum(a.status = 'blocked') > 0 THEN 'blocked'"              \
 	"  WHEN sum(a.status = 'open') > 0 THEN 'open'"                                        \
 	"  WHEN sum(a.status = 'allowlisted') = count(*) THEN 'allowlisted' ELSE 'closed' END" \
 	"  FROM alerts a WHERE a.incident_id = incidents.id),"                                 \
-	" threat = CASE WHEN " NOT_BEACON " = 0 THEN 'BEACON' ELSE 'DNS_TUNNEL' END,"          \
-	" techniques = CASE WHEN " NOT_BEACON " = 0 THEN '[\"T1071.004\"]'"                    \
+	" threat = CASE WHEN " IS_ICMP " THEN 'ICMP_TUNNEL' WHEN " NOT_BEACON " = 0"           \
+	"  THEN 'BEACON' ELSE 'DNS_TUNNEL' END,"                                               \
+	" techniques = CASE WHEN " IS_ICMP " THEN '[\"T1095\",\"T1048\"]'"                     \
+	"  WHEN " NOT_BEACON " = 0 THEN '[\"T1071.004\"]'"                                     \
 	"  WHEN json_extract(incidents.reasons, '$.ENCODED_SUBDOMAIN') IS NOT NULL"            \
 	"  OR json_extract(incidents.reasons, '$.LONG_NAME') IS NOT NULL"                      \
 	"  OR json_extract(incidents.reasons, '$.INFO_VOLUME') IS NOT NULL"                    \
