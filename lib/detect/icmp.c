@@ -74,6 +74,7 @@ static void fill(dx_detect_t *d, const dx_icmp_pair_t *p, dx_alert_t *a)
 	dx_alerts_put_field(&o, "replies", w->replies);
 	dx_alerts_put_field(&o, "unechoed_replies", w->unechoed);
 	dx_alerts_put_field(&o, "data_payloads", w->data);
+	dx_alerts_put_field(&o, "changed_requests", w->changed);
 	dx_alerts_put_field(&o, "payload_sizes", w->n_sizes);
 	dx_alerts_put_field(&o, "tool_markers", w->marked);
 	dx_alerts_put_field(&o, "payload_bytes", w->bytes);
@@ -149,11 +150,12 @@ static enum dx_severity judge(const dx_detect_t *d, const dx_icmp_win_t *w)
 		return DX_SEV_NONE;
 	bool unechoed = w->unechoed >= 8 && 4 * w->unechoed >= w->answered;
 	bool data = w->data >= 8 && 4 * w->data >= w->echoes;
+	bool changed = w->changed >= 8 && 2 * w->changed >= w->requests;
 	bool sizes = w->n_sizes >= DX_ICMP_SPREAD;
-	int ev = unechoed + data + sizes;
+	int ev = unechoed + data + changed + sizes;
 	if (ev == 0)
 		return DX_SEV_NONE;
-	if (ev == 3 && w->info_bits / 8 >= d->cfg.icmp_critical_bytes)
+	if (ev >= 3 && w->info_bits / 8 >= d->cfg.icmp_critical_bytes)
 		return DX_SEV_CRITICAL;
 	if (ev >= 2 || w->marked >= 8)
 		return DX_SEV_HIGH;
@@ -203,7 +205,9 @@ static void raise_alert(dx_detect_t *d, dx_icmp_pair_t *p, enum dx_severity sev,
 	a->refresh = false;
 	a->severity = sev;
 	a->score = (double) w->unechoed / (w->answered ? w->answered : 1) +
-		   (double) w->data / w->echoes + (double) w->n_sizes / DX_ICMP_SIZES;
+		   (double) w->data / w->echoes +
+		   (double) w->changed / (w->requests ? w->requests : 1) +
+		   (double) w->n_sizes / DX_ICMP_SIZES;
 	a->detected_ts = q->ts_us;
 	const dx_echo_t *e = &q->echo;
 	dx_out_t o = {a->sample_qname, a->sample_qname + sizeof(a->sample_qname) - 1};
@@ -273,6 +277,9 @@ void dx_icmp_add(dx_detect_t *d, const dx_query_t *q)
 	} else {
 		w->requests++;
 		p->total_requests++;
+		if (e->sketch != 0 && p->last_sketch != 0 && e->sketch != p->last_sketch)
+			w->changed++;
+		p->last_sketch = e->sketch;
 		p->dig[p->dig_pos] = e->digest;
 		p->dig_pos = (uint8_t) ((p->dig_pos + 1) % DX_ICMP_DIGESTS);
 	}
@@ -281,8 +288,9 @@ void dx_icmp_add(dx_detect_t *d, const dx_query_t *q)
 	if (e->marker)
 		w->marked++;
 	count_size(w, e->len);
-	if (!echoed) { /* what was sent: the payload, weighted by how much of it is data */
-		uint64_t bits = (uint64_t) e->caplen * e->dent / 1000;
+	if (!echoed) { /* what was sent: the payload on the wire, weighted by how much of its
+			* captured part is data (a short snaplen still estimates the whole) */
+		uint64_t bits = (uint64_t) e->len * e->dent / 1000;
 		w->info_bits += bits;
 		p->total_info_bits += bits;
 	}

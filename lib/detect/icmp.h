@@ -15,10 +15,12 @@
  * estimate over the pair's life is the alert's est_bytes.
  *
  * Evidence: unechoed replies (at least 8 and a quarter of the replies to the pair's
- * requests), data payloads (at least 8 and a quarter of the echoes), sizes (at least
- * DX_ICMP_SPREAD distinct ones). With at least icmp_min_echoes echoes in the window: one
- * evidence is MEDIUM; two, or one with a tool's marker on 8 or more payloads, HIGH; all three
- * carrying icmp_critical_bytes in the window, CRITICAL. A marker alone is never evidence:
+ * requests), data payloads (at least 8 and a quarter of the echoes), changing payloads (at
+ * least 8 and half of the requests differ from the request before past their first 16 bytes,
+ * where ping keeps its timestamp and then a fixed pattern), sizes (at least DX_ICMP_SPREAD
+ * distinct ones). With at least icmp_min_echoes echoes in the window: one evidence is
+ * MEDIUM; two, or one with a tool's marker on 8 or more payloads, HIGH; three carrying
+ * icmp_critical_bytes in the window, CRITICAL. A marker alone is never evidence:
  * a magic number is four bytes anyone may send.
  */
 #pragma once
@@ -40,6 +42,7 @@ typedef struct dx_icmp_win {
 	uint32_t echoes, requests, replies;
 	uint32_t answered; /* replies to a pair that sent requests (unechoed counts among them) */
 	uint32_t unechoed, data, marked;
+	uint32_t changed; /* requests whose payload past a timestamp differs from the last one's */
 	uint32_t sizes[DX_ICMP_SIZES];
 	uint8_t n_sizes;
 	uint64_t bytes, info_bits;
@@ -55,6 +58,7 @@ typedef struct dx_icmp_pair {
 	uint8_t af;
 	bool has_vni;
 	uint8_t dig_pos;
+	uint64_t last_sketch; /* the last request's dx_echo_t.sketch */
 	dx_icmp_win_t w;
 	uint64_t total_echoes, total_requests, total_bytes, total_info_bits;
 	uint64_t dig[DX_ICMP_DIGESTS]; /* the last request payloads' digests */

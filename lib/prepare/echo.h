@@ -23,7 +23,8 @@
 #define DX_PTUNNEL_NG_MAGIC 0xDEADC0DEu /* ptunnel-ng's default (its --magic changes it) */
 
 /** Fill out from one echo's payload: p holds the caplen captured bytes of a payload of len
- * bytes on the wire; type is the ICMP or ICMPv6 type, reply whether it is an echo reply. */
+ * bytes on the wire; type is the ICMP or ICMPv6 type, reply whether it is an echo reply.
+ * The caller sets ident and seq. */
 void dx_echo_prepare(const dx_hash_key_t *key, const uint8_t *p, size_t caplen, uint32_t len,
 		     uint8_t type, bool reply, dx_echo_t *out);
 

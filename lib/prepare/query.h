@@ -43,7 +43,9 @@ typedef struct dx_prep {
 /** What the ICMP tunnel detector needs of one echo request or reply (dx_echo_prepare()). */
 typedef struct dx_echo {
 	uint64_t
-	    digest; /* keyed hash of the captured payload: a reply that echoes has its request's */
+	    digest; /* keyed hash of the captured payload: an echoing reply has its request's */
+	uint64_t sketch; /* ... of the payload past its first 16 bytes (a ping's timestamp), 0 when
+			  * under 8 bytes are left: a ping's stays the same from request to request */
 	uint32_t len;	 /* payload bytes on the wire */
 	uint32_t caplen; /* ... of which captured (and digested) */
 	uint16_t ident, seq;
