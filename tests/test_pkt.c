@@ -312,7 +312,95 @@ static void test_pkt_tunnel_decap(void)
 	CU_ASSERT_EQUAL(why, DX_R_geneve_unknown_proto);
 }
 
+/* ICMP echo ([capture] icmp): off by default (counted as not UDP or TCP); on, requests and
+ * replies of both families decoded (identifier, sequence, payload, the length the IP header
+ * claims), inside VXLAN too; other types skipped by their own reason; a cut header is
+ * malformed, a cut payload flagged; fragments as for UDP. */
+static void test_pkt_icmp_echo(void)
+{
+	uint8_t data[64];
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t) i;
+	tu_buf_t f = {.len = 0};
+	tu_eth_icmp(&f, "10.0.0.1", "10.0.0.2", 8, 0x1234, 7, data, sizeof(data));
+	dx_pkt_t p;
+	enum dx_reason why;
+	CU_ASSERT_EQUAL(dx_pkt_decode(&cfg, DLT_EN10MB, f.b, f.len, f.len, &p, &why), DX_EUNSUP);
+	CU_ASSERT_EQUAL(why, DX_R_not_udp_tcp);
+	dx_decode_cfg_t on = cfg;
+	on.icmp = true;
+	CU_ASSERT_EQUAL_FATAL(dx_pkt_decode(&on, DLT_EN10MB, f.b, f.len, f.len, &p, &why), DX_OK);
+	CU_ASSERT_EQUAL(p.proto, DX_PROTO_ICMP);
+	CU_ASSERT_EQUAL(p.icmp_type, 8);
+	CU_ASSERT_EQUAL(p.sport, 0x1234);
+	CU_ASSERT_EQUAL(p.dport, 7);
+	CU_ASSERT_EQUAL(p.payload_len, sizeof(data));
+	CU_ASSERT_EQUAL(p.l4_len, 8 + sizeof(data));
+	CU_ASSERT_EQUAL(memcmp(p.payload, data, sizeof(data)), 0);
+	CU_ASSERT_FALSE(p.truncated);
+	/* cut by the snaplen: the payload as captured, the length as sent */
+	CU_ASSERT_EQUAL_FATAL(dx_pkt_decode(&on, DLT_EN10MB, f.b, f.len - 40, f.len, &p, &why),
+			      DX_OK);
+	CU_ASSERT_TRUE(p.truncated);
+	CU_ASSERT_EQUAL(p.payload_len, sizeof(data) - 40);
+	CU_ASSERT_EQUAL(p.l4_len, 8 + sizeof(data));
+	CU_ASSERT_EQUAL(dx_pkt_decode(&on, DLT_EN10MB, f.b, 14 + 20 + 5, f.len, &p, &why),
+			DX_ETRUNC);
+	CU_ASSERT_EQUAL(why, DX_R_trunc_icmp);
+	/* every prefix: a reason or a payload inside it */
+	for (size_t n = 0; n <= f.len; n++) {
+		int rc = dx_pkt_decode(&on, DLT_EN10MB, f.b, n, f.len, &p, &why);
+		if (rc == DX_OK)
+			CU_ASSERT_TRUE(p.payload + p.payload_len <= f.b + n);
+	}
+	/* fragments of a large ping: a later one skipped, the first decoded and flagged */
+	tu_set16(&f, 14 + 6, 0x00B9);
+	CU_ASSERT_EQUAL(dx_pkt_decode(&on, DLT_EN10MB, f.b, f.len, f.len, &p, &why), DX_EUNSUP);
+	CU_ASSERT_EQUAL(why, DX_R_ip_frag_skipped);
+	tu_set16(&f, 14 + 6, 0x2000);
+	CU_ASSERT_EQUAL_FATAL(dx_pkt_decode(&on, DLT_EN10MB, f.b, f.len, f.len, &p, &why), DX_OK);
+	CU_ASSERT_TRUE(p.truncated);
+
+	tu_buf_t r = {.len = 0};
+	tu_eth_icmp(&r, "fd00::2", "fd00::1", 129, 9, 1, data, 10);
+	CU_ASSERT_EQUAL_FATAL(dx_pkt_decode(&on, DLT_EN10MB, r.b, r.len, r.len, &p, &why), DX_OK);
+	CU_ASSERT_EQUAL(p.af, 6);
+	CU_ASSERT_EQUAL(p.proto, DX_PROTO_ICMP6);
+	CU_ASSERT_EQUAL(p.icmp_type, 129);
+	CU_ASSERT_EQUAL(p.payload_len, 10);
+
+	/* not echoes: unreachable, a neighbour solicitation, the other family's echo number */
+	static const struct {
+		const char *src, *dst;
+		unsigned type;
+	} other[] = {{"10.0.0.1", "10.0.0.2", 3},
+		     {"10.0.0.1", "10.0.0.2", 11},
+		     {"10.0.0.1", "10.0.0.2", 128},
+		     {"fd00::2", "fd00::1", 135},
+		     {"fd00::2", "fd00::1", 8}};
+	for (unsigned i = 0; i < ARRAY_SIZE(other); i++) {
+		tu_buf_t o = {.len = 0};
+		tu_eth_icmp(&o, other[i].src, other[i].dst, other[i].type, 1, 1, data, 8);
+		CU_ASSERT_EQUAL(dx_pkt_decode(&on, DLT_EN10MB, o.b, o.len, o.len, &p, &why),
+				DX_EUNSUP);
+		CU_ASSERT_EQUAL(why, DX_R_not_icmp_echo);
+	}
+
+	/* mirrored: the echo inside the session's VXLAN, its VNI kept */
+	tu_buf_t in = {.len = 0}, vx = {.len = 0};
+	tu_eth_icmp(&in, "10.0.1.5", "10.0.0.9", 0, 3, 4, data, 32);
+	wrap_vxlan(&vx, &in, 55, 0x08);
+	CU_ASSERT_EQUAL_FATAL(dx_pkt_decode(&on, DLT_EN10MB, vx.b, vx.len, vx.len, &p, &why),
+			      DX_OK);
+	CU_ASSERT_EQUAL(p.proto, DX_PROTO_ICMP);
+	CU_ASSERT_EQUAL(p.vni, 55);
+	CU_ASSERT_EQUAL(p.src[3], 5);
+	CU_ASSERT_EQUAL(p.icmp_type, 0);
+	CU_ASSERT_EQUAL(p.payload_len, 32);
+}
+
 static CU_TestInfo pkt_tests[] = {
+    {"icmp_echo", test_pkt_icmp_echo},
     {"eth_udp", test_pkt_eth_udp},
     {"tunnel_decap", test_pkt_tunnel_decap},
     {"eth_padding_ignored", test_pkt_eth_padding_ignored},

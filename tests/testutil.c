@@ -104,6 +104,33 @@ void tu_eth_ip4_udp(tu_buf_t *f, const char *src, const char *dst, unsigned spor
 	tu_put(f, payload, len);
 }
 
+void tu_eth_icmp(tu_buf_t *f, const char *src, const char *dst, unsigned type, unsigned id,
+		 unsigned seq, const void *payload, size_t len)
+{
+	if (strchr(src, ':') == NULL) {
+		eth_ip4(f, src, dst, 1, 8 + len);
+	} else { /* IPv6: version, class, flow; payload length; next header 58; hop limit */
+		static const uint8_t macs[12] = {2, 0, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0, 0xaa};
+		tu_put(f, macs, 12);
+		tu_be16(f, 0x86DD);
+		tu_be32(f, 0x60000000);
+		tu_be16(f, (unsigned) (8 + len));
+		tu_u8(f, 58);
+		tu_u8(f, 64);
+		struct in6_addr a;
+		inet_pton(AF_INET6, src, &a);
+		tu_put(f, &a, 16);
+		inet_pton(AF_INET6, dst, &a);
+		tu_put(f, &a, 16);
+	}
+	tu_u8(f, type);
+	tu_u8(f, 0);
+	tu_be16(f, 0); /* checksum: not checked */
+	tu_be16(f, id);
+	tu_be16(f, seq);
+	tu_put(f, payload, len);
+}
+
 void tu_eth_ip4_tcp(tu_buf_t *f, const char *src, const char *dst, unsigned sport, unsigned dport,
 		    uint32_t seq, unsigned flags, const void *payload, size_t len)
 {

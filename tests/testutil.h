@@ -30,6 +30,9 @@ void tu_set16(tu_buf_t *m, size_t off, unsigned v);
 /** Ethernet/IPv4/UDP frame around payload. */
 void tu_eth_ip4_udp(tu_buf_t *f, const char *src, const char *dst, unsigned sport, unsigned dport,
 		    const void *payload, size_t len);
+/** Ethernet/IPv4 (src has no ':') or IPv6 ICMP echo of type type (8, 0; 128, 129). */
+void tu_eth_icmp(tu_buf_t *f, const char *src, const char *dst, unsigned type, unsigned id,
+		 unsigned seq, const void *payload, size_t len);
 /** Ethernet/IPv4/TCP segment. */
 void tu_eth_ip4_tcp(tu_buf_t *f, const char *src, const char *dst, unsigned sport, unsigned dport,
 		    uint32_t seq, unsigned flags, const void *payload, size_t len);

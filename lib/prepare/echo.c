@@ -11,6 +11,7 @@
 #define DELTA_MAX 2048 /* bytes whose differences are counted: bounded work per packet */
 #define RANDOM_MIN 16  /* fewer differences than this say nothing */
 #define SKETCH_FROM 16 /* Linux, BSD and macOS ping put a struct timeval first */
+#define SKETCH_LEN 32  /* ... and a fixed pattern after it, the same whatever the size */
 
 uint16_t dx_echo_delta_entropy(const uint8_t *p, size_t n)
 {
@@ -40,8 +41,10 @@ void dx_echo_prepare(const dx_hash_key_t *key, const uint8_t *p, size_t caplen, 
 	out->len = len;
 	out->caplen = (uint32_t) caplen;
 	out->digest = dx_hash(key, p, caplen);
-	if (caplen >= SKETCH_FROM + 8)
-		out->sketch = dx_hash(key, p + SKETCH_FROM, caplen - SKETCH_FROM) | 1;
+	if (caplen >= SKETCH_FROM + 8) {
+		size_t n = caplen - SKETCH_FROM < SKETCH_LEN ? caplen - SKETCH_FROM : SKETCH_LEN;
+		out->sketch = dx_hash(key, p + SKETCH_FROM, n) | 1;
+	}
 	out->dent = dx_echo_delta_entropy(p, caplen);
 	/* Random bytes' differences fill about log2(n) bits when n is below 256 differences, a
 	 * little less (the coupon effect); data carried in a tunnel comes within 80 % of that,

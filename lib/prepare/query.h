@@ -44,8 +44,8 @@ typedef struct dx_prep {
 typedef struct dx_echo {
 	uint64_t
 	    digest; /* keyed hash of the captured payload: an echoing reply has its request's */
-	uint64_t sketch; /* ... of the payload past its first 16 bytes (a ping's timestamp), 0 when
-			  * under 8 bytes are left: a ping's stays the same from request to request */
+	uint64_t sketch; /* ... of the 32 bytes past the first 16 (a ping's timestamp), 0 when under
+			  * 8 are there: a ping's stays the same from request to request */
 	uint32_t len;	 /* payload bytes on the wire */
 	uint32_t caplen; /* ... of which captured (and digested) */
 	uint16_t ident, seq;

@@ -38,7 +38,12 @@ for pcap in sorted(glob.glob(os.path.join(ROOT, "pcaps", "*.pcap"))):
     if lt not in DLT_INDEX:
         continue
     for i, frame in enumerate(fr[:40]):
-        put("pkt", bytes([DLT_INDEX[lt]]) + frame)
+        # byte 0's bit 7 turns ICMP decoding on: the ICMP capture's frames as echoes
+        icmp = 0x80 if "icmp" in os.path.basename(pcap) else 0
+        put("pkt", bytes([DLT_INDEX[lt] | icmp]) + frame)
+    if "icmp" in os.path.basename(pcap):  # and the tunnel's first frames (to 10.85.0.2)
+        for frame in [f for f in fr if b"\x0a\x55\x00\x02" in f[26:34]][:10]:
+            put("pkt", bytes([0x81]) + frame)
         # the DNS payload of plain Ethernet/IPv4/UDP frames
         if lt == 1 and len(frame) > 42 and frame[12:14] == b"\x08\x00" and frame[23] == 17:
             ihl = (frame[14] & 15) * 4
