@@ -118,6 +118,8 @@ static void summary_input(const dx_pipeline_t *pl)
 	fprintf(stderr, "%llu DNS messages: %llu queries, %llu responses, %llu truncated\n",
 		G(pl->par.dns_msgs), G(pl->par.queries), G(pl->par.responses),
 		G(pl->par.truncated));
+	if (pl->cfg->capture.icmp)
+		fprintf(stderr, "%llu ICMP echoes\n", G(pl->par.echoes));
 	uint32_t nv = atomic_load(&pl->vni_used);
 	for (uint32_t i = 0; i < nv; i++) {
 		char name[16];

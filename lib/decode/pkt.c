@@ -343,8 +343,6 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 		if (rc < 0)
 			return *why == DX_R_ip_frag_skipped ? DX_EUNSUP : DX_EMALF;
 
-		if (cfg->icmp && (pk.af == 4 ? proto == DX_PROTO_ICMP : proto == DX_PROTO_ICMP6))
-			return decode_icmp(&c, &pk, out, why);
 		if (proto == DX_PROTO_UDP) {
 			dx_hdr_t h = dx_cur_take(&c, 8); /* ports, length, checksum */
 			pk.sport = dx_hdr_be16(h, 0);
@@ -430,6 +428,9 @@ int dx_pkt_decode(const dx_decode_cfg_t *cfg, int dlt, const uint8_t *p, size_t 
 			*out = pk;
 			return DX_OK;
 		}
+		/* last: the DNS path does not pay for the test */
+		if (cfg->icmp && (pk.af == 4 ? proto == DX_PROTO_ICMP : proto == DX_PROTO_ICMP6))
+			return decode_icmp(&c, &pk, out, why);
 		*why = DX_R_not_udp_tcp;
 		return DX_EUNSUP;
 	}

@@ -10,7 +10,8 @@
 # before it), and tshark / dnsexfild. "events on" is the same replay writing the EVE file
 # (every incident event, from LOW) and running a notify hook (/bin/true) at the default
 # min_severity; its cost is printed as a share of the plain replay's wall time (README
-# "Sending events"). Not a test: run it by hand on a quiet machine.
+# "Sending events"). "icmp on" is the same replay with [capture] icmp = yes: the DNS path's
+# cost of decoding ICMP echo too (README "ICMP tunnels"). Not a test: run it by hand on a quiet machine.
 #   tests/bench/bench.sh build 1000000
 set -eu
 build=${1:-build}
@@ -23,6 +24,7 @@ dir=${BENCH_DIR:-/tmp/dnsexfild-bench}
 mkdir -p "$dir"
 printf '[output]\neve = %s\n[notify]\nhook = /bin/true\n' \
 	"$dir/eve.json" >"$dir/events.ini"
+printf '[capture]\nicmp = yes\n' >"$dir/icmp.ini"
 bin=$build/sensor/dnsexfild
 floor=$build/tests/bench/readfloor
 [ -x "$bin" ] && [ -x "$floor" ] || { echo "build first: meson setup $build && ninja -C $build"; exit 1; }
@@ -56,7 +58,7 @@ printf '%-10s %-22s %8s %8s %8s %12s %7s\n' corpus tool wall_s cpu_s rss_MiB msg
 for form in $forms; do
 	f=$dir/q$n-$form.pcap
 	msgs=$("$bin" -r "$f" -d "$dir/bench.db" 2>&1 | sed -n 's/^\([0-9]*\) DNS messages.*/\1/p')
-	: >"$dir/floor.txt"; : >"$dir/dx.txt"; : >"$dir/dump.txt"; : >"$dir/events.txt"
+	: >"$dir/floor.txt"; : >"$dir/dx.txt"; : >"$dir/dump.txt"; : >"$dir/events.txt"; : >"$dir/icmp.txt"
 	i=0
 	while [ $i -lt "$rounds" ]; do
 		measure "$floor" "$f" >>"$dir/floor.txt"
@@ -66,6 +68,8 @@ for form in $forms; do
 		measure "$bin" -r "$f" -d "$dir/bench.db" --dump >>"$dir/dump.txt"
 		rm -f "$dir"/bench.db* "$dir/eve.json"
 		measure "$bin" -c "$dir/events.ini" -r "$f" -d "$dir/bench.db" >>"$dir/events.txt"
+		rm -f "$dir"/bench.db*
+		measure "$bin" -c "$dir/icmp.ini" -r "$f" -d "$dir/bench.db" >>"$dir/icmp.txt"
 		i=$((i + 1))
 	done
 	fw=$(cut -d' ' -f1 "$dir/floor.txt" | median)
@@ -102,6 +106,10 @@ for form in $forms; do
 		median | awk -v form=$form -v l="$(wc -l <"$dir/eve.json")" '{
 		printf "%-10s events on / dnsexfild -r: %+.1f%% wall (%d EVE lines)\n", form,
 		       ($1 - 1) * 100, l }'
+	# and decoding ICMP too, on the same DNS capture: within noise of nothing
+	paste -d' ' "$dir/icmp.txt" "$dir/dx.txt" | awk '{print ($4 > 0 ? $1 / $4 : 0)}' |
+		median | awk -v form=$form '{
+		printf "%-10s icmp on / dnsexfild -r: %+.1f%% wall\n", form, ($1 - 1) * 100 }'
 	if [ -s "$dir/tshark.txt" ]; then
 		tw=$(cut -d' ' -f1 "$dir/tshark.txt" | median)
 		dw=$(cut -d' ' -f1 "$dir/dx.txt" | median)

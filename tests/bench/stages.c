@@ -3,14 +3,15 @@
  * stages: where a replay's CPU time goes, one stage at a time on one thread, so that a change
  * to one stage can be measured apart from the scheduling of the three pipeline threads.
  *
- *   stages [-n ROUNDS] FILE.pcap
+ *   stages [-n ROUNDS] [-i] FILE.pcap
  *
  * Loads the whole capture into memory first, then times, each ROUNDS times (median):
  *   read    libpcap's pcap_next_ex over the file, copying each frame (the capture thread)
  *   decode  dx_pkt_decode + dx_dns_parse of every frame into an array (the parser thread)
  *   detect  dx_detect_add over that array, with alert and window callbacks that only count
  *           (the detector thread without the database)
- * and prints nanoseconds per message for each. Not a test: run by hand (README Performance).
+ * and prints nanoseconds per message for each. -i decodes with [capture] icmp = yes (the DNS
+ * path's cost of looking for ICMP echo too). Not a test: run by hand (README Performance).
  */
 #include <libpsl.h>
 #include <pcap/pcap.h>
@@ -112,12 +113,17 @@ static size_t decode_all(const struct input *in, dx_query_t *out, size_t mask)
 int main(int argc, char **argv)
 {
 	int rounds = 5, ai = 1;
-	if (argc > 2 && strcmp(argv[1], "-n") == 0) {
-		rounds = atoi(argv[2]);
-		ai = 3;
+	bool icmp = false;
+	if (argc > ai + 1 && strcmp(argv[ai], "-n") == 0) {
+		rounds = atoi(argv[ai + 1]);
+		ai += 2;
+	}
+	if (argc > ai && strcmp(argv[ai], "-i") == 0) {
+		icmp = true;
+		ai++;
 	}
 	if (ai >= argc || rounds < 1) {
-		fprintf(stderr, "usage: stages [-n ROUNDS] FILE.pcap\n");
+		fprintf(stderr, "usage: stages [-n ROUNDS] [-i] FILE.pcap\n");
 		return 2;
 	}
 	char err[PCAP_ERRBUF_SIZE];
@@ -157,6 +163,7 @@ int main(int argc, char **argv)
 	dx_config_t cfg;
 	dx_config_defaults(&cfg);
 	dx_decode_cfg_t dcfg;
+	cfg.capture.icmp = icmp;
 	dx_config_decode(&cfg, &dcfg);
 	dx_query_t *qs = malloc(nf * sizeof(*qs));
 	const psl_ctx_t *psl = psl_latest(NULL);
