@@ -189,6 +189,8 @@ static const struct key keys[] = {
      "record block requests as dry_run, run nothing"},
     {"response", "max_blocks_per_hour", OFF(response.cfg.max_blocks_per_hour), KEY_U32, 0, 100000,
      "new blocks per hour of packet time"},
+    {"response", "isolate_icmp", OFF(response.cfg.isolate_icmp), KEY_BOOL, 0, 0,
+     "an ICMP_TUNNEL alert runs the hook as HOOK isolate PEER (README \"ICMP tunnels\")"},
     {"response", "block_ttl_sec", OFF(response.cfg.block_ttl_sec), KEY_U32, 0, 31536000,
      "remove a block this long after its apex was last active; 0 never"},
     {"response", "max_blocks", OFF(response.cfg.max_blocks), KEY_U32, 16, 1u << 20,

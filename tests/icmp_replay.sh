@@ -29,6 +29,22 @@ n=$(python3 "$(dirname "$0")/tools/echoes_to.py" "$dir/dump.txt" 10.84.0.2 10.85
 [ "$n" -gt 0 ] && [ "$n" -le 300 ] && ok "HIGH at the tunnel's echo $n" || bad "HIGH after $n echoes"
 grep -q "^[^ ]* 10.84.0.2 > 10.84.0.1 icmp echo request id [0-9]* seq 1 len 56 dent [0-9.]*$" "$dir/dump.txt" &&
 	ok "--dump shows echoes" || bad "dump: $(grep -m1 icmp "$dir/dump.txt")"
+# a block hook: never asked to block; with isolate_icmp, asked once to isolate the clients
+cat >"$dir/hook" <<HOOK
+#!/bin/sh
+echo "\$* sources=\$DNSEXFIL_SOURCES threat=\$DNSEXFIL_THREAT" >>"$dir/hook.log"
+HOOK
+chmod +x "$dir/hook"
+"$bin" -c "$dir/on.ini" -r "$pcap" -d "$dir/hook.db" --hook "$dir/hook" >/dev/null 2>"$dir/hook.err"
+[ ! -s "$dir/hook.log" ] && grep -q "not_dns [1-9]" "$dir/hook.err" &&
+	ok "with a block hook: not run, the alert refused as not_dns" || bad "hook: $(cat "$dir/hook.log" 2>/dev/null)"
+printf '[response]\nisolate_icmp = yes\n' >>"$dir/on.ini"
+"$bin" -c "$dir/on.ini" -r "$pcap" -d "$dir/iso.db" --hook "$dir/hook" >/dev/null 2>"$dir/iso.err"
+rows=$(sqlite3 "$dir/iso.db" "select group_concat(action || ' ' || domain || ' ' || state, ';') from blocks")
+[ "$(cat "$dir/hook.log" 2>/dev/null)" = "isolate 10.85.0.2 sources=10.84.0.2 threat=ICMP_TUNNEL" ] &&
+	[ "$rows" = "isolate 10.85.0.2 done" ] &&
+	ok "isolate_icmp = yes: the hook ran once as isolate 10.85.0.2 for 10.84.0.2 ($rows)" ||
+	bad "isolate: [$(cat "$dir/hook.log" 2>/dev/null)] [$rows]"
 "$bin" -r "$pcap" -d "$dir/off.db" >/dev/null 2>"$dir/off.err" || bad "exit $? with icmp off"
 none=$(sqlite3 "$dir/off.db" "select count(*) from alerts")
 skipped=$(sqlite3 "$dir/off.db" "select json_extract(malformed, '\$.not_udp_tcp') from sensor_stats order by id desc limit 1")

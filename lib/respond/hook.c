@@ -301,7 +301,9 @@ static int run_once(const dx_hook_cfg_t *cfg, const dx_hook_req_t *r, int nr, dx
 	if (r->action == DX_HOOK_NOTIFY) {
 		argv[a++] = (char *) r->event;
 	} else {
-		argv[a++] = (char *) (r->action == DX_HOOK_ADD ? "add" : "remove");
+		argv[a++] = (char *) (r->action == DX_HOOK_ADD	     ? "add"
+				      : r->action == DX_HOOK_ISOLATE ? "isolate"
+								     : "remove");
 		for (int j = 0; j < nr && j < DX_HOOK_BATCH; j++)
 			for (int i = 0; i < r[j].n_domains; i++)
 				argv[a++] = (char *) r[j].domains[i];

@@ -29,7 +29,9 @@
 #define DX_HOOK_LINGER_MS 50
 
 /* NOTIFY: the notify hook, run as `HOOK EVENT` with the event's JSON on standard input */
-enum dx_hook_action { DX_HOOK_ADD = 0, DX_HOOK_REMOVE, DX_HOOK_NOTIFY };
+/* add, remove: DNS Firewall domains; isolate: the clients of an ICMP tunnel (its peer's
+ * address as the one argument, [response] isolate_icmp); notify: an event */
+enum dx_hook_action { DX_HOOK_ADD = 0, DX_HOOK_REMOVE, DX_HOOK_NOTIFY, DX_HOOK_ISOLATE };
 enum dx_hook_state { DX_HOOK_DONE = 0, DX_HOOK_FAILED };
 
 typedef struct dx_hook_cfg {

@@ -35,6 +35,7 @@ struct block {
 	uint64_t seq;			      /* the request in flight */
 	int64_t alert_id;
 	dx_ts_t last_active, requested;
+	bool isolate; /* an ICMP tunnel's isolation: never expired (ending it is a human's call) */
 };
 
 /* Refused apexes remembered for the once-an-hour log line: 4-way sets, the oldest line goes.
@@ -369,6 +370,8 @@ static void follow_block(struct block *b, dx_alert_t *a)
 {
 	if (a->last_ts > b->last_active)
 		b->last_active = a->last_ts;
+	if (b->isolate)
+		return; /* an isolation blocks no domain: the alert stays as it is */
 	if (a->status == DX_ST_OPEN && (b->state == B_ACTIVE || b->state == B_PENDING))
 		a->status = DX_ST_BLOCKED;
 	else if (a->status == DX_ST_BLOCKED && b->state == B_FAILED)
@@ -390,6 +393,46 @@ static bool rate_allows(dx_respond_t *r, const char *apex, dx_ts_t now)
 	return false;
 }
 
+/* [response] isolate_icmp: an ICMP tunnel's clients isolated by the hook (HOOK isolate PEER,
+ * DNSEXFIL_SOURCES the clients), once per peer, within max_blocks_per_hour; a blocks row
+ * with action isolate records it. */
+static void isolate(dx_respond_t *r, dx_alert_t *a, double ref_wall)
+{
+	dx_ts_t now = a->detected_ts;
+	if (!rate_allows(r, a->apex, now))
+		return;
+	struct block *b = slot(r);
+	if (b == NULL) {
+		r->st_.queue_full++;
+		return;
+	}
+	snprintf(b->apex, sizeof(b->apex), "%s", a->apex);
+	snprintf(b->domains[0], sizeof(b->domains[0]), "%.*s", DX_HOOK_DOMAIN_MAX, a->apex);
+	b->n = 1;
+	b->isolate = true;
+	b->alert_id = a->id;
+	b->last_active = a->last_ts;
+	b->requested = now;
+	if (dx_store_add_block(r->st, b->domains[0], a->apex, a->id, "isolate", now, 0,
+			       r->cfg.dry_run ? "dry_run" : "pending", &b->add_ids[0]) != DX_OK)
+		b->add_ids[0] = 0;
+	if (r->cfg.dry_run) {
+		b->state = B_DRY;
+		r->st_.dry_run++;
+		dx_log(DX_LOG_NOTICE, DX_GRP_HOOK, "dry run: would isolate the clients of %s",
+		       a->apex);
+		return;
+	}
+	r->st_.requested++;
+	if (submit(r, b, DX_HOOK_ISOLATE, a, b->add_ids, ref_wall)) {
+		b->state = B_PENDING;
+	} else {
+		b->state = B_FAILED;
+		dx_store_update_block(r->st, b->add_ids[0], "failed", -1,
+				      "dnsexfild: hook queue full", 0, 0);
+	}
+}
+
 void dx_respond_alert(dx_respond_t *r, dx_alert_t *a, double ref_wall)
 {
 	if (a->last_ts > r->now)
@@ -407,6 +450,10 @@ void dx_respond_alert(dx_respond_t *r, dx_alert_t *a, double ref_wall)
 	/* an ICMP tunnel's "apex" is an address: never a domain to block */
 	enum dx_refusal why =
 	    a->threat == DX_T_ICMP_TUNNEL ? DX_REF_NOT_DNS : dx_respond_refusal(r, a->apex);
+	if (why == DX_REF_NOT_DNS && r->cfg.isolate_icmp) {
+		isolate(r, a, ref_wall);
+		return;
+	}
 	if (why != DX_REF_COUNT) {
 		refuse(r, a->apex, why, now);
 		/* and the alert says why: "not_blocked" in its details from its next write */
@@ -478,18 +525,21 @@ void dx_respond_tick(dx_respond_t *r, dx_ts_t now)
 					      res.exit_code, res.stderr_text, res.attempts,
 					      res.latency_ms);
 		struct block *b = by_seq(r, res.seq);
-		if (res.action == DX_HOOK_ADD) {
+		if (res.action == DX_HOOK_ADD || res.action == DX_HOOK_ISOLATE) {
+			bool iso = res.action == DX_HOOK_ISOLATE;
 			if (ok)
 				r->st_.done++;
 			else
 				r->st_.failed++;
 			dx_log(ok ? DX_LOG_NOTICE : DX_LOG_ERR, DX_GRP_HOOK,
-			       "block %s %s: exit %d after %u attempt%s, %.0f ms after detection",
-			       b ? b->apex : "?", ok ? "done" : "FAILED", res.exit_code,
-			       res.attempts, res.attempts == 1 ? "" : "s", res.latency_ms);
+			       "%s %s %s: exit %d after %u attempt%s, %.0f ms after detection",
+			       iso ? "isolating the clients of" : "block", b ? b->apex : "?",
+			       ok ? "done" : "FAILED", res.exit_code, res.attempts,
+			       res.attempts == 1 ? "" : "s", res.latency_ms);
 			if (b) {
 				b->state = ok ? B_ACTIVE : B_FAILED;
-				tell(r, b->apex, ok ? "done" : "failed", r->now);
+				if (!iso) /* the incident's block state: a domain's */
+					tell(r, b->apex, ok ? "done" : "failed", r->now);
 			}
 		} else if (b && ok) {
 			r->st_.removed++;
@@ -510,7 +560,7 @@ void dx_respond_tick(dx_respond_t *r, dx_ts_t now)
 		struct block *b = &r->blocks[i];
 		/* Expire block_ttl after the apex was last active: a tunnel still knocking stays
 		 * cut off. */
-		if (b->state != B_ACTIVE || r->now - b->last_active < ttl ||
+		if (b->state != B_ACTIVE || b->isolate || r->now - b->last_active < ttl ||
 		    r->now - b->requested < ttl)
 			continue;
 		for (int k = 0; k < b->n; k++)

@@ -26,6 +26,7 @@ typedef struct dx_respond_cfg {
 	uint32_t max_blocks_per_hour; /* new blocks per hour of packet time */
 	uint32_t block_ttl_sec;	      /* 0: never expire */
 	uint32_t max_blocks;	      /* blocks tracked at once */
+	bool isolate_icmp;	      /* an ICMP_TUNNEL alert runs the hook as HOOK isolate PEER */
 } dx_respond_cfg_t;
 
 /** Why a block was not requested. The first six are domains that must never be blocked,

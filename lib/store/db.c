@@ -224,6 +224,29 @@ static const char *const migrations[] = {
     /* 5 -> 6: the sensor that wrote a run ([output] sensor_id, or the host name), so that the
      * databases of a fleet read together (report -d A -d B) name each row's sensor */
     "ALTER TABLE runs ADD COLUMN sensor TEXT;",
+    /* 6 -> 7: a blocks row may be an isolation ([response] isolate_icmp: the hook run as
+     * isolate PEER for an ICMP tunnel): a CHECK changes only with the table rebuilt. The views
+     * naming blocks go first (they are made again at every open) */
+    "DROP VIEW IF EXISTS v_blocks; DROP VIEW IF EXISTS v_alerts; DROP VIEW IF EXISTS v_incidents;"
+    "CREATE TABLE blocks_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  domain TEXT NOT NULL,"
+    "  apex TEXT NOT NULL,"
+    "  alert_id INTEGER REFERENCES alerts(id),"
+    "  action TEXT NOT NULL CHECK (action IN ('add','remove','isolate')),"
+    "  requested_ts REAL NOT NULL,"
+    "  expires_ts REAL,"
+    "  state TEXT NOT NULL CHECK (state IN ('pending','done','failed','dry_run','removed')),"
+    "  hook_exit INTEGER,"
+    "  hook_stderr TEXT,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  latency_ms REAL"
+    ") STRICT;"
+    "INSERT INTO blocks_new SELECT id, domain, apex, alert_id, action, requested_ts, expires_ts,"
+    "  state, hook_exit, hook_stderr, attempts, latency_ms FROM blocks;"
+    "DROP TABLE blocks;"
+    "ALTER TABLE blocks_new RENAME TO blocks;"
+    "CREATE INDEX blocks_apex ON blocks(apex, requested_ts);",
 };
 
 /* An alert row into its incident (the triggers' body): the incident takes the highest

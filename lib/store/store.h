@@ -24,7 +24,7 @@
 #include "lib/detect/alert.h"
 #include "lib/base/common.h"
 
-#define DX_STORE_VERSION 6 /* PRAGMA user_version written by this build */
+#define DX_STORE_VERSION 7 /* PRAGMA user_version written by this build */
 #define DX_STORE_BUSY_MS 5 /* a write waits this long for a lock held elsewhere, then queues */
 #define DX_STORE_STDERR_MAX 2048 /* a hook's stderr kept in blocks.hook_stderr */
 

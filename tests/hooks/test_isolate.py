@@ -135,6 +135,16 @@ if p.returncode != 0 or now != ORIG or saved():
     fails.append("restore: rc %d %s, groups %s, left %s" % (p.returncode, p.stderr, now, saved()))
 else:
     print("ok   restore --all: every interface has its groups back, in order; state cleared")
+# an ICMP tunnel ([response] isolate_icmp): "isolate PEER", the clients isolated as for add
+p = run("isolate", "10.85.0.2", ISOLATE_ENABLE="yes", DNSEXFIL_SOURCES="10.0.1.5",
+        DNSEXFIL_THREAT="ICMP_TUNNEL")
+if p.returncode != 0 or ENIS["eni-0aaa1111"][3] != ["sg-0isolate"] or \
+        ENIS["eni-0bbb2222"][3] != ORIG["eni-0bbb2222"]:
+    fails.append("isolate (ICMP tunnel): rc %d %s, %s" % (p.returncode, p.stderr, ENIS))
+else:
+    print("ok   isolate 10.85.0.2 (an ICMP tunnel's peer): its client 10.0.1.5's interface"
+          " -> sg-0isolate, no other")
+run("restore", "--all")
 p = run("add", "t3.lab.example", ISOLATE_ENABLE="yes", DNSEXFIL_SOURCES="",
         DNSEXFIL_INSTANCES="i-0aaa")
 p2 = run("restore", "eni-0aaa1111")

@@ -122,8 +122,9 @@ def ec2(action, q):
         return "<trafficMirrorSessionSet>%s</trafficMirrorSessionSet>" % "".join(
             "<item><trafficMirrorSessionId>%s</trafficMirrorSessionId><sessionNumber>%s"
             "</sessionNumber><networkInterfaceId>%s</networkInterfaceId><trafficMirrorTargetId>%s"
-            "</trafficMirrorTargetId></item>" % (
-                s["id"], s["SessionNumber"], s["NetworkInterfaceId"], s["TrafficMirrorTargetId"])
+            "</trafficMirrorTargetId><trafficMirrorFilterId>%s</trafficMirrorFilterId></item>" % (
+                s["id"], s["SessionNumber"], s["NetworkInterfaceId"], s["TrafficMirrorTargetId"],
+                s.get("TrafficMirrorFilterId", "tmf-other"))
             for s in st["sessions"]
             if (eni is None or s["NetworkInterfaceId"] in eni) and
             (tgt is None or s["TrafficMirrorTargetId"] in tgt))
@@ -315,13 +316,57 @@ q2 = check("10 sources per ENI target", r.returncode == 69 and r.stderr.count("\
            "11 sources" in r.stderr and not changes(k), (r.returncode, r.stderr))
 r = run("--target", "eni-0sensor", "--max-sources", "100", "--source-eni", "eni-0src10")
 q2 &= check("--max-sources 100", r.returncode == 0 and len(st["sessions"]) == 11, r.stderr[-300:])
+reset()  # a filter someone filled with 9 rules of their own: the 8 DNS rules do not fit
+full = {"id": "tmf-0full", "description": "dnsexfild DNS", "services": [], "rules": []}
+for i in range(9):
+    full["rules"].append({"trafficMirrorFilterRuleId": "tmfr-f%d" % i, "trafficDirection": "egress",
+                          "ruleNumber": str(200 + i), "ruleAction": "accept", "protocol": "6",
+                          "sourceCidrBlock": "10.%d.0.0/16" % i, "destinationCidrBlock": "10.%d.0.0/16" % i,
+                          "destinationPortRange": str(1000 + i)})
+st["filters"].append(full)
 k = len(srv.requests)
-r = run("--target", "eni-0sensor", "--icmp", "--source-eni", "eni-0src00")
+r = run("--target", "eni-0sensor", "--source-eni", "eni-0src00")
 q3 = check("10 rules per filter", r.returncode == 69 and r.stderr.count("\n") == 1 and
-           "12 rules" in r.stderr and not changes(k), (r.returncode, r.stderr))
+           "17 rules" in r.stderr and not changes(k), (r.returncode, r.stderr))
+reset()  # --icmp needs two sessions on a source: one that has two already is refused
+for i in range(2):
+    st["sessions"].append({"id": "tms-o%d" % i, "NetworkInterfaceId": "eni-0two",
+                           "TrafficMirrorTargetId": "tmt-other", "SessionNumber": str(i + 1)})
+k = len(srv.requests)
+r2 = run("--target", "eni-0sensor", "--icmp", "--source-eni", "eni-0two")
+q3 &= check("3 sessions with --icmp", r2.returncode == 69 and r2.stderr.count("\n") == 1 and
+            "4 mirror sessions" in r2.stderr and not changes(k), (r2.returncode, r2.stderr))
 if q1 and q2 and q3:
-    print("ok   quotas: a 4th session on a source, an 11th source on an ENI target, a 12th filter"
-          " rule are each refused with one line, nothing created:\n     " + r.stderr.strip())
+    print("ok   quotas: a 4th session on a source (also the two of --icmp), an 11th source on an"
+          " ENI target, a filter past 10 rules are each refused with one line, nothing"
+          " created:\n     " + r.stderr.strip() + "\n     " + r2.stderr.strip())
+
+# 5b. --icmp: a filter of its own (ICMP and ICMPv6, both directions) and a second session per
+# source after the DNS one, so each packet is mirrored once; a DNS-only setup gets just the
+# ICMP session; run again, nothing new
+reset()
+run("--target", "eni-0sensor", "--source-eni", "eni-0web1")
+k = len(srv.requests)
+r = run("--target", "eni-0sensor", "--icmp", "--source-eni", "eni-0web1", "--source-eni", "eni-0web2")
+made = sum(1 for a in changes(k) if a == "CreateTrafficMirrorSession")
+k2 = len(srv.requests)
+r2 = run("--target", "eni-0sensor", "--icmp", "--source-eni", "eni-0web1", "--source-eni", "eni-0web2")
+icmpf = [f for f in st["filters"] if f["description"] == "dnsexfild ICMP"]
+dnsf = [f for f in st["filters"] if f["description"] == "dnsexfild DNS"]
+irules = sorted((x["trafficDirection"], x["protocol"], x["sourceCidrBlock"]) for f in icmpf for x in f["rules"])
+sess = sorted((x["NetworkInterfaceId"], x["SessionNumber"],
+               "icmp" if icmpf and x["TrafficMirrorFilterId"] == icmpf[0]["id"] else "dns")
+              for x in st["sessions"])
+if check("--icmp", r.returncode == 0 and r2.returncode == 0 and len(icmpf) == 1 and len(dnsf) == 1 and
+         irules == [("egress", "1", "0.0.0.0/0"), ("egress", "58", "::/0"),
+                    ("ingress", "1", "0.0.0.0/0"), ("ingress", "58", "::/0")] and
+         sess == [("eni-0web1", "1", "dns"), ("eni-0web1", "2", "icmp"),
+                  ("eni-0web2", "1", "dns"), ("eni-0web2", "2", "icmp")] and
+         "MIRROR_ICMP_FILTER_ID=" + icmpf[0]["id"] in r.stdout and r.stdout == r2.stdout and
+         not [a for a in changes(k2) if a.startswith("Create")] and made == 3,
+         (r.returncode, r.stderr[-500:], irules, sess, r.stdout, made, changes(k2))):
+    print("ok   --icmp: filter \"dnsexfild ICMP\" with 4 rules (ICMP, ICMPv6, both directions),"
+          " a second session per source numbered after its DNS one, the same output again")
 
 # 6. the session number: the lowest the source interface does not use yet
 reset()

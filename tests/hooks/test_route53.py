@@ -128,6 +128,13 @@ if p.returncode != 0 or recorded()[-1][1].get("Operation") != "REMOVE":
 else:
     print("ok   remove: %s" % json.dumps(recorded()[-1][1]))
 
+n = len(srv.requests)
+p = run("isolate", "10.85.0.2")  # an ICMP tunnel ([response] isolate_icmp): no domain to block
+if p.returncode != 0 or len(srv.requests) != n or "nothing to block" not in p.stderr:
+    fails.append("isolate: rc %d, %d requests, %s" % (p.returncode, len(srv.requests) - n, p.stderr))
+else:
+    print("ok   isolate (an ICMP tunnel's peer): exit 0, no request: " + p.stderr.strip())
+
 mode["fail"] = True
 p = run("add", "t2.lab.example")
 if p.returncode == 0 or "ResourceNotFoundException" not in p.stderr:

@@ -39,5 +39,7 @@ export UNBOUND_CONTROL_CONF="$dir/unbound.conf"
 [ "$(q x.t1.lab.test)" = 10.0.0.1 ] && echo "ok   resolves again after remove" || { echo "FAIL still blocked"; fails=$((fails + 1)); }
 "$hook" add 'x;touch /tmp/pwned.com' 2>/dev/null && { echo "FAIL accepted a hostile name"; fails=$((fails + 1)); } || echo "ok   hostile name refused"
 UNBOUND_CONTROL_CONF="$dir/none.conf" "$hook" add t9.lab.test 2>"$dir/err" && { echo "FAIL no error without a server"; fails=$((fails + 1)); } || echo "ok   unreachable control: exit non-zero ($(head -c 60 "$dir/err"))"
+# an ICMP tunnel ([response] isolate_icmp): nothing for a resolver to refuse, and nothing done
+"$hook" isolate 10.85.0.2 2>"$dir/err" && [ "$(q ok.lab.test)" = 10.0.0.3 ] && echo "ok   isolate: exit 0, nothing blocked" || { echo "FAIL isolate: $(cat "$dir/err")"; fails=$((fails + 1)); }
 echo "unbound hook: $fails failed"
 [ $fails -eq 0 ]
