@@ -217,8 +217,9 @@ static void stats_event(dx_pipeline_t *pl, dx_ts_t pkt_ts)
 	    "\"rate_limited\":%llu},"
 	    "\"database\":{\"rows_written\":%llu,\"rows_lost\":%llu,\"errors\":%llu}}",
 	    U(G(pl->cap.packets)), U(G(pl->cap.bytes)), U(G(pl->par.dns_msgs)),
-	    U(G(pl->par.queries)), U(G(pl->par.responses)), U(G(pl->par.echoes)), malformed, U(G(pl->ps_drop)),
-	    U(G(pl->ps_ifdrop)), U(G(pl->cap.ring_full)), U(G(pl->par.ring_full)), U(ds.apexes),
+	    U(G(pl->par.queries)), U(G(pl->par.responses)), U(G(pl->par.echoes)), malformed,
+	    U(G(pl->ps_drop)), U(G(pl->ps_ifdrop)), U(G(pl->cap.ring_full)),
+	    U(G(pl->par.ring_full)), U(ds.apexes),
 	    U(ds.apex_evictions + ds.subdomain_evictions + ds.client_evictions),
 	    U(pl->alerts_by_sev[DX_SEV_LOW]), U(pl->alerts_by_sev[DX_SEV_MEDIUM]),
 	    U(pl->alerts_by_sev[DX_SEV_HIGH]), U(pl->alerts_by_sev[DX_SEV_CRITICAL]),
