@@ -28,6 +28,8 @@ enum dx_threat {
 	DX_T_ICMP_TUNNEL, /* not DNS: an ICMP echo tunnel; the alert's apex is the peer's address */
 	DX_T_COUNT
 };
+/* The DNS threats, the ones an apex has: ICMP_TUNNEL's alerts live with its pairs (icmp.h) */
+#define DX_T_DNS_COUNT DX_T_ICMP_TUNNEL
 
 enum dx_status { DX_ST_OPEN = 0, DX_ST_CLOSED, DX_ST_BLOCKED, DX_ST_ALLOWLISTED };
 

@@ -272,7 +272,7 @@ void dx_alerts_raise(dx_detect_t *d, uint32_t idx, enum dx_threat t, enum dx_sev
 void dx_alerts_close(dx_detect_t *d, uint32_t idx, bool all)
 {
 	struct apex_st *s = &d->apexes.recs[idx];
-	for (int t = 0; t < DX_T_COUNT; t++) {
+	for (int t = 0; t < DX_T_DNS_COUNT; t++) {
 		uint32_t ai = s->alert[t];
 		if (ai == NIL)
 			continue;

@@ -189,7 +189,7 @@ void dx_detect_get_stats(const dx_detect_t *d, dx_detect_stats_t *out)
 static void init_apex(dx_detect_t *d, uint32_t i)
 {
 	struct apex_st *s = &d->apexes.recs[i];
-	for (int t = 0; t < DX_T_COUNT; t++)
+	for (int t = 0; t < DX_T_DNS_COUNT; t++)
 		s->alert[t] = NIL;
 	s->win.epoch = d->now_epoch;
 	s->hwin.epoch = (uint32_t) (d->now / 1000000 / d->hour_sec);

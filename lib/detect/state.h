@@ -70,7 +70,7 @@ struct apex_st {
 	bool has_vni;
 	uint8_t n_src;
 	uint8_t apex_len; /* apex text may hold a NUL byte from the wire: never strlen() it */
-	uint8_t alert_sev[DX_T_COUNT]; /* severity of alert[t] while it is open */
+	uint8_t alert_sev[DX_T_DNS_COUNT]; /* severity of alert[t] while it is open */
 	char apex[DX_DNAME_MAXTEXT + 1];
 	dx_window_t win;  /* the ring of b[] */
 	dx_window_t hwin; /* the ring of hr[] */
@@ -81,9 +81,9 @@ struct apex_st {
 	uint32_t lab_seen[8]; /* hashes of recent long labels: repeated ones carry no data */
 	uint8_t lab_next;
 	struct addr src[SRC_KEEP];
-	uint32_t alert[DX_T_COUNT]; /* index in the alert pool, or NIL */
-	uint32_t look_rest;	    /* the lookup shape: the rest of its first such name ... */
-	uint8_t look_len;	    /* ... and its data label's length; 0: none seen yet */
+	uint32_t alert[DX_T_DNS_COUNT]; /* index in the alert pool, or NIL */
+	uint32_t look_rest;		/* the lookup shape: the rest of its first such name ... */
+	uint8_t look_len;		/* ... and its data label's length; 0: none seen yet */
 	struct bucket sum, b[NB];
 	/* since the apex entered the table (its alerts' first_ts): subdomain queries by type,
 	 * for top_qtype, and machine-made ones by encoding, so all its alerts name one */
