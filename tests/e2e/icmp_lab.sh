@@ -67,6 +67,11 @@ printf '[capture]\nicmp = yes\n[store]\nstats_interval_sec = 3600\n[notify]\nhoo
 ip netns exec $sen "$bin" -c "$dir/sensor.ini" -i m1 -d "$dir/live.db" --dry-run \
 	-w "$dir/mirror.pcap" >"$dir/sensor.out" 2>"$dir/sensor.err" &
 echo $! >"$dir/sensor.pid"
+# the same traffic without mirroring: a second sensor on the client's veth, through the live
+# default filter (which [capture] icmp widens to icmp or icmp6)
+ip netns exec $cli "$bin" -c "$dir/sensor.ini" -i c0 -d "$dir/direct.db" --dry-run \
+	>/dev/null 2>"$dir/direct.err" &
+echo $! >"$dir/direct.pid"
 ip netns exec $cli tcpdump -i c0 -w "$dir/client.pcap" -U -s 0 icmp or icmp6 2>"$dir/tcpdump.err" &
 echo $! >"$dir/tcpdump.pid"
 sleep 1.5
@@ -97,8 +102,8 @@ for p in $(cat "$dir/benign.pid"); do
 	while kill -0 "$p" 2>/dev/null && [ $t -lt 300 ]; do sleep 0.1; t=$((t + 1)); done
 done
 sleep 1
-kill "$(cat "$dir/tcpdump.pid")" "$(cat "$dir/sensor.pid")"
-wait "$(cat "$dir/sensor.pid")" 2>/dev/null
+kill "$(cat "$dir/tcpdump.pid")" "$(cat "$dir/sensor.pid")" "$(cat "$dir/direct.pid")"
+wait "$(cat "$dir/sensor.pid")" "$(cat "$dir/direct.pid")" 2>/dev/null
 
 fails=0
 ok() { echo "ok   $*"; }
@@ -119,6 +124,10 @@ done
 blocks=$(sqlite3 "$db" "select count(*) from blocks")
 grep -q "not_dns [1-9]" "$dir/sensor.err" && [ "$blocks" -eq 0 ] && ok "no block requested (refused: not_dns)" || { bad "blocks: $blocks"; grep response: "$dir/sensor.err"; }
 grep -q '"threat":"ICMP_TUNNEL"' "$dir/events.json" 2>/dev/null && grep -q '"apex":"10.85.0.2"' "$dir/events.json" && ok "the notify hook got the ICMP_TUNNEL incident" || bad "notify: $(head -c 300 "$dir/events.json" 2>/dev/null)"
+qs="select apex || ' ' || threat_type || ' ' || severity from alerts order by 1"
+[ -n "$(sqlite3 "$db" "$qs")" ] && [ "$(sqlite3 "$db" "$qs")" = "$(sqlite3 "$dir/direct.db" "$qs")" ] &&
+	ok "without mirroring (the client's veth, the live filter): the same alerts" ||
+	bad "direct: [$(sqlite3 "$dir/direct.db" "$qs")] [$(sqlite3 "$db" "$qs")]"
 q="select apex, threat_type, severity, first_ts, detected_ts, query_count, est_bytes from alerts order by id"
 [ "$(sqlite3 "$db" "$q")" = "$(sqlite3 "$dir/replay.db" "$q")" ] && ok "the capture replayed gives the same rows" || { bad "replay differs"; sqlite3 "$db" "$q"; echo ---; sqlite3 "$dir/replay.db" "$q"; }
 # echoes of the pair from its first to the one that raised HIGH
