@@ -77,6 +77,21 @@ static dx_query_t *reserve_query(dx_pipeline_t *pl)
 	return q;
 }
 
+/* The record's packet facts: time, innermost addresses and ports (an echo's: identifier and
+ * sequence), VNI, source id, family and flags. */
+static void fill_head(const struct parser *ps, const dx_pkt_t *pk, dx_query_t *q, unsigned flags)
+{
+	q->ts_us = ps->ts_us;
+	memcpy(q->src, pk->src, 16);
+	memcpy(q->dst, pk->dst, 16);
+	q->sport = pk->sport;
+	q->dport = pk->dport;
+	q->vni = pk->vni;
+	q->srcid = ps->srcid;
+	q->af = pk->af;
+	q->flags = (uint8_t) (flags | (pk->has_vni ? DX_Q_HAS_VNI : 0));
+}
+
 /* Decode one DNS message and hand it to the detector. */
 static void emit(struct parser *ps, const dx_pkt_t *pk, const uint8_t *msg, size_t len,
 		 bool truncated)
@@ -90,16 +105,8 @@ static void emit(struct parser *ps, const dx_pkt_t *pk, const uint8_t *msg, size
 		dx_count_reason(&pl->par, why);
 		return; /* not committed: the slot is reused */
 	}
-	q->ts_us = ps->ts_us;
-	memcpy(q->src, pk->src, 16);
-	memcpy(q->dst, pk->dst, 16);
-	q->sport = pk->sport;
-	q->dport = pk->dport;
-	q->vni = pk->vni;
-	q->srcid = ps->srcid;
-	q->af = pk->af;
-	q->flags = (uint8_t) ((pk->proto == DX_PROTO_TCP ? DX_Q_TCP : 0) |
-			      (truncated ? DX_Q_TRUNCATED : 0) | (pk->has_vni ? DX_Q_HAS_VNI : 0));
+	fill_head(ps, pk, q,
+		  (pk->proto == DX_PROTO_TCP ? DX_Q_TCP : 0) | (truncated ? DX_Q_TRUNCATED : 0));
 	dx_query_prepare(pl->prep, q); /* the detector's per-message work, done here */
 	dx_count(&pl->par.dns_msgs, 1);
 	dx_count(q->dns.is_response ? &pl->par.responses : &pl->par.queries, 1);
@@ -121,16 +128,7 @@ static void emit_echo(struct parser *ps, const dx_pkt_t *pk)
 	dx_query_t *q = reserve_query(pl);
 	if (q == NULL)
 		return;
-	q->ts_us = ps->ts_us;
-	memcpy(q->src, pk->src, 16);
-	memcpy(q->dst, pk->dst, 16);
-	q->sport = pk->sport;
-	q->dport = pk->dport;
-	q->vni = pk->vni;
-	q->srcid = 0;
-	q->af = pk->af;
-	q->flags = (uint8_t) (DX_Q_ECHO | (pk->truncated ? DX_Q_TRUNCATED : 0) |
-			      (pk->has_vni ? DX_Q_HAS_VNI : 0));
+	fill_head(ps, pk, q, DX_Q_ECHO | (pk->truncated ? DX_Q_TRUNCATED : 0));
 	bool reply = pk->icmp_type == 0 || pk->icmp_type == 129;
 	dx_echo_prepare(&pl->key, pk->payload, pk->payload_len, pk->l4_len - 8, pk->icmp_type,
 			reply, &q->echo);

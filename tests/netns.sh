@@ -9,6 +9,27 @@ pair() {
 	ip -n "$4" link set "$5" up
 }
 
+# ns_lab NS...: network namespaces, lo up in each, and a temporary directory in $dir; all
+# removed at exit (the processes whose pids are in $dir/*.pid first, then whatever is left in
+# the namespaces). Exits 77 if namespaces cannot be made.
+ns_lab() {
+	ns_all="$*"
+	dir=$(mktemp -d)
+	trap ns_lab_remove EXIT
+	for _n in "$@"; do
+		ip netns add "$_n" 2>/dev/null || { echo "SKIP: cannot create network namespaces"; exit 77; }
+		ip -n "$_n" link set lo up
+	done
+}
+
+ns_lab_remove() {
+	for _p in $(cat "$dir"/*.pid 2>/dev/null); do kill "$_p" 2>/dev/null; done
+	sleep 0.2
+	for _n in $ns_all; do ip netns pids "$_n" 2>/dev/null | xargs -r kill -9 2>/dev/null; done
+	for _n in $ns_all; do ip netns del "$_n" 2>/dev/null; done
+	rm -rf "$dir"
+}
+
 # lab_hosts TAG NET: the three hosts of a lab capture (pcaps/mklab-*.sh): a client, its
 # resolver and the zones' own server, in namespaces named after TAG and this shell's pid,
 # lo up, joined by veth pairs (client 10.NET.0.2 - resolver 10.NET.0.1, resolver

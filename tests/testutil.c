@@ -74,6 +74,16 @@ void tu_rr_ptr12(tu_buf_t *m, unsigned type, uint32_t ttl, const void *rdata, un
 	tu_put(m, rdata, rdlen);
 }
 
+/* src then dst, each n bytes of family af in network order */
+static void put_addrs(tu_buf_t *f, int af, const char *src, const char *dst, size_t n)
+{
+	uint8_t a[16];
+	inet_pton(af, src, a);
+	tu_put(f, a, n);
+	inet_pton(af, dst, a);
+	tu_put(f, a, n);
+}
+
 static void eth_ip4(tu_buf_t *f, const char *src, const char *dst, unsigned proto, size_t l4len)
 {
 	static const uint8_t macs[12] = {2, 0, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0, 0xaa};
@@ -86,11 +96,7 @@ static void eth_ip4(tu_buf_t *f, const char *src, const char *dst, unsigned prot
 	tu_u8(f, 64);
 	tu_u8(f, proto);
 	tu_be16(f, 0);
-	struct in_addr a;
-	inet_pton(AF_INET, src, &a);
-	tu_put(f, &a, 4);
-	inet_pton(AF_INET, dst, &a);
-	tu_put(f, &a, 4);
+	put_addrs(f, AF_INET, src, dst, 4);
 }
 
 void tu_eth_ip4_udp(tu_buf_t *f, const char *src, const char *dst, unsigned sport, unsigned dport,
@@ -117,11 +123,7 @@ void tu_eth_icmp(tu_buf_t *f, const char *src, const char *dst, unsigned type, u
 		tu_be16(f, (unsigned) (8 + len));
 		tu_u8(f, 58);
 		tu_u8(f, 64);
-		struct in6_addr a;
-		inet_pton(AF_INET6, src, &a);
-		tu_put(f, &a, 16);
-		inet_pton(AF_INET6, dst, &a);
-		tu_put(f, &a, 16);
+		put_addrs(f, AF_INET6, src, dst, 16);
 	}
 	tu_u8(f, type);
 	tu_u8(f, 0);

@@ -23,19 +23,8 @@ for t in ip tc ptunnel-ng ping fping traceroute nc sqlite3 tcpdump; do
 done
 id=$(($$ % 10000))
 cli=dxicli$id rtr=dxirtr$id srv=dxisrv$id sen=dxisen$id
-dir=$(mktemp -d)
-cleanup() {
-	for p in $(cat "$dir"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null; done
-	sleep 0.2
-	for n in $cli $rtr $srv $sen; do ip netns pids $n 2>/dev/null | xargs -r kill -9 2>/dev/null; done
-	for n in $cli $rtr $srv $sen; do ip netns del $n 2>/dev/null; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-ip netns add $cli 2>/dev/null || { echo "SKIP: cannot create network namespaces"; exit 77; }
+ns_lab $cli $rtr $srv $sen
 set -e
-for n in $rtr $srv $sen; do ip netns add $n; done
-for n in $cli $rtr $srv $sen; do ip -n $n link set lo up; done
 pair $cli c0 10.84.0.2 $rtr r0 10.84.0.1
 pair $rtr r1 10.85.0.1 $srv s0 10.85.0.2
 pair $cli m0 10.86.0.1 $sen m1 10.86.0.2

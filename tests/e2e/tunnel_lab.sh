@@ -28,19 +28,8 @@ done
 [ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
 id=$(( $$ % 10000 ))
 cli=dxecli$id res=dxeres$id srv=dxesrv$id sen=dxesen$id
-dir=$(mktemp -d)
-cleanup() {
-	for p in $(cat "$dir"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null; done
-	sleep 0.2
-	for n in $cli $res $srv $sen; do ip netns pids $n 2>/dev/null | xargs -r kill -9 2>/dev/null; done
-	for n in $cli $res $srv $sen; do ip netns del $n 2>/dev/null; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-ip netns add $cli 2>/dev/null || { echo "SKIP: cannot create network namespaces"; exit 77; }
+ns_lab $cli $res $srv $sen
 set -e
-for n in $res $srv $sen; do ip netns add $n; done
-for n in $cli $res $srv $sen; do ip -n $n link set lo up; done
 pair $cli c0 10.80.0.2 $res r0 10.80.0.1
 pair $res r1 10.81.0.1 $srv s0 10.81.0.2
 pair $cli m0 10.82.0.1 $sen m1 10.82.0.2
