@@ -25,7 +25,6 @@ is missing.
 import csv
 import os
 import sqlite3
-import struct
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,9 @@ PCAPS = os.path.join(SHARED, "pcaps")
 if not os.path.isdir(PCAPS):
     print("SKIP: %s not found" % PCAPS)
     sys.exit(77)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
+import pcapio  # noqa: E402
 
 tmp = tempfile.mkdtemp(prefix="dx_detect_")
 failures = []
@@ -250,22 +252,10 @@ print("mkcorpus tunnel share 0.02: %d tunnel apexes, %d caught, %d benign flagge
 # low and slow: re-time the iodine session's packets so its 204,800 B take ~204,800 s
 def retime(src, dst, total_sec):
     """Spread the packets of src evenly over total_sec, order kept."""
-    with open(src, "rb") as f:
-        data = f.read()
-    magic = struct.unpack("<I", data[:4])[0]
-    assert magic == 0xA1B2C3D4, "expects a little-endian microsecond pcap"
-    recs, off = [], 24
-    while off + 16 <= len(data):
-        incl = struct.unpack("<I", data[off + 8:off + 12])[0]
-        recs.append(data[off:off + 16 + incl])
-        off += 16 + incl
-    t0 = struct.unpack("<I", data[24:28])[0]
-    out = bytearray(data[:24])
-    for i, r in enumerate(recs):
-        nt = t0 + i * total_sec / len(recs)
-        out += struct.pack("<II", int(nt), int((nt - int(nt)) * 1e6)) + r[8:]
-    with open(dst, "wb") as f:
-        f.write(out)
+    link, recs = pcapio.read(src)
+    t0 = int(recs[0][0])
+    pcapio.write(dst, [(t0 + i * total_sec / len(recs), fr, wire)
+                       for i, (_, fr, wire) in enumerate(recs)], link)
 
 
 # the iodine session's 204,800 B of upstream payload spread evenly over 204,800 s: ~1 B/s,

@@ -43,6 +43,8 @@ if not os.path.isdir(os.path.join(SHARED, "pcaps", "lab")):
     sys.exit(77)
 sys.path.insert(0, os.path.join(HERE, "..", "pcaps"))
 from mkpcaps import eth, ip4, udp  # noqa: E402  (the layer builders of the test captures)
+sys.path.insert(0, os.path.join(HERE, "tools"))
+import pcapio  # noqa: E402
 
 N = 3
 LAB = os.path.join(SHARED, "pcaps", "lab")
@@ -53,29 +55,6 @@ LAB_TUNNELS = (("iodine_txt_base64.pcap", "10.0.5.11", b"io1", 60.0),
                ("burst_dnsdemo_250.pcap", "10.0.5.13", b"brs", 350.0))
 tmp = tempfile.mkdtemp(prefix="dx_fleet_")
 failures = []
-
-
-def read_pcap(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    magic, = struct.unpack_from("<I", data)
-    assert magic in (0xA1B2C3D4, 0xA1B23C4D), path
-    div = 1e6 if magic == 0xA1B2C3D4 else 1e9
-    off, out = 24, []
-    while off + 16 <= len(data):
-        sec, frac, cl, _ = struct.unpack_from("<IIII", data, off)
-        out.append((sec + frac / div, data[off + 16:off + 16 + cl]))
-        off += 16 + cl
-    return out
-
-
-def write_pcap(path, pkts):
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-        for ts, frame in pkts:
-            sec = int(ts)
-            f.write(struct.pack("<IIII", sec, round((ts - sec) * 1e6), len(frame), len(frame)))
-            f.write(frame)
 
 
 def flow(frame):
@@ -114,7 +93,7 @@ def qname_of(payload, tcp):
 
 def lab_frames(name, client, label, t0):
     """The lab capture's IPv4 UDP frames, moved to t0, to client <-> 10.0.0.2 and label.example."""
-    pkts = read_pcap(os.path.join(LAB, name))
+    pkts = [(ts, fr) for ts, fr, _ in pcapio.read(os.path.join(LAB, name))[1]]
     base = pkts[0][0]
     out = []
     for ts, fr in pkts:
@@ -150,7 +129,7 @@ subprocess.run([sys.executable, os.path.join(SHARED, "tools", "mkcorpus.py"), "-
                 "--labels", labels, "-o", corpus], check=True, stdout=subprocess.DEVNULL)
 with open(labels) as f:
     tunnels = [r["apex"] for r in csv.DictReader(f) if r["label"] == "tunnel"]
-pkts = read_pcap(corpus)
+pkts = [(ts, fr) for ts, fr, _ in pcapio.read(corpus)[1]]
 t_start = pkts[0][0]
 for name, client, label, off in LAB_TUNNELS:
     pkts += lab_frames(name, client, label, t_start + off)
@@ -208,7 +187,7 @@ def first_high(dbs):
 
 
 single = os.path.join(tmp, "single.pcap")
-write_pcap(single, [(ts, fr) for _, ts, fr in split["nlb-5tuple"]])
+pcapio.write(single, [(ts, fr) for _, ts, fr in split["nlb-5tuple"]])
 replay(single, os.path.join(tmp, "single.db"), "single")
 base = first_high([os.path.join(tmp, "single.db")])
 
@@ -231,7 +210,7 @@ for name, parts in split.items():
     dbs = []
     for i in range(N):
         pcap, db = os.path.join(tmp, "%s-%d.pcap" % (name, i)), os.path.join(tmp, "%s-%d.db" % (name, i))
-        write_pcap(pcap, [(ts, fr) for s, ts, fr in parts if s == i])
+        pcapio.write(pcap, [(ts, fr) for s, ts, fr in parts if s == i])
         replay(pcap, db, "s%d" % i)
         dbs.append(db)
     got = results[name] = first_high(dbs)

@@ -22,6 +22,9 @@ BIN = os.path.abspath(sys.argv[1])
 tmp = tempfile.mkdtemp(prefix="dx_hostile_")
 failures = []
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
+import pcapio  # noqa: E402
+
 # public suffixes the names are crafted under, and what no argument may be
 SUFFIXES = ["co.uk", "github.io", "s3.amazonaws.com"]
 NEVER = set()
@@ -81,14 +84,12 @@ def names():
 
 
 def write_pcap(path):
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        t = 1700000000.0
-        for i, labels in enumerate(names()):
-            fr = frame(i & 0xFFFF, labels)
-            t += 0.02
-            f.write(struct.pack("<IIII", int(t), int((t - int(t)) * 1e6), len(fr), len(fr)))
-            f.write(fr)
+    t = 1700000000.0
+    recs = []
+    for i, labels in enumerate(names()):
+        t += 0.02
+        recs.append((t, frame(i & 0xFFFF, labels)))
+    pcapio.write(path, recs, snaplen=65535)
 
 
 pcap = os.path.join(tmp, "hostile.pcap")

@@ -5,9 +5,13 @@ import glob
 import hashlib
 import os
 import struct
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
+import pcapio  # noqa: E402
+
 DLT_INDEX = {1: 0, 113: 1, 276: 2, 101: 3, 228: 4, 229: 5, 0: 6, 108: 7}
 
 
@@ -20,17 +24,11 @@ def put(target, data):
 
 
 def frames(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 24 or struct.unpack("<I", data[:4])[0] not in (0xA1B2C3D4, 0xA1B23C4D):
+    try:
+        link, recs = pcapio.read(path)
+    except ValueError:
         return None, []
-    linktype = struct.unpack("<I", data[20:24])[0]
-    out, off = [], 24
-    while off + 16 <= len(data):
-        incl = struct.unpack("<I", data[off + 8:off + 12])[0]
-        out.append(data[off + 16:off + 16 + incl])
-        off += 16 + incl
-    return linktype, out
+    return link, [fr for _, fr, _ in recs]
 
 
 for pcap in sorted(glob.glob(os.path.join(ROOT, "pcaps", "*.pcap"))):

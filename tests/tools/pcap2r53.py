@@ -26,6 +26,9 @@ import os
 import struct
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pcapio  # noqa: E402
+
 TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 10: "NULL", 12: "PTR", 13: "HINFO", 15: "MX",
          16: "TXT", 28: "AAAA", 33: "SRV", 35: "NAPTR", 39: "DNAME", 43: "DS", 46: "RRSIG",
          47: "NSEC", 48: "DNSKEY", 52: "TLSA", 64: "SVCB", 65: "HTTPS", 99: "SPF", 255: "ANY",
@@ -190,23 +193,11 @@ def ether(frame, depth=0):
 
 
 def frames(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = struct.unpack("<I", data[:4])[0]
-    if magic in (0xA1B2C3D4, 0xA1B23C4D):
-        e = "<"
-    elif magic in (0xD4C3B2A1, 0x4D3CB2A1):
-        e = ">"
-    else:
-        sys.exit("%s: not a pcap file (pcapng: convert with editcap -F pcap)" % path)
-    nano = magic in (0xA1B23C4D, 0x4D3CB2A1)
-    link = struct.unpack(e + "I", data[20:24])[0]
-    off = 24
-    while off + 16 <= len(data):
-        sec, frac, incl, _ = struct.unpack(e + "IIII", data[off:off + 16])
-        pkt = data[off + 16:off + 16 + incl]
-        off += 16 + incl
-        ts = sec + frac / (1e9 if nano else 1e6)
+    try:
+        link, recs = pcapio.read(path)
+    except ValueError as e:
+        sys.exit(str(e))
+    for ts, pkt, _ in recs:
         if link == 1:
             gen = ether(pkt)
         elif link == 113:
