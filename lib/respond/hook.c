@@ -30,6 +30,7 @@
 #include "lib/base/clock.h"
 #include "lib/base/common.h"
 #include "lib/base/err.h"
+#include "lib/base/csv.h"
 #include "lib/respond/hook.h"
 
 extern char **environ;
@@ -95,21 +96,6 @@ static const char *field(const dx_hook_req_t *r, enum field f, char tmp[24])
 	return "";
 }
 
-/* Is item (len bytes) one of the comma-separated items of list? */
-static bool listed(const char *list, const char *item, size_t len)
-{
-	for (const char *p = list; *p;) {
-		const char *c = strchr(p, ',');
-		size_t n = c ? (size_t) (c - p) : strlen(p);
-		if (n == len && memcmp(p, item, len) == 0)
-			return true;
-		if (c == NULL)
-			break;
-		p = c + 1;
-	}
-	return false;
-}
-
 /* "NAME=" and each request's field, comma separated, at buf + *o; a set (the addresses and
  * ids, comma-separated lists themselves) keeps each item once. NULL if it does not fit. */
 static char *join(char *buf, size_t len, size_t *o, const char *name, const dx_hook_req_t *r,
@@ -133,7 +119,7 @@ static char *join(char *buf, size_t len, size_t *o, const char *name, const dx_h
 		for (const char *p = v; *p;) {
 			const char *c = strchr(p, ',');
 			size_t n = c ? (size_t) (c - p) : strlen(p);
-			if (n && !listed(val, p, n)) {
+			if (n && !dx_csv_has(val, p, n)) {
 				if (at + n + 2 >= len)
 					return NULL;
 				if (buf + at != val)

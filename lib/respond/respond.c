@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/base/csv.h"
 #include "lib/base/err.h"
 #include "lib/base/log.h"
 #include "lib/respond/respond.h"
@@ -269,7 +270,6 @@ static bool rate_ok(dx_respond_t *r, dx_ts_t now)
 	return true;
 }
 
-/* Submit add or remove for block b; returns false if the queue is full. */
 /* The values of key (or key2) in the alert's srcids JSON (ours: no escapes in an id, which
  * the log reader bounds), comma separated, each once. */
 static void ids_of(const char *json, const char *key, const char *key2, char *out, size_t n)
@@ -289,17 +289,7 @@ static void ids_of(const char *json, const char *key, const char *key2, char *ou
 		if (e == NULL)
 			break;
 		size_t len = (size_t) (e - v);
-		bool dup = false;
-		for (const char *q = out; len && *q;) {
-			const char *c = strchr(q, ',');
-			size_t ql = c ? (size_t) (c - q) : strlen(q);
-			if (ql == len && memcmp(q, v, len) == 0)
-				dup = true;
-			if (c == NULL)
-				break;
-			q = c + 1;
-		}
-		if (len && !dup && o + len + 2 < n) {
+		if (len && !dx_csv_has(out, v, len) && o + len + 2 < n) {
 			if (o)
 				out[o++] = ',';
 			memcpy(out + o, v, len);
@@ -310,6 +300,7 @@ static void ids_of(const char *json, const char *key, const char *key2, char *ou
 	}
 }
 
+/* Submit the hook request act for block b; returns false if the queue is full. */
 static bool submit(dx_respond_t *r, struct block *b, enum dx_hook_action act, const dx_alert_t *a,
 		   const int64_t *ids, double ref_wall)
 {
