@@ -45,6 +45,7 @@ for cap in "$dir/fresh.pcap" "$shipped"; do
 		echo "ok   $name, built-in list off: no HIGH, no block; $shaped below HIGH by the lookup shape"
 	else
 		echo "FAIL $name, built-in list off: $hi HIGH, $blocks blocks, lookup-shaped '$shaped'"; fails=$((fails + 1))
+		sqlite3 "$dir/d.db" "select apex, threat_type, severity, query_count, unique_subdomains, sample_qname from alerts where severity in ('HIGH','CRITICAL')"
 	fi
 done
 echo "av_lab: $fails failed"
